@@ -1,0 +1,24 @@
+/**
+ * Typed errors for topology input and path questions. Tests check the class and `code`, never the text;
+ * the text starts with `module.function:` and names the bad value and what was expected.
+ */
+
+export type TopologyErrorCode =
+  | 'malformed-input'
+  | 'unknown-format'
+  | 'unknown-node'
+  | 'no-path'
+  | 'unaddressable-path'
+  | 'invalid-option';
+
+export class TopologyError extends Error {
+  override name = 'TopologyError';
+  constructor(
+    readonly code: TopologyErrorCode,
+    message: string,
+    /** Where in the input: a file name, a line number, a YAML path. */
+    readonly where?: string,
+  ) {
+    super(message);
+  }
+}

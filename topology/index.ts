@@ -1,0 +1,10 @@
+/**
+ * topology/: routing data in, path answers out. Pure code over data passed in: no sockets, no database,
+ * no timers. This file is the whole public surface.
+ */
+export type { NodeKind, TopologyEvent, TopologyLink, TopologyNode } from './model.js';
+export { TopologyError, type TopologyErrorCode } from './errors.js';
+export { TopologyGraph, buildTopology, type SessionState } from './graph.js';
+export { allProbePaths, probePath, pathId, defaultPathBounds, type PathBounds, type PathSet, type ProbePath } from './paths.js';
+export { pathHops, probedLinks, type PathHops, type ReturnMode } from './hop-addresses.js';
+export * from './sources/index.js';
