@@ -1,0 +1,12 @@
+/**
+ * probes/: builds, sends, receives and matches probe packets. It knows paths as lists of hop addresses,
+ * never as graphs. This file is the whole public surface.
+ */
+export * from './codec/index.js';
+export { encodeProbePacket, decodeProbePacket, peelGre, ProbeTemplate, probePacketLength, type ProbeAddressing } from './nested-gre.js';
+export { runProbeRound, type RoundOptions, type RoundDeps, type RoundResult, type PathAddressing, type DropCounts } from './engine/probe-round.js';
+export { roundStats, type RoundStats, type RttSummaryMs } from './stats/round-stats.js';
+export { systemClock, type Clock, type ProbeSender, type ProbeReceiver } from './transport/transport.js';
+export { RawIpv4Sender } from './transport/raw-ipv4-sender.js';
+export { UdpProbeReceiver } from './transport/udp-receiver.js';
+export { returnPathProblems } from './transport/return-path-check.js';

@@ -1,0 +1,203 @@
+/**
+ * The nested-GRE probe: builds the packet that forces a UDP probe along a path (one IPv4+GRE layer per
+ * hop, each addressed to the next router, a UDP datagram back to the prober at the core; see DESIGN.md
+ * "Forcing a path: hop addressing"), and peels such packets layer by layer. Building happens once per
+ * path in a ProbeTemplate; per packet only the sequence and send time change, so `stamp` patches those
+ * 12 bytes and adjusts the UDP checksum by RFC 1624 instead of re-encoding: no allocation, no full
+ * checksum pass at send time, where a slow path would show up as measured delay.
+ */
+import { PacketDecodeError, PacketEncodeError, requireUint } from './errors.js';
+import { checksumAdjust } from './codec/checksum.js';
+import * as gre from './codec/gre.js';
+import * as ipv4 from './codec/ipv4.js';
+import * as probePayload from './codec/probe-payload.js';
+import * as udp from './codec/udp.js';
+
+const LAYER = 'nested-gre';
+const LAYER_OVERHEAD = ipv4.MIN_HEADER_LENGTH + 4; // IPv4 + plain GRE per hop
+const CORE_LENGTH = ipv4.MIN_HEADER_LENGTH + udp.HEADER_LENGTH + probePayload.HEADER_LENGTH;
+const MAX_HOPS = Math.floor((0xffff - CORE_LENGTH) / LAYER_OVERHEAD);
+
+export interface ProbeAddressing {
+  /** The prober's address: the source of every layer, so each leg's reply path is the prober's. */
+  source: string;
+  /** One address per layer, outermost first: hops[0] is the outer destination. */
+  hops: string[];
+  /** Destination of the innermost IPv4+UDP (normally the prober itself). */
+  returnAddress: string;
+  sourcePort: number;
+  destinationPort: number;
+  /** TTL of every layer. Default 64. */
+  ttl?: number;
+}
+
+/** What identifies a probe stream; fixed for a ProbeTemplate's life. */
+export interface ProbeIdentity {
+  sessionId: number;
+  pathId: number;
+  flags?: number;
+}
+
+export interface PeeledGre {
+  outer: ipv4.Ipv4Header;
+  gre: gre.GreHeader;
+  /** Where the inner IPv4 packet starts. */
+  innerOffset: number;
+  /** Where it ends: the outer Total Length, so link-layer padding after it is excluded. */
+  innerEnd: number;
+}
+
+export interface DecodedProbePacket {
+  /** Every IPv4 header, outermost first; the last one carries the UDP. */
+  layers: ipv4.Ipv4Header[];
+  udp: udp.UdpHeader;
+  /** The UDP checksum verifies against the innermost IPv4 pseudo-header. */
+  udpChecksumValid: boolean;
+  payload: probePayload.DecodedProbePayload;
+}
+
+/** Bytes of a probe for `hopCount` hops. */
+export function probePacketLength(hopCount: number): number {
+  return hopCount * LAYER_OVERHEAD + CORE_LENGTH;
+}
+
+function validateAddressing(a: ProbeAddressing): void {
+  if (!Array.isArray(a.hops) || a.hops.length === 0) {
+    throw new PacketEncodeError(LAYER, `hops must list at least one address, got ${JSON.stringify(a.hops)}`);
+  }
+  // Every layer's Total Length must fit 16 bits, and the outermost is the longest.
+  if (a.hops.length > MAX_HOPS) throw new PacketEncodeError(LAYER, `at most ${MAX_HOPS} hops fit in 64 KiB, got ${a.hops.length}`);
+  a.hops.forEach((hop, i) => ipv4.parseAddress(hop, `hops[${i}]`));
+  ipv4.parseAddress(a.source, 'source');
+  ipv4.parseAddress(a.returnAddress, 'returnAddress');
+  requireUint(LAYER, 'ttl', a.ttl ?? 64, 0xff);
+}
+
+/** Encodes a complete probe with every IPv4 header checksum and the UDP checksum filled in. */
+export function encodeProbePacket(addressing: ProbeAddressing, payload: probePayload.ProbePayload): Buffer {
+  validateAddressing(addressing);
+  const { source, hops, returnAddress, ttl = 64 } = addressing;
+  const buf = Buffer.alloc(probePacketLength(hops.length));
+  // DF on every layer: a decapsulating router does not reassemble, so a probe too big for a link
+  // should be lost (and reported) rather than fragmented.
+  const common = { flags: ipv4.FLAG_DONT_FRAGMENT, ttl, source };
+  let at = 0;
+  for (const hop of hops) {
+    ipv4.encode({ ...common, protocol: ipv4.PROTOCOL_GRE, destination: hop, payloadLength: buf.length - at - ipv4.MIN_HEADER_LENGTH }, buf, at);
+    gre.encode({ protocolType: gre.PROTOCOL_TYPE_IPV4 }, buf, at + ipv4.MIN_HEADER_LENGTH);
+    at += LAYER_OVERHEAD;
+  }
+  const udpAt = at + ipv4.MIN_HEADER_LENGTH;
+  ipv4.encode({ ...common, protocol: ipv4.PROTOCOL_UDP, destination: returnAddress, payloadLength: buf.length - udpAt }, buf, at);
+  udp.encode({ sourcePort: addressing.sourcePort, destinationPort: addressing.destinationPort, payloadLength: probePayload.HEADER_LENGTH }, buf, udpAt);
+  probePayload.encode(payload, buf, udpAt + udp.HEADER_LENGTH);
+  buf.writeUInt16BE(udp.computeChecksum(buf, udpAt, source, returnAddress), udpAt + 6);
+  return buf;
+}
+
+/**
+ * One path's probe, encoded once. `stamp` rewrites sequence and send time in place and returns the
+ * same buffer every call: send it before stamping again.
+ */
+export class ProbeTemplate {
+  readonly sessionId: number;
+  readonly pathId: number;
+  /** The one buffer `stamp` writes into; a sender may hold it and stamp just before the write. */
+  readonly packet: Buffer;
+  private readonly sequenceAt: number;
+  private readonly checksumAt: number;
+  // The 6 words being replaced, kept across calls so stamp allocates nothing.
+  private readonly oldWords = new Uint16Array(6);
+
+  constructor(addressing: ProbeAddressing, identity: ProbeIdentity) {
+    this.packet = encodeProbePacket(addressing, { ...identity, sequence: 0, sendTimeNs: 0n });
+    this.sessionId = identity.sessionId;
+    this.pathId = identity.pathId;
+    const udpAt = probePacketLength(addressing.hops.length) - probePayload.HEADER_LENGTH - udp.HEADER_LENGTH;
+    this.checksumAt = udpAt + 6;
+    // Sequence and send time are contiguous and word-aligned relative to the UDP header, which RFC 1624
+    // word-by-word adjustment needs.
+    this.sequenceAt = udpAt + udp.HEADER_LENGTH + probePayload.SEQUENCE_OFFSET;
+  }
+
+  get length(): number {
+    return this.packet.length;
+  }
+
+  /** Sets sequence (already wrapped to 32 bits) and send time, fixes the UDP checksum, returns the packet. */
+  stamp(sequence: number, sendTimeNs: bigint): Buffer {
+    requireUint(LAYER, 'sequence', sequence, 0xffffffff);
+    probePayload.validateSendTime(sendTimeNs);
+    const p = this.packet;
+    const at = this.sequenceAt;
+    for (let i = 0; i < 6; i++) this.oldWords[i] = p.readUInt16BE(at + 2 * i);
+    p.writeUInt32BE(sequence, at);
+    p.writeBigUInt64BE(sendTimeNs, at + 4);
+    let checksum = p.readUInt16BE(this.checksumAt);
+    for (let i = 0; i < 6; i++) checksum = checksumAdjust(checksum, this.oldWords[i]!, p.readUInt16BE(at + 2 * i));
+    // RFC 768: zero on the wire means "no checksum", so a computed zero goes out as all ones.
+    p.writeUInt16BE(checksum || 0xffff, this.checksumAt);
+    return p;
+  }
+}
+
+function refuseFragment(ip: ipv4.Ipv4Header, offset: number): void {
+  if (ip.flags & ipv4.FLAG_MORE_FRAGMENTS || ip.fragmentOffset !== 0) {
+    throw new PacketDecodeError('ipv4', offset + 6, `fragment (flags ${ip.flags}, offset ${ip.fragmentOffset}); probes are never reassembled`);
+  }
+}
+
+function peelDecoded(buf: Buffer, outer: ipv4.Ipv4Header, offset: number): PeeledGre {
+  if (outer.protocol !== ipv4.PROTOCOL_GRE) {
+    throw new PacketDecodeError('ipv4', offset + 9, `protocol ${outer.protocol}, expected 47 (GRE)`);
+  }
+  refuseFragment(outer, offset);
+  const greAt = offset + outer.headerLength;
+  const innerEnd = offset + outer.totalLength;
+  const header = gre.decode(buf, greAt, innerEnd);
+  // Only IPv4 is ever nested in a probe (RFC 2784 §3); anything else is not ours to forward.
+  if (header.protocolType !== gre.PROTOCOL_TYPE_IPV4) {
+    throw new PacketDecodeError('gre', greAt + 2, `protocol type 0x${header.protocolType.toString(16).padStart(4, '0')}, expected 0x0800 (IPv4)`);
+  }
+  return { outer, gre: header, innerOffset: greAt + header.headerLength, innerEnd };
+}
+
+/**
+ * Decodes the outer IPv4 + GRE at `offset`: what a decapsulating router needs to forward
+ * `buf.subarray(innerOffset, innerEnd)`. Checksums are reported on the headers, not enforced.
+ */
+export function peelGre(buf: Buffer, offset = 0): PeeledGre {
+  return peelDecoded(buf, ipv4.decode(buf, offset), offset);
+}
+
+/** Peels every GRE layer of a probe and decodes the UDP and probe payload at its core. */
+export function decodeProbePacket(buf: Buffer): DecodedProbePacket {
+  const layers: ipv4.Ipv4Header[] = [];
+  let view = buf;
+  let at = 0;
+  for (;;) {
+    const ip = ipv4.decode(view, at);
+    layers.push(ip);
+    if (ip.protocol === ipv4.PROTOCOL_GRE) {
+      const peeled = peelDecoded(view, ip, at);
+      // Each inner layer must fit inside the one around it, whatever its own Total Length claims.
+      view = view.subarray(0, peeled.innerEnd);
+      at = peeled.innerOffset;
+      continue;
+    }
+    if (ip.protocol !== ipv4.PROTOCOL_UDP) {
+      throw new PacketDecodeError('ipv4', at + 9, `innermost protocol ${ip.protocol}, expected 17 (UDP)`);
+    }
+    refuseFragment(ip, at);
+    view = view.subarray(0, at + ip.totalLength);
+    const udpAt = at + ip.headerLength;
+    const header = udp.decode(view, udpAt);
+    const datagram = view.subarray(0, udpAt + header.length);
+    return {
+      layers,
+      udp: header,
+      udpChecksumValid: udp.checksumValid(datagram, udpAt, ip.source, ip.destination),
+      payload: probePayload.decode(datagram, udpAt + udp.HEADER_LENGTH),
+    };
+  }
+}

@@ -1,0 +1,33 @@
+/**
+ * The two halves of a probe transport, as the engine sees them. Real ones use raw and UDP sockets; tests
+ * pass fakes that deliver packets through a simulated network on a fake clock. Keeping the interface
+ * this small is what lets the engine be tested without sockets or sleeps.
+ */
+
+export interface ProbeSender {
+  /**
+   * Sends a complete IPv4 packet towards `firstHop`. `stamp` is called immediately before the packet
+   * leaves, so the send time written into the payload is as close to the wire as the socket allows.
+   */
+  send(packet: Buffer, firstHop: string, stamp: () => void): void;
+  close(): void;
+}
+
+export interface ProbeReceiver {
+  /** The local UDP port replies come back to; probes are addressed to it. */
+  readonly port: number;
+  /** Registers the single consumer of returning UDP payloads. */
+  onPayload(handler: (payload: Buffer, receivedNs: bigint) => void): void;
+  close(): void;
+}
+
+/** Time as the engine needs it: a monotonic nanosecond clock and a way to wait. */
+export interface Clock {
+  nowNs(): bigint;
+  sleepMs(ms: number): Promise<void>;
+}
+
+export const systemClock: Clock = {
+  nowNs: () => process.hrtime.bigint(),
+  sleepMs: (ms) => new Promise((resolve) => setTimeout(resolve, Math.max(0, ms))),
+};
