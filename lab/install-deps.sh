@@ -1,0 +1,27 @@
+#!/usr/bin/env bash
+# Installs what pathmon, its lab and its tests need on a fresh Debian 12 machine, then builds pathmon.
+# Idempotent and quiet when everything is already there; used by the demo and by CI alike.
+#   iproute2          network namespaces and veth links for the lab
+#   python3-scapy     the independent packet encoder the codec tests compare against
+#   python3-networkx  the peer of the path-enumeration benchmark
+#   tshark            dissects pathmon's packets in the codec tests
+#   g++ make python3  node-gyp builds raw-socket's native addon
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+packages=(iproute2 procps python3-scapy python3-networkx tshark g++ make python3)
+missing=()
+for package in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed" || missing+=("$package")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+  echo "pathmon: installing ${missing[*]}"
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq
+  apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
+
+if [ ! -f node_modules/.package-lock.json ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
+  npm ci --no-audit --no-fund
+fi
+npm run build --silent

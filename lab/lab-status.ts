@@ -1,0 +1,57 @@
+/**
+ * `lab status`: what a lab is made of and whether it is healthy: each node's namespace, its router
+ * process and that process's counters (including the lab's own per-packet overhead, so lab artefacts
+ * are not blamed on the network), and the impairments in force.
+ */
+import { existsSync, readFileSync } from 'node:fs';
+import { labDir, labFiles, readImpairments, readMeta, readPlan } from './lab-state.js';
+import { listNamespaces } from './ip-command.js';
+import type { RouterCounters } from './router/gre-router.js';
+import type { ImpairmentTable } from './router/impairments.js';
+
+export interface NodeStatus {
+  name: string;
+  kind: 'router' | 'host';
+  namespace: string;
+  namespaceExists: boolean;
+  routerPid?: number;
+  routerAlive?: boolean;
+  counters?: RouterCounters & { queued: number };
+}
+
+export interface LabStatus {
+  lab: string;
+  topologyFile: string;
+  createdAt: string;
+  nodes: NodeStatus[];
+  impairments: ImpairmentTable;
+}
+
+export function labStatus(lab: string): LabStatus {
+  const dir = labDir(lab);
+  if (!existsSync(labFiles(dir).meta)) throw new Error(`lab.labStatus: lab "${lab}" is not up (no ${labFiles(dir).meta})`);
+  const plan = readPlan(dir);
+  const meta = readMeta(dir);
+  const namespaces = new Set(listNamespaces());
+  const nodes = plan.nodes.map((node): NodeStatus => {
+    const status: NodeStatus = { name: node.name, kind: node.kind, namespace: node.namespace, namespaceExists: namespaces.has(node.namespace) };
+    const pid = meta.routerPids[node.name];
+    if (pid !== undefined) {
+      status.routerPid = pid;
+      status.routerAlive = isAlive(pid);
+      const countersFile = labFiles(dir).counters(node.name);
+      if (existsSync(countersFile)) status.counters = JSON.parse(readFileSync(countersFile, 'utf8'));
+    }
+    return status;
+  });
+  return { lab, topologyFile: meta.topologyFile, createdAt: meta.createdAt, nodes, impairments: readImpairments(dir) };
+}
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}

@@ -1,0 +1,127 @@
+/**
+ * `lab up`: builds a YAML topology as real network namespaces: a namespace per router and host, a veth
+ * pair per link created straight into both namespaces (so two labs never race on names in the root
+ * namespace), addresses, forwarding, static routes, and one GRE router process per router.
+ *
+ * Every sysctl set here has a reason pathmon's probes need: routers forward, and every node accepts
+ * packets whose source is one of its own addresses (`accept_local`) arriving on any interface
+ * (`rp_filter=0`), since a probe comes home carrying the prober's own address. If any step fails, all
+ * that was built is torn down before the error is reported.
+ */
+import { spawn } from 'node:child_process';
+import { existsSync, openSync, readFileSync } from 'node:fs';
+import { basename, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseYamlTopology } from '../topology/index.js';
+import { labPlan, validLabName, type LabNode, type LabPlan } from './lab-plan.js';
+import { ipBatch, listNamespaces, sysctlIn } from './ip-command.js';
+import { createLabDir, labDir, labFiles, writeJson, type LabMeta } from './lab-state.js';
+import { labDown } from './lab-down.js';
+
+const routerMain = fileURLToPath(new URL('./router/main.js', import.meta.url));
+const readyTimeoutMs = 15_000;
+
+export interface LabUpResult {
+  lab: string;
+  dir: string;
+  plan: LabPlan;
+}
+
+export async function labUp(topologyFile: string, options: { name?: string } = {}): Promise<LabUpResult> {
+  const text = readFileSync(topologyFile, 'utf8');
+  const { spec } = parseYamlTopology(text, topologyFile);
+  const lab = options.name ?? spec.name ?? basename(topologyFile).replace(/\.ya?ml$/, '').toLowerCase();
+  if (!validLabName(lab)) {
+    throw new Error(`lab.labUp: lab name "${lab}" is not usable; expected 1-20 characters of a-z, 0-9 and '-' (give one with --name)`);
+  }
+  const leftovers = listNamespaces().filter((namespace) => namespace.startsWith(`${lab}.`));
+  if (existsSync(labDir(lab)) || leftovers.length > 0) {
+    throw new Error(`lab.labUp: a lab named "${lab}" is already up or was left behind; run \`pathmon lab down --lab ${lab}\` first, or choose another --name`);
+  }
+
+  const plan = labPlan(lab, spec);
+  const dir = createLabDir(lab);
+  const files = labFiles(dir);
+  writeJson(files.plan, plan);
+  writeJson(files.impairments, {});
+  try {
+    buildNamespaces(plan);
+    const routerPids = await startRouters(plan, dir);
+    const meta: LabMeta = { lab, topologyFile: resolve(topologyFile), createdAt: new Date().toISOString(), routerPids };
+    writeJson(files.meta, meta);
+    return { lab, dir, plan };
+  } catch (error) {
+    labDown(lab);
+    throw error;
+  }
+}
+
+function buildNamespaces(plan: LabPlan): void {
+  const byName = new Map(plan.nodes.map((node) => [node.name, node]));
+  ipBatch(plan.nodes.map((node) => `netns add ${node.namespace}`));
+  for (const node of plan.nodes) {
+    sysctlIn(node.namespace, [
+      `net.ipv4.ip_forward=${node.kind === 'router' ? 1 : 0}`,
+      'net.ipv4.conf.all.rp_filter=0',
+      'net.ipv4.conf.default.rp_filter=0',
+      'net.ipv4.conf.all.accept_local=1',
+      'net.ipv4.conf.default.accept_local=1',
+    ]);
+  }
+  const vethPairs: string[] = [];
+  for (const node of plan.nodes) {
+    for (const iface of node.interfaces) {
+      // Each pair once: from the end whose name sorts first.
+      if (node.name > iface.peer) continue;
+      const peer = byName.get(iface.peer)!;
+      const peerIface = peer.interfaces.find((candidate) => candidate.linkId === iface.linkId)!;
+      vethPairs.push(`link add ${iface.name} netns ${node.namespace} type veth peer name ${peerIface.name} netns ${peer.namespace}`);
+    }
+  }
+  ipBatch(vethPairs);
+  for (const node of plan.nodes) {
+    sysctlIn(
+      node.namespace,
+      node.interfaces.flatMap((iface) => [`net.ipv4.conf.${iface.name}.rp_filter=0`, `net.ipv4.conf.${iface.name}.accept_local=1`]),
+    );
+    ipBatch(nodeCommands(node), node.namespace);
+  }
+}
+
+/** Addresses, links up and routes for one node; also what `lab impair --up` replays for a link. */
+export function nodeCommands(node: LabNode, onlyDevices?: Set<string>): string[] {
+  const interfaces = node.interfaces.filter((iface) => !onlyDevices || onlyDevices.has(iface.name));
+  return [
+    'link set lo up',
+    ...interfaces.map((iface) => `addr replace ${iface.address}/${iface.prefixLength} dev ${iface.name}`),
+    ...interfaces.map((iface) => `link set ${iface.name} up`),
+    ...node.routes
+      .filter((route) => !onlyDevices || onlyDevices.has(route.device))
+      .map((route) => `route replace ${route.prefix} via ${route.via} dev ${route.device}`),
+  ];
+}
+
+async function startRouters(plan: LabPlan, dir: string): Promise<Record<string, number>> {
+  const files = labFiles(dir);
+  const pids: Record<string, number> = {};
+  for (const node of plan.nodes.filter((candidate) => candidate.kind === 'router')) {
+    const log = openSync(files.log(node.name), 'a');
+    const child = spawn('ip', ['netns', 'exec', node.namespace, process.execPath, routerMain, dir, node.name], {
+      detached: true,
+      stdio: ['ignore', log, log],
+    });
+    child.unref();
+    pids[node.name] = child.pid!;
+  }
+  const deadline = Date.now() + readyTimeoutMs;
+  for (const name of Object.keys(pids)) {
+    while (!existsSync(files.ready(name))) {
+      if (Date.now() > deadline) {
+        const log = readFileSync(files.log(name), 'utf8').trim().split('\n').slice(-5).join('\n');
+        throw new Error(`lab.labUp: router process for ${name} did not start within ${readyTimeoutMs} ms; its log says:\n${log}`);
+      }
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+  }
+  return pids;
+}

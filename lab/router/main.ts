@@ -1,0 +1,85 @@
+/**
+ * Entry point of one lab router process, started by `lab up` inside the router's namespace:
+ * `node main.js STATE_DIR NODE`.
+ *
+ * It receives GRE (IP protocol 47) on a raw socket and sends inner packets on an IPPROTO_RAW socket, so
+ * the inner headers leave exactly as the prober built them. SIGHUP re-reads the impairment table (that
+ * is how `lab impair` reaches a running router); counters are written to the state directory once a
+ * second for `lab status`. A malformed packet is counted and dropped; nothing ends this process but a
+ * signal.
+ */
+import { readFileSync, writeFileSync, renameSync } from 'node:fs';
+import raw from 'raw-socket';
+import { GreRouter, type OutgoingPacket } from './gre-router.js';
+import { DelayQueue } from './delay-queue.js';
+import { labFiles, readImpairments } from '../lab-state.js';
+import type { LabNode } from '../lab-plan.js';
+
+const IPPROTO_GRE = 47;
+const IPPROTO_RAW = 255;
+
+const [stateDir, nodeName] = process.argv.slice(2);
+if (!stateDir || !nodeName) {
+  process.stderr.write('lab router: usage: main.js STATE_DIR NODE\n');
+  process.exit(2);
+}
+const files = labFiles(stateDir);
+const node = (JSON.parse(readFileSync(files.plan, 'utf8')).nodes as LabNode[]).find((candidate) => candidate.name === nodeName);
+if (!node) {
+  process.stderr.write(`lab router: node ${nodeName} is not in ${files.plan}\n`);
+  process.exit(2);
+}
+
+const receiveSocket = raw.createSocket({ protocol: IPPROTO_GRE, bufferSize: 65535 });
+const sendSocket = raw.createSocket({ protocol: IPPROTO_RAW });
+sendSocket.pauseRecv();
+
+const router: GreRouter = new GreRouter(node.name, node.interfaces, {
+  send: (packet, destination) =>
+    sendSocket.send(packet, 0, packet.length, destination, null, (error) => {
+      if (error) router.countSendError();
+    }),
+  delay: (packet, delayNs) => queue.add(packet, delayNs),
+  random: Math.random,
+  nowNs: () => process.hrtime.bigint(),
+});
+const queue = new DelayQueue<OutgoingPacket>((packet, lateNs) => router.transmit(packet, lateNs));
+
+// raw-socket reuses its receive buffer, and a delayed packet outlives the callback: copy it.
+receiveSocket.on('message', (packet) => router.handle(Buffer.from(packet)));
+receiveSocket.on('error', (error) => process.stderr.write(`lab router ${nodeName}: receive socket: ${error.message}\n`));
+sendSocket.on('error', (error) => process.stderr.write(`lab router ${nodeName}: send socket: ${error.message}\n`));
+
+function reloadImpairments(): void {
+  try {
+    router.impairments = readImpairments(stateDir!);
+  } catch (error) {
+    process.stderr.write(`lab router ${nodeName}: keeping the previous impairments: ${(error as Error).message}\n`);
+  }
+}
+
+let lastWritten = '';
+function writeCounters(): void {
+  const text = JSON.stringify({ node: nodeName, pid: process.pid, queued: queue.size, ...router.counters });
+  if (text === lastWritten) return;
+  const target = files.counters(nodeName!);
+  writeFileSync(`${target}.tmp`, text);
+  renameSync(`${target}.tmp`, target);
+  lastWritten = text;
+}
+
+reloadImpairments();
+process.on('SIGHUP', reloadImpairments);
+// The shutdown handler holds the sockets: raw-socket closes a socket whose JS object is collected, and
+// nothing else would keep the receive socket reachable once this module has run.
+for (const signal of ['SIGTERM', 'SIGINT'] as const) {
+  process.on(signal, () => {
+    writeCounters();
+    receiveSocket.close();
+    sendSocket.close();
+    process.exit(0);
+  });
+}
+setInterval(writeCounters, 1000);
+writeCounters();
+writeFileSync(files.ready(nodeName), String(process.pid));
