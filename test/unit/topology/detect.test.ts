@@ -8,7 +8,8 @@ import { readFileSync } from 'node:fs';
 import { describe, it } from 'node:test';
 import { TopologyError } from '../../../topology/errors.js';
 import { detectTopologyFormat, topologyEventsFromText } from '../../../topology/sources/index.js';
-import { fixturePath } from '../../helpers/repo-root.js';
+import { join } from 'node:path';
+import { fixturePath, repoRoot } from '../../helpers/repo-root.js';
 
 const read = (...parts: string[]): string => readFileSync(fixturePath(...parts), 'latin1');
 const unknownFormat = (err: unknown): boolean => err instanceof TopologyError && err.code === 'unknown-format';
@@ -34,7 +35,7 @@ describe('detectTopologyFormat', () => {
   });
 
   it('recognises YAML, block or flow style (a flow mapping starting with "{" is not ExaBGP)', () => {
-    assert.equal(detectTopologyFormat(read('topology', 'nanog76.yaml')), 'yaml');
+    assert.equal(detectTopologyFormat(readFileSync(join(repoRoot, 'lab', 'topologies', 'nanog76.yaml'), 'utf8')), 'yaml');
     assert.equal(detectTopologyFormat('{ routers: [ { name: R1 } ], links: [] }'), 'yaml');
   });
 
@@ -69,7 +70,7 @@ describe('topologyEventsFromText', () => {
     assert.equal(table.format, 'neighbor-table');
     assert.equal(table.events.length, 6 + 16);
 
-    const yaml = topologyEventsFromText(read('topology', 'nanog76.yaml'), 'nanog76.yaml');
+    const yaml = topologyEventsFromText(readFileSync(join(repoRoot, 'lab', 'topologies', 'nanog76.yaml'), 'utf8'), 'nanog76.yaml');
     assert.equal(yaml.format, 'yaml');
     assert.equal(yaml.events.length, 8 + 20);
   });

@@ -1,5 +1,5 @@
 /**
- * parseYamlTopology: the NANOG 76 lab as YAML (test/fixtures/topology/nanog76.yaml), checked against
+ * parseYamlTopology: the NANOG 76 lab as YAML (lab/topologies/nanog76.yaml), checked against
  * the hackathon's own neighbor table, and one bad file per validation rule
  * (test/fixtures/malformed/topology/yaml-*.yaml) with the YAML path its error must name.
  */
@@ -9,17 +9,17 @@ import { describe, it } from 'node:test';
 import { TopologyError } from '../../../topology/errors.js';
 import type { TopologyLink } from '../../../topology/model.js';
 import { parseNeighborTable, parseYamlTopology } from '../../../topology/sources/index.js';
-import { fixturePath } from '../../helpers/repo-root.js';
+import { join } from 'node:path';
+import { fixturePath, repoRoot } from '../../helpers/repo-root.js';
 
-const nanog76 = readFileSync(fixturePath('topology', 'nanog76.yaml'), 'utf8');
+const nanog76 = readFileSync(join(repoRoot, 'lab', 'topologies', 'nanog76.yaml'), 'utf8');
 
 describe('parseYamlTopology: nanog76.yaml', () => {
   const { spec, events } = parseYamlTopology(nanog76, 'nanog76.yaml');
 
-  it('normalises the spec: ids, addresses without length, subnets, default and given metrics', () => {
+  it('normalises the spec: ids, addresses without length, subnets, default metrics', () => {
     assert.equal(spec.name, 'nanog76');
     assert.deepEqual(spec.routers.map((r) => r.name), ['R1', 'R2', 'R3', 'R4', 'R5', 'R6']);
-    assert.equal(spec.routers[3]?.routerId, '000010000004', 'dotted system id normalised');
     assert.deepEqual(spec.routers[0], { name: 'R1', routerId: '000010000001', linkIds: ['l0', 'l1', 'l8'] });
     assert.deepEqual(spec.hosts, [
       { name: 'dev1', linkIds: ['l8'] },
@@ -36,17 +36,25 @@ describe('parseYamlTopology: nanog76.yaml', () => {
       subnet: '10.1.1.0/31',
       metric: 10,
     });
-    assert.equal(spec.links[3]?.metric, 20);
     assert.deepEqual(spec.links[8], {
       id: 'l8',
       a: 'dev1',
       b: 'R1',
-      aAddress: '20.0.0.2',
-      bAddress: '20.0.0.1',
-      prefixLength: 30,
-      subnet: '20.0.0.0/30',
+      aAddress: '10.2.0.0',
+      bAddress: '10.2.0.1',
+      prefixLength: 31,
+      subnet: '10.2.0.0/31',
       metric: 10,
     });
+  });
+
+  it('normalises dotted IS-IS system ids and keeps a given metric', () => {
+    const small = parseYamlTopology(
+      'routers:\n  - { name: A, routerId: "0000.1000.0004" }\n  - { name: B }\nlinks:\n  - { a: A, aAddress: 10.0.0.0/31, b: B, bAddress: 10.0.0.1/31, metric: 20 }\n',
+      'small.yaml',
+    );
+    assert.equal(small.spec.routers[0]?.routerId, '000010000004');
+    assert.equal(small.spec.links[0]?.metric, 20);
   });
 
   it('emits 8 nodes (routers, then hosts) and each link in both directions', () => {
