@@ -8,6 +8,7 @@ import { labDir, labFiles, readImpairments, readMeta, readPlan } from './lab-sta
 import { listNamespaces } from './ip-command.js';
 import type { RouterCounters } from './router/gre-router.js';
 import type { ImpairmentTable } from './router/impairments.js';
+import { processAlive } from './process-alive.js';
 
 export interface NodeStatus {
   name: string;
@@ -38,20 +39,11 @@ export function labStatus(lab: string): LabStatus {
     const pid = meta.routerPids[node.name];
     if (pid !== undefined) {
       status.routerPid = pid;
-      status.routerAlive = isAlive(pid);
+      status.routerAlive = processAlive(pid);
       const countersFile = labFiles(dir).counters(node.name);
       if (existsSync(countersFile)) status.counters = JSON.parse(readFileSync(countersFile, 'utf8'));
     }
     return status;
   });
   return { lab, topologyFile: meta.topologyFile, createdAt: meta.createdAt, nodes, impairments: readImpairments(dir) };
-}
-
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
 }
