@@ -1,18 +1,18 @@
 /**
  * Every simple path between two endpoints, as sequences of directed links.
  *
- * Enumeration is graphology-simple-path's edge-group search: it walks node sequences once and hands
- * back, per hop, the group of parallel links, so two parallel links make two distinct paths without the
- * search itself doubling. Bounds matter because path counts grow exponentially with size: `maxHops`
+ * Enumeration walks node sequences once and hands back, per hop, the group of parallel links, so two
+ * parallel links make two distinct paths without the search itself doubling (simple-paths.ts has the
+ * search and why it is not graphology-simple-path's). Bounds matter because path counts grow exponentially with size: `maxHops`
  * cuts the search depth, `maxPaths` cuts the expansion, and paths are returned shortest first so a
  * truncated answer keeps the ones an engineer cares about most.
  */
-import { createHash } from 'node:crypto';
-import { allSimpleEdgeGroupPaths } from 'graphology-simple-path';
+import { hash } from 'node:crypto';
 import { bidirectional } from 'graphology-shortest-path/unweighted.js';
 import type { TopologyLink } from './model.js';
 import type { TopologyGraph } from './graph.js';
 import { TopologyError } from './errors.js';
+import { allSimpleLinkGroupPaths } from './simple-paths.js';
 
 export interface PathBounds {
   /** Most links a path may cross (the prober's and the endpoint's own links included). */
@@ -48,19 +48,21 @@ export function allProbePaths(topology: TopologyGraph, from: string, to: string,
     throw new TopologyError('no-path', `topology.allProbePaths: from and to are the same node (${from}); expected two different endpoints`);
   }
   const graph = topology.graph;
-  const groupPaths = allSimpleEdgeGroupPaths(graph, source, target, { maxDepth: maxHops })
-    // Hosts do not forward: a path that crosses one in the middle is not a path packets can take.
-    .filter((groups) => groups.slice(0, -1).every((group) => graph.getNodeAttributes(graph.target(group[0]!)).kind !== 'host'));
+  // Hosts do not forward: a path that crosses one in the middle is not a path packets can take.
+  const groupPaths = allSimpleLinkGroupPaths(graph, source, target, {
+    maxHops,
+    isTransit: (node) => graph.getNodeAttribute(node, 'kind') !== 'host',
+  });
 
   if (groupPaths.length === 0) throw noPathError(topology, source, target, maxHops);
 
   groupPaths.sort((a, b) => a.length - b.length);
   const totalWithinHops = groupPaths.reduce((sum, groups) => sum + groups.reduce((n, group) => n * group.length, 1), 0);
+  const build = pathBuilder(topology);
   const paths: ProbePath[] = [];
   for (const groups of groupPaths) {
-    for (const edgeKeys of expandGroups(groups, maxPaths - paths.length)) {
-      paths.push(probePath(topology, edgeKeys));
-    }
+    if (groups.every((group) => group.length === 1)) paths.push(build(groups.map((group) => group[0]!)));
+    else for (const edgeKeys of expandGroups(groups, maxPaths - paths.length)) paths.push(build(edgeKeys));
     if (paths.length >= maxPaths) break;
   }
   return { paths, totalWithinHops };
@@ -68,21 +70,41 @@ export function allProbePaths(topology: TopologyGraph, from: string, to: string,
 
 /** A path made of given links (in order); used for re-planning and for paths stored in history. */
 export function probePath(topology: TopologyGraph, linkKeys: string[]): ProbePath {
-  const links = linkKeys.map((key) => topology.graph.getEdgeAttributes(key));
-  const nodes = [links[0]!.from, ...links.map((link) => link.to)];
-  return {
-    id: pathId(links),
-    nodes,
-    names: nodes.map((id) => topology.node(id).name),
-    links,
+  return pathBuilder(topology)(linkKeys);
+}
+
+/**
+ * Builds paths with the graph lookups cached for one enumeration: a fat-tree answer holds tens of
+ * thousands of paths over a few hundred links and nodes.
+ */
+function pathBuilder(topology: TopologyGraph): (linkKeys: string[]) => ProbePath {
+  const links = new Map<string, TopologyLink>();
+  const names = new Map<string, string>();
+  const linkOf = (key: string) => links.get(key) ?? links.set(key, topology.graph.getEdgeAttributes(key)).get(key)!;
+  const nameOf = (id: string) => names.get(id) ?? names.set(id, topology.node(id).name).get(id)!;
+  return (linkKeys) => {
+    const pathLinks = linkKeys.map(linkOf);
+    const nodes = [pathLinks[0]!.from, ...pathLinks.map((link) => link.to)];
+    return new LinkPath(nodes, nodes.map(nameOf), pathLinks);
   };
 }
 
+/** A ProbePath whose id (a digest) is computed the first time someone asks for it. */
+class LinkPath implements ProbePath {
+  private digest: string | undefined;
+  constructor(
+    readonly nodes: string[],
+    readonly names: string[],
+    readonly links: TopologyLink[],
+  ) {}
+
+  get id(): string {
+    return (this.digest ??= pathId(this.links));
+  }
+}
+
 export function pathId(links: TopologyLink[]): string {
-  return createHash('sha256')
-    .update(links.map((link) => link.key).join('\n'))
-    .digest('hex')
-    .slice(0, 12);
+  return hash('sha256', links.map((link) => link.key).join('\n'), 'hex').slice(0, 12);
 }
 
 function* expandGroups(groups: string[][], limit: number): Generator<string[]> {
