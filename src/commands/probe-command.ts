@@ -3,25 +3,18 @@
  * latency table. Runs on the prober itself (the `--from` node), which needs raw-socket rights (root or
  * CAP_NET_RAW) and must accept packets from its own address (checked before sending).
  */
-import type { ReturnMode } from '../../topology/index.js';
 import { RawIpv4Sender, UdpProbeReceiver, returnPathProblems, runProbeRound, systemClock } from '../../probes/index.js';
 import { CliError } from '../cli-error.js';
 import { loadTopology } from '../load-topology.js';
 import { planPaths } from '../plan-paths.js';
 import { latencyTableJson, latencyTableText, type PathResult } from '../report/latency-table.js';
 import { reportSkippedLines } from './skipped-lines.js';
+import type { PathsOptions } from './paths-command.js';
 
-export interface ProbeOptions {
-  topology: string;
-  from: string;
-  to: string;
-  maxHops?: number;
-  maxPaths?: number;
-  mode: ReturnMode;
+export interface ProbeOptions extends PathsOptions {
   count: number;
   intervalMs: number;
   timeoutMs: number;
-  json?: boolean;
 }
 
 export async function probeCommand(options: ProbeOptions, out: NodeJS.WritableStream, err: NodeJS.WritableStream): Promise<number> {
