@@ -5,11 +5,17 @@
 #   python3-scapy     the independent packet encoder the codec tests compare against
 #   python3-networkx  the peer of the path-enumeration benchmark
 #   tshark            dissects pathmon's packets in the codec tests
-#   g++ make python3  node-gyp builds raw-socket's native addon
+#   g++ make python3  node-gyp builds raw-socket's and cap's native addons
+#   libpcap-dev       cap (packet capture) links against libpcap
+#   exabgp            pathmon's BGP-LS receiver, run as a child process
+#   frr               the lab's real IGP (ospfd), whose TE database feeds the lab's BGP-LS originator
+#   gobgpd golang-github-osrg-gobgp-dev   the lab's BGP-LS speaker and its gRPC .proto files
+#   chromium          the dashboard's browser tests (driven by playwright-core)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-packages=(iproute2 procps python3-scapy python3-networkx tshark g++ make python3)
+packages=(iproute2 procps python3-scapy python3-networkx tshark g++ make python3 libpcap-dev
+  exabgp frr gobgpd golang-github-osrg-gobgp-dev chromium)
 missing=()
 for package in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed" || missing+=("$package")

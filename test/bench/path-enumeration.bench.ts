@@ -23,6 +23,7 @@ import { allSimpleEdgeGroupPaths } from 'graphology-simple-path';
 import { allProbePaths, buildTopology, type PathSet, type TopologyEvent, type TopologyGraph } from '../../topology/index.js';
 import { repoRoot } from '../helpers/repo-root.js';
 import { edgeSwitch, fatTree, type FatTree } from './fat-tree.js';
+import type { Benchmark } from './benchmark.js';
 
 const CASES = [
   { k: 8, cutoff: 8 },
@@ -93,7 +94,7 @@ export interface PathEnumerationResult {
   goalMet: boolean;
 }
 
-export const pathEnumeration = { name: 'path-enumeration', run };
+export const benchmark: Benchmark = { name: 'path-enumeration', run };
 
 async function run(log: (line: string) => void): Promise<PathEnumerationResult> {
   const cases: PathEnumerationCase[] = [];

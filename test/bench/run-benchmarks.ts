@@ -7,24 +7,31 @@
  * Benchmarks are not timed tests: a missed goal is printed and recorded, not failed. Only a benchmark
  * that cannot measure (say, contenders disagreeing on the answer) makes the run fail.
  * Names given on the command line run just those benchmarks.
+ *
+ * Every `*.bench.js` beside this file that exports `benchmark` is run, in file-name order, so adding a
+ * benchmark means adding a file, not editing a list.
  */
-import { mkdirSync, renameSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { mkdirSync, readdirSync, renameSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { repoRoot } from '../helpers/repo-root.js';
-import { pathEnumeration } from './path-enumeration.bench.js';
-
-interface Benchmark {
-  name: string;
-  /** Logs figures as it measures them; returns what goes in results/<name>.json. */
-  run(log: (line: string) => void): Promise<object>;
-}
-
-/** Add new benchmarks here. */
-const benchmarks: Benchmark[] = [pathEnumeration];
+import type { Benchmark } from './benchmark.js';
 
 const resultsDir = join(repoRoot, 'test', 'bench', 'results');
 
+async function discoverBenchmarks(): Promise<Benchmark[]> {
+  const here = dirname(fileURLToPath(import.meta.url));
+  const files = readdirSync(here).filter((name) => name.endsWith('.bench.js')).sort();
+  const found: Benchmark[] = [];
+  for (const file of files) {
+    const module = (await import(pathToFileURL(join(here, file)).href)) as { benchmark?: Benchmark };
+    if (module.benchmark) found.push(module.benchmark);
+  }
+  return found;
+}
+
 async function main(names: string[]): Promise<void> {
+  const benchmarks = await discoverBenchmarks();
   const unknown = names.filter((name) => !benchmarks.some((bench) => bench.name === name));
   if (unknown.length > 0) {
     throw new Error(`bench.runBenchmarks: no benchmark named ${unknown.join(', ')}; expected one of ${benchmarks.map((b) => b.name).join(', ')}`);
