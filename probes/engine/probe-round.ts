@@ -43,6 +43,8 @@ export interface DropCounts {
 
 export interface RoundResult {
   perPath: RoundStats[];
+  /** Each path's RTTs in ns, in sequence order, NaN for a probe that did not return in time. */
+  samplesNs: Float64Array[];
   drops: DropCounts;
 }
 
@@ -116,5 +118,6 @@ export async function runProbeRound(deps: RoundDeps, paths: PathAddressing[], op
   const perPath = paths.map((_, pathId) =>
     roundStats(rttNs.subarray(pathId * count, (pathId + 1) * count), late[pathId]!, duplicates[pathId]!),
   );
-  return { perPath, drops };
+  const samplesNs = paths.map((_, pathId) => rttNs.slice(pathId * count, (pathId + 1) * count));
+  return { perPath, samplesNs, drops };
 }

@@ -1,0 +1,34 @@
+/**
+ * What the re-planner hands the monitor after a topology change: which paths are new (start probing),
+ * which are gone (report as GONE, never as failing) and which stayed. Paths keep their ids across
+ * re-plans because ids are digests of the links crossed.
+ */
+import type { PathBounds, ReturnMode } from '../../topology/index.js';
+import type { PlannedPath } from '../plan-paths.js';
+
+/** One endpoint pair (or one pair of a group) the monitor watches. */
+export interface PlanTarget {
+  group: string;
+  from: string;
+  to: string;
+  bounds: PathBounds;
+  mode: ReturnMode;
+}
+
+export interface GroupedPath extends PlannedPath {
+  group: string;
+  from: string;
+  to: string;
+}
+
+export interface PlanDiff {
+  added: GroupedPath[];
+  gone: GroupedPath[];
+  kept: GroupedPath[];
+  /** Targets whose endpoints or paths are missing right now, with the reason. */
+  problems: { target: PlanTarget; reason: string }[];
+  /** When the change that caused this plan arrived (hrtime ns), null for the first plan. */
+  changeReceivedAtNs: bigint | null;
+  /** Change arrival to plan ready, in ms: the re-planning delay pathmon exposes. */
+  replanMs: number | null;
+}
