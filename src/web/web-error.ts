@@ -1,0 +1,27 @@
+/**
+ * The web server's one error class. Start-up refusals (a listen address beyond localhost without a
+ * token, an unparsable address) are thrown as WebError so `pathmon run` can print them as they are;
+ * bad API input becomes an ApiInputError, answered with HTTP 400 and never thrown past the handler.
+ */
+export type WebErrorCode = 'bad-listen' | 'token-required' | 'weak-token' | 'listen-failed';
+
+export class WebError extends Error {
+  override name = 'WebError';
+  constructor(
+    readonly code: WebErrorCode,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+/** One bad query or path parameter: the 400 answer names it and says what was expected. */
+export class ApiInputError extends Error {
+  override name = 'ApiInputError';
+  constructor(
+    readonly parameter: string,
+    message: string,
+  ) {
+    super(message);
+  }
+}
