@@ -31,4 +31,8 @@ export interface PlanDiff {
   changeReceivedAtNs: bigint | null;
   /** Change arrival to plan ready, in ms: the re-planning delay pathmon exposes. */
   replanMs: number | null;
+  /** Planning time alone (debounce excluded), in ms. */
+  computeMs?: number;
+  /** ExaBGP's own print time of the first line of the change to plan ready, in ms (wall clocks; null when unknown). */
+  sinceExabgpPrintMs?: number | null;
 }

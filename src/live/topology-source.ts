@@ -4,6 +4,7 @@
  * fabric share one monitor.
  */
 import type { TopologyEvent, TopologyGraph } from '../../topology/index.js';
+import type { GraphChange } from './graph-changes.js';
 
 export type TopologyFreshness =
   /** A file: never changes, never stale. */
@@ -27,6 +28,22 @@ export interface TopologySourceStatus {
   skippedLines: number;
   /** ExaBGP restarts since start (exits, hangs, silence past hold time). */
   restarts: number;
+  /** How long the graph has been stale (ms), null when it is not. */
+  staleAgeMs?: number | null;
+  /** Skipped lines by reason (`invalid JSON`, `bad shape at ...`, `line too long`). */
+  skippedByReason?: Record<string, number>;
+  /** Fields ExaBGP printed that pathmon could not use (`attribute-not-implemented`, ...), by name. */
+  ignoredByField?: Record<string, number>;
+  /** The most recent skipped lines (first 200 characters each). */
+  lastSkipped?: { line: number; reason: string; excerpt: string }[];
+  /** The running ExaBGP's pid, null while it is restarting (absent for a file). */
+  exabgpPid?: number | null;
+  /** Why ExaBGP was last restarted (`exited with code 1`, `cpu spin`, `silent past hold time`). */
+  lastRestartReason?: string | null;
+  /** Peers whose session is up. */
+  peersUp?: string[];
+  nodes?: number;
+  links?: number;
 }
 
 /** A batch of events already applied to the graph. */
@@ -34,6 +51,10 @@ export interface TopologyChange {
   events: TopologyEvent[];
   /** process.hrtime.bigint() when the first line of this batch arrived from ExaBGP. */
   receivedAtNs: bigint;
+  /** What the events did to the graph (link down, metric change, session up, ...), for watchers and logs. */
+  changes?: GraphChange[];
+  /** ExaBGP's own `time` on the first line of the batch (epoch ms), when it printed one. */
+  exabgpTimeMs?: number | null;
 }
 
 export interface TopologySource {

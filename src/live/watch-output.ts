@@ -1,0 +1,96 @@
+/**
+ * The JSON shapes `pathmon topology --json` and `--watch` print. They are an interface other people
+ * script against (the lab runs `--watch` and greps for `link-down`), so they are built in one place,
+ * with fixed field names, and every link is one direction with both addresses and its metrics.
+ */
+import type { TopologyGraph, TopologyLink, TopologyNode } from '../../topology/index.js';
+import type { GraphChange } from './graph-changes.js';
+import type { TopologySourceStatus } from './topology-source.js';
+
+export interface NodeJson {
+  id: string;
+  name: string;
+  kind: string;
+  routerId: string | null;
+  asn: number | null;
+  protocol: string | null;
+  pseudonode: boolean;
+}
+
+export interface LinkJson {
+  key: string;
+  from: string;
+  to: string;
+  fromName: string;
+  toName: string;
+  localAddress: string | null;
+  neighborAddress: string | null;
+  prefixLength: number | null;
+  igpMetric: number | null;
+  teMetric: number | null;
+  maxBandwidthBytesPerSec: number | null;
+}
+
+export function nodeJson(node: TopologyNode): NodeJson {
+  return {
+    id: node.id,
+    name: node.name,
+    kind: node.kind,
+    routerId: node.routerId ?? null,
+    asn: node.asn ?? null,
+    protocol: node.protocol ?? null,
+    pseudonode: node.pseudonode ?? false,
+  };
+}
+
+export function linkJson(link: TopologyLink, graph?: TopologyGraph): LinkJson {
+  const nameOf = (id: string): string => (graph?.graph.hasNode(id) ? graph.graph.getNodeAttribute(id, 'name') : id);
+  return {
+    key: link.key,
+    from: link.from,
+    to: link.to,
+    fromName: nameOf(link.from),
+    toName: nameOf(link.to),
+    localAddress: link.localAddress ?? null,
+    neighborAddress: link.neighborAddress ?? null,
+    prefixLength: link.prefixLength ?? null,
+    igpMetric: link.igpMetric ?? null,
+    teMetric: link.teMetric ?? null,
+    maxBandwidthBytesPerSec: link.maxBandwidthBytesPerSec ?? null,
+  };
+}
+
+/** `pathmon topology --json`: the whole graph, nodes and links sorted so two runs diff cleanly. */
+export function graphJson(graph: TopologyGraph, status: TopologySourceStatus): { status: TopologySourceStatus; nodes: NodeJson[]; links: LinkJson[] } {
+  const nodes = graph.nodes().map(nodeJson).sort((a, b) => a.id.localeCompare(b.id));
+  const links = graph.links().map((link) => linkJson(link, graph)).sort((a, b) => a.key.localeCompare(b.key));
+  return { status, nodes, links };
+}
+
+export type WatchLine = { time: string; event: string } & Record<string, unknown>;
+
+/** One `--watch` line for one graph change. */
+export function watchLine(change: GraphChange, graph: TopologyGraph, nowMs: number): WatchLine {
+  const time = new Date(nowMs).toISOString();
+  switch (change.kind) {
+    case 'node-up':
+    case 'node-down':
+      return { time, event: change.kind, node: nodeJson(change.node) };
+    case 'node-changed':
+      return { time, event: 'node-changed', node: nodeJson(change.node), before: nodeJson(change.before) };
+    case 'link-up':
+    case 'link-down':
+      return { time, event: change.kind, link: linkJson(change.link, graph) };
+    case 'metric-change':
+    case 'link-changed': {
+      const pick = (l: TopologyLink) => ({ igpMetric: l.igpMetric ?? null, teMetric: l.teMetric ?? null, maxBandwidthBytesPerSec: l.maxBandwidthBytesPerSec ?? null });
+      return { time, event: change.kind, link: linkJson(change.link, graph), before: pick(change.before), after: pick(change.link) };
+    }
+    case 'session-up':
+    case 'session-connected':
+    case 'end-of-rib':
+      return { time, event: change.kind, peer: change.peer };
+    case 'session-down':
+      return { time, event: 'session-down', peer: change.peer, reason: change.reason ?? null };
+  }
+}
