@@ -1,0 +1,64 @@
+/**
+ * Opening a store from the one location string: pick the backend, create the schema, migrate. Any
+ * failure on the way comes out as a StoreError naming the redacted location and what was expected,
+ * never the password (the driver's text is scrubbed of it too).
+ */
+import { checkSchemaName, parseLocation } from './location.js';
+import { migrate } from './migrations.js';
+import { openPgClient } from './pg-client.js';
+import { openPgliteClient } from './pglite-client.js';
+import type { InsertMethod } from './results-insert.js';
+import { defaultRetention, type RetentionOptions } from './retention.js';
+import type { SqlClient } from './sql-client.js';
+import { SqlStore } from './sql-store.js';
+import { StoreError, isUnreachable, scrubbedMessage } from './store-error.js';
+
+export interface OpenStoreOptions {
+  /** The PostgreSQL schema (namespace) holding pathmon's tables; created if missing. Default `pathmon`. */
+  schema?: string;
+  retention?: Partial<RetentionOptions>;
+  /** Server only. */
+  connectTimeoutMs?: number;
+  queryTimeoutMs?: number;
+  maxConnections?: number;
+  /** How round results are written; default: `copy` on a server, `unnest` on PGlite. */
+  insertMethod?: InsertMethod;
+}
+
+export const DEFAULT_SCHEMA = 'pathmon';
+
+export async function openStore(location: string, options: OpenStoreOptions = {}): Promise<SqlStore> {
+  const parsed = parseLocation(location);
+  const schema = checkSchemaName(options.schema ?? DEFAULT_SCHEMA, parsed.description);
+  let client: SqlClient | null = null;
+  try {
+    client = parsed.kind === 'pglite'
+      ? await openPgliteClient(parsed.dataDir, schema)
+      : await openPgClient(parsed.url, schema, {
+        connectTimeoutMs: options.connectTimeoutMs ?? 5_000,
+        queryTimeoutMs: options.queryTimeoutMs ?? 60_000,
+        maxConnections: options.maxConnections ?? 4,
+      });
+    const schemaVersion = await migrate(client, parsed.description);
+    return new SqlStore(client, {
+      description: parsed.description,
+      secrets: parsed.secrets,
+      schema,
+      schemaVersion,
+      retention: { ...defaultRetention, ...options.retention },
+      insertMethod: options.insertMethod ?? (parsed.kind === 'postgres' ? 'copy' : 'unnest'),
+    });
+  } catch (err) {
+    await client?.close().catch(() => undefined);
+    if (err instanceof StoreError) throw err;
+    const detail = scrubbedMessage(err, parsed.secrets);
+    if (parsed.kind === 'postgres' && isUnreachable(err)) {
+      throw new StoreError('unreachable', parsed.description,
+        `store.openStore: cannot reach ${parsed.description} (${detail}); expected a PostgreSQL server accepting connections there`);
+    }
+    throw new StoreError('query-failed', parsed.description,
+      `store.openStore: cannot open ${parsed.description} (${detail}); expected ` +
+      (parsed.kind === 'postgres' ? 'a PostgreSQL server that accepts these credentials and lets the user create the schema'
+        : 'a PGlite data directory pathmon can write (and no other process using it)'));
+  }
+}

@@ -1,0 +1,30 @@
+/**
+ * The tiny query interface both backends implement, so the store has one set of SQL statements.
+ * Only what the store needs: parameterised queries, a transaction on one connection, an optional bulk
+ * path (COPY) for the server, and close. Rows come back as plain objects keyed by column name;
+ * bigint columns may arrive as number, string or bigint depending on the driver, so readers use Number().
+ */
+
+export interface SqlRows<T> {
+  rows: T[];
+  /** Rows inserted, updated or deleted, where the statement reports it. */
+  rowCount: number;
+}
+
+export interface SqlQueryable {
+  query<T = Record<string, unknown>>(sql: string, params?: unknown[]): Promise<SqlRows<T>>;
+  /** Runs a script of several statements without parameters (migrations). */
+  exec(sql: string): Promise<void>;
+}
+
+export interface SqlClient extends SqlQueryable {
+  readonly kind: 'pglite' | 'postgres';
+  /** Runs `work` in one transaction on one connection; rolls back if it throws. */
+  transaction<T>(work: (tx: SqlQueryable) => Promise<T>): Promise<T>;
+  /**
+   * Streams `text` (COPY text format) into `table` with COPY FROM STDIN. Only the server backend has it;
+   * the store falls back to multi-row INSERT when it is absent.
+   */
+  copyFrom?(table: string, columns: string[], text: string, tx: SqlQueryable): Promise<void>;
+  close(): Promise<void>;
+}
