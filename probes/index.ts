@@ -3,10 +3,14 @@
  * never as graphs. This file is the whole public surface.
  */
 export * from './codec/index.js';
-export { encodeProbePacket, decodeProbePacket, peelGre, ProbeTemplate, probePacketLength, type ProbeAddressing } from './nested-gre.js';
+export { encodeProbePacket, decodeProbePacket, peelGre, ProbeTemplate, probePacketLength, type ProbeAddressing, type ProbeTemplateOptions } from './nested-gre.js';
 export { runProbeRound, type RoundOptions, type RoundDeps, type RoundResult, type PathAddressing, type DropCounts } from './engine/probe-round.js';
 export { roundStats, type RoundStats, type RttSummaryMs } from './stats/round-stats.js';
 export { systemClock, type Clock, type ProbeSender, type ProbeReceiver } from './transport/transport.js';
 export { RawIpv4Sender } from './transport/raw-ipv4-sender.js';
 export { UdpProbeReceiver } from './transport/udp-receiver.js';
 export { returnPathProblems } from './transport/return-path-check.js';
+export { KernelStampedReceiver } from './transport/kernel-stamped-receiver.js';
+export { nativeHelperPath, NativeHelperError } from './transport/native-helper.js';
+export { PathHistograms, type HistogramSummaryMs } from './stats/path-histograms.js';
+export { ProbeSigner, ProbeKeyError, HMAC_TAG_BYTES, FLAG_HMAC } from './auth/probe-hmac.js';

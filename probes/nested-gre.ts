@@ -12,6 +12,7 @@ import * as gre from './codec/gre.js';
 import * as ipv4 from './codec/ipv4.js';
 import * as probePayload from './codec/probe-payload.js';
 import * as udp from './codec/udp.js';
+import { FLAG_HMAC, HMAC_TAG_BYTES, type ProbeSigner } from './auth/probe-hmac.js';
 
 const LAYER = 'nested-gre';
 const LAYER_OVERHEAD = ipv4.MIN_HEADER_LENGTH + 4; // IPv4 + plain GRE per hop
@@ -56,9 +57,9 @@ export interface DecodedProbePacket {
   payload: probePayload.DecodedProbePayload;
 }
 
-/** Bytes of a probe for `hopCount` hops. */
-export function probePacketLength(hopCount: number): number {
-  return hopCount * LAYER_OVERHEAD + CORE_LENGTH;
+/** Bytes of a probe for `hopCount` hops, with `trailerBytes` after the payload (an HMAC tag). */
+export function probePacketLength(hopCount: number, trailerBytes = 0): number {
+  return hopCount * LAYER_OVERHEAD + CORE_LENGTH + trailerBytes;
 }
 
 function validateAddressing(a: ProbeAddressing): void {
@@ -73,11 +74,15 @@ function validateAddressing(a: ProbeAddressing): void {
   requireUint(LAYER, 'ttl', a.ttl ?? 64, 0xff);
 }
 
-/** Encodes a complete probe with every IPv4 header checksum and the UDP checksum filled in. */
-export function encodeProbePacket(addressing: ProbeAddressing, payload: probePayload.ProbePayload): Buffer {
+/**
+ * Encodes a complete probe with every IPv4 header checksum and the UDP checksum filled in.
+ * `trailerBytes` zero bytes follow the payload inside the UDP datagram (room for an HMAC tag).
+ */
+export function encodeProbePacket(addressing: ProbeAddressing, payload: probePayload.ProbePayload, trailerBytes = 0): Buffer {
   validateAddressing(addressing);
+  requireUint(LAYER, 'trailerBytes', trailerBytes, 1024);
   const { source, hops, returnAddress, ttl = 64 } = addressing;
-  const buf = Buffer.alloc(probePacketLength(hops.length));
+  const buf = Buffer.alloc(probePacketLength(hops.length, trailerBytes));
   // DF on every layer: a decapsulating router does not reassemble, so a probe too big for a link
   // should be lost (and reported) rather than fragmented.
   const common = { flags: ipv4.FLAG_DONT_FRAGMENT, ttl, source };
@@ -89,15 +94,20 @@ export function encodeProbePacket(addressing: ProbeAddressing, payload: probePay
   }
   const udpAt = at + ipv4.MIN_HEADER_LENGTH;
   ipv4.encode({ ...common, protocol: ipv4.PROTOCOL_UDP, destination: returnAddress, payloadLength: buf.length - udpAt }, buf, at);
-  udp.encode({ sourcePort: addressing.sourcePort, destinationPort: addressing.destinationPort, payloadLength: probePayload.HEADER_LENGTH }, buf, udpAt);
+  udp.encode({ sourcePort: addressing.sourcePort, destinationPort: addressing.destinationPort, payloadLength: probePayload.HEADER_LENGTH + trailerBytes }, buf, udpAt);
   probePayload.encode(payload, buf, udpAt + udp.HEADER_LENGTH);
   buf.writeUInt16BE(udp.computeChecksum(buf, udpAt, source, returnAddress), udpAt + 6);
   return buf;
 }
 
+export interface ProbeTemplateOptions {
+  /** Sign every probe: an HMAC tag after the payload, flag 0x01 set (probes/auth/probe-hmac.ts). */
+  signer?: ProbeSigner;
+}
+
 /**
- * One path's probe, encoded once. `stamp` rewrites sequence and send time in place and returns the
- * same buffer every call: send it before stamping again.
+ * One path's probe, encoded once. `stamp` rewrites sequence and send time (and the HMAC tag, when
+ * signing) in place and returns the same buffer every call: send it before stamping again.
  */
 export class ProbeTemplate {
   readonly sessionId: number;
@@ -106,18 +116,30 @@ export class ProbeTemplate {
   readonly packet: Buffer;
   private readonly sequenceAt: number;
   private readonly checksumAt: number;
-  // The 6 words being replaced, kept across calls so stamp allocates nothing.
-  private readonly oldWords = new Uint16Array(6);
+  private readonly payloadAt: number;
+  private readonly signer: ProbeSigner | undefined;
+  // The words being replaced (sequence, send time, tag), kept across calls so stamp allocates nothing.
+  private readonly oldWords: Uint16Array;
 
-  constructor(addressing: ProbeAddressing, identity: ProbeIdentity) {
-    this.packet = encodeProbePacket(addressing, { ...identity, sequence: 0, sendTimeNs: 0n });
+  constructor(addressing: ProbeAddressing, identity: ProbeIdentity, options: ProbeTemplateOptions = {}) {
+    this.signer = options.signer;
+    const trailerBytes = this.signer ? HMAC_TAG_BYTES : 0;
+    const flags = (identity.flags ?? 0) | (this.signer ? FLAG_HMAC : 0);
+    this.packet = encodeProbePacket(addressing, { ...identity, flags, sequence: 0, sendTimeNs: 0n }, trailerBytes);
     this.sessionId = identity.sessionId;
     this.pathId = identity.pathId;
-    const udpAt = probePacketLength(addressing.hops.length) - probePayload.HEADER_LENGTH - udp.HEADER_LENGTH;
+    const udpAt = probePacketLength(addressing.hops.length, trailerBytes) - trailerBytes - probePayload.HEADER_LENGTH - udp.HEADER_LENGTH;
     this.checksumAt = udpAt + 6;
-    // Sequence and send time are contiguous and word-aligned relative to the UDP header, which RFC 1624
-    // word-by-word adjustment needs.
-    this.sequenceAt = udpAt + udp.HEADER_LENGTH + probePayload.SEQUENCE_OFFSET;
+    this.payloadAt = udpAt + udp.HEADER_LENGTH;
+    // Sequence, send time and the tag after them are contiguous and word-aligned relative to the UDP
+    // header, which RFC 1624 word-by-word adjustment needs.
+    this.sequenceAt = this.payloadAt + probePayload.SEQUENCE_OFFSET;
+    this.oldWords = new Uint16Array((12 + trailerBytes) / 2);
+    if (this.signer) {
+      this.signer.sign(this.packet, this.payloadAt);
+      this.packet.writeUInt16BE(0, this.checksumAt);
+      this.packet.writeUInt16BE(udp.computeChecksum(this.packet, udpAt, addressing.source, addressing.returnAddress), this.checksumAt);
+    }
   }
 
   get length(): number {
@@ -130,11 +152,13 @@ export class ProbeTemplate {
     probePayload.validateSendTime(sendTimeNs);
     const p = this.packet;
     const at = this.sequenceAt;
-    for (let i = 0; i < 6; i++) this.oldWords[i] = p.readUInt16BE(at + 2 * i);
+    const words = this.oldWords.length;
+    for (let i = 0; i < words; i++) this.oldWords[i] = p.readUInt16BE(at + 2 * i);
     p.writeUInt32BE(sequence, at);
     p.writeBigUInt64BE(sendTimeNs, at + 4);
+    this.signer?.sign(p, this.payloadAt);
     let checksum = p.readUInt16BE(this.checksumAt);
-    for (let i = 0; i < 6; i++) checksum = checksumAdjust(checksum, this.oldWords[i]!, p.readUInt16BE(at + 2 * i));
+    for (let i = 0; i < words; i++) checksum = checksumAdjust(checksum, this.oldWords[i]!, p.readUInt16BE(at + 2 * i));
     // RFC 768: zero on the wire means "no checksum", so a computed zero goes out as all ones.
     p.writeUInt16BE(checksum || 0xffff, this.checksumAt);
     return p;

@@ -5,20 +5,34 @@
  * Sends for different paths are spread evenly across each interval instead of leaving in one burst, so
  * a round over many paths does not queue behind itself at the first router and measure its own burst.
  * Replies are matched by (session, path, sequence) against the send time this process recorded; the
- * time written in the payload must agree with it, so a forged or replayed packet cannot bend a figure.
- * Everything that is not one of our probes is counted and dropped. The clock and the sockets come in
- * through `RoundDeps`, so tests run whole rounds on a fake clock.
+ * time written in the payload must agree with it, so a forged or replayed packet cannot bend a figure,
+ * and with `signer` set every reply must also carry a valid HMAC tag. Everything that is not one of our
+ * probes is counted and dropped. The clock and the sockets come in through `RoundDeps`, so tests run
+ * whole rounds on a fake clock.
+ *
+ * Built for rate: one prebuilt template per path patched in place, send times in a typed array, no
+ * per-probe timer. The send loop sends everything due (up to `BURST` probes) and then yields, to a
+ * timer when the next probe is at least a millisecond away and to the event loop's check phase
+ * otherwise, so replies are read between bursts even when sending cannot keep up with the schedule.
  */
 import { randomInt } from 'node:crypto';
 import { decode as decodePayload } from '../codec/probe-payload.js';
 import { ProbeTemplate, type ProbeAddressing } from '../nested-gre.js';
+import type { ProbeSigner } from '../auth/probe-hmac.js';
 import { roundStats, type RoundStats } from '../stats/round-stats.js';
+import { PathHistograms } from '../stats/path-histograms.js';
 import type { Clock, ProbeReceiver, ProbeSender } from '../transport/transport.js';
 
 export interface RoundOptions {
   count: number;
   intervalMs: number;
   timeoutMs: number;
+  /** Fill `samplesNs` with every RTT (default true). Off, `samplesNs` holds empty arrays. */
+  keepSamples?: boolean;
+  /** Sign probes and accept only replies with a valid tag. */
+  signer?: ProbeSigner;
+  /** Subtracted from every RTT: the prober's own send+receive cost (see measureProberOverhead). */
+  overheadNs?: number;
 }
 
 export interface RoundDeps {
@@ -37,7 +51,7 @@ export interface DropCounts {
   malformed: number;
   /** A pathmon probe from another session. */
   otherSession: number;
-  /** Our session but a path or sequence we never sent, or a send time that does not match ours. */
+  /** Our session but a path or sequence we never sent, a send time that does not match ours, or a bad tag. */
   forged: number;
 }
 
@@ -46,22 +60,34 @@ export interface RoundResult {
   /** Each path's RTTs in ns, in sequence order, NaN for a probe that did not return in time. */
   samplesNs: Float64Array[];
   drops: DropCounts;
+  /** This round's RTT distribution per path (index = path index), to merge into a long-run view. */
+  histograms: PathHistograms;
+  /** From the first send to the last, so a caller can tell the rate it actually achieved. */
+  sendSpanNs: number;
 }
+
+/** Probes sent back to back before the loop yields to read replies. */
+const BURST = 64;
 
 export async function runProbeRound(deps: RoundDeps, paths: PathAddressing[], options: RoundOptions): Promise<RoundResult> {
   const { sender, receiver, clock } = deps;
   const sessionId = deps.sessionId ?? randomInt(0, 2 ** 32 - 1);
-  const { count, intervalMs, timeoutMs } = options;
+  const { count, intervalMs, timeoutMs, signer } = options;
+  const overheadNs = options.overheadNs ?? 0;
   const port = receiver.port;
   const templates = paths.map(
-    (addressing, pathId) => new ProbeTemplate({ ...addressing, sourcePort: port, destinationPort: port }, { sessionId, pathId }),
+    (addressing, pathId) => new ProbeTemplate({ ...addressing, sourcePort: port, destinationPort: port }, { sessionId, pathId }, { signer }),
   );
+  const firstHops = paths.map((addressing) => addressing.hops[0]!);
 
-  const slots = paths.length * count;
-  const sentAtNs = new Array<bigint>(slots);
+  const pathCount = paths.length;
+  const slots = pathCount * count;
+  // 0 = not sent: a monotonic clock never reads 0 once a process runs.
+  const sentAtNs = new BigUint64Array(slots);
   const rttNs = new Float64Array(slots).fill(NaN);
-  const late = new Uint32Array(paths.length);
-  const duplicates = new Uint32Array(paths.length);
+  const late = new Uint32Array(pathCount);
+  const duplicates = new Uint32Array(pathCount);
+  const histograms = new PathHistograms(pathCount);
   const drops: DropCounts = { malformed: 0, otherSession: 0, forged: 0 };
   const timeoutNs = BigInt(Math.round(timeoutMs * 1e6));
   let outstanding = slots;
@@ -76,48 +102,62 @@ export async function runProbeRound(deps: RoundDeps, paths: PathAddressing[], op
       return;
     }
     if (probe.sessionId !== sessionId) return void drops.otherSession++;
-    if (probe.pathId >= paths.length || probe.sequence >= count) return void drops.forged++;
+    if (probe.pathId >= pathCount || probe.sequence >= count) return void drops.forged++;
     const slot = probe.pathId * count + probe.sequence;
-    const sentNs = sentAtNs[slot];
-    if (sentNs === undefined || sentNs !== probe.sendTimeNs) return void drops.forged++;
+    const sentNs = sentAtNs[slot]!;
+    if (sentNs === 0n || sentNs !== probe.sendTimeNs) return void drops.forged++;
+    if (signer && !signer.verify(payload)) return void drops.forged++;
     if (!Number.isNaN(rttNs[slot]!)) return void duplicates[probe.pathId]!++;
     const rtt = receivedNs - sentNs;
     if (rtt > timeoutNs) return void late[probe.pathId]!++;
-    rttNs[slot] = Number(rtt);
+    const measured = Math.max(0, Number(rtt) - overheadNs);
+    rttNs[slot] = measured;
+    histograms.record(probe.pathId, measured);
     if (--outstanding === 0) allAnswered();
   });
 
   const startNs = clock.nowNs();
-  const spacingMs = intervalMs / Math.max(1, paths.length);
-  for (let sequence = 0; sequence < count; sequence++) {
-    for (let pathId = 0; pathId < paths.length; pathId++) {
-      const dueMs = sequence * intervalMs + pathId * spacingMs;
-      const waitMs = dueMs - Number(clock.nowNs() - startNs) / 1e6;
-      if (waitMs >= 1) await clock.sleepMs(waitMs);
+  const spacingMs = intervalMs / Math.max(1, pathCount);
+  const dueMs = (index: number) => Math.floor(index / pathCount) * intervalMs + (index % pathCount) * spacingMs;
+  const elapsedMs = () => Number(clock.nowNs() - startNs) / 1e6;
+  let firstSendNs = 0n;
+  let lastSendNs = 0n;
+  for (let index = 0; index < slots; ) {
+    const horizonMs = elapsedMs() + 1;
+    for (let burst = 0; burst < BURST && index < slots && dueMs(index) < horizonMs; burst++, index++) {
+      const pathId = index % pathCount;
+      const sequence = (index - pathId) / pathCount;
       const template = templates[pathId]!;
       const slot = pathId * count + sequence;
-      sender.send(template.packet, paths[pathId]!.hops[0]!, () => {
+      sender.send(template.packet, firstHops[pathId]!, () => {
         const now = clock.nowNs();
         sentAtNs[slot] = now;
         template.stamp(sequence, now);
+        if (firstSendNs === 0n) firstSendNs = now;
+        lastSendNs = now;
       });
     }
+    if (index >= slots) break;
+    const waitMs = dueMs(index) - elapsedMs();
+    if (waitMs >= 1) await clock.sleepMs(waitMs);
+    else await (clock.yieldNow ? clock.yieldNow() : clock.sleepMs(0));
   }
 
   // Wait for the last probe's timeout, or less if every reply is already in.
-  const lastDueMs = (count - 1) * intervalMs + (paths.length - 1) * spacingMs;
-  const deadlineMs = lastDueMs + timeoutMs;
+  const lastDueMs = slots === 0 ? 0 : dueMs(slots - 1);
+  const deadlineMs = Math.max(lastDueMs, elapsedMs()) + timeoutMs;
   const finished = new Promise<void>((resolve) => (allAnswered = resolve));
   // Short sleeps, so a round that is answered early leaves no long timer behind.
   for (let remainingMs = deadlineMs; outstanding > 0 && remainingMs > 0; ) {
     await Promise.race([finished, clock.sleepMs(Math.min(remainingMs, 50))]);
-    remainingMs = deadlineMs - Number(clock.nowNs() - startNs) / 1e6;
+    remainingMs = deadlineMs - elapsedMs();
   }
   receiver.onPayload(() => {});
 
   const perPath = paths.map((_, pathId) =>
     roundStats(rttNs.subarray(pathId * count, (pathId + 1) * count), late[pathId]!, duplicates[pathId]!),
   );
-  const samplesNs = paths.map((_, pathId) => rttNs.slice(pathId * count, (pathId + 1) * count));
-  return { perPath, samplesNs, drops };
+  const keep = options.keepSamples ?? true;
+  const samplesNs = paths.map((_, pathId) => (keep ? rttNs.slice(pathId * count, (pathId + 1) * count) : new Float64Array(0)));
+  return { perPath, samplesNs, drops, histograms, sendSpanNs: Number(lastSendNs - firstSendNs) };
 }

@@ -6,6 +6,7 @@
  * consecutive RTTs in sequence order (IPDV, RFC 3393 / RFC 5481 §4.2): it shows path instability
  * without being inflated by a path's constant delay.
  */
+import { nsToMs, roundTo } from './units.js';
 
 export interface RttSummaryMs {
   min: number;
@@ -63,11 +64,3 @@ function meanConsecutiveDifferenceMs(inSequence: Float64Array): number | null {
   return nsToMs(sum / (inSequence.length - 1));
 }
 
-function nsToMs(ns: number): number {
-  return roundTo(ns / 1e6, 4);
-}
-
-function roundTo(value: number, digits: number): number {
-  const scale = 10 ** digits;
-  return Math.round(value * scale) / scale;
-}

@@ -25,9 +25,15 @@ export interface ProbeReceiver {
 export interface Clock {
   nowNs(): bigint;
   sleepMs(ms: number): Promise<void>;
+  /**
+   * Lets pending I/O run and resumes as soon as it has (setImmediate), for waits shorter than a timer
+   * can do. Optional: without it the engine calls sleepMs(0).
+   */
+  yieldNow?(): Promise<void>;
 }
 
 export const systemClock: Clock = {
   nowNs: () => process.hrtime.bigint(),
   sleepMs: (ms) => new Promise((resolve) => setTimeout(resolve, Math.max(0, ms))),
+  yieldNow: () => new Promise((resolve) => setImmediate(resolve)),
 };
