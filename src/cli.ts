@@ -15,6 +15,8 @@ import { CliError } from './cli-error.js';
 import { decimal, returnMode, wholeNumber } from './options.js';
 import { pathsCommand } from './commands/paths-command.js';
 import { probeCommand } from './commands/probe-command.js';
+import { ConfigError } from './config/index.js';
+import { checkConfigCommand } from './commands/check-config-command.js';
 
 const program = new Command('pathmon')
   .description('Topology-aware active path monitor: every simple path, probed with nested GRE.')
@@ -41,6 +43,15 @@ withPathOptions(program.command('probe').description('probe every path once and 
   .option('--timeout-ms <ms>', 'how long a probe may take to return', decimal(1, 600_000), 1000)
   .action(async (options) => {
     process.exitCode = await probeCommand(options, process.stdout, process.stderr);
+  });
+
+program
+  .command('check-config')
+  .description('validate a monitor config without opening sockets; --json prints it with secrets redacted')
+  .argument('<file>', 'the YAML config `pathmon run --config` would use')
+  .option('--json', 'machine-readable output')
+  .action((file: string, options: { json?: boolean }) => {
+    process.exitCode = checkConfigCommand(file, options, process.stdout);
   });
 
 program
@@ -73,6 +84,10 @@ function exitCodeFor(error: unknown): number {
   if (error instanceof CliError) {
     process.stderr.write(`${error.message}\n`);
     return error.exitCode;
+  }
+  if (error instanceof ConfigError) {
+    process.stderr.write(`pathmon: ${error.message}\n`);
+    return 1;
   }
   if (error instanceof TopologyError) {
     process.stderr.write(`pathmon: ${error.message}\n`);

@@ -1,0 +1,77 @@
+/**
+ * `pathmon check-config FILE`: validates a monitor config without opening a socket or a database, so it
+ * can run in CI or before a deploy. When the topology is a file it is read too, and every group's
+ * endpoints are planned, because a config that names a node the topology lacks is as broken as one
+ * with a typo in a key. `--json` prints the resolved config with every secret redacted.
+ */
+import { loadConfigFile, redactUrl, type MonitorConfig } from '../config/index.js';
+import { redactedConfig } from '../config/index.js';
+import { CliError } from '../cli-error.js';
+import { loadTopology } from '../load-topology.js';
+import { planPaths } from '../plan-paths.js';
+import { TopologyError } from '../../topology/index.js';
+import { toSafeJson } from '../secrets/index.js';
+
+export interface CheckConfigOptions {
+  json?: boolean;
+}
+
+interface TargetCheck {
+  group: string;
+  to: string;
+  paths: number | null;
+  addressable: number | null;
+  problem: string | null;
+}
+
+export function checkConfigCommand(file: string, options: CheckConfigOptions, out: NodeJS.WritableStream): number {
+  const config = loadConfigFile(file);
+  const checks = config.topology.startsWith('file:') ? checkTargets(config) : null;
+  const failed = checks?.filter((check) => check.problem !== null) ?? [];
+  if (options.json) {
+    out.write(`${toSafeJson({ valid: failed.length === 0, config: redactedConfig(config), targets: checks }, 2)}\n`);
+  } else {
+    out.write(`${file}: ${failed.length === 0 ? 'valid' : 'INVALID'}\n`);
+    out.write(summary(config, checks));
+  }
+  if (failed.length > 0) {
+    if (!options.json) throw new CliError(`pathmon check-config: ${failed.map((check) => `groups ${check.group} endpoint ${check.to}: ${check.problem}`).join('; ')}`);
+    return 1;
+  }
+  return 0;
+}
+
+function checkTargets(config: MonitorConfig): TargetCheck[] {
+  const file = config.topology.slice('file:'.length);
+  const { topology } = loadTopology(file);
+  return config.targets.map((target): TargetCheck => {
+    try {
+      const { planned } = planPaths(topology, target.from, target.to, target.bounds, target.mode);
+      return { group: target.group, to: target.to, paths: planned.length, addressable: planned.filter((p) => p.hops).length, problem: null };
+    } catch (error) {
+      if (error instanceof TopologyError) return { group: target.group, to: target.to, paths: null, addressable: null, problem: error.message };
+      throw error;
+    }
+  });
+}
+
+function summary(config: MonitorConfig, checks: TargetCheck[] | null): string {
+  const p = config.probing;
+  const lines = [
+    `  topology  ${config.topology}${checks === null ? ' (not contacted: checked when `pathmon run` starts)' : ''}`,
+    `  prober    ${config.prober.node}, replies on ${config.prober.listenAddress}`,
+    `  rounds    every ${p.intervalMs} ms: ${p.probesPerRound} probes per path, ${p.probeSpacingMs} ms apart, ${p.timeoutMs} ms timeout, ${p.mode} mode`,
+    `  states    change after ${config.hysteresisRounds} rounds in a row; DEGRADED when p50 RTT > delayMs or loss > lossPct, DOWN at 100 % loss`,
+    ...config.groups.map((group) => {
+      const planned = checks
+        ?.filter((check) => check.group === group.name)
+        .map((check) => (check.problem ? `${check.to}: ${check.problem}` : `${check.to}: ${check.paths} paths (${check.addressable} addressable)`))
+        .join(', ');
+      return `  group     ${group.name}: delayMs ${group.thresholds.delayMs}, lossPct ${group.thresholds.lossPct}, maxHops ${group.bounds.maxHops}, maxPaths ${group.bounds.maxPaths}; ${planned ?? group.endpoints.join(', ')}`;
+    }),
+    `  storage   ${config.storage ? redactUrl(config.storage.url) : 'not set: --db, or PGlite in --data-dir (default ./pathmon-data)'}`,
+    `  notifiers ${[config.notifiers.freshdesk ? 'freshdesk' : '', config.notifiers.email ? 'email' : ''].filter(Boolean).join(', ') || 'none'}`,
+    `  retention ${config.retentionDays} days`,
+  ];
+  return `${lines.join('\n')}\n`;
+}

@@ -1,0 +1,10 @@
+/**
+ * config/: the monitor's YAML config, validated in one place. Everything else receives a complete,
+ * defaulted `MonitorConfig` and never re-checks it. This file is the whole public surface.
+ */
+export { ConfigError } from './config-error.js';
+export { loadConfigFile, parseConfig, redactUrl } from './load-config.js';
+export { redactedConfig, REDACTED } from './redact-config.js';
+export { isSecretPath, withoutUrlPassword } from './config-problems.js';
+export { defaultHysteresisRounds, defaultProbing, defaultRetentionDays, defaultThresholds } from './monitor-config-schema.js';
+export type { MonitorConfig, MonitorGroup, MonitorTarget, ProbingConfig, SecretReference, StorageConfig, Thresholds } from './monitor-config.js';

@@ -1,0 +1,214 @@
+/**
+ * Reads and validates a monitor config: YAML syntax, the schema, then the rules that tie fields
+ * together, and resolves defaults so the rest of pathmon sees one complete `MonitorConfig` and never
+ * re-checks a field. Problems are reported all at once, each with its YAML path, its line, the value
+ * found and what was expected. Relative paths in the file (topology, pglite directory, secret files)
+ * are relative to the config file, so a config works from any working directory.
+ */
+import { readFileSync } from 'node:fs';
+import { dirname, isAbsolute, resolve } from 'node:path';
+import { LineCounter, parseDocument, type Document } from 'yaml';
+import { ConfigError } from './config-error.js';
+import { formatConfigPath, problemsFromIssues, showValue, type ConfigProblem } from './config-problems.js';
+import {
+  allowedKeysAt,
+  defaultHysteresisRounds,
+  defaultProbing,
+  defaultRetentionDays,
+  defaultThresholds,
+  monitorConfigSchema,
+  type RawMonitorConfig,
+} from './monitor-config-schema.js';
+import type { MonitorConfig, MonitorGroup, SecretReference, StorageConfig } from './monitor-config.js';
+
+const MAX_PROBLEMS_IN_MESSAGE = 10;
+
+/** Reads FILE and validates it. @throws ConfigError naming every problem. */
+export function loadConfigFile(file: string): MonitorConfig {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code ?? (error as Error).message;
+    throw new ConfigError(`config.loadConfigFile: cannot read ${file}: ${code}; expected a readable YAML file`, '(top level)', file);
+  }
+  return parseConfig(text, file);
+}
+
+/**
+ * Validates config text. @param file the config's path: names it in messages and anchors relative paths.
+ * @throws ConfigError
+ */
+export function parseConfig(text: string, file: string): MonitorConfig {
+  const lineCounter = new LineCounter();
+  const doc = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: true });
+  const syntax = doc.errors[0];
+  if (syntax !== undefined) {
+    const where = `${file}:${lineCounter.linePos(syntax.pos[0]).line}`;
+    throw new ConfigError(`config.parseConfig: YAML syntax error at ${where}: ${syntax.message.split('\n')[0]}; expected a YAML mapping`, '(top level)', where);
+  }
+  let data: unknown;
+  try {
+    data = doc.toJS({ maxAliasCount: 100 });
+  } catch (error) {
+    throw new ConfigError(`config.parseConfig: cannot read ${file}: ${(error as Error).message}; expected plain YAML without alias expansion bombs`, '(top level)', file);
+  }
+  const parsed = monitorConfigSchema.safeParse(data, { reportInput: true });
+  if (!parsed.success) fail(problemsFromIssues(parsed.error.issues, allowedKeysAt), doc, lineCounter, file);
+  const raw = parsed.data;
+  const problems = crossFieldProblems(raw);
+  if (problems.length > 0) fail(problems, doc, lineCounter, file);
+  return resolveConfig(raw, file);
+}
+
+function resolveConfig(raw: RawMonitorConfig, file: string): MonitorConfig {
+  const base = dirname(resolve(file));
+  const relative = (path: string) => (isAbsolute(path) ? path : resolve(base, path));
+  const probing = { ...defaultProbing, ...raw.probing };
+  const thresholds = { ...defaultThresholds, ...raw.thresholds };
+  const bounds = { maxHops: 16, maxPaths: 1000, ...raw.pathBounds };
+  const groups: MonitorGroup[] = raw.groups.map((group) => ({
+    name: group.name,
+    endpoints: group.endpoints,
+    thresholds: { ...thresholds, ...group.thresholds },
+    bounds: { ...bounds, ...group.pathBounds },
+  }));
+  return {
+    file: resolve(file),
+    topology: topologySpec(raw.topology, relative),
+    prober: { node: raw.prober.node, listenAddress: raw.prober.listenAddress ?? '0.0.0.0' },
+    probing,
+    thresholds,
+    hysteresisRounds: raw.hysteresisRounds ?? defaultHysteresisRounds,
+    groups,
+    targets: groups.flatMap((group) =>
+      group.endpoints.map((to) => ({ group: group.name, from: raw.prober.node, to, bounds: group.bounds, mode: probing.mode, thresholds: group.thresholds })),
+    ),
+    storage: raw.storage === undefined ? null : storageConfig(raw.storage, relative),
+    retentionDays: raw.retentionDays ?? defaultRetentionDays,
+    notifiers: notifiersConfig(raw.notifiers, relative),
+  };
+}
+
+function notifiersConfig(notifiers: RawMonitorConfig['notifiers'], relative: (path: string) => string): MonitorConfig['notifiers'] {
+  const anchored = (ref: SecretReference): SecretReference => ('file' in ref ? { file: relative(ref.file) } : ref);
+  const out: MonitorConfig['notifiers'] = {};
+  if (notifiers?.freshdesk) out.freshdesk = { ...notifiers.freshdesk, apiKey: anchored(notifiers.freshdesk.apiKey) };
+  if (notifiers?.email) {
+    const { password, ...rest } = notifiers.email;
+    out.email = password ? { ...rest, password: anchored(password) } : rest;
+  }
+  return out;
+}
+
+function topologySpec(spec: string, relative: (path: string) => string): string {
+  if (spec.startsWith('exabgp:')) return `exabgp:${relative(spec.slice('exabgp:'.length))}`;
+  if (spec.startsWith('file:')) return `file:${relative(spec.slice('file:'.length))}`;
+  return `file:${relative(spec)}`;
+}
+
+function storageConfig(storage: NonNullable<RawMonitorConfig['storage']>, relative: (path: string) => string): StorageConfig {
+  const url = typeof storage === 'string' ? storage : storage.url;
+  const password: SecretReference | undefined = typeof storage === 'string' ? undefined : storage.password;
+  const located = url.startsWith('pglite:') ? `pglite:${relative(url.slice('pglite:'.length))}` : url;
+  const withFile = password && 'file' in password ? { file: relative(password.file) } : password;
+  return withFile ? { url: located, password: withFile } : { url: located };
+}
+
+function crossFieldProblems(raw: RawMonitorConfig): ConfigProblem[] {
+  const problems: ConfigProblem[] = [];
+  const probing = { ...defaultProbing, ...raw.probing };
+  if (probing.timeoutMs > probing.intervalMs) {
+    problems.push({
+      path: ['probing', 'timeoutMs'],
+      text: `probing.timeoutMs (${probing.timeoutMs}) cannot exceed probing.intervalMs (${probing.intervalMs}); expected a round to end before the next starts`,
+    });
+  } else {
+    const roundMs = (probing.probesPerRound - 1) * probing.probeSpacingMs + probing.timeoutMs;
+    if (roundMs > probing.intervalMs) {
+      problems.push({
+        path: ['probing', 'probesPerRound'],
+        text:
+          `a round takes (probing.probesPerRound (${probing.probesPerRound}) - 1) × probing.probeSpacingMs (${probing.probeSpacingMs}) ` +
+          `+ probing.timeoutMs (${probing.timeoutMs}) = ${roundMs} ms, which cannot exceed probing.intervalMs (${probing.intervalMs}); ` +
+          'expected fewer probes, a shorter spacing or timeout, or a longer interval',
+      });
+    }
+  }
+  const groupNames = new Map<string, number>();
+  raw.groups.forEach((group, index) => {
+    const first = groupNames.get(group.name);
+    if (first !== undefined) {
+      problems.push({ path: ['groups', index, 'name'], text: `got ${showValue(group.name)}, already the name of groups[${first}]; expected group names to be unique` });
+    } else groupNames.set(group.name, index);
+    const seen = new Set<string>();
+    group.endpoints.forEach((endpoint, e) => {
+      if (endpoint === raw.prober.node) {
+        problems.push({
+          path: ['groups', index, 'endpoints', e],
+          text: `groups[${index}].endpoints[${e}] (${endpoint}) is prober.node (${raw.prober.node}); expected an endpoint other than the prober`,
+        });
+      }
+      if (seen.has(endpoint)) problems.push({ path: ['groups', index, 'endpoints', e], text: `got ${showValue(endpoint)} twice in this group; expected each endpoint once` });
+      seen.add(endpoint);
+    });
+  });
+  if (raw.storage !== undefined) {
+    const url = typeof raw.storage === 'string' ? raw.storage : raw.storage.url;
+    const path = typeof raw.storage === 'string' ? ['storage'] : ['storage', 'url'];
+    const parsed = parsedStorageUrl(url);
+    if (parsed === 'bad') {
+      problems.push({ path, text: `got ${showValue(redactUrl(url))}; expected pglite:DIR or postgres://USER@HOST[:PORT]/DB` });
+    } else if (parsed.hasPassword) {
+      problems.push({
+        path,
+        text: 'the URL holds a password; expected it referenced instead: storage: { url: postgres://USER@HOST/DB, password: { env: PGPASSWORD } }',
+      });
+    }
+  }
+  return problems;
+}
+
+function parsedStorageUrl(url: string): { hasPassword: boolean } | 'bad' {
+  if (url.startsWith('pglite:')) return url.length > 'pglite:'.length ? { hasPassword: false } : 'bad';
+  if (!/^postgres(ql)?:\/\//.test(url)) return 'bad';
+  try {
+    return { hasPassword: new URL(url).password !== '' };
+  } catch {
+    return 'bad';
+  }
+}
+
+/** A database URL with any password replaced: safe to print. */
+export function redactUrl(url: string): string {
+  try {
+    const parsed = new URL(url);
+    if (parsed.password === '') return url;
+    parsed.password = 'REDACTED';
+    return parsed.toString();
+  } catch {
+    return url.replace(/\/\/([^:/@]*):[^@]*@/, '//$1:REDACTED@');
+  }
+}
+
+function fail(problems: ConfigProblem[], doc: Document, lineCounter: LineCounter, file: string): never {
+  const located = problems.map((problem) => {
+    const line = lineOf(doc, lineCounter, problem.path);
+    const path = formatConfigPath(problem.path);
+    return { path, where: line !== undefined ? `${file}:${line} ${path}` : `${file} ${path}`, text: `${path}: ${problem.text}` };
+  });
+  const shown = located.slice(0, MAX_PROBLEMS_IN_MESSAGE).map((p) => p.text);
+  const more = located.length > shown.length ? ` (and ${located.length - shown.length} more)` : '';
+  const first = located[0]!;
+  throw new ConfigError(`config.parseConfig: ${file}: ${shown.join('; ')}${more}`, first.path, first.where);
+}
+
+/** The line of the deepest node that exists along `path`, so a missing key points near its parent. */
+function lineOf(doc: Document, lineCounter: LineCounter, path: (string | number)[]): number | undefined {
+  for (let n = path.length; n >= 0; n--) {
+    const node = n === 0 ? doc.contents : doc.getIn(path.slice(0, n), true);
+    const range = (node as { range?: [number, number, number] } | null | undefined)?.range;
+    if (range !== undefined) return lineCounter.linePos(range[0]).line;
+  }
+  return undefined;
+}

@@ -1,0 +1,155 @@
+/**
+ * The schema of `pathmon run`'s YAML config, in one place: every field, its unit, its default and what
+ * is expected of it. Cross-field rules (a timeout longer than the interval, a group named twice) live in
+ * `load-config.ts`, which runs them only on input that passed this schema. Objects are strict: an unknown
+ * key is an error naming the key, because a misspelt `hysteresisRound` silently ignored is a monitor
+ * that does not do what its owner thinks.
+ */
+import { z } from 'zod';
+import { emailConfigSchema, freshdeskConfigSchema } from '../notify/config-schema.js';
+import { secretRefSchema } from '../secrets/index.js';
+
+const EXPECT_NAME = 'expected a name of 1 to 64 letters, digits, "_", "." or "-", starting with a letter or digit';
+const NAME = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/;
+
+const name = z.string({ error: EXPECT_NAME }).regex(NAME, EXPECT_NAME);
+const node = z.string({ error: 'expected a node name, id or router-id from the topology' }).min(1, 'expected a node name, id or router-id from the topology');
+
+function wholeNumber(min: number, max: number, unit = '') {
+  const text = `expected a whole number${unit} from ${min} to ${max}`;
+  return z.number({ error: text }).int(text).min(min, text).max(max, text);
+}
+
+function decimal(min: number, max: number, unit: string) {
+  const text = `expected a number of ${unit} from ${min} to ${max}`;
+  return z.number({ error: text }).min(min, text).max(max, text);
+}
+
+export const defaultProbing = { intervalMs: 10_000, probesPerRound: 10, probeSpacingMs: 100, timeoutMs: 1000, mode: 'loop' } as const;
+export const defaultThresholds = { delayMs: 100, lossPct: 5 } as const;
+export const defaultHysteresisRounds = 3;
+export const defaultRetentionDays = 30;
+
+const pathBounds = z.strictObject(
+  {
+    maxHops: wholeNumber(1, 64).optional(),
+    maxPaths: wholeNumber(1, 1_000_000).optional(),
+  },
+  { error: 'expected a mapping { maxHops?, maxPaths? }' },
+);
+
+const thresholds = z.strictObject(
+  {
+    delayMs: decimal(0.001, 600_000, 'milliseconds').optional(),
+    lossPct: decimal(0, 100, 'percent').optional(),
+  },
+  { error: 'expected a mapping { delayMs?, lossPct? }' },
+);
+
+const storage = z.union(
+  [
+    z.string({ error: 'expected pglite:DIR or postgres://USER@HOST[:PORT]/DB' }).min(1, 'expected pglite:DIR or postgres://USER@HOST[:PORT]/DB'),
+    z.strictObject({
+      url: z.string({ error: 'expected pglite:DIR or postgres://USER@HOST[:PORT]/DB' }),
+      password: secretRefSchema.optional(),
+    }),
+  ],
+  { error: 'expected pglite:DIR, postgres://USER@HOST[:PORT]/DB, or { url, password: { env | file } }' },
+);
+
+export const monitorConfigSchema = z.strictObject(
+  {
+    topology: z
+      .string({ error: 'expected a topology file path, file:PATH, or exabgp:PATH (an ExaBGP config to run)' })
+      .min(1, 'expected a topology file path, file:PATH, or exabgp:PATH (an ExaBGP config to run)'),
+    prober: z.strictObject(
+      {
+        node,
+        listenAddress: z
+          .string({ error: 'expected an IPv4 address to receive probe replies on, like 0.0.0.0' })
+          .regex(/^(\d{1,3})(\.\d{1,3}){3}$/, 'expected an IPv4 address to receive probe replies on, like 0.0.0.0')
+          .optional(),
+      },
+      { error: 'expected a mapping { node, listenAddress? } naming the prober in the topology' },
+    ),
+    probing: z
+      .strictObject(
+        {
+          intervalMs: decimal(10, 86_400_000, 'milliseconds between round starts').optional(),
+          probesPerRound: wholeNumber(1, 10_000, ' of probes per path').optional(),
+          probeSpacingMs: decimal(0, 60_000, 'milliseconds between two probes of one path').optional(),
+          timeoutMs: decimal(1, 600_000, 'milliseconds a probe may take').optional(),
+          mode: z.enum(['loop', 'direct'], { error: 'expected "loop" or "direct"' }).optional(),
+        },
+        { error: 'expected a mapping { intervalMs?, probesPerRound?, probeSpacingMs?, timeoutMs?, mode? }' },
+      )
+      .optional(),
+    pathBounds: pathBounds.optional(),
+    thresholds: thresholds.optional(),
+    hysteresisRounds: wholeNumber(1, 1000, ' of rounds').optional(),
+    groups: z
+      .array(
+        z.strictObject(
+          {
+            name,
+            endpoints: z
+              .array(node, { error: 'expected a list of endpoint nodes' })
+              .min(1, 'expected at least one endpoint'),
+            pathBounds: pathBounds.optional(),
+            thresholds: thresholds.optional(),
+          },
+          { error: 'expected a mapping { name, endpoints, pathBounds?, thresholds? }' },
+        ),
+        { error: 'expected a list of groups, each { name, endpoints: [NODE, ...] }' },
+      )
+      .min(1, 'expected at least one group'),
+    storage: storage.optional(),
+    retentionDays: wholeNumber(1, 3650, ' of days').optional(),
+    notifiers: z
+      .strictObject(
+        {
+          freshdesk: freshdeskConfigSchema.optional(),
+          email: emailConfigSchema.optional(),
+        },
+        { error: 'expected a mapping { freshdesk?, email? }' },
+      )
+      .optional(),
+  },
+  { error: 'expected a mapping with topology, prober, groups and optionally probing, thresholds, storage, notifiers' },
+);
+
+export type RawMonitorConfig = z.infer<typeof monitorConfigSchema>;
+
+/** Keys allowed at each level, for "unknown key" messages (zod names the stray key, not the allowed ones). */
+export function allowedKeysAt(path: (string | number)[]): string[] {
+  const named = path.filter((p): p is string => typeof p === 'string');
+  const last = named[named.length - 1] ?? '';
+  switch (last) {
+    case '':
+      return Object.keys(monitorConfigSchema.shape);
+    case 'prober':
+      return ['node', 'listenAddress'];
+    case 'probing':
+      return Object.keys(defaultProbing);
+    case 'pathBounds':
+      return ['maxHops', 'maxPaths'];
+    case 'thresholds':
+      return ['delayMs', 'lossPct'];
+    case 'groups':
+      return ['name', 'endpoints', 'pathBounds', 'thresholds'];
+    case 'storage':
+      return ['url', 'password'];
+    case 'password':
+      return ['env', 'file'];
+    case 'notifiers':
+      return ['freshdesk', 'email'];
+    case 'freshdesk':
+      return Object.keys(freshdeskConfigSchema.shape);
+    case 'email':
+      return Object.keys(emailConfigSchema.shape);
+    case 'apiKey':
+      return ['env', 'file'];
+    default:
+      return [];
+  }
+}

@@ -1,0 +1,63 @@
+/**
+ * The validated, defaulted monitor config as the rest of pathmon sees it. Produced only by
+ * `load-config.ts`; nothing downstream re-checks or re-defaults a field.
+ */
+import type { PathBounds, ReturnMode } from '../../topology/index.js';
+import type { PlanTarget } from '../live/plan-diff.js';
+import type { EmailConfig, FreshdeskConfig } from '../notify/config-schema.js';
+import type { SecretRef } from '../secrets/index.js';
+
+export interface Thresholds {
+  /** A round whose p50 RTT is above this is a breach. */
+  delayMs: number;
+  /** A round whose loss is above this (and below 100 %) is a breach. */
+  lossPct: number;
+}
+
+export interface ProbingConfig {
+  intervalMs: number;
+  probesPerRound: number;
+  probeSpacingMs: number;
+  timeoutMs: number;
+  mode: ReturnMode;
+}
+
+export type SecretReference = SecretRef;
+
+export interface StorageConfig {
+  /** `pglite:/abs/dir` or `postgres://user@host/db` (never with a password in it). */
+  url: string;
+  password?: SecretReference;
+}
+
+export interface MonitorGroup {
+  name: string;
+  endpoints: string[];
+  thresholds: Thresholds;
+  bounds: Required<PathBounds>;
+}
+
+/** One prober→endpoint pair with the thresholds of its group. */
+export interface MonitorTarget extends PlanTarget {
+  thresholds: Thresholds;
+}
+
+export interface MonitorConfig {
+  /** Absolute path of the config file. */
+  file: string;
+  /** `file:/abs/path` or `exabgp:/abs/path`. */
+  topology: string;
+  prober: { node: string; listenAddress: string };
+  probing: ProbingConfig;
+  /** Defaults; each group holds its own resolved copy. */
+  thresholds: Thresholds;
+  /** Rounds in a row a new state must hold before the path changes state. */
+  hysteresisRounds: number;
+  groups: MonitorGroup[];
+  targets: MonitorTarget[];
+  /** Null: not configured (the CLI's --db or the default data directory decides). */
+  storage: StorageConfig | null;
+  retentionDays: number;
+  /** Absent: that channel is off. */
+  notifiers: { freshdesk?: FreshdeskConfig; email?: EmailConfig };
+}
