@@ -17,4 +17,15 @@ export interface Notifier {
   /** Retries what is queued; called once per round. */
   retryQueued(): Promise<void>;
   close(): Promise<void>;
+  /** What is waiting and the last failure, for the dashboard and `pathmon status` (secrets scrubbed). */
+  status?(): NotifierStatus;
+}
+
+export interface NotifierStatus {
+  channel: 'email' | 'freshdesk';
+  /** Operations (Freshdesk) or mails (e-mail) waiting to be retried. */
+  queued: number;
+  lastError: string | null;
+  lastErrorAtMs: number | null;
+  lastSentAtMs: number | null;
 }

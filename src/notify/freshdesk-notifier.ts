@@ -1,0 +1,389 @@
+/**
+ * Freshdesk tickets for path states: one open ticket per path, from the first DEGRADED/DOWN until the
+ * path is UP again (or gone), with a note for every change in between.
+ *
+ * - DEGRADED/DOWN and no open ticket: create one (status 2, priority from the state, tags naming
+ *   pathmon, the group, the state and the path), remember it in the store;
+ * - DEGRADED/DOWN with an open ticket: a note; the priority is raised when the state got worse;
+ * - UP: a note, then status 4 (resolved), and the store marks the ticket resolved;
+ * - GONE: the same, saying the path no longer exists.
+ *
+ * Never a duplicate: the store is asked first (so a restarted daemon finds the ticket it opened), and
+ * before every create Freshdesk itself is asked for an open ticket carrying the path's own tag
+ * (`pathmon-<digest>`). That second look covers what the store cannot know: a create that timed out
+ * or got a 5xx after Freshdesk had stored the ticket, or a crash between the create and the store
+ * write. After such an ambiguous failure the create is not repeated blindly: the look comes first.
+ *
+ * A failure never throws out of notify(): retryable ones queue the work (per path, in order, each
+ * step done only once) for retryQueued(); others are recorded as failed. Every outcome is a
+ * NotificationRecord and a log line, both scrubbed of secrets.
+ */
+import { createHash } from 'node:crypto';
+import type { PathStateName } from '../monitor/path-state.js';
+import type { TicketRecord } from '../store/records.js';
+import type { Store } from '../store/store.js';
+import { redactError, redactSecrets } from '../secrets/redact.js';
+import { backoffDelayMs, type BackoffOptions } from './backoff.js';
+import { escapeHtml, evidenceHtml, pathLabel } from './evidence-format.js';
+import type { FreshdeskClient, FreshdeskTicket } from './freshdesk-client.js';
+import { IntegrationError } from './integration-error.js';
+import type { Notifier, NotifierStatus, PathTransition } from './notifier.js';
+import { stderrNotifyLog, type NotifyLog } from './notify-log.js';
+
+/** The part of the store the notifiers use. */
+export type NotifyStore = Pick<Store, 'openTicket' | 'saveTicket' | 'addNotification'>;
+
+/** Freshdesk's ticket statuses and the priorities pathmon uses. */
+export const freshdeskStatus = { open: 2, pending: 3, resolved: 4, closed: 5 } as const;
+
+export interface FreshdeskNotifierOptions {
+  client: FreshdeskClient;
+  store: NotifyStore;
+  requesterEmail: string;
+  /** Extra tags for every ticket. */
+  tags: string[];
+  priority: { DEGRADED: number; DOWN: number };
+  source: number;
+  groupId?: number;
+  privateNotes: boolean;
+  nowMs?: () => number;
+  log?: NotifyLog;
+  /** Waits between retryQueued() attempts of one piece of work (default 30 s doubling to 10 min). */
+  queueBackoff?: BackoffOptions;
+  /** How often a create that failed ambiguously is looked up and tried again within one call. */
+  maxCreateAttempts?: number;
+  sleep?: (ms: number) => Promise<void>;
+  random?: () => number;
+  /** How far back Freshdesk is searched for a path's open ticket (default 30 days). */
+  lookbackMs?: number;
+  /** Queued pieces of work kept per path; beyond, the oldest is dropped and recorded as failed. */
+  maxQueuedPerPath?: number;
+}
+
+/** What has already been done for one transition, so a retry repeats no step. */
+interface Progress {
+  createdTicketId: number | null;
+  noted: boolean;
+  updated: boolean;
+}
+
+interface QueuedWork {
+  item: PathTransition;
+  progress: Progress;
+  attempts: number;
+  nextAttemptAtMs: number;
+}
+
+/** The tag that finds a path's ticket in Freshdesk: short (Freshdesk caps tag length) and stable. */
+export function pathTag(pathId: string): string {
+  return `pathmon-${createHash('sha256').update(pathId).digest('hex').slice(0, 16)}`;
+}
+
+const realSleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+
+export class FreshdeskNotifier implements Notifier {
+  readonly channel = 'freshdesk' as const;
+  readonly #o: FreshdeskNotifierOptions & Required<Pick<FreshdeskNotifierOptions, 'nowMs' | 'log' | 'queueBackoff' | 'maxCreateAttempts' | 'sleep' | 'random' | 'lookbackMs' | 'maxQueuedPerPath'>>;
+  readonly #queue = new Map<string, QueuedWork[]>();
+  /** Serialises notify/retryQueued/close so two calls never work on one path at once. */
+  #chain: Promise<void> = Promise.resolve();
+  #status: NotifierStatus = { channel: 'freshdesk', queued: 0, lastError: null, lastErrorAtMs: null, lastSentAtMs: null };
+
+  constructor(options: FreshdeskNotifierOptions) {
+    this.#o = {
+      nowMs: Date.now,
+      log: stderrNotifyLog,
+      queueBackoff: { baseMs: 30_000, capMs: 600_000 },
+      maxCreateAttempts: 3,
+      sleep: realSleep,
+      random: Math.random,
+      lookbackMs: 30 * 24 * 3600 * 1000,
+      maxQueuedPerPath: 20,
+      ...options,
+    };
+  }
+
+  notify(transitions: PathTransition[]): Promise<void> {
+    return this.#serialised(async () => {
+      for (const item of transitions) {
+        const waiting = this.#queue.get(item.path.id);
+        if (waiting !== undefined) {
+          // Order matters per path (a resolve must follow its create): queue behind the earlier work.
+          this.#enqueue(item, { createdTicketId: null, noted: false, updated: false }, 'earlier work for this path is still queued', false);
+          await this.#record(item, 'queued', 'waiting behind earlier queued Freshdesk work for this path');
+          continue;
+        }
+        const progress: Progress = { createdTicketId: null, noted: false, updated: false };
+        try {
+          const detail = await this.#handle(item, progress);
+          if (detail !== null) await this.#sent(item, detail);
+        } catch (error) {
+          await this.#failed(item, progress, error);
+        }
+      }
+    });
+  }
+
+  retryQueued(): Promise<void> {
+    return this.#serialised(async () => {
+      const now = this.#o.nowMs();
+      let stillFailing = 0;
+      let lastError = '';
+      for (const [pathId, entries] of [...this.#queue]) {
+        while (entries.length > 0) {
+          const work = entries[0]!;
+          if (work.nextAttemptAtMs > now) break;
+          try {
+            const detail = await this.#handle(work.item, work.progress);
+            entries.shift();
+            if (detail !== null) await this.#sent(work.item, `${detail} (after ${work.attempts} failed attempt${work.attempts === 1 ? '' : 's'})`);
+          } catch (error) {
+            const message = redactError(error);
+            if (isRetryable(error)) {
+              work.attempts += 1;
+              work.nextAttemptAtMs = now + backoffDelayMs(work.attempts - 1, this.#o.queueBackoff, this.#o.random);
+              stillFailing += 1;
+              lastError = message;
+              this.#noteError(message);
+              break;
+            }
+            entries.shift();
+            await this.#giveUp(work.item, message);
+          }
+        }
+        if (entries.length === 0) this.#queue.delete(pathId);
+      }
+      this.#status.queued = this.#queuedCount();
+      if (stillFailing > 0) {
+        this.#o.log('warn', `freshdesk: ${this.#status.queued} operation(s) still queued; last error: ${lastError}`);
+      }
+    });
+  }
+
+  close(): Promise<void> {
+    return this.#serialised(async () => {
+      const queued = this.#queuedCount();
+      if (queued > 0) {
+        this.#o.log('warn', `freshdesk: closing with ${queued} operation(s) still queued; they are not kept across restarts (open tickets are)`);
+      }
+    });
+  }
+
+  status(): NotifierStatus {
+    return { ...this.#status, queued: this.#queuedCount() };
+  }
+
+  /** Carries out one transition; returns what was done for the record, or null when nothing was due. */
+  async #handle(item: PathTransition, progress: Progress): Promise<string | null> {
+    const { path, transition } = item;
+    const to = transition.to;
+    let open = await this.#o.store.openTicket(path.id);
+    if (to === 'DEGRADED' || to === 'DOWN') {
+      if (progress.createdTicketId !== null && open?.ticketId !== progress.createdTicketId) {
+        // Created earlier in this transition's life, but the store write failed: write it now.
+        await this.#o.store.saveTicket(this.#newRecord(item, progress.createdTicketId));
+        return `ticket ${progress.createdTicketId} opened`;
+      }
+      if (open !== null) {
+        try {
+          return await this.#noteChange(open, item, progress);
+        } catch (error) {
+          if (!isNotFound(error)) throw error;
+          // Deleted in Freshdesk by someone: forget it and open a new one below.
+          await this.#o.store.saveTicket({ ...open, resolvedAtMs: this.#o.nowMs() });
+          this.#o.log('warn', `freshdesk: ticket ${open.ticketId} of path ${pathLabel(path)} no longer exists in Freshdesk; opening a new one`);
+          open = null;
+          progress.noted = false;
+          progress.updated = false;
+        }
+      }
+      return this.#openTicket(item, progress);
+    }
+    if (open === null) return null;
+    return this.#resolve(open, item, progress);
+  }
+
+  async #openTicket(item: PathTransition, progress: Progress): Promise<string> {
+    const { path } = item;
+    for (let attempt = 1; ; attempt += 1) {
+      const existing = await this.#findOpenInFreshdesk(path.id);
+      if (existing !== null) {
+        // Ours from an answerless create or from before a lost store write: adopt it, never duplicate.
+        const record = this.#newRecord(item, existing.id);
+        await this.#o.store.saveTicket(record);
+        progress.createdTicketId = existing.id;
+        await this.#o.client.addNote(existing.id, this.#changeNoteHtml(item), this.#o.privateNotes);
+        return `ticket ${existing.id} found open in Freshdesk (tag ${pathTag(path.id)}) and noted`;
+      }
+      try {
+        const created = await this.#o.client.createTicket(this.#ticketInput(item));
+        progress.createdTicketId = created.id;
+        await this.#o.store.saveTicket(this.#newRecord(item, created.id));
+        return `ticket ${created.id} opened`;
+      } catch (error) {
+        const ambiguous = error instanceof IntegrationError && error.ambiguous && error.retryable;
+        if (!ambiguous || attempt >= this.#o.maxCreateAttempts) throw error;
+        this.#o.log('warn', `freshdesk: creating the ticket for ${pathLabel(path)} may or may not have worked (${redactError(error)}); looking for it before trying again`);
+        await this.#o.sleep(backoffDelayMs(attempt - 1, { baseMs: 1000, capMs: 30_000 }, this.#o.random));
+      }
+    }
+  }
+
+  async #noteChange(open: TicketRecord, item: PathTransition, progress: Progress): Promise<string> {
+    const to = item.transition.to as 'DEGRADED' | 'DOWN';
+    if (!progress.noted) {
+      await this.#o.client.addNote(open.ticketId, this.#changeNoteHtml(item), this.#o.privateNotes);
+      progress.noted = true;
+    }
+    const raise = isFailing(open.lastState) && this.#o.priority[to] > this.#o.priority[open.lastState];
+    if (raise && !progress.updated) {
+      await this.#o.client.updateTicket(open.ticketId, { priority: this.#o.priority[to] });
+      progress.updated = true;
+    }
+    await this.#o.store.saveTicket({ ...open, lastState: to });
+    return `ticket ${open.ticketId} noted: ${open.lastState} -> ${to}${raise ? `, priority ${this.#o.priority[to]}` : ''}`;
+  }
+
+  async #resolve(open: TicketRecord, item: PathTransition, progress: Progress): Promise<string> {
+    const to = item.transition.to;
+    try {
+      if (!progress.noted) {
+        await this.#o.client.addNote(open.ticketId, this.#resolveNoteHtml(item), this.#o.privateNotes);
+        progress.noted = true;
+      }
+      if (!progress.updated) {
+        await this.#o.client.updateTicket(open.ticketId, { status: freshdeskStatus.resolved });
+        progress.updated = true;
+      }
+    } catch (error) {
+      if (!isNotFound(error)) throw error;
+      await this.#o.store.saveTicket({ ...open, lastState: to, resolvedAtMs: this.#o.nowMs() });
+      return `ticket ${open.ticketId} no longer exists in Freshdesk; forgotten`;
+    }
+    await this.#o.store.saveTicket({ ...open, lastState: to, resolvedAtMs: this.#o.nowMs() });
+    return `ticket ${open.ticketId} resolved (${to === 'GONE' ? 'path no longer exists' : 'path recovered'})`;
+  }
+
+  async #findOpenInFreshdesk(pathId: string): Promise<FreshdeskTicket | null> {
+    const tag = pathTag(pathId);
+    const tickets = await this.#o.client.ticketsOf(this.#o.requesterEmail, this.#o.nowMs() - this.#o.lookbackMs);
+    const open = tickets.filter(
+      (t) => Array.isArray(t.tags) && t.tags.includes(tag) && t.status !== freshdeskStatus.resolved && t.status !== freshdeskStatus.closed,
+    );
+    return open[0] ?? null;
+  }
+
+  #ticketInput(item: PathTransition) {
+    const { path, transition } = item;
+    const to = transition.to as 'DEGRADED' | 'DOWN';
+    const tags = [...new Set(['pathmon', path.group.slice(0, 32), to, pathTag(path.id), ...this.#o.tags])].filter((t) => t.length > 0);
+    return {
+      email: this.#o.requesterEmail,
+      subject: `pathmon: ${pathLabel(path)} ${to} (group ${path.group})`.slice(0, 255),
+      description: [
+        `<p>pathmon measured path <b>${escapeHtml(pathLabel(path))}</b> as <b>${to}</b>.</p>`,
+        evidenceHtml(item),
+        `<p>This ticket is kept by pathmon: changes are added as notes and it is resolved when the path recovers. Path tag: ${escapeHtml(pathTag(path.id))}.</p>`,
+      ].join('\n'),
+      status: freshdeskStatus.open,
+      priority: this.#o.priority[to],
+      source: this.#o.source,
+      tags,
+      ...(this.#o.groupId !== undefined ? { group_id: this.#o.groupId } : {}),
+    };
+  }
+
+  #changeNoteHtml(item: PathTransition): string {
+    const { transition } = item;
+    return `<p>State changed: <b>${transition.from ?? 'new'} -&gt; ${transition.to}</b>.</p>\n${evidenceHtml(item)}`;
+  }
+
+  #resolveNoteHtml(item: PathTransition): string {
+    const { transition } = item;
+    const head =
+      transition.to === 'GONE'
+        ? `<p><b>The path no longer exists</b> in the topology (it was ${transition.from ?? 'unknown'}): it is not failing, it is gone. Resolving this ticket.</p>`
+        : `<p><b>Path recovered</b> (${transition.from ?? 'unknown'} -&gt; UP). Resolving this ticket.</p>`;
+    return `${head}\n${evidenceHtml(item)}`;
+  }
+
+  #newRecord(item: PathTransition, ticketId: number): TicketRecord {
+    return { pathId: item.path.id, ticketId, openedAtMs: this.#o.nowMs(), lastState: item.transition.to, resolvedAtMs: null };
+  }
+
+  /** Queues work; `failed` work waits one backoff step, work queued behind others waits for them. */
+  #enqueue(item: PathTransition, progress: Progress, reason: string, failed: boolean): void {
+    const entries = this.#queue.get(item.path.id) ?? [];
+    const waitMs = failed ? backoffDelayMs(0, this.#o.queueBackoff, this.#o.random) : 0;
+    entries.push({ item, progress, attempts: failed ? 1 : 0, nextAttemptAtMs: this.#o.nowMs() + waitMs });
+    while (entries.length > this.#o.maxQueuedPerPath) {
+      const dropped = entries.shift()!;
+      void this.#giveUp(dropped.item, `dropped: more than ${this.#o.maxQueuedPerPath} operations queued for this path (${reason})`);
+    }
+    this.#queue.set(item.path.id, entries);
+    this.#status.queued = this.#queuedCount();
+  }
+
+  async #sent(item: PathTransition, detail: string): Promise<void> {
+    this.#status.lastSentAtMs = this.#o.nowMs();
+    this.#o.log('info', `freshdesk: ${pathLabel(item.path)} ${item.transition.to}: ${detail}`);
+    await this.#record(item, 'sent', detail);
+  }
+
+  async #failed(item: PathTransition, progress: Progress, error: unknown): Promise<void> {
+    const message = redactError(error);
+    this.#noteError(message);
+    if (isRetryable(error)) {
+      this.#enqueue(item, progress, message, true);
+      this.#o.log('warn', `freshdesk: ${pathLabel(item.path)} ${item.transition.to} queued for retry: ${message}`);
+      await this.#record(item, 'queued', message);
+    } else {
+      await this.#giveUp(item, message);
+    }
+  }
+
+  async #giveUp(item: PathTransition, message: string): Promise<void> {
+    this.#noteError(message);
+    this.#o.log('error', `freshdesk: ${pathLabel(item.path)} ${item.transition.to} failed, not retried: ${message}`);
+    await this.#record(item, 'failed', message);
+  }
+
+  #noteError(message: string): void {
+    this.#status.lastError = message;
+    this.#status.lastErrorAtMs = this.#o.nowMs();
+  }
+
+  async #record(item: PathTransition, status: 'sent' | 'queued' | 'failed', detail: string): Promise<void> {
+    try {
+      await this.#o.store.addNotification({ atMs: this.#o.nowMs(), channel: 'freshdesk', pathIds: [item.path.id], status, detail: redactSecrets(detail) });
+    } catch (error) {
+      this.#o.log('warn', `freshdesk: could not record the notification (${status}): ${redactError(error)}`);
+    }
+  }
+
+  #queuedCount(): number {
+    let n = 0;
+    for (const entries of this.#queue.values()) n += entries.length;
+    return n;
+  }
+
+  #serialised(work: () => Promise<void>): Promise<void> {
+    const next = this.#chain.then(work, work);
+    // Never throws (the contract), but a bug must not poison the chain: log it and carry on.
+    this.#chain = next.catch((error: unknown) => this.#o.log('error', `freshdesk: internal error: ${redactError(error)}`));
+    return this.#chain;
+  }
+}
+
+function isFailing(state: PathStateName): state is 'DEGRADED' | 'DOWN' {
+  return state === 'DEGRADED' || state === 'DOWN';
+}
+
+function isNotFound(error: unknown): boolean {
+  return error instanceof IntegrationError && error.code === 'not-found';
+}
+
+/** Freshdesk or network failures that may pass, and store failures (the database may come back). */
+function isRetryable(error: unknown): boolean {
+  return error instanceof IntegrationError ? error.retryable : true;
+}

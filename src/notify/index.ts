@@ -1,0 +1,21 @@
+/**
+ * Notifiers: Freshdesk tickets and e-mail on path state transitions, their config sections, and the
+ * builder the daemon calls. The monitor knows only the Notifier interface.
+ */
+export type { Notifier, NotifierStatus, PathTransition } from './notifier.js';
+export {
+  freshdeskConfigSchema,
+  emailConfigSchema,
+  notifyConfigSchema,
+  type FreshdeskConfig,
+  type EmailConfig,
+  type NotifyConfig,
+} from './config-schema.js';
+export { buildNotifiers, freshdeskBaseUrl, type BuildNotifiersOptions } from './build-notifiers.js';
+export { FreshdeskNotifier, pathTag, freshdeskStatus, type NotifyStore, type FreshdeskNotifierOptions } from './freshdesk-notifier.js';
+export { FreshdeskClient, type FreshdeskClientOptions } from './freshdesk-client.js';
+export { EmailNotifier, type EmailNotifierOptions } from './email-notifier.js';
+export { emailMessage, type EmailMessage } from './email-message.js';
+export { smtpTransport, type MailTransport, type OutgoingMail } from './smtp-transport.js';
+export { IntegrationError, type IntegrationErrorCode, type IntegrationService, type IntegrationFieldError } from './integration-error.js';
+export { stderrNotifyLog, type NotifyLog, type NotifyLogLevel } from './notify-log.js';
