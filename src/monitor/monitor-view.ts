@@ -13,6 +13,11 @@ export interface LivePath {
   record: PathRecord;
   state: PathStateName;
   stateSinceMs: number;
+  /**
+   * True while the path's first rounds (after it appeared, or came back from GONE) are still deciding its
+   * state; `state` is then provisional (UP for a new path, GONE for a returned one).
+   */
+  deciding?: boolean;
   thresholds: { delayMs: number; lossPct: number };
   /** The latest round's figures, null before the first round. */
   lastRound: (RoundStats & { atMs: number }) | null;

@@ -1,0 +1,70 @@
+/**
+ * Everything the monitor loop touches, passed in. Sockets hide behind `runRound`, time behind `clock`,
+ * the database behind `store` and `writer`, so unit tests run whole monitoring sessions (impairments,
+ * database outages, topology changes, SIGTERM) on a fake clock with fakes, and `pathmon run` wires the
+ * real ones in one place (commands/run-command.ts).
+ */
+import type { PathAddressing, RoundOptions, RoundResult } from '../../probes/index.js';
+import type { MonitorConfig } from '../config/index.js';
+import type { PlanDiff } from '../live/plan-diff.js';
+import type { TopologySource } from '../live/topology-source.js';
+import type { Notifier } from '../notify/notifier.js';
+import type { RoundResultRecord } from '../store/records.js';
+import type { Store } from '../store/store.js';
+
+export interface MonitorClock {
+  nowMs(): number;
+  /** Resolves after `ms`, or early when `signal` aborts. */
+  sleepMs(ms: number, signal: AbortSignal): Promise<void>;
+}
+
+export const systemMonitorClock: MonitorClock = {
+  nowMs: () => Date.now(),
+  sleepMs: (ms, signal) =>
+    new Promise((resolve) => {
+      if (signal.aborted) return resolve();
+      const timer = setTimeout(done, Math.max(0, ms));
+      function done() {
+        clearTimeout(timer);
+        signal.removeEventListener('abort', done);
+        resolve();
+      }
+      signal.addEventListener('abort', done, { once: true });
+    }),
+};
+
+/** One probing round over the given paths (the engine's runProbeRound with sockets bound). */
+export type RoundRunner = (paths: PathAddressing[], options: RoundOptions) => Promise<RoundResult>;
+
+/** The part of live/Replanner the monitor uses. */
+export interface Planner {
+  start(): PlanDiff;
+  onPlan(listener: (diff: PlanDiff) => void): () => void;
+  close(): void;
+}
+
+/** The part of store/ResultWriter the monitor uses: add never waits for the database. */
+export interface ResultQueue {
+  add(rows: readonly RoundResultRecord[]): void;
+  close(): Promise<unknown>;
+  stats(): { buffered: number; spilled: number; state: string; lastError: string | null };
+}
+
+export interface MonitorLog {
+  info(line: string): void;
+  warn(line: string): void;
+}
+
+export interface MonitorDeps {
+  config: Pick<MonitorConfig, 'probing' | 'hysteresisRounds' | 'groups' | 'thresholds'>;
+  source: TopologySource;
+  planner: Planner;
+  store: Store;
+  writer: ResultQueue;
+  runRound: RoundRunner;
+  notifiers: Notifier[];
+  clock: MonitorClock;
+  log: MonitorLog;
+  /** How often rollups and retention run. Default 15 minutes. */
+  retentionEveryMs?: number;
+}
