@@ -224,8 +224,9 @@ function describeFreshdeskError(body: unknown): string {
   if (typeof b.message === 'string') parts.push(b.message);
   if (typeof b.code === 'string') parts.push(`(${b.code})`);
   const fields = fieldErrors(body);
-  if (fields.length > 0) parts.push(fields.map((f) => `${f.field}: ${f.message} (${f.code})`).join('; '));
-  return parts.join(' ').slice(0, 1000);
+  const head = parts.join(' ');
+  if (fields.length === 0) return head.slice(0, 1000);
+  return `${head}: ${fields.map((f) => `${f.field}: ${f.message} (${f.code})`).join('; ')}`.slice(0, 1000);
 }
 
 function fieldErrors(body: unknown): IntegrationFieldError[] {
