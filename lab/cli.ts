@@ -20,11 +20,19 @@ program
   .description('build a YAML topology as network namespaces with GRE router processes')
   .argument('<file>', 'YAML topology (for example lab/topologies/nanog76.yaml)')
   .option('--name <lab>', 'lab name, the prefix of every namespace (default: the topology name)')
+  .option('--bgp-ls [host]', 'also run OSPF in the routers and a BGP-LS feed (gobgpd) towards a prober host (default: the first host)')
   .action(async (file, options) => {
-    const { lab, plan } = await labUp(file, options);
+    const { lab, plan, bgpLs } = await labUp(file, { name: options.name, bgpLs: options.bgpLs });
     const routers = plan.nodes.filter((node) => node.kind === 'router').length;
     process.stdout.write(`lab ${lab} is up: ${routers} routers, ${plan.nodes.length - routers} hosts, namespaces ${lab}.NODE\n`);
-    process.stdout.write(`try: pathmon lab exec NODE -- pathmon probe --topology ${file} --from NODE --to NODE\n`);
+    if (!bgpLs) {
+      process.stdout.write(`try: pathmon lab exec NODE -- pathmon probe --topology ${file} --from NODE --to NODE\n`);
+      return;
+    }
+    process.stdout.write(`BGP-LS: OSPF converged in ${routers} routers; gobgpd in ${bgpLs.speaker} (${bgpLs.speakerAddress}) serves ${bgpLs.prober} (${bgpLs.proberAddress})\n`);
+    process.stdout.write(`exabgp config: ${bgpLs.exabgpConfig}\n`);
+    process.stdout.write(`topology spec: ${bgpLs.topologySpec}\n`);
+    process.stdout.write(`try: pathmon lab exec ${bgpLs.prober} -- pathmon topology --topology ${bgpLs.topologySpec}\n`);
   });
 
 program
@@ -105,6 +113,11 @@ function statusText(status: LabStatus): string {
   const impairments = Object.entries(status.impairments);
   lines.push(impairments.length ? 'impairments:' : 'impairments: none');
   for (const [key, value] of impairments) lines.push(`  ${key} ${JSON.stringify(value)}`);
+  if (status.bgpLs) {
+    lines.push(`bgp-ls: ${status.bgpLs.speaker} -> ${status.bgpLs.prober}, ${status.bgpLs.topologySpec}`);
+    const dead = status.bgpLs.processes.filter((p) => !p.alive);
+    lines.push(`  ${status.bgpLs.processes.length - dead.length}/${status.bgpLs.processes.length} processes running${dead.length ? `; DEAD: ${dead.map((p) => `${p.name} (pid ${p.pid})`).join(', ')}` : ''}`);
+  }
   return `${lines.join('\n')}\n`;
 }
 

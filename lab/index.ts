@@ -1,5 +1,6 @@
 /** The lab's public surface: build, impair, inspect, enter and remove namespace labs. */
-export { labUp, type LabUpResult } from './lab-up.js';
+export { labUp, type LabUpResult, type LabUpOptions } from './lab-up.js';
+export type { BgpLsState } from './bgp-ls/bgp-ls-up.js';
 export { labDown, type LabDownResult } from './lab-down.js';
 export { labImpair, type ImpairmentChange, type ImpairScope } from './lab-impair.js';
 export { labStatus, type LabStatus, type NodeStatus } from './lab-status.js';

@@ -20,6 +20,8 @@ export interface LabInterface {
   peer: string;
   peerKind: 'router' | 'host';
   peerAddress: string;
+  /** The link's IGP metric from the topology file (what `lab up --bgp-ls` gives OSPF as the cost). */
+  metric?: number;
 }
 
 export interface LabRoute {
@@ -78,6 +80,7 @@ export function labPlan(lab: string, spec: YamlTopologySpec): LabPlan {
         peer: end.peer,
         peerKind: kinds.get(end.peer)!,
         peerAddress: end.peerAddress,
+        metric: link.metric,
       });
     }
   }

@@ -8,6 +8,7 @@ import { mkdirSync, readFileSync, readdirSync, renameSync, writeFileSync, exists
 import { join } from 'node:path';
 import type { LabPlan } from './lab-plan.js';
 import type { ImpairmentTable } from './router/impairments.js';
+import type { BgpLsState } from './bgp-ls/bgp-ls-up.js';
 
 export const labsRoot = process.env.PATHMON_LABS_DIR ?? '/run/pathmon/labs';
 
@@ -31,6 +32,8 @@ export interface LabMeta {
   topologyFile: string;
   createdAt: string;
   routerPids: Record<string, number>;
+  /** The BGP-LS chain's processes and files, for labs started with `--bgp-ls`. */
+  bgpLs?: BgpLsState;
 }
 
 export function createLabDir(lab: string): string {

@@ -1,7 +1,8 @@
 /**
  * `lab status`: what a lab is made of and whether it is healthy: each node's namespace, its router
  * process and that process's counters (including the lab's own per-packet overhead, so lab artefacts
- * are not blamed on the network), and the impairments in force.
+ * are not blamed on the network), the impairments in force, and with `--bgp-ls` whether each of the
+ * BGP-LS chain's daemons is still running.
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { labDir, labFiles, readImpairments, readMeta, readPlan } from './lab-state.js';
@@ -26,6 +27,13 @@ export interface LabStatus {
   createdAt: string;
   nodes: NodeStatus[];
   impairments: ImpairmentTable;
+  /** Labs started with `--bgp-ls`: the chain's processes and what to give pathmon. */
+  bgpLs?: {
+    prober: string;
+    speaker: string;
+    topologySpec: string;
+    processes: { name: string; pid: number; alive: boolean }[];
+  };
 }
 
 export function labStatus(lab: string): LabStatus {
@@ -45,5 +53,14 @@ export function labStatus(lab: string): LabStatus {
     }
     return status;
   });
-  return { lab, topologyFile: meta.topologyFile, createdAt: meta.createdAt, nodes, impairments: readImpairments(dir) };
+  const status: LabStatus = { lab, topologyFile: meta.topologyFile, createdAt: meta.createdAt, nodes, impairments: readImpairments(dir) };
+  if (meta.bgpLs) {
+    status.bgpLs = {
+      prober: meta.bgpLs.prober,
+      speaker: meta.bgpLs.speaker,
+      topologySpec: meta.bgpLs.topologySpec,
+      processes: Object.entries(meta.bgpLs.pids).map(([name, pid]) => ({ name, pid, alive: processAlive(pid) })),
+    };
+  }
+  return status;
 }

@@ -17,17 +17,32 @@ import { labPlan, validLabName, type LabNode, type LabPlan } from './lab-plan.js
 import { ipBatch, listNamespaces, sysctlIn } from './ip-command.js';
 import { createLabDir, labDir, labFiles, writeJson, type LabMeta } from './lab-state.js';
 import { labDown } from './lab-down.js';
+import { bgpLsPlan } from './bgp-ls/bgp-ls-plan.js';
+import { startBgpLs, type BgpLsState } from './bgp-ls/bgp-ls-up.js';
 
 const routerMain = fileURLToPath(new URL('./router/main.js', import.meta.url));
 const readyTimeoutMs = 15_000;
+/** OSPF adjacencies come up in a few seconds; a loaded 2-core machine can take several times that. */
+const bgpLsReadyTimeoutMs = 90_000;
 
 export interface LabUpResult {
   lab: string;
   dir: string;
   plan: LabPlan;
+  /** Present with `bgpLs`: the chain's processes and the ExaBGP configuration for the prober. */
+  bgpLs?: BgpLsState;
 }
 
-export async function labUp(topologyFile: string, options: { name?: string } = {}): Promise<LabUpResult> {
+export interface LabUpOptions {
+  name?: string;
+  /**
+   * Also run the BGP-LS chain (OSPF in the routers, originator, gobgpd) towards a prober host: true for
+   * the topology's first host, or the host's name.
+   */
+  bgpLs?: boolean | string;
+}
+
+export async function labUp(topologyFile: string, options: LabUpOptions = {}): Promise<LabUpResult> {
   const text = readFileSync(topologyFile, 'utf8');
   const { spec } = parseYamlTopology(text, topologyFile);
   const lab = options.name ?? spec.name ?? basename(topologyFile).replace(/\.ya?ml$/, '').toLowerCase();
@@ -40,6 +55,10 @@ export async function labUp(topologyFile: string, options: { name?: string } = {
   }
 
   const plan = labPlan(lab, spec);
+  // Checked before anything is built, so a wrong prober name costs nothing.
+  const bgp = options.bgpLs
+    ? bgpLsPlan(plan, Object.fromEntries(spec.routers.map((router) => [router.name, router.routerId])), typeof options.bgpLs === 'string' ? options.bgpLs : undefined)
+    : undefined;
   const dir = createLabDir(lab);
   const files = labFiles(dir);
   writeJson(files.plan, plan);
@@ -48,8 +67,12 @@ export async function labUp(topologyFile: string, options: { name?: string } = {
     buildNamespaces(plan);
     const routerPids = await startRouters(plan, dir);
     const meta: LabMeta = { lab, topologyFile: resolve(topologyFile), createdAt: new Date().toISOString(), routerPids };
+    // Written before the chain starts, so `lab status` and `lab down` see a lab whose chain is still converging.
     writeJson(files.meta, meta);
-    return { lab, dir, plan };
+    if (!bgp) return { lab, dir, plan };
+    meta.bgpLs = await startBgpLs(dir, plan, bgp, bgpLsReadyTimeoutMs);
+    writeJson(files.meta, meta);
+    return { lab, dir, plan, bgpLs: meta.bgpLs };
   } catch (error) {
     labDown(lab);
     throw error;
