@@ -3,7 +3,7 @@
  * it can exit, reset sessions, or spin forever at 100% CPU ignoring SIGTERM (the MT-ID TLV). So:
  * - exit, for whatever reason: restart after a backoff that doubles per quick failure (500 ms up to
  *   30 s) and resets once a run has lasted `stableMs`;
- * - a CPU spin (at least `spinCpuFraction` of a core with no output at all for `spinMs`) or silence
+ * - a CPU spin (at least `spinCpuFraction` of a core, 0.2 by default, with no output at all for `spinMs`) or silence
  *   past the hold time while a session is up (keepalives stopped coming): SIGKILL, then restart;
  * - close(): SIGTERM, SIGKILL after 2 s, and wait for the exit.
  * Clock and timers are injected, and so is the launcher, so every rule is unit tested without sleeping.
@@ -19,7 +19,7 @@ export interface SupervisorOptions {
   silenceMs: number;
   /** How often CPU and silence are checked. Default 1000 ms. */
   checkIntervalMs?: number;
-  /** Default 0.5: half a core. The machine may be shared, so a spinning ExaBGP may not get a full one. */
+  /** Default 0.2 of a core: an idle ExaBGP uses ~0, and on a shared machine a spinning one may get only a third of a core (measured). */
   spinCpuFraction?: number;
   /** Default 10,000 ms. */
   spinMs?: number;
@@ -72,7 +72,7 @@ export class ExabgpSupervisor {
     private readonly events: SupervisorEvents,
   ) {
     this.checkIntervalMs = options.checkIntervalMs ?? 1000;
-    this.spinCpuFraction = options.spinCpuFraction ?? 0.5;
+    this.spinCpuFraction = options.spinCpuFraction ?? 0.2;
     this.spinMs = options.spinMs ?? 10_000;
     this.backoffInitialMs = options.backoffInitialMs ?? 500;
     this.backoffMaxMs = options.backoffMaxMs ?? 30_000;
