@@ -19,8 +19,13 @@ export const ONE_HOUR_MS = 3_600_000;
 
 interface TierState { tierMs: number; rolledUntilMs: number; keptSinceMs: number }
 
-/** Which source a range reads: tier 0 is raw rounds. */
-export interface SourceChoice { tierMs: number; rawFromMs: number }
+/**
+ * Which source a range reads: tier 0 is raw rounds. Buckets of the tier before `rollupUntilMs`, raw
+ * rounds from `rawFromMs` on. Normally both are the tier's watermark; when late rounds lowered the
+ * watermark below the raw retention cutoff, the buckets up to that cutoff are still read (their raw
+ * rounds are gone) and the late raw rounds beside them (not merged into the buckets yet).
+ */
+export interface SourceChoice { tierMs: number; rawFromMs: number; rollupUntilMs: number }
 
 export async function tierStates(q: SqlQueryable): Promise<Map<number, TierState>> {
   const { rows } = await q.query<Row>('SELECT tier_ms, rolled_until_ms, kept_since_ms FROM rollup_state');
@@ -34,26 +39,30 @@ export async function tierStates(q: SqlQueryable): Promise<Map<number, TierState
  */
 export function chooseSource(states: Map<number, TierState>, sinceMs: number, pointWidthMs: number): SourceChoice {
   const raw = states.get(0);
-  if (pointWidthMs < FIVE_MINUTES_MS && raw && sinceMs >= raw.keptSinceMs) return { tierMs: 0, rawFromMs: sinceMs };
+  const rawKeptSinceMs = raw?.keptSinceMs ?? 0;
+  if (pointWidthMs < FIVE_MINUTES_MS && sinceMs >= rawKeptSinceMs) return { tierMs: 0, rawFromMs: sinceMs, rollupUntilMs: sinceMs };
   const five = states.get(FIVE_MINUTES_MS);
-  if (pointWidthMs < ONE_HOUR_MS && five && sinceMs >= five.keptSinceMs) {
-    return { tierMs: FIVE_MINUTES_MS, rawFromMs: Math.max(sinceMs, five.rolledUntilMs) };
-  }
-  const hour = states.get(ONE_HOUR_MS);
-  return { tierMs: ONE_HOUR_MS, rawFromMs: Math.max(sinceMs, hour?.rolledUntilMs ?? 0) };
+  const tier = pointWidthMs < ONE_HOUR_MS && five && sinceMs >= five.keptSinceMs ? five : states.get(ONE_HOUR_MS);
+  const watermarkMs = tier?.rolledUntilMs ?? 0;
+  return {
+    tierMs: tier?.tierMs ?? ONE_HOUR_MS,
+    rawFromMs: Math.max(sinceMs, watermarkMs),
+    rollupUntilMs: Math.max(watermarkMs, rawKeptSinceMs),
+  };
 }
 
 /**
  * Members of the range for one path (pathParam set) or all paths: tier buckets before the tier's
- * watermark, raw rounds after it. Parameters: $1 since, $2 until, $3 tier, $4 raw from, then $5 path.
+ * watermark, raw rounds after it. Parameters: $1 since, $2 until, $3 tier, $4 raw from, $5 rollup
+ * until, then $6 path.
  */
 function sourceSql(onePath: boolean): string {
-  const pathFilter = onePath ? 'AND path_id = $5::text' : '';
+  const pathFilter = onePath ? 'AND path_id = $6::text' : '';
   return `
     SELECT path_id, bucket_ms AS at_ms, rounds, sent, received, rtt_min_ms, rtt_p50_ms, rtt_p95_ms, rtt_p99_ms, rtt_max_ms
       FROM rollups
      WHERE tier_ms = $3::integer ${pathFilter}
-       AND bucket_ms > $1::bigint - $3::integer AND bucket_ms < LEAST($2::bigint, $4::bigint)
+       AND bucket_ms > $1::bigint - $3::integer AND bucket_ms < LEAST($2::bigint, $5::bigint)
     UNION ALL
     SELECT path_id, round_at_ms, 1, sent, received, rtt_min_ms, rtt_p50_ms, rtt_p95_ms, rtt_p99_ms, rtt_max_ms
       FROM round_results
@@ -78,9 +87,9 @@ export async function historyPoints(
   const { rows } = await q.query<Row>(
     `SELECT GREATEST(min(at_ms), $1::bigint) AS at_ms, ${MERGED}
        FROM (${sourceSql(true)}) AS src
-      GROUP BY (GREATEST(at_ms, $1::bigint) - $1::bigint) / $6::bigint
+      GROUP BY (GREATEST(at_ms, $1::bigint) - $1::bigint) / $7::bigint
       ORDER BY 1`,
-    [sinceMs, untilMs, source.tierMs, source.rawFromMs, pathId, widthMs],
+    [sinceMs, untilMs, source.tierMs, source.rawFromMs, source.rollupUntilMs, pathId, widthMs],
   );
   return rows.map((r) => {
     const sent = num(r.sent);
@@ -110,7 +119,7 @@ export async function pathSummaries(q: SqlQueryable, sinceMs: number, untilMs: n
   const source = chooseSource(await tierStates(q), sinceMs, grain);
   const [figures, paths, current, tickets, timeInState] = await Promise.all([
     q.query<Row>(`SELECT path_id, ${MERGED} FROM (${sourceSql(false)}) AS src GROUP BY path_id`,
-      [sinceMs, untilMs, source.tierMs, source.rawFromMs]),
+      [sinceMs, untilMs, source.tierMs, source.rawFromMs, source.rollupUntilMs]),
     q.query<Row>('SELECT * FROM paths ORDER BY grp, id'),
     q.query<Row>(`SELECT DISTINCT ON (path_id) path_id, to_state, at_ms FROM transitions ORDER BY path_id, at_ms DESC, id DESC`),
     q.query<Row>('SELECT path_id, ticket_id FROM tickets WHERE resolved_at_ms IS NULL'),

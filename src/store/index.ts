@@ -12,3 +12,4 @@ export { latestSchemaVersion } from './migrations.js';
 export type { InsertMethod } from './results-insert.js';
 export type { Store, HistoryPoint, PathSummary } from './store.js';
 export type * from './records.js';
+export { ResultWriter, realTimers, type ResultWriterOptions, type ResultWriterStats, type ResultSink, type WriterTimers } from './result-writer.js';

@@ -48,6 +48,9 @@ export async function openPgClient(url: string, schema: string, options: PgClien
     ...queryable(pool),
     async transaction(work) {
       const client = await pool.connect();
+      // A checked-out client that loses its connection emits 'error'; the failing query reports it.
+      const onError = (): void => { broken = true; };
+      client.on('error', onError);
       let broken = false;
       try {
         await client.query('BEGIN');
@@ -63,6 +66,7 @@ export async function openPgClient(url: string, schema: string, options: PgClien
         }
         throw err;
       } finally {
+        client.removeListener('error', onError);
         client.release(broken);
       }
     },

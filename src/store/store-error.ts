@@ -37,7 +37,7 @@ const UNREACHABLE_SQLSTATE_PREFIXES = ['08', '57P01', '57P02', '57P03', '53300']
 const UNREACHABLE_NODE_CODES = new Set([
   'ECONNREFUSED', 'ECONNRESET', 'EPIPE', 'ETIMEDOUT', 'EHOSTUNREACH', 'ENETUNREACH', 'ENOTFOUND', 'EAI_AGAIN',
 ]);
-const UNREACHABLE_TEXT = /connection terminated|timeout exceeded when trying to connect|Connection terminated|not queryable|server closed the connection|Client has encountered a connection error/i;
+const UNREACHABLE_TEXT = /connection terminated|timeout exceeded when trying to connect|query read timeout|not queryable|server closed the connection|client has encountered a connection error|connection ended/i;
 
 /** True when `err` (from pg or PGlite) says the database is unreachable rather than the statement wrong. */
 export function isUnreachable(err: unknown): boolean {
