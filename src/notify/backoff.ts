@@ -26,6 +26,8 @@ export function retryAfterMs(header: unknown, nowMs: number): number | null {
   if (typeof header !== 'string' && typeof header !== 'number') return null;
   const text = String(header).trim();
   if (/^\d+$/.test(text)) return Number(text) * 1000;
+  // An HTTP date names a weekday and month; Date.parse would also accept "-5" as a year.
+  if (!/[A-Za-z]{3}/.test(text)) return null;
   const dateMs = Date.parse(text);
   if (Number.isNaN(dateMs)) return null;
   return Math.max(0, dateMs - nowMs);

@@ -19,6 +19,11 @@ function fixed(value: number | null, digits = 2): string {
   return value === null ? '-' : value.toFixed(digits);
 }
 
+/** "23.45 ms", or "-" when nothing came back to measure. */
+function withUnit(value: number | null, unit: string, digits = 2): string {
+  return value === null ? '-' : `${value.toFixed(digits)} ${unit}`;
+}
+
 interface MeasuredRow {
   what: string;
   measured: string;
@@ -37,10 +42,10 @@ function measuredRows(item: PathTransition): MeasuredRow[] {
   const lossPct = sent === 0 ? null : ((sent - received) / sent) * 100;
   return [
     { what: 'loss (all rounds)', measured: lossPct === null ? '-' : `${lossPct.toFixed(1)} % (${received}/${sent} back)`, threshold: `${thresholds.lossPct} %` },
-    { what: 'worst round loss', measured: `${fixed(worst((r) => r.lossPct), 1)} %`, threshold: `${thresholds.lossPct} %` },
-    { what: 'delay p50 (worst round)', measured: `${fixed(worst((r) => r.rttP50Ms))} ms`, threshold: `${thresholds.delayMs} ms` },
-    { what: 'delay p95 (worst round)', measured: `${fixed(worst((r) => r.rttP95Ms))} ms`, threshold: `${thresholds.delayMs} ms` },
-    { what: 'jitter (worst round)', measured: `${fixed(worst((r) => r.jitterMs))} ms`, threshold: '-' },
+    { what: 'worst round loss', measured: withUnit(worst((r) => r.lossPct), '%', 1), threshold: `${thresholds.lossPct} %` },
+    { what: 'delay p50 (worst round)', measured: withUnit(worst((r) => r.rttP50Ms), 'ms'), threshold: `${thresholds.delayMs} ms` },
+    { what: 'delay p95 (worst round)', measured: withUnit(worst((r) => r.rttP95Ms), 'ms'), threshold: `${thresholds.delayMs} ms` },
+    { what: 'jitter (worst round)', measured: withUnit(worst((r) => r.jitterMs), 'ms'), threshold: '-' },
   ];
 }
 
