@@ -133,7 +133,7 @@ export class ResultWriter {
       }
     }
     if (this.failing) return; // the retry timer is already set
-    if (this.memory.length >= this.batchRows) this.kick();
+    if (this.memory.length >= this.batchRows) this.kick(false);
     else if (this.timer === null && this.writing === null) this.schedule(this.flushIntervalMs);
   }
 
@@ -142,7 +142,7 @@ export class ResultWriter {
     this.cancelTimer();
     if (this.writing) await this.writing;
     this.failing = false;
-    this.kick();
+    this.kick(true);
     if (this.writing) await this.writing;
     if (this.pendingRows() > 0) {
       throw new StoreError('unreachable', '',
@@ -185,16 +185,17 @@ export class ResultWriter {
     return this.memory.length + (this.spill ? this.spill.rowCount - this.spillHeadDone : 0);
   }
 
-  private kick(): void {
+  /** Starts writing: every queued row (`all`, on a timer, a retry or flush) or only full batches. */
+  private kick(all: boolean): void {
     if (this.writing || this.closed) return;
-    this.writing = this.drain().finally(() => { this.writing = null; });
+    this.writing = this.drain(all).finally(() => { this.writing = null; });
   }
 
   private schedule(delayMs: number): void {
     this.cancelTimer();
     this.timer = this.timers.setTimeout(() => {
       this.timer = null;
-      this.kick();
+      this.kick(true);
     }, delayMs);
   }
 
@@ -203,11 +204,11 @@ export class ResultWriter {
     this.timer = null;
   }
 
-  /** Writes batches until everything queued is written or a write fails. */
-  private async drain(): Promise<void> {
+  /** Writes batches until everything queued (or every full batch) is written, or a write fails. */
+  private async drain(all: boolean): Promise<void> {
     for (;;) {
       const next = this.nextBatch();
-      if (!next) break;
+      if (!next || (!all && next.rows.length < this.batchRows)) break;
       try {
         await this.sink(next.rows);
       } catch (err) {
@@ -220,7 +221,7 @@ export class ResultWriter {
       this.counters.written += next.rows.length;
       this.consume(next);
     }
-    // Rows added while the last batch was in flight but fewer than a batch: wait for the interval.
+    // Fewer rows than a batch left (or added while the last batch was in flight): wait for the interval.
     if (this.pendingRows() > 0 && this.timer === null) this.schedule(this.flushIntervalMs);
   }
 
