@@ -14,3 +14,4 @@ export { KernelStampedReceiver } from './transport/kernel-stamped-receiver.js';
 export { nativeHelperPath, NativeHelperError } from './transport/native-helper.js';
 export { PathHistograms, type HistogramSummaryMs } from './stats/path-histograms.js';
 export { ProbeSigner, ProbeKeyError, HMAC_TAG_BYTES, FLAG_HMAC } from './auth/probe-hmac.js';
+export { measureProberOverhead, type ProberOverhead } from './engine/prober-overhead.js';

@@ -31,6 +31,11 @@ export interface RouterDeps {
   delay(packet: OutgoingPacket, delayNs: number): void;
   random(): number;
   nowNs(): bigint;
+  /**
+   * Called for every forwarded packet when the lab records ground truth (truth-records.ts): the delay
+   * actually applied (intended + released late) and the whole time the packet was held here.
+   */
+  recordTruth?(packet: Buffer, appliedDelayNs: number, holdNs: number): void;
 }
 
 export interface OutgoingPacket {
@@ -109,7 +114,8 @@ export class GreRouter {
 
   /** Sends a packet now; called directly, or by the delay queue when its time has come. */
   transmit(outgoing: OutgoingPacket, lateNs = 0n): void {
-    const overheadNs = Number(this.deps.nowNs() - outgoing.receivedNs) - outgoing.delayNs - Number(lateNs);
+    const holdNs = Number(this.deps.nowNs() - outgoing.receivedNs);
+    const overheadNs = holdNs - outgoing.delayNs - Number(lateNs);
     try {
       this.deps.send(outgoing.packet, outgoing.destination);
       this.counters.forwarded++;
@@ -119,6 +125,7 @@ export class GreRouter {
     }
     addSample(this.counters.overheadUs, Math.max(0, overheadNs) / 1e3);
     if (outgoing.delayNs > 0) addSample(this.counters.releaseLateUs, Number(lateNs) / 1e3);
+    this.deps.recordTruth?.(outgoing.packet, outgoing.delayNs + Number(lateNs), holdNs);
   }
 
   countSendError(): void {

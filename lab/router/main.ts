@@ -5,13 +5,17 @@
  * It receives GRE (IP protocol 47) on a raw socket and sends inner packets on an IPPROTO_RAW socket, so
  * the inner headers leave exactly as the prober built them. SIGHUP re-reads the impairment table (that
  * is how `lab impair` reaches a running router); counters are written to the state directory once a
- * second for `lab status`. A malformed packet is counted and dropped; nothing ends this process but a
- * signal.
+ * second for `lab status`. When the state directory has a `truth/` folder (at start or at SIGHUP), every
+ * forwarded probe's applied delay and hold time go to truth/NODE.bin (truth-records.ts), the ground
+ * truth the engine's accuracy is measured against. A malformed packet is counted and dropped; nothing
+ * ends this process but a signal.
  */
 import { readFileSync, writeFileSync, renameSync } from 'node:fs';
 import raw from 'raw-socket';
 import { GreRouter, type OutgoingPacket } from './gre-router.js';
 import { DelayQueue } from './delay-queue.js';
+import { TruthRecorder, truthDir } from './truth-records.js';
+import { join } from 'node:path';
 import { labFiles, readImpairments } from '../lab-state.js';
 import type { LabNode } from '../lab-plan.js';
 
@@ -34,6 +38,8 @@ const receiveSocket = raw.createSocket({ protocol: IPPROTO_GRE, bufferSize: 6553
 const sendSocket = raw.createSocket({ protocol: IPPROTO_RAW });
 sendSocket.pauseRecv();
 
+const truth = new TruthRecorder(join(truthDir(stateDir), `${nodeName}.bin`));
+
 const router: GreRouter = new GreRouter(node.name, node.interfaces, {
   send: (packet, destination) =>
     sendSocket.send(packet, 0, packet.length, destination, null, (error) => {
@@ -42,6 +48,7 @@ const router: GreRouter = new GreRouter(node.name, node.interfaces, {
   delay: (packet, delayNs) => queue.add(packet, delayNs),
   random: Math.random,
   nowNs: () => process.hrtime.bigint(),
+  recordTruth: (packet, appliedDelayNs, holdNs) => truth.record(packet, appliedDelayNs, holdNs),
 });
 const queue = new DelayQueue<OutgoingPacket>((packet, lateNs) => router.transmit(packet, lateNs));
 
@@ -52,6 +59,11 @@ sendSocket.on('error', (error) => process.stderr.write(`lab router ${nodeName}: 
 
 function reloadImpairments(): void {
   try {
+    truth.refresh();
+  } catch (error) {
+    process.stderr.write(`lab router ${nodeName}: truth records: ${(error as Error).message}\n`);
+  }
+  try {
     router.impairments = readImpairments(stateDir!);
   } catch (error) {
     process.stderr.write(`lab router ${nodeName}: keeping the previous impairments: ${(error as Error).message}\n`);
@@ -60,6 +72,7 @@ function reloadImpairments(): void {
 
 let lastWritten = '';
 function writeCounters(): void {
+  truth.flush();
   const text = JSON.stringify({ node: nodeName, pid: process.pid, queued: queue.size, ...router.counters });
   if (text === lastWritten) return;
   const target = files.counters(nodeName!);
@@ -75,6 +88,7 @@ process.on('SIGHUP', reloadImpairments);
 for (const signal of ['SIGTERM', 'SIGINT'] as const) {
   process.on(signal, () => {
     writeCounters();
+    truth.close();
     receiveSocket.close();
     sendSocket.close();
     process.exit(0);

@@ -1,15 +1,12 @@
 /**
- * RTT distributions per path without keeping samples: one HdrHistogram per path (microsecond units,
- * 3 significant digits, so any percentile is within 0.1 % of a measured RTT, from 1 us to 1 hour).
- * The packed (sparse) bucket layout keeps a path whose RTTs sit in a narrow band at a few hundred
- * bytes, which is what lets 1,000 paths be tracked for hours in flat memory.
+ * RTT distributions per path without keeping samples: one LogHistogram per path (0.05 % resolution,
+ * see log-histogram.ts for why not hdr-histogram-js). Memory grows with the spread of a path's RTTs,
+ * not with the number of probes, which is what lets 1,000 paths be tracked for hours in flat memory.
  *
  * The engine fills one PathHistograms per round; a long-run view `add`s each round's into its own.
  */
-import * as hdr from 'hdr-histogram-js';
+import { LogHistogram } from './log-histogram.js';
 import { nsToMs } from './units.js';
-
-const HIGHEST_US = 3_600_000_000;
 
 export interface HistogramSummaryMs {
   count: number;
@@ -22,48 +19,31 @@ export interface HistogramSummaryMs {
   p999: number;
 }
 
-function newHistogram(): hdr.Histogram {
-  return hdr.build({
-    bitBucketSize: 'packed',
-    lowestDiscernibleValue: 1,
-    highestTrackableValue: HIGHEST_US,
-    numberOfSignificantValueDigits: 3,
-    useWebAssembly: false,
-  });
-}
+/** Rough bytes per used bucket of a Map<number, number> in V8. */
+const BYTES_PER_BUCKET = 40;
 
 export class PathHistograms {
-  private readonly histograms: hdr.Histogram[] = [];
+  private readonly histograms: LogHistogram[] = [];
 
   constructor(readonly pathCount: number) {
-    for (let i = 0; i < pathCount; i++) this.histograms.push(newHistogram());
+    for (let i = 0; i < pathCount; i++) this.histograms.push(new LogHistogram());
   }
 
-  /** Records one RTT for path `pathIndex`; values outside 1 us .. 1 h are clamped into range. */
+  /** Records one RTT in ns for path `pathIndex`. */
   record(pathIndex: number, rttNs: number): void {
-    const us = Math.min(HIGHEST_US, Math.max(1, Math.round(rttNs / 1e3)));
-    this.histograms[pathIndex]!.recordValue(us);
+    this.histograms[pathIndex]!.record(rttNs);
   }
 
   count(pathIndex: number): number {
-    return this.histograms[pathIndex]!.totalCount;
+    return this.histograms[pathIndex]!.count;
   }
 
   /** Null when the path has no samples. */
   summaryMs(pathIndex: number): HistogramSummaryMs | null {
     const h = this.histograms[pathIndex]!;
-    if (h.totalCount === 0) return null;
-    const us = (value: number) => nsToMs(value * 1e3);
-    return {
-      count: h.totalCount,
-      min: us(h.minNonZeroValue),
-      max: us(h.maxValue),
-      mean: us(h.mean),
-      p50: us(h.getValueAtPercentile(50)),
-      p95: us(h.getValueAtPercentile(95)),
-      p99: us(h.getValueAtPercentile(99)),
-      p999: us(h.getValueAtPercentile(99.9)),
-    };
+    if (h.count === 0) return null;
+    const [p50, p95, p99, p999] = h.percentiles([50, 95, 99, 99.9]).map(nsToMs) as [number, number, number, number];
+    return { count: h.count, min: nsToMs(h.min), max: nsToMs(h.max), mean: nsToMs(h.sum / h.count), p50, p95, p99, p999 };
   }
 
   /** Adds another set's counts, path by path; both must cover the same paths. */
@@ -71,17 +51,15 @@ export class PathHistograms {
     if (other.pathCount !== this.pathCount) {
       throw new RangeError(`probes.PathHistograms.add: other covers ${other.pathCount} paths, expected ${this.pathCount}`);
     }
-    for (let i = 0; i < this.pathCount; i++) {
-      if (other.histograms[i]!.totalCount > 0) this.histograms[i]!.add(other.histograms[i]!);
-    }
+    for (let i = 0; i < this.pathCount; i++) this.histograms[i]!.add(other.histograms[i]!);
   }
 
   reset(): void {
     for (const h of this.histograms) h.reset();
   }
 
-  /** Bytes the histograms hold, as HdrHistogram estimates it. */
+  /** Estimated bytes the buckets hold. */
   get footprintBytes(): number {
-    return this.histograms.reduce((sum, h) => sum + h.estimatedFootprintInBytes, 0);
+    return this.histograms.reduce((sum, h) => sum + h.bucketCount * BYTES_PER_BUCKET, 0);
   }
 }
