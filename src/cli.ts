@@ -15,17 +15,35 @@ import { CliError } from './cli-error.js';
 import { decimal, returnMode, wholeNumber } from './options.js';
 import { pathsCommand } from './commands/paths-command.js';
 import { probeCommand } from './commands/probe-command.js';
+import { topologyCommand } from './commands/topology-command.js';
 import { ConfigError } from './config/index.js';
 import { checkConfigCommand } from './commands/check-config-command.js';
+import { runCommand } from './commands/run-command.js';
+import { reportCommand } from './commands/report-command.js';
+import { historyCommand } from './commands/history-command.js';
+import { StoreError } from './store/index.js';
+import { SecretError, redactSecrets } from './secrets/index.js';
+import { TopologySourceError } from './live/index.js';
+import { WebError } from './web/index.js';
 
 const program = new Command('pathmon')
   .description('Topology-aware active path monitor: every simple path, probed with nested GRE.')
   .showHelpAfterError()
   .exitOverride();
 
+const topologyHelp = 'topology: a YAML, neighbor table or ExaBGP JSON file (recognised by content), or exabgp:FILE to run ExaBGP with your neighbor config';
+
+/** Aborts on Ctrl-C or SIGTERM: how --watch commands are stopped cleanly (ExaBGP stopped too). */
+function stopSignal(): AbortSignal {
+  const controller = new AbortController();
+  for (const signal of ['SIGINT', 'SIGTERM'] as const) process.once(signal, () => controller.abort());
+  return controller.signal;
+}
+
 const withPathOptions = (command: Command): Command =>
   command
-    .requiredOption('--topology <file>', 'topology: YAML, neighbor table or ExaBGP JSON lines (recognised by content)')
+    .requiredOption('--topology <spec>', topologyHelp)
+    .option('--wait-ms <ms>', 'exabgp: how long to wait for End-of-RIB', wholeNumber(1, 86_400_000), 30_000)
     .requiredOption('--from <node>', 'the prober: node name, id or router-id')
     .requiredOption('--to <node>', 'the far endpoint')
     .option('--max-hops <n>', 'most links a path may cross', wholeNumber(1, 64), 16)
@@ -33,9 +51,22 @@ const withPathOptions = (command: Command): Command =>
     .addOption(new Option('--mode <mode>', 'loop: back along the reverse path; direct: back by routing').default('loop').argParser(returnMode))
     .option('--json', 'machine-readable output');
 
-withPathOptions(program.command('paths').description('list every simple path and its hop addresses')).action((options) => {
-  pathsCommand(options, process.stdout, process.stderr);
-});
+withPathOptions(program.command('paths').description('list every simple path and its hop addresses'))
+  .option('--watch', 'keep following the topology and print each re-plan (gone/added paths) until stopped')
+  .action(async (options) => {
+    process.exitCode = await pathsCommand(options, process.stdout, process.stderr, stopSignal());
+  });
+
+program
+  .command('topology')
+  .description('print the topology graph once converged; --watch prints each change as a JSON line')
+  .requiredOption('--topology <spec>', topologyHelp)
+  .option('--wait-ms <ms>', 'exabgp: how long to wait for End-of-RIB', wholeNumber(1, 86_400_000), 30_000)
+  .option('--json', 'machine-readable output: {status, nodes, links}, one link entry per direction')
+  .option('--watch', 'print each change (link/node up/down, metric change, session up/down) as a JSON line until stopped')
+  .action(async (options) => {
+    process.exitCode = await topologyCommand(options, process.stdout, process.stderr, stopSignal());
+  });
 
 withPathOptions(program.command('probe').description('probe every path once and print the per-path latency table'))
   .option('--count <n>', 'probes per path', wholeNumber(1, 1_000_000), 10)
@@ -52,6 +83,40 @@ program
   .option('--json', 'machine-readable output')
   .action((file: string, options: { json?: boolean }) => {
     process.exitCode = checkConfigCommand(file, options, process.stdout);
+  });
+
+const withStoreOptions = (command: Command): Command =>
+  command
+    .option('--config <file>', 'read the store location from this monitor config')
+    .option('--db <url>', 'the store: postgres://USER@HOST/DB or pglite:DIR (overrides the config)')
+    .option('--data-dir <dir>', 'where PGlite keeps its data when no store is given', './pathmon-data')
+    .option('--since <duration>', 'how far back: 90s, 30m, 24h, 7d, 2w', '24h')
+    .option('--json', 'machine-readable output');
+
+program
+  .command('run')
+  .description('the long-running monitor: probe every planned path each interval, keep history, raise tickets and mail')
+  .requiredOption('--config <file>', 'the monitor config (YAML; see `pathmon check-config`)')
+  .option('--db <url>', 'the store: postgres://USER@HOST/DB or pglite:DIR (overrides the config)')
+  .option('--data-dir <dir>', 'PGlite data and the spill of unwritten results', './pathmon-data')
+  .option('--listen <addr>', 'serve the dashboard, API and /metrics on HOST:PORT (token from $PATHMON_WEB_TOKEN)')
+  .option('--rounds <n>', 'stop after this many rounds (default: run until SIGTERM/SIGINT)', wholeNumber(1))
+  .option('--wait-ms <ms>', 'how long to wait for the topology source to converge', wholeNumber(0, 3_600_000), 120_000)
+  .action(async (options) => {
+    process.exitCode = await runCommand(options, process.stderr);
+  });
+
+withStoreOptions(program.command('report').description('per-path table from history: loss, p50/p95/p99, time in each state, open tickets')).action(
+  async (options) => {
+    process.exitCode = await reportCommand(options, process.stdout);
+  },
+);
+
+withStoreOptions(program.command('history').description('one path\'s rounds and state transitions'))
+  .argument('<path-id>', 'the path id (or a unique prefix), as `pathmon report` shows it')
+  .option('--max-points <n>', 'at most this many points (long windows are rolled up)', wholeNumber(1, 100_000), 500)
+  .action(async (pathId: string, options) => {
+    process.exitCode = await historyCommand(pathId, options, process.stdout);
   });
 
 program
@@ -84,6 +149,10 @@ function exitCodeFor(error: unknown): number {
   if (error instanceof CliError) {
     process.stderr.write(`${error.message}\n`);
     return error.exitCode;
+  }
+  if (error instanceof StoreError || error instanceof SecretError || error instanceof TopologySourceError || error instanceof WebError) {
+    process.stderr.write(`pathmon: ${redactSecrets(error.message)}\n`);
+    return 1;
   }
   if (error instanceof ConfigError) {
     process.stderr.write(`pathmon: ${error.message}\n`);

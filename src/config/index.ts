@@ -8,3 +8,5 @@ export { redactedConfig, REDACTED } from './redact-config.js';
 export { isSecretPath, withoutUrlPassword } from './config-problems.js';
 export { defaultHysteresisRounds, defaultProbing, defaultRetentionDays, defaultThresholds } from './monitor-config-schema.js';
 export type { MonitorConfig, MonitorGroup, MonitorTarget, ProbingConfig, SecretReference, StorageConfig, Thresholds } from './monitor-config.js';
+export { parseDurationMs, formatDurationMs } from './duration.js';
+export { storeLocationFor } from './store-location.js';

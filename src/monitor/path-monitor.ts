@@ -103,6 +103,11 @@ export class PathMonitor implements MonitorView {
     return () => this.listeners.delete(listener);
   }
 
+  /** The prober addresses probes leave from (one per first link), for the return-path check. */
+  probeSourceAddresses(): string[] {
+    return [...new Set([...this.monitored.values()].flatMap((path) => (path.planned.hops ? [path.planned.hops.source] : [])))];
+  }
+
   // ---- lifecycle ----
 
   /** Makes the first plan and resumes each path's state from the store. Call once, before rounds. */

@@ -1,0 +1,91 @@
+/**
+ * `pathmon report [--since 24h] [--json]`: one row per path from history: rounds, loss, p50/p95/p99 RTT,
+ * current state, time spent in each state inside the window, and the open Freshdesk ticket. Reads the
+ * same store `pathmon run` writes (--db, the config's storage, or PGlite in --data-dir), so it works
+ * while the monitor runs on a server database, and after it stopped on either.
+ */
+import { resolve } from 'node:path';
+import { formatDurationMs, loadConfigFile, parseDurationMs, storeLocationFor } from '../config/index.js';
+import { pathStateNames } from '../monitor/index.js';
+import { toSafeJson } from '../secrets/index.js';
+import { openStore } from '../store/index.js';
+import type { PathSummary } from '../store/store.js';
+import { textTable } from '../report/text-table.js';
+
+export interface StoreOptions {
+  config?: string;
+  db?: string;
+  dataDir: string;
+}
+
+export interface ReportOptions extends StoreOptions {
+  since: string;
+  json?: boolean;
+}
+
+export async function openReportStore(options: StoreOptions) {
+  const config = options.config === undefined ? null : loadConfigFile(options.config);
+  return openStore(storeLocationFor({ config, db: options.db, dataDir: resolve(options.dataDir) }));
+}
+
+export async function reportCommand(options: ReportOptions, out: NodeJS.WritableStream, nowMs = Date.now()): Promise<number> {
+  const sinceMs = nowMs - parseDurationMs(options.since);
+  const store = await openReportStore(options);
+  try {
+    const summaries = (await store.summaries(sinceMs, nowMs)).sort(
+      (a, b) => a.path.group.localeCompare(b.path.group) || a.path.names.length - b.path.names.length || a.path.names.join(' ').localeCompare(b.path.names.join(' ')),
+    );
+    if (options.json) {
+      out.write(`${toSafeJson({ sinceMs, untilMs: nowMs, store: store.description, paths: summaries.map(summaryJson) }, 2)}\n`);
+      return 0;
+    }
+    if (summaries.length === 0) {
+      out.write(`no paths in ${store.description} yet; run \`pathmon run --config FILE\` first\n`);
+      return 0;
+    }
+    out.write(`paths in ${store.description}, last ${options.since}\n`);
+    out.write(`${reportTable(summaries)}\n`);
+    return 0;
+  } finally {
+    await store.close();
+  }
+}
+
+function summaryJson(summary: PathSummary) {
+  const { path } = summary;
+  return {
+    id: path.id,
+    group: path.group,
+    path: path.names,
+    from: path.fromNode,
+    to: path.toNode,
+    gone: path.goneAtMs !== null,
+    state: summary.state,
+    stateSinceMs: summary.stateSinceMs,
+    rounds: summary.rounds,
+    sent: summary.sent,
+    received: summary.received,
+    lossPct: summary.lossPct,
+    rttMs: { p50: summary.rttP50Ms, p95: summary.rttP95Ms, p99: summary.rttP99Ms },
+    timeInStateMs: summary.timeInStateMs,
+    openTicketId: summary.openTicketId,
+  };
+}
+
+export function reportTable(summaries: PathSummary[]): string {
+  const ms = (value: number | null) => (value === null ? '-' : Number(value.toFixed(3)));
+  const rows = summaries.map((s) => [
+    s.path.group,
+    s.path.names.join(' '),
+    s.path.id.slice(0, 12),
+    s.state ?? '-',
+    s.rounds,
+    s.sent === 0 ? '-' : Number(s.lossPct.toFixed(2)),
+    ms(s.rttP50Ms),
+    ms(s.rttP95Ms),
+    ms(s.rttP99Ms),
+    pathStateNames.map((state) => (s.timeInStateMs[state] ? `${state} ${formatDurationMs(s.timeInStateMs[state]!)}` : '')).filter(Boolean).join(', ') || '-',
+    s.openTicketId ?? '-',
+  ]);
+  return textTable(['group', 'path', 'id', 'state', 'rounds', 'loss%', 'p50 ms', 'p95 ms', 'p99 ms', 'time in state', 'ticket'], rows);
+}
