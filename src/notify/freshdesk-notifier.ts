@@ -136,7 +136,8 @@ export class FreshdeskNotifier implements Notifier {
           try {
             const detail = await this.#handle(work.item, work.progress);
             entries.shift();
-            if (detail !== null) await this.#sent(work.item, `${detail} (after ${work.attempts} failed attempt${work.attempts === 1 ? '' : 's'})`);
+            const after = work.attempts > 0 ? ` (after ${work.attempts} failed attempt${work.attempts === 1 ? '' : 's'})` : ' (after earlier queued work)';
+            if (detail !== null) await this.#sent(work.item, `${detail}${after}`);
           } catch (error) {
             const message = redactError(error);
             if (isRetryable(error)) {
@@ -266,7 +267,15 @@ export class FreshdeskNotifier implements Notifier {
 
   async #findOpenInFreshdesk(pathId: string): Promise<FreshdeskTicket | null> {
     const tag = pathTag(pathId);
-    const tickets = await this.#o.client.ticketsOf(this.#o.requesterEmail, this.#o.nowMs() - this.#o.lookbackMs);
+    let tickets: FreshdeskTicket[];
+    try {
+      tickets = await this.#o.client.ticketsOf(this.#o.requesterEmail, this.#o.nowMs() - this.#o.lookbackMs);
+    } catch (error) {
+      // No contact with the requester's address yet (the first ticket ever creates it): no tickets.
+      const noContact = error instanceof IntegrationError && error.status === 400 && error.fields.some((f) => f.field === 'email');
+      if (noContact) return null;
+      throw error;
+    }
     const open = tickets.filter(
       (t) => Array.isArray(t.tags) && t.tags.includes(tag) && t.status !== freshdeskStatus.resolved && t.status !== freshdeskStatus.closed,
     );

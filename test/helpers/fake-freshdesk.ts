@@ -10,7 +10,8 @@
  *   here; a wrong or unknown field gets 400 `{description: "Validation failed", errors: [{field,
  *   message, code}]}` with codes missing_field / invalid_value / datatype_mismatch / invalid_field;
  * - POST /api/v2/tickets/{id}/notes `{body, private}`, PUT /api/v2/tickets/{id}, GET /api/v2/tickets/{id},
- *   GET /api/v2/tickets?email=&updated_since=&per_page=&page= (newest first); 404 for unknown tickets.
+ *   GET /api/v2/tickets?email=&updated_since=&per_page=&page= (newest first; 400 on `email` when no
+ *   contact has that address, as Freshdesk does); 404 for unknown tickets.
  *
  * Faults are scripted per request: `fd.fail(2, {status: 429, retryAfterS: 1})`, `fd.fail(1, {status:
  * 500})`, `fd.fail(1, {hang: true})` (no answer until the client gives up) or `{hang: true, process: true}`
@@ -220,6 +221,10 @@ export async function startFakeFreshdesk(options: { apiKey: string; port?: numbe
         return invalid(res, record, [{ field: 'per_page', message: 'It should be a Positive Integer less than or equal to 100', code: 'invalid_value' }]);
       }
       const email = url.searchParams.get('email');
+      // Freshdesk answers a filter on an address it has no contact for with a validation error.
+      if (email !== null && !tickets.some((t) => t.email === email)) {
+        return invalid(res, record, [{ field: 'email', message: 'There is no contact matching the given email', code: 'invalid_value' }]);
+      }
       const sinceText = url.searchParams.get('updated_since');
       const sinceMs = sinceText === null ? now - 30 * 24 * 3600 * 1000 : Date.parse(sinceText);
       if (Number.isNaN(sinceMs)) {

@@ -137,7 +137,7 @@ describe('Freshdesk tickets', () => {
     await notifier.notify([transitionOf(samplePath('path-429'), 'UP', 'DOWN', clock.nowMs())]);
     assert.equal(fd.tickets.length, 1);
     assert.deepEqual(sleeps, [7000, 7000]);
-    assert.deepEqual(fd.requests.map((r) => r.status), [429, 429, 200, 201]);
+    assert.deepEqual(fd.requests.map((r) => r.status), [429, 429, 400, 201], 'the lookup finds no contact yet (400 on email), then the create');
   });
 
   it('queues the work when Retry-After is longer than it will wait, and does it on a later retryQueued()', async () => {
@@ -167,7 +167,7 @@ describe('Freshdesk tickets', () => {
     fd.fail(1, { status: 500 }, { method: 'POST', path: createPath });
     await notifier.notify([transitionOf(path, 'UP', 'DOWN', clock.nowMs())]);
     assert.equal(fd.tickets.length, 1);
-    assert.deepEqual(fd.requests.map((r) => `${r.method} ${r.status}`), ['GET 200', 'POST 500', 'GET 200', 'POST 201']);
+    assert.deepEqual(fd.requests.map((r) => `${r.method} ${r.status}`), ['GET 400', 'POST 500', 'GET 400', 'POST 201']);
 
     fd.fail(2, { status: 503 }, { method: 'PUT' });
     sleeps.length = 0;
