@@ -1,9 +1,14 @@
 /**
  * `pathmon paths`: lists every simple path between two endpoints and the hop addresses a probe along
  * each would use. Nothing is sent; it answers "what would pathmon probe?".
+ *
+ * With `exabgp:FILE` it answers once ExaBGP's End-of-RIB arrived (bounded by --wait-ms). With --watch it
+ * then follows the feed: every re-plan (debounced) prints which paths are gone and which were added,
+ * and how long the re-plan took from the change's arrival, until stopped.
  */
 import type { ReturnMode } from '../../topology/index.js';
-import { loadTopology } from '../load-topology.js';
+import { freshnessJson, pathJson, Replanner, untilAborted, type GroupedPath, type PlanDiff } from '../live/index.js';
+import { openTopology } from '../load-topology.js';
 import { planPaths } from '../plan-paths.js';
 import { textTable } from '../report/text-table.js';
 import { reportSkippedLines } from './skipped-lines.js';
@@ -16,32 +21,87 @@ export interface PathsOptions {
   maxPaths?: number;
   mode: ReturnMode;
   json?: boolean;
+  /** How long to wait for ExaBGP's End-of-RIB. Default 30,000 ms. */
+  waitMs?: number;
+  watch?: boolean;
 }
 
-export function pathsCommand(options: PathsOptions, out: NodeJS.WritableStream, err: NodeJS.WritableStream): void {
-  const { topology, skipped } = loadTopology(options.topology);
-  reportSkippedLines(options.topology, skipped, err);
-  const { planned, totalWithinHops } = planPaths(topology, options.from, options.to, options, options.mode);
+export const DEFAULT_WAIT_MS = 30_000;
 
-  if (options.json) {
-    const paths = planned.map(({ path, hops, unaddressable }) => ({
-      id: path.id,
-      path: path.names,
-      linkCount: path.links.length,
-      hops: hops?.hops ?? null,
-      hopNames: hops?.hopNames ?? null,
-      returnAddress: hops?.returnAddress ?? null,
-      ...(unaddressable ? { unaddressable } : {}),
-    }));
-    out.write(`${JSON.stringify({ mode: options.mode, totalWithinHops, paths }, null, 2)}\n`);
-    return;
+export async function pathsCommand(options: PathsOptions, out: NodeJS.WritableStream, err: NodeJS.WritableStream, stop?: AbortSignal): Promise<number> {
+  const { source, topology, skipped } = await openTopology(options.topology, options.waitMs ?? DEFAULT_WAIT_MS);
+  try {
+    reportSkippedLines(options.topology, skipped, err);
+    if (options.watch) return await watchPaths(options, source, out, stop ?? new AbortController().signal);
+    const { planned, totalWithinHops } = planPaths(topology, options.from, options.to, options, options.mode);
+
+    if (options.json) {
+      out.write(`${JSON.stringify({ mode: options.mode, totalWithinHops, paths: planned.map(pathJson) }, null, 2)}\n`);
+      return 0;
+    }
+    out.write(`${pathsTable(planned)}\n`);
+    const cut = totalWithinHops > planned.length ? `, ${totalWithinHops} within the hop bound (raise --max-paths to see more)` : '';
+    out.write(`${planned.length} paths from ${options.from} to ${options.to} (${options.mode} mode${cut})\n`);
+    return 0;
+  } finally {
+    await source.close();
   }
-  out.write(
-    `${textTable(
-      ['#', 'links', 'path', 'hop addresses'],
-      planned.map(({ path, hops, unaddressable }, index) => [index + 1, path.links.length, path.names.join(' '), hops ? hops.hops.join(' ') : `(${unaddressable})`]),
-    )}\n`,
+}
+
+function pathsTable(planned: GroupedPath[] | ReturnType<typeof planPaths>['planned']): string {
+  return textTable(
+    ['#', 'links', 'path', 'hop addresses'],
+    planned.map(({ path, hops, unaddressable }, index) => [index + 1, path.links.length, path.names.join(' '), hops ? hops.hops.join(' ') : `(${unaddressable})`]),
   );
-  const cut = totalWithinHops > planned.length ? `, ${totalWithinHops} within the hop bound (raise --max-paths to see more)` : '';
-  out.write(`${planned.length} paths from ${options.from} to ${options.to} (${options.mode} mode${cut})\n`);
+}
+
+async function watchPaths(options: PathsOptions, source: Awaited<ReturnType<typeof openTopology>>['source'], out: NodeJS.WritableStream, stop: AbortSignal): Promise<number> {
+  const target = { group: 'paths', from: options.from, to: options.to, bounds: { maxHops: options.maxHops, maxPaths: options.maxPaths }, mode: options.mode };
+  const replanner = new Replanner(source, [target]);
+  const now = (): string => new Date().toISOString();
+  const problems = (diff: PlanDiff): string[] => diff.problems.map((p) => p.reason);
+  const json = (value: object): void => {
+    out.write(`${JSON.stringify(value)}\n`);
+  };
+  const first = replanner.start();
+  if (options.json) {
+    json({ time: now(), event: 'plan', mode: options.mode, topology: freshnessJson(source.status()), paths: first.added.map(pathJson), problems: problems(first) });
+  } else {
+    out.write(`${pathsTable(first.added)}\n${now()} ${first.added.length} paths from ${options.from} to ${options.to}${first.problems.length ? `; ${problems(first).join('; ')}` : ''}\n`);
+  }
+  replanner.onPlan((diff) => {
+    if (options.json) {
+      json({
+        time: now(),
+        event: 'replan',
+        added: diff.added.map(pathJson),
+        gone: diff.gone.map(pathJson),
+        kept: diff.kept.length,
+        paths: diff.added.length + diff.kept.length,
+        problems: problems(diff),
+        replanMs: diff.replanMs,
+        computeMs: diff.computeMs ?? null,
+        sinceExabgpPrintMs: diff.sinceExabgpPrintMs ?? null,
+        topology: freshnessJson(source.status()),
+      });
+      return;
+    }
+    out.write(`${now()} re-planned in ${diff.replanMs?.toFixed(1)} ms: ${diff.gone.length} gone, ${diff.added.length} added, ${diff.kept.length} kept\n`);
+    for (const p of diff.gone) out.write(`  gone  ${p.path.names.join(' ')}\n`);
+    for (const p of diff.added) out.write(`  added ${p.path.names.join(' ')}\n`);
+    for (const reason of problems(diff)) out.write(`  problem: ${reason}\n`);
+  });
+  let freshness = source.status().freshness;
+  const unsubscribe = source.onChange(() => {
+    const status = source.status();
+    if (status.freshness === freshness) return;
+    freshness = status.freshness;
+    if (options.json) json({ time: now(), event: 'freshness', ...freshnessJson(status) });
+    else out.write(`${now()} topology ${status.freshness}${status.lastRestartReason && status.freshness === 'stale' ? ` (exabgp restarts: ${status.restarts}, last: ${status.lastRestartReason})` : ''}\n`);
+  });
+  // A file never changes: the plan is all there is.
+  if (source.status().freshness !== 'static') await untilAborted(stop);
+  unsubscribe();
+  replanner.close();
+  return 0;
 }

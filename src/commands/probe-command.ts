@@ -5,11 +5,11 @@
  */
 import { RawIpv4Sender, UdpProbeReceiver, returnPathProblems, runProbeRound, systemClock } from '../../probes/index.js';
 import { CliError } from '../cli-error.js';
-import { loadTopology } from '../load-topology.js';
+import { openTopology } from '../load-topology.js';
 import { planPaths } from '../plan-paths.js';
 import { latencyTableJson, latencyTableText, type PathResult } from '../report/latency-table.js';
 import { reportSkippedLines } from './skipped-lines.js';
-import type { PathsOptions } from './paths-command.js';
+import { DEFAULT_WAIT_MS, type PathsOptions } from './paths-command.js';
 
 export interface ProbeOptions extends PathsOptions {
   count: number;
@@ -18,7 +18,9 @@ export interface ProbeOptions extends PathsOptions {
 }
 
 export async function probeCommand(options: ProbeOptions, out: NodeJS.WritableStream, err: NodeJS.WritableStream): Promise<number> {
-  const { topology, skipped } = loadTopology(options.topology);
+  // One-shot: an exabgp: topology is taken at End-of-RIB and ExaBGP stopped before probing starts.
+  const { source, topology, skipped } = await openTopology(options.topology, options.waitMs ?? DEFAULT_WAIT_MS);
+  await source.close();
   reportSkippedLines(options.topology, skipped, err);
   const { planned } = planPaths(topology, options.from, options.to, options, options.mode);
   for (const entry of planned) if (entry.unaddressable) err.write(`pathmon: not probing ${entry.path.names.join(' ')}: ${entry.unaddressable}\n`);

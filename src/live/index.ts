@@ -13,4 +13,4 @@ export { buildExabgpConfig, type ExabgpConfig, type ExabgpNeighborInfo } from '.
 export { Replanner, type ReplannerOptions, type ReplanStats } from './replanner.js';
 export { TopologySourceError, type TopologySourceErrorCode } from './errors.js';
 export { systemTimers, type LiveTimers } from './timers.js';
-export { watchLine, graphJson, type WatchLine } from './watch-output.js';
+export { freshnessJson, graphJson, linkJson, nodeJson, pathJson, untilAborted, watchLine, type LinkJson, type NodeJson, type WatchLine } from './watch-output.js';

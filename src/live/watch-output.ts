@@ -4,6 +4,7 @@
  * with fixed field names, and every link is one direction with both addresses and its metrics.
  */
 import type { TopologyGraph, TopologyLink, TopologyNode } from '../../topology/index.js';
+import type { PlannedPath } from '../plan-paths.js';
 import type { GraphChange } from './graph-changes.js';
 import type { TopologySourceStatus } from './topology-source.js';
 
@@ -93,4 +94,41 @@ export function watchLine(change: GraphChange, graph: TopologyGraph, nowMs: numb
     case 'session-down':
       return { time, event: 'session-down', peer: change.peer, reason: change.reason ?? null };
   }
+}
+
+/** One path as `pathmon paths --json` prints it (and `--watch --json` in its plan and replan lines). */
+export function pathJson(entry: PlannedPath): Record<string, unknown> {
+  const { path, hops, unaddressable } = entry;
+  return {
+    id: path.id,
+    path: path.names,
+    linkCount: path.links.length,
+    hops: hops?.hops ?? null,
+    hopNames: hops?.hopNames ?? null,
+    returnAddress: hops?.returnAddress ?? null,
+    ...(unaddressable ? { unaddressable } : {}),
+  };
+}
+
+/** The status fields a watcher needs to tell live from stale. */
+export function freshnessJson(status: TopologySourceStatus): Record<string, unknown> {
+  return {
+    freshness: status.freshness,
+    sessionUp: status.sessionUp,
+    staleSinceMs: status.staleSinceMs,
+    staleAgeMs: status.staleAgeMs ?? null,
+    restarts: status.restarts,
+    lastRestartReason: status.lastRestartReason ?? null,
+    skippedLines: status.skippedLines,
+    nodes: status.nodes ?? null,
+    links: status.links ?? null,
+  };
+}
+
+/** Resolves when `signal` aborts (Ctrl-C in the CLI): how `--watch` commands run until stopped. */
+export function untilAborted(signal: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    if (signal.aborted) return resolve();
+    signal.addEventListener('abort', () => resolve(), { once: true });
+  });
 }
