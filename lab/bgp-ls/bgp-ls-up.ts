@@ -38,6 +38,8 @@ export interface BgpLsState {
   pids: Record<string, number>;
   /** OSPF router id per router. */
   routerIds: Record<string, string>;
+  /** Everything the chain was built from (ASes, namespaces, addresses). */
+  plan: BgpLsPlan;
 }
 
 export const bgpLsFiles = (dir: string) => ({
@@ -106,6 +108,7 @@ export async function startBgpLs(dir: string, plan: LabPlan, bgp: BgpLsPlan, rea
     topologySpec: `exabgp:${files.exabgp}`,
     pids,
     routerIds: bgp.routerIds,
+    plan: bgp,
   };
 }
 
