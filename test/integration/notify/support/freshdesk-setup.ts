@@ -3,17 +3,16 @@
  * for (Retry-After, backoff) instead of real waits, its log lines, a hand-moved clock.
  */
 import { FreshdeskClient } from '../../../../src/notify/freshdesk-client.js';
-import { FreshdeskNotifier, type FreshdeskNotifierOptions } from '../../../../src/notify/freshdesk-notifier.js';
+import { FreshdeskNotifier, type FreshdeskNotifierOptions, type NotifyStore } from '../../../../src/notify/freshdesk-notifier.js';
 import { Secret } from '../../../../src/secrets/secret.js';
 import type { FakeFreshdesk } from '../../../helpers/fake-freshdesk.js';
 import { fakeClock } from './sample-transitions.js';
-import type { MemoryNotifyStore } from './memory-notify-store.js';
 
 export const testApiKey = 'fd-test-key-7Qz9wXv2Lk';
 
 export function freshdeskUnderTest(
   fd: FakeFreshdesk,
-  store: MemoryNotifyStore,
+  store: NotifyStore,
   overrides: { apiKey?: string; timeoutMs?: number; maxRetries?: number; maxRetryAfterMs?: number; clock?: ReturnType<typeof fakeClock> } & Partial<FreshdeskNotifierOptions> = {},
 ) {
   const clock = overrides.clock ?? fakeClock();
