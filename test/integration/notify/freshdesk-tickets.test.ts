@@ -211,15 +211,31 @@ describe('Freshdesk tickets', () => {
     const clock = fakeClock();
     const { notifier } = freshdeskUnderTest(fd, store, { clock });
     const path = samplePath('path-store-down');
+    store.failingSaves = true;
     await notifier.notify([transitionOf(path, 'UP', 'DOWN', clock.nowMs())]);
-    store.tickets.length = 0;
+    assert.equal(fd.tickets.length, 1, 'created in Freshdesk');
+    assert.equal(notifier.status().queued, 1, 'the store write is queued');
+    store.failingSaves = false;
+    clock.advance(10 * 60_000);
+    await notifier.retryQueued();
+    assert.equal(fd.tickets.length, 1, 'still one ticket');
+    assert.equal(fd.tickets[0]!.notes.length, 0, 'only the missing store write was repeated');
+    assert.equal((await store.openTicket(path.id))?.ticketId, fd.tickets[0]!.id);
+  });
+
+  it('queues the work while the store cannot be read, and does it when the store is back', async () => {
+    const store = new MemoryNotifyStore();
+    const clock = fakeClock();
+    const { notifier } = freshdeskUnderTest(fd, store, { clock });
+    const path = samplePath('path-store-unreadable');
     store.failing = true;
     await notifier.notify([transitionOf(path, 'UP', 'DOWN', clock.nowMs())]);
+    assert.equal(fd.tickets.length, 0);
     assert.equal(notifier.status().queued, 1);
     store.failing = false;
     clock.advance(10 * 60_000);
     await notifier.retryQueued();
-    assert.equal(fd.tickets.length, 1, 'still one ticket');
-    assert.equal((await store.openTicket(path.id))?.ticketId, fd.tickets[0]!.id);
+    assert.equal(fd.tickets.length, 1);
+    assert.equal(store.notifications.at(-1)?.status, 'sent');
   });
 });

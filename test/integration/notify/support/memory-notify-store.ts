@@ -11,6 +11,8 @@ export class MemoryNotifyStore implements NotifyStore {
   readonly notifications: NotificationRecord[] = [];
   /** While true, every call rejects as a broken database would. */
   failing = false;
+  /** While true, only saveTicket rejects (the write after a successful create is lost). */
+  failingSaves = false;
 
   async openTicket(pathId: string): Promise<TicketRecord | null> {
     this.#check('openTicket');
@@ -19,6 +21,7 @@ export class MemoryNotifyStore implements NotifyStore {
 
   async saveTicket(ticket: TicketRecord): Promise<void> {
     this.#check('saveTicket');
+    if (this.failingSaves) throw new Error('memoryStore.saveTicket: database unreachable (test)');
     const i = this.tickets.findIndex((t) => t.pathId === ticket.pathId && t.ticketId === ticket.ticketId);
     if (i === -1) this.tickets.push({ ...ticket });
     else this.tickets[i] = { ...ticket };
