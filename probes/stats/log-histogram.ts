@@ -1,15 +1,18 @@
 /**
  * A sparse log-linear histogram of nanosecond values, the HdrHistogram layout without its dense
- * arrays: exact below 2,048 ns, then 1,024 buckets per power of two (any value is within 0.05 % of
- * its bucket's midpoint). Buckets live in a Map, so a path whose RTTs sit in a narrow band costs a few
- * hundred entries, and adding one histogram into another touches only the buckets that are used.
+ * arrays: exact below 512 ns, then 256 buckets per power of two (any value is within 0.2 % of its
+ * bucket's midpoint: 2 us at 1 ms, 40 us at 20 ms). Buckets live in a Map, so a path whose RTTs sit in
+ * a narrow band costs a few dozen entries, one spread from 10 us to 1 s at most ~4,300, and adding one
+ * histogram into another touches only the buckets that are used. 1,024 buckets per power of two
+ * (0.05 %) measured 10 MiB for 1,000 paths after 30 s on a loaded machine, and growing, which is why
+ * the long-run view is this coarse; exact per-probe figures stay available per round (samplesNs).
  *
  * Why not hdr-histogram-js: measured here for 1,000 paths, its packed (sparse) mode took 30 us per
  * recorded value and 12 s to add one set of histograms into another; dense mode needs ~130 KiB per
  * path at this precision. This one records in well under a microsecond and adds in milliseconds.
  */
 
-const SUB_BITS = 10;
+const SUB_BITS = 8;
 const SUB = 1 << SUB_BITS;
 
 /** Bucket index of a non-negative integer value. */
@@ -29,7 +32,7 @@ export function bucketOf(value: number): number {
   return s * SUB + mantissa;
 }
 
-/** The midpoint of bucket `index` (the value itself below 2,048). */
+/** The midpoint of bucket `index` (the value itself below 512). */
 export function bucketValue(index: number): number {
   if (index < 2 * SUB) return index;
   const shift = Math.floor(index / SUB) - 1;

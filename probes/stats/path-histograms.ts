@@ -1,5 +1,5 @@
 /**
- * RTT distributions per path without keeping samples: one LogHistogram per path (0.05 % resolution,
+ * RTT distributions per path without keeping samples: one LogHistogram per path (0.2 % resolution,
  * see log-histogram.ts for why not hdr-histogram-js). Memory grows with the spread of a path's RTTs,
  * not with the number of probes, which is what lets 1,000 paths be tracked for hours in flat memory.
  *

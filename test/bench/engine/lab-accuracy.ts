@@ -14,12 +14,12 @@
  */
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { runCli, uniqueLabName } from '../../helpers/cli.js';
+import { uniqueLabName } from '../../helpers/cli.js';
 import { repoRoot } from '../../helpers/repo-root.js';
 import { loadTopology } from '../../../src/load-topology.js';
 import { planPaths } from '../../../src/plan-paths.js';
+import { labDown, labImpair, labUp, namespaceName } from '../../../lab/index.js';
 import { labDir } from '../../../lab/lab-state.js';
-import { namespaceName } from '../../../lab/lab-plan.js';
 import { readTruthRecords, truthKey, type LabTruth } from '../../../lab/router/truth-records.js';
 import type { PathAddressing } from '../../../probes/index.js';
 import { probeChild } from './bench-net.js';
@@ -74,10 +74,8 @@ function quantile(values: number[], q: number): number {
 
 const round1 = (x: number) => Math.round(x * 10) / 10;
 
-function cli(args: string[]): void {
-  const run = runCli(args, { timeoutMs: 120_000 });
-  if (run.status !== 0) throw new Error(`bench.labAccuracy: pathmon ${args.join(' ')} failed: ${run.stderr.trim()}`);
-}
+// The lab's library, not the CLI: the CLI loads every command, and this measures only the lab.
+const impair = (lab: string, change: { delayMs?: number; clear?: boolean }) => labImpair(lab, LINK[0], LINK[1], change);
 
 export async function measureLabAccuracy(log: (line: string) => void, options: { count?: number; intervalMs?: number } = {}): Promise<AccuracyResult> {
   const count = options.count ?? 300;
@@ -90,16 +88,16 @@ export async function measureLabAccuracy(log: (line: string) => void, options: {
   const lab = uniqueLabName();
   const prober = namespaceName(lab, 'dev1');
   const source = addressing[0]!.source;
-  cli(['lab', 'up', TOPOLOGY, '--name', lab]);
+  await labUp(TOPOLOGY, { name: lab });
   try {
     mkdirSync(join(labDir(lab), 'truth'), { recursive: true });
-    cli(['lab', 'impair', '--lab', lab, LINK[0], LINK[1], '--clear']); // SIGHUP: routers start recording
+    impair(lab, { clear: true }); // SIGHUP: routers start recording
     const rounds: { delayMs: number; receiver: 'kernel' | 'dgram'; result: SamplesResult }[] = [];
     for (const receiver of ['kernel', 'dgram'] as const) {
       for (const delayMs of [0, ...DELAYS_MS]) {
-        if (delayMs > 0) cli(['lab', 'impair', '--lab', lab, LINK[0], LINK[1], '--delay-ms', String(delayMs)]);
+        if (delayMs > 0) impair(lab, { clear: true, delayMs });
         const result = probeChild<SamplesResult>(prober, { job: 'samples', receiver, source, addressing, count, intervalMs, timeoutMs: 1000 });
-        if (delayMs > 0) cli(['lab', 'impair', '--lab', lab, LINK[0], LINK[1], '--clear']);
+        if (delayMs > 0) impair(lab, { clear: true });
         rounds.push({ delayMs, receiver, result });
         log(`  accuracy: ${receiver} timestamps, ${delayMs} ms on ${LINK.join('-')}: ${count} probes on each of ${names.length} paths`);
       }
@@ -108,7 +106,7 @@ export async function measureLabAccuracy(log: (line: string) => void, options: {
     const truth = readTruthRecords(labDir(lab));
     return summarise(lab, rounds, truth, names, crosses, count);
   } finally {
-    runCli(['lab', 'down', '--lab', lab]);
+    labDown(lab);
   }
 }
 

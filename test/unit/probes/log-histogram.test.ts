@@ -1,0 +1,65 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { PathHistograms } from '../../../probes/index.js';
+import { LogHistogram, bucketOf, bucketValue } from '../../../probes/stats/log-histogram.js';
+
+test('percentiles from the histogram are within 0.2 % of the exact nearest-rank ones', () => {
+  const h = new LogHistogram();
+  const values: number[] = [];
+  // A skewed RTT-like spread from 7 us to 40 ms, deterministic.
+  for (let i = 0; i < 20_000; i++) {
+    const v = Math.round(7_000 + ((i * 7919) % 20_000) ** 2 / 10);
+    values.push(v);
+    h.record(v);
+  }
+  values.sort((a, b) => a - b);
+  for (const p of [1, 50, 90, 99, 99.9]) {
+    const exact = values[Math.ceil((p / 100) * values.length) - 1]!;
+    const [got] = h.percentiles([p]);
+    assert.ok(Math.abs(got! - exact) <= exact * 0.002 + 1, `p${p}: ${got} vs exact ${exact}`);
+  }
+  assert.equal(h.min, values[0]);
+  assert.equal(h.max, values[values.length - 1]);
+  assert.equal(h.count, 20_000);
+});
+
+test('values below 512 ns are exact and buckets never go backwards', () => {
+  for (let v = 0; v < 512; v++) assert.equal(bucketValue(bucketOf(v)), v);
+  let last = -1;
+  for (let v = 0; v < 2 ** 36; v = v * 1.01 + 1) {
+    const index = bucketOf(Math.floor(v));
+    assert.ok(index >= last, `bucket of ${Math.floor(v)} went backwards`);
+    last = index;
+  }
+});
+
+test('adding rounds gives the same distribution as recording everything in one, and memory follows spread not count', () => {
+  const longRun = new PathHistograms(2);
+  const direct = new PathHistograms(2);
+  let footprintAfter10 = 0;
+  for (let round = 0; round < 50; round++) {
+    const perRound = new PathHistograms(2);
+    for (let i = 0; i < 200; i++) {
+      const rtt = 100_000 + ((round * 200 + i) % 500) * 100;
+      perRound.record(i % 2, rtt);
+      direct.record(i % 2, rtt);
+    }
+    longRun.add(perRound);
+    if (round === 9) footprintAfter10 = longRun.footprintBytes;
+  }
+  assert.deepEqual(longRun.summaryMs(0), direct.summaryMs(0));
+  assert.deepEqual(longRun.summaryMs(1), direct.summaryMs(1));
+  assert.equal(longRun.count(0), 5000);
+  assert.equal(longRun.footprintBytes, footprintAfter10, 'five times the probes over the same spread, no more buckets');
+  assert.equal(new PathHistograms(1).summaryMs(0), null);
+  assert.throws(() => longRun.add(new PathHistograms(3)), /covers 3 paths, expected 2/);
+});
+
+test('negative and non-finite values are refused, not recorded', () => {
+  const h = new LogHistogram();
+  assert.equal(h.record(-1), false);
+  assert.equal(h.record(NaN), false);
+  assert.equal(h.record(Infinity), false);
+  assert.equal(h.count, 0);
+  assert.ok(Number.isNaN(h.percentiles([50])[0]!));
+});
