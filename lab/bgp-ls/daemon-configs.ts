@@ -83,15 +83,10 @@ export function gobgpdToml(bgp: BgpLsPlan): string {
   ].join('\n');
 }
 
-/**
- * An ordinary ExaBGP neighbor configuration for the prober: `pathmon ... --topology exabgp:FILE` adds its
- * feed. With `apiProcess`, it also runs that program as an API process receiving the parsed JSON (the
- * lab's own tap, for watching the feed without pathmon).
- */
-export function exabgpConf(bgp: BgpLsPlan, apiProcess?: string): string {
+/** An ordinary ExaBGP neighbor configuration for the prober: `pathmon ... --topology exabgp:FILE` adds its feed. */
+export function exabgpConf(bgp: BgpLsPlan): string {
   return [
     `# BGP-LS from the lab's speaker ${bgp.speaker} to ${bgp.prober}; run ExaBGP in ${bgp.prober} (pathmon lab exec ${bgp.prober} -- ...)`,
-    ...(apiProcess ? [`process lab-tap {`, `    run ${apiProcess};`, '    encoder json;', '}'] : []),
     `neighbor ${bgp.speakerAddress} {`,
     `    router-id ${bgp.proberAddress};`,
     `    local-address ${bgp.proberAddress};`,
@@ -105,7 +100,6 @@ export function exabgpConf(bgp: BgpLsPlan, apiProcess?: string): string {
     '    family {',
     '        bgp-ls bgp-ls;',
     '    }',
-    ...(apiProcess ? ['    api {', '        processes [ lab-tap ];', '        neighbor-changes;', '        receive { parsed; update; notification; }', '    }'] : []),
     '}',
     '',
   ].join('\n');
