@@ -123,6 +123,16 @@ export const migrations: readonly Migration[] = [
       CREATE INDEX topology_snapshots_at ON topology_snapshots (at_ms);
     `,
   },
+  {
+    version: 2,
+    name: 'byte-order (C) collation for path ids in rounds and rollups',
+    // Path ids are digests compared only for equality and grouping; the database's default collation
+    // makes every index comparison a locale compare. "C" compares bytes: measurably faster writes.
+    sql: `
+      ALTER TABLE round_results ALTER COLUMN path_id TYPE text COLLATE "C";
+      ALTER TABLE rollups ALTER COLUMN path_id TYPE text COLLATE "C";
+    `,
+  },
 ];
 
 export const latestSchemaVersion = migrations[migrations.length - 1]!.version;

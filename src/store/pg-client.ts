@@ -70,11 +70,11 @@ export async function openPgClient(url: string, schema: string, options: PgClien
         client.release(broken);
       }
     },
-    async copyFrom(table, columns, text, tx) {
+    async copyFrom(table, columns, data, tx) {
       const client = (tx as { [TX_CLIENT]?: pg.PoolClient })[TX_CLIENT];
       if (!client) throw new Error('store.copyFrom: called outside a transaction; expected the tx passed to transaction()');
-      const stream = client.query(copyFromStream(`COPY ${table} (${columns.join(', ')}) FROM STDIN`));
-      await pipeline(Readable.from([text]), stream);
+      const stream = client.query(copyFromStream(`COPY ${table} (${columns.join(', ')}) FROM STDIN (FORMAT binary)`));
+      await pipeline(Readable.from([data]), stream);
     },
     close: () => pool.end(),
   };

@@ -2,15 +2,18 @@
  * Writing round results fast and idempotently. Two ways, same effect:
  * - `unnest`: one INSERT … SELECT FROM unnest($1::text[], …) ON CONFLICT DO NOTHING per batch: one
  *   statement, twelve array parameters, whatever the batch size. Works on both backends.
- * - `copy` (server only): COPY the batch into a temporary table, then INSERT … SELECT … ON CONFLICT DO
- *   NOTHING from it, because COPY alone cannot skip rows that are already there.
- * The benchmark measures both; the store uses the faster for the backend (see chooseInsertMethod).
+ * - `copy` (server only): binary COPY straight into the table. COPY cannot skip rows that are already
+ *   there, so a batch that hits one (a replay after an outage: rare) fails with a unique violation,
+ *   rolls back, and is written again through a temporary table and INSERT … ON CONFLICT DO NOTHING.
+ *   The common case pays neither ON CONFLICT's speculative insertion nor text parsing.
+ * The benchmark (test/bench/store.bench.ts) measures both; openStore picks `copy` for a server.
  *
  * Either way the same statement lowers the rollup watermark when the batch holds rounds older than it
  * (rows replayed after an outage), so the next rollup recomputes those buckets instead of missing them.
  */
+import { roundResultsCopyBinary } from './copy-binary.js';
 import type { RoundResultRecord } from './records.js';
-import type { SqlClient, SqlQueryable } from './sql-client.js';
+import type { SqlClient } from './sql-client.js';
 
 export type InsertMethod = 'unnest' | 'copy';
 
@@ -18,6 +21,8 @@ const COLUMNS = [
   'path_id', 'round_at_ms', 'sent', 'received', 'loss_pct', 'rtt_min_ms', 'rtt_avg_ms', 'rtt_max_ms',
   'rtt_p50_ms', 'rtt_p95_ms', 'rtt_p99_ms', 'jitter_ms',
 ] as const;
+
+const UNIQUE_VIOLATION = '23505';
 
 const LOWER_WATERMARK = `UPDATE rollup_state SET rolled_until_ms = $1::bigint - ($1::bigint % tier_ms)
   WHERE tier_ms > 0 AND rolled_until_ms > $1::bigint`;
@@ -32,10 +37,22 @@ export async function insertResults(client: SqlClient, rows: RoundResultRecord[]
   let oldest = rows[0]!.roundAtMs;
   for (const r of rows) if (r.roundAtMs < oldest) oldest = r.roundAtMs;
   if (method === 'copy' && client.copyFrom) {
+    const data = roundResultsCopyBinary(rows);
+    try {
+      return await client.transaction(async (tx) => {
+        await client.copyFrom!('round_results', [...COLUMNS], data, tx);
+        await tx.query(LOWER_WATERMARK, [oldest]);
+        return rows.length;
+      });
+    } catch (err) {
+      if ((err as { code?: string }).code !== UNIQUE_VIOLATION) throw err;
+    }
     return client.transaction(async (tx) => {
-      const inserted = await copyInsert(client, tx, rows);
+      await tx.query('CREATE TEMP TABLE IF NOT EXISTS round_results_in (LIKE round_results INCLUDING DEFAULTS) ON COMMIT DELETE ROWS');
+      await client.copyFrom!('round_results_in', [...COLUMNS], data, tx);
+      const { rowCount } = await tx.query('INSERT INTO round_results SELECT * FROM round_results_in ON CONFLICT DO NOTHING');
       await tx.query(LOWER_WATERMARK, [oldest]);
-      return inserted;
+      return rowCount;
     });
   }
   const columns: unknown[][] = COLUMNS.map(() => new Array(rows.length));
@@ -61,20 +78,3 @@ export async function insertResults(client: SqlClient, rows: RoundResultRecord[]
   );
   return rowCount;
 }
-
-async function copyInsert(client: SqlClient, tx: SqlQueryable, rows: RoundResultRecord[]): Promise<number> {
-  await tx.query('CREATE TEMP TABLE IF NOT EXISTS round_results_in (LIKE round_results INCLUDING DEFAULTS) ON COMMIT DELETE ROWS');
-  const lines: string[] = new Array(rows.length);
-  for (let i = 0; i < rows.length; i++) {
-    const r = rows[i]!;
-    lines[i] = `${copyText(r.pathId)}\t${r.roundAtMs}\t${r.sent}\t${r.received}\t${r.lossPct}\t${f(r.rttMinMs)}\t${f(r.rttAvgMs)}\t` +
-      `${f(r.rttMaxMs)}\t${f(r.rttP50Ms)}\t${f(r.rttP95Ms)}\t${f(r.rttP99Ms)}\t${f(r.jitterMs)}\n`;
-  }
-  await client.copyFrom!('round_results_in', [...COLUMNS], lines.join(''), tx);
-  const { rowCount } = await tx.query(`INSERT INTO round_results SELECT * FROM round_results_in ON CONFLICT DO NOTHING`);
-  return rowCount;
-}
-
-const f = (v: number | null): string => (v === null || v === undefined ? '\\N' : String(v));
-/** COPY text format: backslash, tab, newline and carriage return are escaped. */
-const copyText = (s: string): string => s.replace(/[\\\t\n\r]/g, (c) => ({ '\\': '\\\\', '\t': '\\t', '\n': '\\n', '\r': '\\r' })[c]!);

@@ -22,9 +22,9 @@ export interface SqlClient extends SqlQueryable {
   /** Runs `work` in one transaction on one connection; rolls back if it throws. */
   transaction<T>(work: (tx: SqlQueryable) => Promise<T>): Promise<T>;
   /**
-   * Streams `text` (COPY text format) into `table` with COPY FROM STDIN. Only the server backend has it;
-   * the store falls back to multi-row INSERT when it is absent.
+   * Streams `data` (PostgreSQL's binary COPY format) into `table` with COPY FROM STDIN, inside `tx`.
+   * Only the server backend has it; the store uses multi-row INSERT when it is absent.
    */
-  copyFrom?(table: string, columns: string[], text: string, tx: SqlQueryable): Promise<void>;
+  copyFrom?(table: string, columns: string[], data: Buffer, tx: SqlQueryable): Promise<void>;
   close(): Promise<void>;
 }
