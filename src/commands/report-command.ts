@@ -5,7 +5,7 @@
  * while the monitor runs on a server database, and after it stopped on either.
  */
 import { resolve } from 'node:path';
-import { formatDurationMs, loadConfigFile, parseDurationMs, storeLocationFor } from '../config/index.js';
+import { formatDurationMs, loadConfigFile, parseDurationMs, storeLocationFor, storeSchemaFor } from '../config/index.js';
 import { pathStateNames } from '../monitor/index.js';
 import { toSafeJson } from '../secrets/index.js';
 import { openStore } from '../store/index.js';
@@ -25,7 +25,8 @@ export interface ReportOptions extends StoreOptions {
 
 export async function openReportStore(options: StoreOptions) {
   const config = options.config === undefined ? null : loadConfigFile(options.config);
-  return openStore(storeLocationFor({ config, db: options.db, dataDir: resolve(options.dataDir) }));
+  const schema = storeSchemaFor(config);
+  return openStore(storeLocationFor({ config, db: options.db, dataDir: resolve(options.dataDir) }), schema ? { schema } : {});
 }
 
 export async function reportCommand(options: ReportOptions, out: NodeJS.WritableStream, nowMs = Date.now()): Promise<number> {

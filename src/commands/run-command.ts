@@ -10,7 +10,7 @@
 import { mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { RawIpv4Sender, UdpProbeReceiver, returnPathProblems, runProbeRound, systemClock } from '../../probes/index.js';
-import { loadConfigFile, storeLocationFor } from '../config/index.js';
+import { loadConfigFile, storeLocationFor, storeSchemaFor } from '../config/index.js';
 import { CliError } from '../cli-error.js';
 import { openTopologySource, Replanner, type TopologySource } from '../live/index.js';
 import { PathMonitor, systemMonitorClock, type MonitorLog } from '../monitor/index.js';
@@ -44,7 +44,8 @@ export async function runCommand(options: RunOptions, err: NodeJS.WritableStream
   try {
     source = openTopologySource(config.topology);
     await source.ready(options.waitMs);
-    store = await openStore(location, { retention: { retentionDays: config.retentionDays } });
+    const schema = storeSchemaFor(config);
+    store = await openStore(location, { retention: { retentionDays: config.retentionDays }, ...(schema ? { schema } : {}) });
     log.info(`run: store ${store.description}, topology ${source.status().spec}`);
     notifiers = buildNotifiers({
       ...config.notifiers,

@@ -9,4 +9,4 @@ export { isSecretPath, withoutUrlPassword } from './config-problems.js';
 export { defaultHysteresisRounds, defaultProbing, defaultRetentionDays, defaultThresholds } from './monitor-config-schema.js';
 export type { MonitorConfig, MonitorGroup, MonitorTarget, ProbingConfig, SecretReference, StorageConfig, Thresholds } from './monitor-config.js';
 export { parseDurationMs, formatDurationMs } from './duration.js';
-export { storeLocationFor } from './store-location.js';
+export { storeLocationFor, storeSchemaFor } from './store-location.js';

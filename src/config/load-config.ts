@@ -112,7 +112,8 @@ function storageConfig(storage: NonNullable<RawMonitorConfig['storage']>, relati
   const password: SecretReference | undefined = typeof storage === 'string' ? undefined : storage.password;
   const located = url.startsWith('pglite:') ? `pglite:${relative(url.slice('pglite:'.length))}` : url;
   const withFile = password && 'file' in password ? { file: relative(password.file) } : password;
-  return withFile ? { url: located, password: withFile } : { url: located };
+  const schema = typeof storage === 'string' ? undefined : storage.schema;
+  return { url: located, ...(withFile ? { password: withFile } : {}), ...(schema ? { schema } : {}) };
 }
 
 function crossFieldProblems(raw: RawMonitorConfig): ConfigProblem[] {
@@ -136,6 +137,7 @@ function crossFieldProblems(raw: RawMonitorConfig): ConfigProblem[] {
     }
   }
   const groupNames = new Map<string, number>();
+  const endpointGroup = new Map<string, string>();
   raw.groups.forEach((group, index) => {
     const first = groupNames.get(group.name);
     if (first !== undefined) {
@@ -150,7 +152,14 @@ function crossFieldProblems(raw: RawMonitorConfig): ConfigProblem[] {
         });
       }
       if (seen.has(endpoint)) problems.push({ path: ['groups', index, 'endpoints', e], text: `got ${showValue(endpoint)} twice in this group; expected each endpoint once` });
+      else if (endpointGroup.has(endpoint) && endpointGroup.get(endpoint) !== group.name) {
+        problems.push({
+          path: ['groups', index, 'endpoints', e],
+          text: `groups[${index}].endpoints[${e}] (${endpoint}) is also in group ${endpointGroup.get(endpoint)}; expected each endpoint in one group (a path has one id, one state and one ticket)`,
+        });
+      }
       seen.add(endpoint);
+      if (!endpointGroup.has(endpoint)) endpointGroup.set(endpoint, group.name);
     });
   });
   if (raw.storage !== undefined) {

@@ -52,6 +52,10 @@ const storage = z.union(
     z.strictObject({
       url: z.string({ error: 'expected pglite:DIR or postgres://USER@HOST[:PORT]/DB' }),
       password: secretRefSchema.optional(),
+      schema: z
+        .string({ error: 'expected a PostgreSQL schema name: lower-case letters, digits and _, at most 63' })
+        .regex(/^[a-z_][a-z0-9_]{0,62}$/, 'expected a PostgreSQL schema name: lower-case letters, digits and _, at most 63')
+        .optional(),
     }),
   ],
   { error: 'expected pglite:DIR, postgres://USER@HOST[:PORT]/DB, or { url, password: { env | file } }' },
@@ -138,7 +142,7 @@ export function allowedKeysAt(path: (string | number)[]): string[] {
     case 'groups':
       return ['name', 'endpoints', 'pathBounds', 'thresholds'];
     case 'storage':
-      return ['url', 'password'];
+      return ['url', 'password', 'schema'];
     case 'password':
       return ['env', 'file'];
     case 'notifiers':

@@ -28,6 +28,8 @@ export interface StorageConfig {
   /** `pglite:/abs/dir` or `postgres://user@host/db` (never with a password in it). */
   url: string;
   password?: SecretReference;
+  /** The PostgreSQL schema holding pathmon's tables (default `pathmon`); several monitors can share a database. */
+  schema?: string;
 }
 
 export interface MonitorGroup {

@@ -8,6 +8,11 @@ import { join } from 'node:path';
 import { registerSecretValue, resolveSecret } from '../secrets/index.js';
 import type { MonitorConfig } from './monitor-config.js';
 
+/** The schema pathmon's tables live in, when the config names one (else the store's default). */
+export function storeSchemaFor(config: MonitorConfig | null): string | undefined {
+  return config?.storage?.schema;
+}
+
 export function storeLocationFor(options: { config: MonitorConfig | null; db?: string | undefined; dataDir: string }): string {
   if (options.db !== undefined) return options.db;
   const storage = options.config?.storage ?? null;

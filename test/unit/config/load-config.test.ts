@@ -93,6 +93,12 @@ test('group names must be unique and the prober is not its own endpoint', () => 
   assert.match(error.message, /groups\[1\]\.endpoints\[0\] \(dev1\) is prober\.node \(dev1\)/);
 });
 
+test('an endpoint in two groups is refused: its paths would have two states and two tickets', () => {
+  const error = configError(minimal.replace('groups: [ { name: g, endpoints: [dev2] } ]', 'groups: [ { name: g, endpoints: [dev2] }, { name: h, endpoints: [R4, dev2] } ]'));
+  assert.equal(error.path, 'groups[1].endpoints[1]');
+  assert.match(error.message, /\(dev2\) is also in group g/);
+});
+
 test('YAML syntax errors and non-mappings are ConfigErrors with a line, never a crash', () => {
   assert.match(configError('groups: [1, 2').where, /monitor\.yaml:\d+/);
   assert.match(configError('- just\n- a list').message, /expected a mapping/);
