@@ -24,6 +24,8 @@ import type { BgpLsPlan } from './bgp-ls-plan.js';
 
 export const OSPF_HELLO_S = 1;
 export const OSPF_DEAD_S = 3;
+/** Default 5 s: one lost database-description packet while an adjacency forms would hold a link back 5 s. */
+export const OSPF_RETRANSMIT_S = 1;
 export const EXABGP_HOLD_TIME_S = 30;
 const NO_FIB_ROUTE_MAP = 'pathmon-no-fib';
 
@@ -42,7 +44,8 @@ export function ospfdConf(router: LabNode, routerId: string): string {
   const lines = ['frr defaults traditional', `hostname ${router.name}`];
   for (const iface of router.interfaces) {
     lines.push(`interface ${iface.name}`, ' ip ospf area 0.0.0.0', ' ip ospf network point-to-point');
-    lines.push(` ip ospf hello-interval ${OSPF_HELLO_S}`, ` ip ospf dead-interval ${OSPF_DEAD_S}`, ` ip ospf cost ${ospfCost(iface.metric)}`, 'exit');
+    lines.push(` ip ospf hello-interval ${OSPF_HELLO_S}`, ` ip ospf dead-interval ${OSPF_DEAD_S}`, ` ip ospf retransmit-interval ${OSPF_RETRANSMIT_S}`);
+    lines.push(` ip ospf cost ${ospfCost(iface.metric)}`, 'exit');
   }
   lines.push('router ospf', ` ospf router-id ${routerId}`);
   for (const iface of router.interfaces.filter((candidate) => candidate.peerKind === 'host')) lines.push(` passive-interface ${iface.name}`);
