@@ -101,6 +101,7 @@ export class TopologyGraph {
   }
 
   private upsertNode(node: TopologyNode): boolean {
+    checkedNodeId(node.id);
     if (!this.graph.hasNode(node.id)) {
       this.graph.addNode(node.id, { ...node });
       this.version++;
@@ -125,6 +126,7 @@ export class TopologyGraph {
   private upsertLink(link: TopologyLink): boolean {
     // A link can arrive before its nodes' NLRIs (BGP-LS gives no order); a placeholder named by its id
     // is filled in when the node NLRI comes.
+    for (const id of [link.from, link.to]) checkedNodeId(id);
     for (const id of [link.from, link.to]) {
       if (!this.graph.hasNode(id)) this.graph.addNode(id, { id, name: id, kind: 'router' });
     }
@@ -150,6 +152,19 @@ export class TopologyGraph {
     let prefixes = this.prefixes.get(nodeId);
     if (!prefixes) this.prefixes.set(nodeId, (prefixes = new Map()));
     return prefixes;
+  }
+}
+
+/**
+ * graphology keeps each node's neighbours in plain objects, so a node id that names an Object.prototype
+ * property (`constructor`, `__proto__`, `toString`) corrupts its adjacency and later calls throw a
+ * TypeError from inside graphology. Such ids are refused here, at the one place nodes enter the graph
+ * (found by the live feed's fuzz test with a router-id of "constructor").
+ * @throws TopologyError `malformed-input`
+ */
+function checkedNodeId(id: string): void {
+  if (id in Object.prototype) {
+    throw new TopologyError('malformed-input', `topology.TopologyGraph.apply: node id ${JSON.stringify(id)} is the name of a JavaScript object property; expected a router id or a node name other than that`, id);
   }
 }
 

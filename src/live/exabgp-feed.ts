@@ -9,7 +9,7 @@
  * linger. Lines are split here rather than by ExabgpStreamParser.push because each line's peer and
  * ExaBGP print time are needed; each line is still parsed by the stream parser, which counts skips.
  */
-import { ExabgpStreamParser, type ExabgpSkippedLine, type TopologyEvent, type TopologyGraph } from '../../topology/index.js';
+import { ExabgpStreamParser, TopologyError, type ExabgpSkippedLine, type TopologyEvent, type TopologyGraph } from '../../topology/index.js';
 import { applyWithChanges, type GraphChange } from './graph-changes.js';
 import type { TopologyChange, TopologyFreshness } from './topology-source.js';
 
@@ -21,6 +21,8 @@ interface PeerState {
 
 export interface FeedOptions {
   onSkipped?: (skipped: ExabgpSkippedLine) => void;
+  /** An event the graph refused (a reserved node id): counted in `refusedEvents` and reported here. */
+  onRefused?: (message: string) => void;
   nowMs: () => number;
   nowNs: () => bigint;
   maxLineChars?: number;
@@ -41,6 +43,7 @@ export class ExabgpFeed {
   private everLive = false;
   staleSinceMs: number | null = null;
   lastChangeMs: number | null = null;
+  refusedEvents = 0;
 
   constructor(
     readonly graph: TopologyGraph,
@@ -125,12 +128,20 @@ export class ExabgpFeed {
 
   private applyOne(event: TopologyEvent, linePeer: string, events: TopologyEvent[], changes: GraphChange[]): void {
     if (event.kind === 'session' && event.peer === '*') {
-      // ExaBGP shutting down speaks for all its sessions.
-      for (const peer of this.peers.keys()) this.applyOne({ ...event, peer }, peer, events, changes);
+      // ExaBGP shutting down speaks for all its sessions. A peer the feed itself named "*" is not
+      // expanded again (that recursed without end: found by the fuzz test, kept as a fixture).
+      for (const peer of this.peers.keys()) if (peer !== '*') this.applyOne({ ...event, peer }, peer, events, changes);
+      return;
+    }
+    try {
+      changes.push(...applyWithChanges(this.graph, event));
+    } catch (error) {
+      if (!(error instanceof TopologyError)) throw error;
+      this.refusedEvents++;
+      this.options.onRefused?.(error.message);
       return;
     }
     events.push(event);
-    changes.push(...applyWithChanges(this.graph, event));
     switch (event.kind) {
       case 'session': {
         const state = this.peerState(event.peer);

@@ -86,6 +86,7 @@ export class ExabgpTopologySource implements TopologySource {
       nowMs: () => this.timers.nowMs(),
       nowNs: () => this.timers.nowNs(),
       onSkipped: (skipped) => this.skipped(skipped),
+      onRefused: (message) => this.log(`ignored an event: ${message.slice(0, 200)}`),
     });
     const holdS = Math.max(...this.config.neighbors.map((n) => n.holdTimeS));
     // Hold time 0 means no keepalives at all: silence then says nothing, so it is not watched.

@@ -21,7 +21,10 @@ export type GraphChange =
 
 const METRIC_FIELDS = ['igpMetric', 'teMetric', 'maxBandwidthBytesPerSec'] as const;
 
-/** Applies `event` to `topology`; returns what changed (empty when nothing did). */
+/**
+ * Applies `event` to `topology`; returns what changed (empty when nothing did).
+ * @throws TopologyError `malformed-input` for a node id the graph refuses (see topology/graph.ts).
+ */
 export function applyWithChanges(topology: TopologyGraph, event: TopologyEvent): GraphChange[] {
   const graph = topology.graph;
   switch (event.kind) {

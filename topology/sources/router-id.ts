@@ -18,5 +18,6 @@ export function normaliseRouterId(text: string): string | undefined {
   const id = text.trim();
   if (ISIS_PLAIN.test(id)) return id.toLowerCase();
   if (ISIS_DOTTED.test(id)) return id.replaceAll('.', '').toLowerCase();
-  return OTHER_TOKEN.test(id) ? id : undefined;
+  // `constructor`, `toString`, ... would break the graph library's adjacency objects (see graph.ts).
+  return OTHER_TOKEN.test(id) && !(id in Object.prototype) ? id : undefined;
 }
