@@ -6,14 +6,17 @@
  * survives keeps its id and its history; a path whose link went is reported as gone, never as failing.
  *
  * "Affected": when a batch only removed links or nodes, only targets whose current paths crossed them
- * can change, and the others are kept as they are; any addition or attribute change re-plans every
- * target, because a new link can create paths anywhere.
+ * can change, and the others are kept as they are. Removal cannot create a simple path, so for those
+ * targets the plan is filtered instead of searched again (paths over a removed link are gone; paths
+ * whose return leg used it get their hops worked out again), unless --max-paths had cut the list, when
+ * a removal can let a longer path in and the target is searched again. Any addition or attribute
+ * change re-plans every target by a full search, because a new link can create paths anywhere.
  *
  * replanMs is measured from the moment the first line of the first change in the batch arrived
  * (TopologyChange.receivedAtNs) to the moment the new plan exists, debounce included: it is the delay a
  * user sees between ExaBGP printing a withdraw and pathmon probing the new path set.
  */
-import { TopologyError, type TopologyGraph } from '../../topology/index.js';
+import { pathHops, TopologyError, type TopologyGraph } from '../../topology/index.js';
 import { planPaths } from '../plan-paths.js';
 import { altersPaths } from './graph-changes.js';
 import type { GroupedPath, PlanDiff, PlanTarget } from './plan-diff.js';
@@ -45,6 +48,8 @@ export class Replanner {
   private readonly listeners = new Set<Listener>();
   private byTarget = new Map<string, GroupedPath[]>();
   private problemsByTarget = new Map<string, string>();
+  /** Targets whose path list --max-paths cut: removals cannot be handled by filtering. */
+  private readonly truncated = new Set<string>();
   private pendingSince: bigint | null = null;
   private pendingExabgpMs: number | null = null;
   private pendingAll = false;
@@ -140,25 +145,56 @@ export class Replanner {
   private fire(): PlanDiff {
     const since = this.pendingSince!;
     const exabgpMs = this.pendingExabgpMs;
-    const affected = this.pendingAll ? this.targets : this.targets.filter((target) => this.crossesRemoved(target));
+    const startNs = this.timers.nowNs();
+    const removalsOnly = !this.pendingAll;
+    const affected = removalsOnly ? this.targets.filter((target) => this.crossesRemoved(target)) : this.targets;
+    const diff = this.replan(affected, since, exabgpMs, startNs, removalsOnly);
     this.pendingSince = null;
     this.pendingExabgpMs = null;
     this.pendingAll = false;
     this.pendingRemovedLinks.clear();
     this.pendingRemovedNodes.clear();
-    const diff = this.replan(affected, since, exabgpMs, this.timers.nowNs());
     for (const listener of [...this.listeners]) listener(diff);
     return diff;
   }
 
   private crossesRemoved(target: PlanTarget): boolean {
     const paths = this.byTarget.get(targetKey(target)) ?? [];
-    return paths.some(
-      ({ path }) => path.links.some((link) => this.pendingRemovedLinks.has(link.key)) || path.nodes.some((node) => this.pendingRemovedNodes.has(node)),
-    );
+    return paths.some((entry) => this.goneByRemoval(entry) || this.hopsCrossRemoved(entry));
   }
 
-  private replan(targets: readonly PlanTarget[], since: bigint | null, exabgpMs: number | null, computeStartNs: bigint): PlanDiff {
+  private goneByRemoval({ path }: GroupedPath): boolean {
+    return path.links.some((link) => this.pendingRemovedLinks.has(link.key)) || path.nodes.some((node) => this.pendingRemovedNodes.has(node));
+  }
+
+  private hopsCrossRemoved({ hops }: GroupedPath): boolean {
+    return hops !== undefined && hops.crossed.some((link) => this.pendingRemovedLinks.has(link.key));
+  }
+
+  /** The target's plan after removals only: no search, since removing links cannot add a simple path. */
+  private filteredTarget(target: PlanTarget, graph: TopologyGraph): { paths: GroupedPath[]; problem?: string; truncated?: boolean } {
+    const paths: GroupedPath[] = [];
+    for (const entry of this.byTarget.get(targetKey(target)) ?? []) {
+      if (this.goneByRemoval(entry)) continue;
+      if (!this.hopsCrossRemoved(entry)) {
+        paths.push(entry);
+        continue;
+      }
+      try {
+        const { unaddressable: _was, ...rest } = entry;
+        paths.push({ ...rest, hops: pathHops(graph, entry.path, target.mode) });
+      } catch (error) {
+        if (!(error instanceof TopologyError)) throw error;
+        const { hops: _dropped, ...rest } = entry;
+        paths.push({ ...rest, unaddressable: error.message });
+      }
+    }
+    if (paths.length > 0) return { paths };
+    // Nothing left: a full search says why (unknown node, no path within the bound) in its own words.
+    return planTarget(graph, target);
+  }
+
+  private replan(targets: readonly PlanTarget[], since: bigint | null, exabgpMs: number | null, computeStartNs: bigint, removalsOnly = false): PlanDiff {
     const graph = this.source.graph;
     const before = new Map<string, GroupedPath>();
     for (const target of targets) for (const path of this.byTarget.get(targetKey(target)) ?? []) before.set(keyOf(path), path);
@@ -167,7 +203,10 @@ export class Replanner {
     const kept: GroupedPath[] = [];
     for (const target of targets) {
       const key = targetKey(target);
-      const { paths, problem } = planTarget(graph, target);
+      const filter = removalsOnly && !this.truncated.has(key);
+      const { paths, problem, truncated } = filter ? this.filteredTarget(target, graph) : planTarget(graph, target);
+      if (truncated) this.truncated.add(key);
+      else if (!filter) this.truncated.delete(key);
       this.byTarget.set(key, paths);
       if (problem === undefined) this.problemsByTarget.delete(key);
       else this.problemsByTarget.set(key, problem);
@@ -202,10 +241,10 @@ export class Replanner {
   }
 }
 
-function planTarget(graph: TopologyGraph, target: PlanTarget): { paths: GroupedPath[]; problem?: string } {
+function planTarget(graph: TopologyGraph, target: PlanTarget): { paths: GroupedPath[]; problem?: string; truncated?: boolean } {
   try {
-    const { planned } = planPaths(graph, target.from, target.to, target.bounds, target.mode);
-    return { paths: planned.map((entry) => ({ ...entry, group: target.group, from: target.from, to: target.to })) };
+    const { planned, totalWithinHops } = planPaths(graph, target.from, target.to, target.bounds, target.mode);
+    return { paths: planned.map((entry) => ({ ...entry, group: target.group, from: target.from, to: target.to })), truncated: totalWithinHops > planned.length };
   } catch (error) {
     if (error instanceof TopologyError) return { paths: [], problem: error.message };
     throw error;
