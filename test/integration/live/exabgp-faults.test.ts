@@ -224,7 +224,8 @@ describe('exabgp: source against real ExaBGP, fault by fault', { skip: !haveExab
       const speaker = await BgpSpeaker.listen();
       const file = join(dir, `holder-${speaker.port}.conf`);
       writeFileSync(file, neighborConfig(speaker.port));
-      const child = spawn(process.execPath, [holder, file, pdeathsig], { stdio: ['ignore', 'pipe', 'pipe'] });
+      const workDir = mkdtempSync(join(dir, 'holder-'));
+      const child = spawn(process.execPath, [holder, file, pdeathsig, '600000', workDir], { stdio: ['ignore', 'pipe', 'pipe'] });
       try {
         const session = await speaker.nextSession();
         session.send(u('node_ospf'), u('link_ospf_numbered'), BGPLS_EOR);
