@@ -52,8 +52,11 @@ export class VtyClient {
         if (this.socket !== socket) reject(new VtyError(`bgpLs.VtyClient: cannot connect to ${this.socketPath}: ${error.message}`));
         else this.fail(new VtyError(`bgpLs.VtyClient: ${this.socketPath} failed: ${error.message}`));
       });
+      // A socket this client already dropped (after a timeout) closes later: that must not fail the
+      // command now running on its successor.
       socket.on('close', () => {
-        if (this.socket === socket) this.socket = undefined;
+        if (this.socket !== socket) return;
+        this.socket = undefined;
         this.fail(new VtyError(`bgpLs.VtyClient: ${this.socketPath} closed the connection`));
       });
       socket.on('data', (data: Buffer) => this.receive(data));
