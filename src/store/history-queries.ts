@@ -109,9 +109,13 @@ export async function historyPoints(
   });
 }
 
-/** Summaries read raw rounds up to 6 h, 5-minute buckets up to 3 days, hours beyond. */
-const SUMMARY_RAW_MAX_MS = 6 * ONE_HOUR_MS;
-const SUMMARY_FIVE_MAX_MS = 3 * 24 * ONE_HOUR_MS;
+/**
+ * Summaries read raw rounds up to 1 h, 5-minute buckets up to 6 h, hours beyond: a summary of every
+ * path is a percentile per path over all its members, so members are kept to a few hundred per path
+ * (a 24-hour summary of 1,000 paths read 288,000 5-minute buckets in ~1.9 s; from hours, 24,000).
+ */
+const SUMMARY_RAW_MAX_MS = ONE_HOUR_MS;
+const SUMMARY_FIVE_MAX_MS = 6 * ONE_HOUR_MS;
 
 export async function pathSummaries(q: SqlQueryable, sinceMs: number, untilMs: number): Promise<PathSummary[]> {
   const rangeMs = Math.max(0, untilMs - sinceMs);
