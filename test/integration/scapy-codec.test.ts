@@ -23,6 +23,12 @@ const noScapy = scapyCheck.status === 0 ? false : `scapy cannot be imported by $
 const tsharkCheck = spawnSync('tshark', ['--version'], { encoding: 'utf8' });
 const noTshark = tsharkCheck.status === 0 ? false : `tshark is not runnable: ${tsharkCheck.error?.message ?? tsharkCheck.stderr}`;
 
+/** Outside CI a missing tool skips with the reason; in CI, where .ci/run installs it, it fails. */
+const unlessCi = (reason: string | false): string | false => (process.env.CI === 'true' ? false : reason);
+const requireTool = (reason: string | false): void => {
+  if (reason) assert.fail(`${reason}; .ci/run (lab/install-deps.sh) should have installed it`);
+};
+
 const DECK: ProbeAddressing = {
   source: '20.0.0.2',
   hops: ['20.0.0.1', '10.1.1.1', '10.1.1.5', '10.1.1.13', '20.0.0.6'],
@@ -51,7 +57,8 @@ function scapyDissect(packet: Buffer): { layers: ScapyLayer[]; recomputed: Scapy
   return JSON.parse(out);
 }
 
-test("pathmon peels the hackathon deck's scapy-built probe", { skip: noScapy }, () => {
+test("pathmon peels the hackathon deck's scapy-built probe", { skip: unlessCi(noScapy) }, () => {
+  requireTool(noScapy);
   const timeText = '2019-06-03 10:15:42.123456';
   const hex = execFileSync(PYTHON, [scriptPath('build-hackathon-probe.py'), timeText], { encoding: 'utf8' }).trim();
   const packet = Buffer.from(hex, 'hex');
@@ -80,7 +87,8 @@ test("pathmon peels the hackathon deck's scapy-built probe", { skip: noScapy }, 
   assert.equal(packet.subarray(udpAt + 8, udpAt + header.length).toString('latin1'), timeText);
 });
 
-test('scapy dissects pathmon probes and recomputes the same checksums', { skip: noScapy }, () => {
+test('scapy dissects pathmon probes and recomputes the same checksums', { skip: unlessCi(noScapy) }, () => {
+  requireTool(noScapy);
   const cases: Array<[ProbeAddressing, { sessionId: number; pathId: number; sequence: number; sendTimeNs: bigint }]> = [
     [DECK, { sessionId: 0xdeadbeef, pathId: 7, sequence: 0xffffffff, sendTimeNs: 1_700_000_000_123_456_789n }],
     [{ ...DECK, hops: ['10.1.1.0'], sourcePort: 40001, destinationPort: 40002, ttl: 3 }, { sessionId: 1, pathId: 0, sequence: 0, sendTimeNs: 0n }],
@@ -131,7 +139,8 @@ function pcap(packets: Buffer[]): Buffer {
   ]);
 }
 
-test('tshark dissects a pathmon probe and finds no checksum errors', { skip: noTshark }, () => {
+test('tshark dissects a pathmon probe and finds no checksum errors', { skip: unlessCi(noTshark) }, () => {
+  requireTool(noTshark);
   const good = encodeProbePacket(DECK, { sessionId: 9, pathId: 1, sequence: 42, sendTimeNs: 123_456_789n });
   // A control with one flipped payload bit, so the test proves tshark does check the UDP checksum.
   const bad = Buffer.from(good);
