@@ -9,8 +9,8 @@
  */
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import { Command, Option } from 'commander';
-import { TopologyError } from '../topology/index.js';
+import { Command, InvalidArgumentError, Option } from 'commander';
+import { TopologyError, type HostDeclaration } from '../topology/index.js';
 import { CliError } from './cli-error.js';
 import { decimal, returnMode, wholeNumber } from './options.js';
 import { pathsCommand } from './commands/paths-command.js';
@@ -23,7 +23,7 @@ import { reportCommand } from './commands/report-command.js';
 import { historyCommand } from './commands/history-command.js';
 import { StoreError } from './store/index.js';
 import { SecretError, redactSecrets } from './secrets/index.js';
-import { TopologySourceError } from './live/index.js';
+import { collectHostArgument, TopologySourceError } from './live/index.js';
 import { WebError } from './web/index.js';
 
 const program = new Command('pathmon')
@@ -40,9 +40,21 @@ function stopSignal(): AbortSignal {
   return controller.signal;
 }
 
+const hostHelp = 'attach a host the topology lacks (repeatable): NAME=ADDRESS/LEN, joined to the router announcing that subnet in BGP-LS (its address derived for /31 and /30), or NAME=ADDRESS/LEN@ROUTER[:ROUTER_ADDRESS]';
+
+/** `--host` values, collected and checked; a bad one is a usage error. */
+function hostArgument(text: string, previous: HostDeclaration[]): HostDeclaration[] {
+  try {
+    return collectHostArgument(text, previous);
+  } catch (error) {
+    throw new InvalidArgumentError((error as Error).message);
+  }
+}
+
 const withPathOptions = (command: Command): Command =>
   command
     .requiredOption('--topology <spec>', topologyHelp)
+    .option('--host <name=address/len>', hostHelp, hostArgument, [])
     .option('--wait-ms <ms>', 'exabgp: how long to wait for End-of-RIB', wholeNumber(1, 86_400_000), 30_000)
     .requiredOption('--from <node>', 'the prober: node name, id or router-id')
     .requiredOption('--to <node>', 'the far endpoint')
@@ -61,6 +73,7 @@ program
   .command('topology')
   .description('print the topology graph once converged; --watch prints each change as a JSON line')
   .requiredOption('--topology <spec>', topologyHelp)
+  .option('--host <name=address/len>', hostHelp, hostArgument, [])
   .option('--wait-ms <ms>', 'exabgp: how long to wait for End-of-RIB', wholeNumber(1, 86_400_000), 30_000)
   .option('--json', 'machine-readable output: {status, nodes, links}, one link entry per direction')
   .option('--watch', 'print each change (link/node up/down, metric change, session up/down) as a JSON line until stopped')

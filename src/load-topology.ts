@@ -7,7 +7,7 @@
 import { readFileSync } from 'node:fs';
 import { buildTopology, topologyEventsFromText, type TopologyGraph } from '../topology/index.js';
 import { CliError } from './cli-error.js';
-import { openTopologySource, StaticTopologySource, type OpenTopologyOptions, type TopologySource } from './live/index.js';
+import { HostAttachedSource, openTopologySource, StaticTopologySource, type OpenTopologyOptions, type TopologySource } from './live/index.js';
 
 export interface LoadedTopology {
   topology: TopologyGraph;
@@ -34,7 +34,8 @@ export interface OpenedTopology extends LoadedTopology {
  * Opens `--topology SPEC` (a file, `file:PATH` or `exabgp:FILE`) and waits until it has converged: at
  * once for a file, at ExaBGP's End-of-RIB for a live feed, a clear error after `waitMs`. The caller
  * closes `source` (it stops ExaBGP). Skipped lines of a live feed are logged as they happen, so only a
- * file's are returned in `skipped`.
+ * file's are returned in `skipped`. `options.hosts` (--host) are attached once converged and kept
+ * attached; a host whose name another node has is an error here.
  */
 export async function openTopology(spec: string, waitMs: number, options: OpenTopologyOptions = {}): Promise<OpenedTopology> {
   const source = openTopologySource(spec, options);
@@ -44,6 +45,7 @@ export async function openTopology(spec: string, waitMs: number, options: OpenTo
     await source.close();
     throw error;
   }
-  if (source instanceof StaticTopologySource) return { source, topology: source.graph, format: source.format, skipped: source.skipped };
+  const base = source instanceof HostAttachedSource ? source.inner : source;
+  if (base instanceof StaticTopologySource) return { source, topology: source.graph, format: base.format, skipped: base.skipped };
   return { source, topology: source.graph, format: 'exabgp-live', skipped: [] };
 }

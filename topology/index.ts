@@ -8,3 +8,13 @@ export { TopologyGraph, buildTopology, type SessionState } from './graph.js';
 export { allProbePaths, probePath, pathId, defaultPathBounds, type PathBounds, type PathSet, type ProbePath } from './paths.js';
 export { pathHops, probedLinks, type PathHops, type ReturnMode } from './hop-addresses.js';
 export * from './sources/index.js';
+export {
+  hostDeclarationProblems,
+  hostLinks,
+  hostNode,
+  hostPlacement,
+  routerAddressFor,
+  type HostDeclaration,
+  type HostDeclarationProblem,
+  type HostPlacement,
+} from './host-attachment.js';

@@ -6,7 +6,7 @@
  * then follows the feed: every re-plan (debounced) prints which paths are gone and which were added,
  * and how long the re-plan took from the change's arrival, until stopped.
  */
-import type { ReturnMode } from '../../topology/index.js';
+import type { HostDeclaration, ReturnMode } from '../../topology/index.js';
 import { freshnessJson, pathJson, Replanner, untilAborted, type GroupedPath, type PlanDiff } from '../live/index.js';
 import { openTopology } from '../load-topology.js';
 import { planPaths } from '../plan-paths.js';
@@ -24,12 +24,14 @@ export interface PathsOptions {
   /** How long to wait for ExaBGP's End-of-RIB. Default 30,000 ms. */
   waitMs?: number;
   watch?: boolean;
+  /** Hosts to attach (`--host NAME=ADDRESS/LEN`, repeatable). */
+  host?: HostDeclaration[];
 }
 
 export const DEFAULT_WAIT_MS = 30_000;
 
 export async function pathsCommand(options: PathsOptions, out: NodeJS.WritableStream, err: NodeJS.WritableStream, stop?: AbortSignal): Promise<number> {
-  const { source, topology, skipped } = await openTopology(options.topology, options.waitMs ?? DEFAULT_WAIT_MS);
+  const { source, topology, skipped } = await openTopology(options.topology, options.waitMs ?? DEFAULT_WAIT_MS, { hosts: options.host ?? [] });
   try {
     reportSkippedLines(options.topology, skipped, err);
     if (options.watch) return await watchPaths(options, source, out, stop ?? new AbortController().signal);

@@ -19,7 +19,7 @@ export interface ProbeOptions extends PathsOptions {
 
 export async function probeCommand(options: ProbeOptions, out: NodeJS.WritableStream, err: NodeJS.WritableStream): Promise<number> {
   // One-shot: an exabgp: topology is taken at End-of-RIB and ExaBGP stopped before probing starts.
-  const { source, topology, skipped } = await openTopology(options.topology, options.waitMs ?? DEFAULT_WAIT_MS);
+  const { source, topology, skipped } = await openTopology(options.topology, options.waitMs ?? DEFAULT_WAIT_MS, { hosts: options.host ?? [] });
   await source.close();
   reportSkippedLines(options.topology, skipped, err);
   const { planned } = planPaths(topology, options.from, options.to, options, options.mode);

@@ -7,6 +7,7 @@
  * summed up in one `ready` line instead.
  */
 import { freshnessJson, graphJson, openTopologySource, untilAborted, watchLine, type TopologySource } from '../live/index.js';
+import type { HostDeclaration } from '../../topology/index.js';
 import { openTopology } from '../load-topology.js';
 import { textTable } from '../report/text-table.js';
 import { reportSkippedLines } from './skipped-lines.js';
@@ -16,11 +17,13 @@ export interface TopologyOptions {
   json?: boolean;
   watch?: boolean;
   waitMs: number;
+  /** Hosts to attach (`--host NAME=ADDRESS/LEN`, repeatable). */
+  host?: HostDeclaration[];
 }
 
 export async function topologyCommand(options: TopologyOptions, out: NodeJS.WritableStream, err: NodeJS.WritableStream, stop: AbortSignal): Promise<number> {
   if (options.watch) return watchTopology(options, out, err, stop);
-  const { source, skipped } = await openTopology(options.topology, options.waitMs);
+  const { source, skipped } = await openTopology(options.topology, options.waitMs, { hosts: options.host ?? [] });
   try {
     reportSkippedLines(options.topology, skipped, err);
     if (options.json) out.write(`${JSON.stringify(graphJson(source.graph, source.status()), null, 2)}\n`);
@@ -46,7 +49,7 @@ function topologyText(source: TopologySource): string {
 }
 
 async function watchTopology(options: TopologyOptions, out: NodeJS.WritableStream, err: NodeJS.WritableStream, stop: AbortSignal): Promise<number> {
-  const source = openTopologySource(options.topology);
+  const source = openTopologySource(options.topology, { hosts: options.host ?? [] });
   const line = (value: object): void => {
     out.write(`${JSON.stringify(value)}\n`);
   };

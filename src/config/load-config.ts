@@ -20,6 +20,7 @@ import {
   type RawMonitorConfig,
 } from './monitor-config-schema.js';
 import type { MonitorConfig, MonitorGroup, SecretReference, StorageConfig } from './monitor-config.js';
+import { hostDeclarationProblems, type HostDeclaration } from '../../topology/index.js';
 
 const MAX_PROBLEMS_IN_MESSAGE = 10;
 
@@ -73,6 +74,13 @@ function resolveConfig(raw: RawMonitorConfig, file: string): MonitorConfig {
     thresholds: { ...thresholds, ...group.thresholds },
     bounds: { ...bounds, ...group.pathBounds },
   }));
+  const hosts: HostDeclaration[] = (raw.hosts ?? []).map((host) => ({ ...host }));
+  const hostNamed = (nodeName: string): HostDeclaration | undefined => hosts.find((host) => host.name === nodeName);
+  const withHosts = (from: string, to: string) => {
+    const fromHost = hostNamed(from);
+    const toHost = hostNamed(to);
+    return { ...(fromHost && { fromHost }), ...(toHost && { toHost }) };
+  };
   return {
     file: resolve(file),
     topology: topologySpec(raw.topology, relative),
@@ -81,8 +89,17 @@ function resolveConfig(raw: RawMonitorConfig, file: string): MonitorConfig {
     thresholds,
     hysteresisRounds: raw.hysteresisRounds ?? defaultHysteresisRounds,
     groups,
+    hosts,
     targets: groups.flatMap((group) =>
-      group.endpoints.map((to) => ({ group: group.name, from: raw.prober.node, to, bounds: group.bounds, mode: probing.mode, thresholds: group.thresholds })),
+      group.endpoints.map((to) => ({
+        group: group.name,
+        from: raw.prober.node,
+        to,
+        bounds: group.bounds,
+        mode: probing.mode,
+        thresholds: group.thresholds,
+        ...withHosts(raw.prober.node, to),
+      })),
     ),
     storage: raw.storage === undefined ? null : storageConfig(raw.storage, relative),
     retentionDays: raw.retentionDays ?? defaultRetentionDays,
@@ -161,6 +178,17 @@ function crossFieldProblems(raw: RawMonitorConfig): ConfigProblem[] {
       seen.add(endpoint);
       if (!endpointGroup.has(endpoint)) endpointGroup.set(endpoint, group.name);
     });
+  });
+  const hostNames = new Map<string, number>();
+  (raw.hosts ?? []).forEach((host, index) => {
+    const first = hostNames.get(host.name);
+    if (first !== undefined) {
+      problems.push({ path: ['hosts', index, 'name'], text: `got ${showValue(host.name)}, already the name of hosts[${first}]; expected host names to be unique` });
+    } else hostNames.set(host.name, index);
+    for (const problem of hostDeclarationProblems(host)) {
+      if (problem.field === 'name') continue; // The schema has checked the name.
+      problems.push({ path: ['hosts', index, problem.field], text: problem.text });
+    }
   });
   if (raw.storage !== undefined) {
     const url = typeof raw.storage === 'string' ? raw.storage : raw.storage.url;

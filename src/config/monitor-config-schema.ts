@@ -61,6 +61,20 @@ const storage = z.union(
   { error: 'expected pglite:DIR, postgres://USER@HOST[:PORT]/DB, or { url, password: { env | file } }' },
 );
 
+const hostText = 'expected a mapping { name, address: A.B.C.D/LEN, router?, routerAddress? }';
+const hosts = z.array(
+  z.strictObject(
+    {
+      name,
+      address: z.string({ error: "expected the host's address and subnet length, like 10.2.0.0/31" }),
+      router: node.optional(),
+      routerAddress: z.string({ error: "expected the router's address on the host's subnet, like 10.2.0.1" }).optional(),
+    },
+    { error: hostText },
+  ),
+  { error: 'expected a list of hosts, each { name, address: A.B.C.D/LEN, router?, routerAddress? }' },
+);
+
 export const monitorConfigSchema = z.strictObject(
   {
     topology: z
@@ -107,6 +121,8 @@ export const monitorConfigSchema = z.strictObject(
         { error: 'expected a list of groups, each { name, endpoints: [NODE, ...] }' },
       )
       .min(1, 'expected at least one group'),
+    /** Probers and endpoints that are hosts, attached to the topology by configuration (BGP-LS has routers only). */
+    hosts: hosts.optional(),
     storage: storage.optional(),
     retentionDays: wholeNumber(1, 3650, ' of days').optional(),
     notifiers: z
@@ -143,6 +159,8 @@ export function allowedKeysAt(path: (string | number)[]): string[] {
       return ['name', 'endpoints', 'pathBounds', 'thresholds'];
     case 'storage':
       return ['url', 'password', 'schema'];
+    case 'hosts':
+      return ['name', 'address', 'router', 'routerAddress'];
     case 'password':
       return ['env', 'file'];
     case 'notifiers':

@@ -2,7 +2,7 @@
  * The validated, defaulted monitor config as the rest of pathmon sees it. Produced only by
  * `load-config.ts`; nothing downstream re-checks or re-defaults a field.
  */
-import type { PathBounds, ReturnMode } from '../../topology/index.js';
+import type { HostDeclaration, PathBounds, ReturnMode } from '../../topology/index.js';
 import type { PlanTarget } from '../live/plan-diff.js';
 import type { EmailConfig, FreshdeskConfig } from '../notify/config-schema.js';
 import type { SecretRef } from '../secrets/index.js';
@@ -56,6 +56,11 @@ export interface MonitorConfig {
   /** Rounds in a row a new state must hold before the path changes state. */
   hysteresisRounds: number;
   groups: MonitorGroup[];
+  /**
+   * Hosts attached by configuration (`hosts:`), empty when none. Targets whose prober or endpoint is one
+   * of them carry its declaration (fromHost/toHost), so the planner attaches it.
+   */
+  hosts: HostDeclaration[];
   targets: MonitorTarget[];
   /** Null: not configured (the CLI's --db or the default data directory decides). */
   storage: StorageConfig | null;

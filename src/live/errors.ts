@@ -5,7 +5,7 @@
  */
 import { CliError } from '../cli-error.js';
 
-export type TopologySourceErrorCode = 'bad-spec' | 'unreadable' | 'bad-exabgp-config' | 'exabgp-start' | 'not-ready' | 'closed';
+export type TopologySourceErrorCode = 'bad-spec' | 'unreadable' | 'bad-exabgp-config' | 'exabgp-start' | 'not-ready' | 'closed' | 'bad-host' | 'host-clash';
 
 export class TopologySourceError extends CliError {
   override name = 'TopologySourceError';

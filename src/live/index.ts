@@ -14,3 +14,6 @@ export { Replanner, type ReplannerOptions, type ReplanStats } from './replanner.
 export { TopologySourceError, type TopologySourceErrorCode } from './errors.js';
 export { systemTimers, type LiveTimers } from './timers.js';
 export { freshnessJson, graphJson, linkJson, nodeJson, pathJson, untilAborted, watchLine, type LinkJson, type NodeJson, type WatchLine } from './watch-output.js';
+export { HostAttacher, type HostReconcile, type HostState, type HostStatus } from './host-attacher.js';
+export { HostAttachedSource, type HostAttachedOptions } from './host-attached-source.js';
+export { collectHostArgument, parseHostArgument } from './host-argument.js';

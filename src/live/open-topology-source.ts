@@ -5,10 +5,16 @@
  */
 import { TopologySourceError } from './errors.js';
 import { ExabgpTopologySource, type ExabgpSourceOptions } from './exabgp-source.js';
+import { HostAttachedSource } from './host-attached-source.js';
+import { HostAttacher } from './host-attacher.js';
 import { StaticTopologySource } from './static-source.js';
 import type { TopologySource } from './topology-source.js';
+import type { HostDeclaration } from '../../topology/index.js';
 
-export type OpenTopologyOptions = ExabgpSourceOptions;
+export interface OpenTopologyOptions extends ExabgpSourceOptions {
+  /** Hosts to attach (`--host`, the config's `hosts:`); the source is wrapped in a HostAttachedSource. */
+  hosts?: readonly HostDeclaration[];
+}
 
 export interface ParsedTopologySpec {
   kind: 'file' | 'exabgp';
@@ -34,12 +40,21 @@ export function parseTopologySpec(spec: string): ParsedTopologySpec {
 
 /**
  * Opens the source `spec` names. A file is read at once; ExaBGP is started at once and the returned
- * source converges in the background (await `ready(waitMs)`).
+ * source converges in the background (await `ready(waitMs)`). With `hosts`, the source is wrapped so
+ * they are attached and kept attached.
+ * @throws TopologySourceError `bad-host` for a bad host declaration, before anything is started.
  */
 export function openTopologySource(spec: string, options: OpenTopologyOptions = {}): TopologySource {
   const parsed = parseTopologySpec(spec);
-  if (parsed.kind === 'file') return new StaticTopologySource(parsed.path);
-  const source = new ExabgpTopologySource(parsed.path, options);
-  source.start();
-  return source;
+  const { hosts, ...exabgpOptions } = options;
+  // Declarations are checked before ExaBGP starts, so a typo costs no child process.
+  if (hosts !== undefined && hosts.length > 0) new HostAttacher(hosts);
+  let source: TopologySource;
+  if (parsed.kind === 'file') source = new StaticTopologySource(parsed.path);
+  else {
+    const exabgp = new ExabgpTopologySource(parsed.path, exabgpOptions);
+    exabgp.start();
+    source = exabgp;
+  }
+  return hosts !== undefined && hosts.length > 0 ? new HostAttachedSource(source, hosts) : source;
 }

@@ -3,7 +3,7 @@
  * which are gone (report as GONE, never as failing) and which stayed. Paths keep their ids across
  * re-plans because ids are digests of the links crossed.
  */
-import type { PathBounds, ReturnMode } from '../../topology/index.js';
+import type { HostDeclaration, PathBounds, ReturnMode } from '../../topology/index.js';
 import type { PlannedPath } from '../plan-paths.js';
 
 /** One endpoint pair (or one pair of a group) the monitor watches. */
@@ -13,6 +13,13 @@ export interface PlanTarget {
   to: string;
   bounds: PathBounds;
   mode: ReturnMode;
+  /**
+   * How `from` attaches when it is a host declared by configuration rather than a node of the topology
+   * (a BGP-LS graph has routers only); the planner attaches it before planning and after each change.
+   */
+  fromHost?: HostDeclaration;
+  /** The same for `to`. */
+  toHost?: HostDeclaration;
 }
 
 export interface GroupedPath extends PlannedPath {

@@ -15,10 +15,16 @@
  * replanMs is measured from the moment the first line of the first change in the batch arrived
  * (TopologyChange.receivedAtNs) to the moment the new plan exists, debounce included: it is the delay a
  * user sees between ExaBGP printing a withdraw and pathmon probing the new path set.
+ *
+ * Targets whose ends are hosts declared by configuration (fromHost/toHost) get those hosts attached to
+ * the source's graph and kept attached (HostAttachedSource), unless the source already does it: hosts
+ * are part of what the planner plans on, and the monitor hands the planner its targets.
  */
-import { pathHops, TopologyError, type TopologyGraph } from '../../topology/index.js';
+import { pathHops, TopologyError, type HostDeclaration, type TopologyGraph } from '../../topology/index.js';
 import { planPaths } from '../plan-paths.js';
 import { altersPaths } from './graph-changes.js';
+import { HostAttachedSource } from './host-attached-source.js';
+import { TopologySourceError } from './errors.js';
 import type { GroupedPath, PlanDiff, PlanTarget } from './plan-diff.js';
 import type { TopologyChange, TopologySource } from './topology-source.js';
 import { systemTimers, type LiveTimers } from './timers.js';
@@ -27,6 +33,8 @@ export interface ReplannerOptions {
   /** Quiet time after a change before re-planning. Default 200 ms. */
   debounceMs?: number;
   timers?: LiveTimers;
+  /** Where host attach/detach lines go (targets with fromHost/toHost). Default: stderr. */
+  log?: (message: string) => void;
 }
 
 export interface ReplanStats {
@@ -60,8 +68,13 @@ export class Replanner {
   private planned = false;
   private readonly stats: ReplanStats = { replans: 0, lastReplanMs: null, maxReplanMs: null, lastComputeMs: null };
 
+  private readonly source: TopologySource;
+  /** Set when the targets name hosts the source does not attach itself: the planner attaches them. */
+  private readonly attached: HostAttachedSource | null = null;
+
+  /** @throws TopologySourceError `bad-host` for a target's bad host declaration, or one host declared two ways. */
   constructor(
-    private readonly source: TopologySource,
+    source: TopologySource,
     private readonly targets: readonly PlanTarget[],
     options: ReplannerOptions = {},
   ) {
@@ -70,12 +83,22 @@ export class Replanner {
     if (!Number.isFinite(this.debounceMs) || this.debounceMs < 0) {
       throw new RangeError(`live.Replanner: debounceMs must be a number >= 0, got ${String(options.debounceMs)}`);
     }
+    const hosts = hostsOf(targets);
+    const covered = new Set(source instanceof HostAttachedSource ? source.attacher.hosts.map((host) => host.name) : []);
+    const missing = hosts.filter((host) => !covered.has(host.name));
+    // The wrapper borrows the source (the monitor closes it) and only adds the hosts to its graph.
+    if (missing.length > 0) this.attached = new HostAttachedSource(source, missing, { closeInner: false, ...(options.log && { log: options.log }) });
+    this.source = this.attached ?? source;
   }
 
-  /** Makes the first plan (everything `added`) and starts following changes. Call once. */
+  /**
+   * Makes the first plan (everything `added`) and starts following changes. Call once.
+   * @throws TopologySourceError `host-clash` when a target's host has the name of another node.
+   */
   start(): PlanDiff {
     if (this.planned) throw new Error('live.Replanner.start: already started; expected one start per Replanner');
     this.planned = true;
+    this.attached?.throwOnClash();
     const startedNs = this.timers.nowNs();
     const diff = this.replan(this.targets, null, null, startedNs);
     this.unsubscribe = this.source.onChange((change) => this.changed(change));
@@ -113,6 +136,7 @@ export class Replanner {
   }
 
   close(): void {
+    void this.attached?.close();
     this.unsubscribe?.();
     this.unsubscribe = null;
     if (this.timer !== null) this.timers.clearTimeout(this.timer);
@@ -239,6 +263,20 @@ export class Replanner {
     };
     return diff;
   }
+}
+
+/** The distinct host declarations the targets carry; one name declared two ways is an error. */
+function hostsOf(targets: readonly PlanTarget[]): HostDeclaration[] {
+  const byName = new Map<string, HostDeclaration>();
+  for (const host of targets.flatMap((target) => [target.fromHost, target.toHost])) {
+    if (host === undefined) continue;
+    const known = byName.get(host.name);
+    if (known === undefined) byName.set(host.name, host);
+    else if (JSON.stringify(known) !== JSON.stringify(host)) {
+      throw new TopologySourceError('bad-host', `live.Replanner: host ${host.name} is declared as ${JSON.stringify(known)} and as ${JSON.stringify(host)}; expected one declaration per host`, host.name);
+    }
+  }
+  return [...byName.values()];
 }
 
 function planTarget(graph: TopologyGraph, target: PlanTarget): { paths: GroupedPath[]; problem?: string; truncated?: boolean } {

@@ -5,6 +5,7 @@
  */
 import type { TopologyEvent, TopologyGraph } from '../../topology/index.js';
 import type { GraphChange } from './graph-changes.js';
+import type { HostStatus } from './host-attacher.js';
 
 export type TopologyFreshness =
   /** A file: never changes, never stale. */
@@ -44,6 +45,8 @@ export interface TopologySourceStatus {
   peersUp?: string[];
   nodes?: number;
   links?: number;
+  /** Hosts attached by configuration (--host, the config's hosts:) and where each is now. */
+  hosts?: HostStatus[];
 }
 
 /** A batch of events already applied to the graph. */
