@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The pathmon demo on the embedded defaults: builds the NANOG 76 hackathon lab in network namespaces,
-# lists its paths, probes every path from dev1 to dev2, then shows what a delay and a failed link look
-# like in the latency table. Removes the lab on the way out, whatever happens. Needs root.
+# lists its paths, probes every path from dev1 to dev2, shows what a delay and a failed link look like
+# in the latency table, then runs the monitor (embedded PGlite) through a link failure and prints the
+# report from its history. Removes the lab on the way out, whatever happens. Needs root.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash lab/install-deps.sh
@@ -9,7 +10,8 @@ bash lab/install-deps.sh
 lab="demo$$"
 topology=lab/topologies/nanog76.yaml
 pathmon() { node dist/src/cli.js "$@"; }
-trap 'pathmon lab down --lab "$lab" >/dev/null 2>&1 || true' EXIT
+data=$(mktemp -d /tmp/pathmon-demo.XXXXXX)
+trap 'pathmon lab down --lab "$lab" >/dev/null 2>&1 || true; rm -rf "$data"' EXIT
 
 step() { printf '\n== %s\n' "$*"; }
 probe() { pathmon lab exec --lab "$lab" dev1 -- pathmon probe --topology "$topology" --from dev1 --to dev2 --count 50 --interval-ms 10 "$@"; }
@@ -34,3 +36,18 @@ probe
 
 step "pathmon lab status: namespaces, router processes, their counters and own overhead"
 pathmon lab status --lab "$lab"
+
+step "pathmon run: the monitor, 2 s rounds, while R4-R6 goes down and comes back"
+pathmon lab impair --lab "$lab" R4 R6 --up >/dev/null
+pathmon lab exec --lab "$lab" dev1 -- pathmon run --config lab/configs/nanog76-monitor.yaml --data-dir "$data" --rounds 18 &
+monitor=$!
+sleep 12
+echo "-- pathmon lab impair R4 R6 --down"
+pathmon lab impair --lab "$lab" R4 R6 --down >/dev/null
+sleep 14
+echo "-- pathmon lab impair R4 R6 --up"
+pathmon lab impair --lab "$lab" R4 R6 --up >/dev/null
+wait "$monitor"
+
+step "pathmon report: per-path figures, time in each state, from the monitor's history"
+pathmon report --data-dir "$data" --since 1h
