@@ -7,7 +7,8 @@
  * `pathmon lab ...` is handed to the lab's own CLI in a child process: the application never links the
  * lab's code, and the lab stays a test instrument rather than part of the monitor.
  */
-import { spawnSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
+import { constants as osConstants } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { TopologyError, type HostDeclaration } from '../topology/index.js';
@@ -139,14 +140,25 @@ program
   .allowUnknownOption()
   .allowExcessArguments()
   .argument('[args...]')
-  .action(() => {
+  .action(async () => {
     const labCli = fileURLToPath(new URL('../lab/cli.js', import.meta.url));
     const args = process.argv.slice(process.argv.indexOf('lab') + 1);
-    const result = spawnSync(process.execPath, [labCli, ...args], {
+    const child = spawn(process.execPath, [labCli, ...args], {
       stdio: 'inherit',
       env: { ...process.env, PATHMON_CLI: fileURLToPath(import.meta.url) },
     });
-    process.exitCode = result.status ?? 1;
+    // Passed on so `pathmon lab exec NODE -- pathmon run` can be stopped gracefully; a Ctrl-C at a
+    // terminal reaches the child by itself (the whole foreground group gets it), so it is not doubled.
+    const forward = (signal: NodeJS.Signals): void => {
+      if (!(signal === 'SIGINT' && process.stdin.isTTY) && child.exitCode === null) child.kill(signal);
+    };
+    const signals = ['SIGTERM', 'SIGINT', 'SIGHUP'] as const;
+    for (const signal of signals) process.on(signal, forward);
+    process.exitCode = await new Promise<number>((resolve) => {
+      child.on('error', () => resolve(1));
+      child.on('exit', (code, signal) => resolve(code ?? (signal ? 128 + (osConstants.signals[signal] ?? 0) : 1)));
+    });
+    for (const signal of signals) process.off(signal, forward);
   });
 
 try {
