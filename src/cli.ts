@@ -44,7 +44,7 @@ function stopSignal(): AbortSignal {
 const hostHelp = 'attach a host the topology lacks (repeatable): NAME=ADDRESS/LEN, joined to the router announcing that subnet in BGP-LS (its address derived for /31 and /30), or NAME=ADDRESS/LEN@ROUTER[:ROUTER_ADDRESS]';
 
 /** `--host` values, collected and checked; a bad one is a usage error. */
-function hostArgument(text: string, previous: HostDeclaration[]): HostDeclaration[] {
+function hostArgument(text: string, previous: HostDeclaration[] | undefined): HostDeclaration[] {
   try {
     return collectHostArgument(text, previous);
   } catch (error) {
@@ -55,7 +55,7 @@ function hostArgument(text: string, previous: HostDeclaration[]): HostDeclaratio
 const withPathOptions = (command: Command): Command =>
   command
     .requiredOption('--topology <spec>', topologyHelp)
-    .option('--host <name=address/len>', hostHelp, hostArgument, [])
+    .option('--host <name=address/len>', hostHelp, hostArgument)
     .option('--wait-ms <ms>', 'exabgp: how long to wait for End-of-RIB', wholeNumber(1, 86_400_000), 30_000)
     .requiredOption('--from <node>', 'the prober: node name, id or router-id')
     .requiredOption('--to <node>', 'the far endpoint')
@@ -74,7 +74,7 @@ program
   .command('topology')
   .description('print the topology graph once converged; --watch prints each change as a JSON line')
   .requiredOption('--topology <spec>', topologyHelp)
-  .option('--host <name=address/len>', hostHelp, hostArgument, [])
+  .option('--host <name=address/len>', hostHelp, hostArgument)
   .option('--wait-ms <ms>', 'exabgp: how long to wait for End-of-RIB', wholeNumber(1, 86_400_000), 30_000)
   .option('--json', 'machine-readable output: {status, nodes, links}, one link entry per direction')
   .option('--watch', 'print each change (link/node up/down, metric change, session up/down) as a JSON line until stopped')

@@ -167,7 +167,11 @@ function announcingRouter(graph: TopologyGraph, address: number, prefixLength: n
     }
   }
   const subnet = `${formatIpv4(networkOf(address, prefixLength))}/${prefixLength}`;
-  if (best.matches.length === 0) return `no router announces a prefix holding ${subnet}`;
+  if (best.matches.length === 0) {
+    // A file topology carries no prefixes at all: say how to attach there instead.
+    const any = [...graph.prefixes.values()].some((prefixes) => prefixes.size > 0);
+    return `no router announces a prefix holding ${subnet}${any ? '' : ' (the topology has no prefixes: name the router, as router: in the config or NAME=ADDRESS/LEN@ROUTER)'}`;
+  }
   if (best.matches.length > 1) {
     const names = best.matches.map((m) => graph.node(m.routerId).name).sort();
     return `${names.join(' and ')} all announce ${best.matches[0]!.prefix}; expected one router, or name it with router`;
