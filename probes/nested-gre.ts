@@ -114,8 +114,10 @@ export class ProbeTemplate {
   readonly pathId: number;
   /** The one buffer `stamp` writes into; a sender may hold it and stamp just before the write. */
   readonly packet: Buffer;
-  private readonly sequenceAt: number;
-  private readonly checksumAt: number;
+  /** Where `stamp` writes the sequence (u32) and send time (u64 after it), for a sender that stamps itself. */
+  readonly sequenceAt: number;
+  /** Where the UDP checksum sits, patched by RFC 1624 whenever the stamped words change. */
+  readonly checksumAt: number;
   private readonly payloadAt: number;
   private readonly signer: ProbeSigner | undefined;
   // The words being replaced (sequence, send time, tag), kept across calls so stamp allocates nothing.
@@ -144,6 +146,11 @@ export class ProbeTemplate {
 
   get length(): number {
     return this.packet.length;
+  }
+
+  /** True when probes carry an HMAC tag, which only `stamp` can compute: a self-stamping sender must not send it. */
+  get signed(): boolean {
+    return this.signer !== undefined;
   }
 
   /** Sets sequence (already wrapped to 32 bits) and send time, fixes the UDP checksum, returns the packet. */

@@ -11,7 +11,8 @@
  * whole rounds on a fake clock.
  *
  * Built for rate: one prebuilt template per path patched in place, send times in a typed array, no
- * per-probe timer. The send loop sends everything due (up to `BURST` probes) and then yields, to a
+ * per-probe timer. A sender that can pace and stamp a whole round itself (`sendRound`, the probe-tx
+ * helper) gets the round in one call and reports send times back; otherwise this loop sends. The send loop sends everything due (up to `BURST` probes) and then yields, to a
  * timer when the next probe is at least a millisecond away and to the event loop's check phase
  * otherwise, so replies are read between bursts even when sending cannot keep up with the schedule.
  */
@@ -93,6 +94,23 @@ export async function runProbeRound(deps: RoundDeps, paths: PathAddressing[], op
   let outstanding = slots;
   let allAnswered: () => void = () => {};
 
+  // With a self-stamping sender (sendRound), a send time is learnt from the sender's report, which
+  // can come after the reply itself: such a reply waits here for its report, and is forged if none
+  // comes by the time every probe has been reported.
+  const selfStamping = typeof sender.sendRound === 'function' && !signer;
+  let reportsOpen = selfStamping;
+  const awaitingReport = new Map<number, { receivedNs: bigint; sendTimeNs: bigint }>();
+
+  const accept = (slot: number, pathId: number, receivedNs: bigint, sentNs: bigint) => {
+    if (!Number.isNaN(rttNs[slot]!)) return void duplicates[pathId]!++;
+    const rtt = receivedNs - sentNs;
+    if (rtt > timeoutNs) return void late[pathId]!++;
+    const measured = Math.max(0, Number(rtt) - overheadNs);
+    rttNs[slot] = measured;
+    histograms.record(pathId, measured);
+    if (--outstanding === 0) allAnswered();
+  };
+
   receiver.onPayload((payload, receivedNs) => {
     let probe;
     try {
@@ -105,15 +123,13 @@ export async function runProbeRound(deps: RoundDeps, paths: PathAddressing[], op
     if (probe.pathId >= pathCount || probe.sequence >= count) return void drops.forged++;
     const slot = probe.pathId * count + probe.sequence;
     const sentNs = sentAtNs[slot]!;
+    if (sentNs === 0n && reportsOpen && !awaitingReport.has(slot)) {
+      awaitingReport.set(slot, { receivedNs, sendTimeNs: probe.sendTimeNs });
+      return;
+    }
     if (sentNs === 0n || sentNs !== probe.sendTimeNs) return void drops.forged++;
     if (signer && !signer.verify(payload)) return void drops.forged++;
-    if (!Number.isNaN(rttNs[slot]!)) return void duplicates[probe.pathId]!++;
-    const rtt = receivedNs - sentNs;
-    if (rtt > timeoutNs) return void late[probe.pathId]!++;
-    const measured = Math.max(0, Number(rtt) - overheadNs);
-    rttNs[slot] = measured;
-    histograms.record(probe.pathId, measured);
-    if (--outstanding === 0) allAnswered();
+    accept(slot, probe.pathId, receivedNs, sentNs);
   });
 
   const startNs = clock.nowNs();
@@ -122,7 +138,28 @@ export async function runProbeRound(deps: RoundDeps, paths: PathAddressing[], op
   const elapsedMs = () => Number(clock.nowNs() - startNs) / 1e6;
   let firstSendNs = 0n;
   let lastSendNs = 0n;
-  for (let index = 0; index < slots; ) {
+  if (selfStamping) {
+    const plan = {
+      paths: templates.map((template, pathId) => ({ packet: template.packet, firstHop: firstHops[pathId]!, sequenceAt: template.sequenceAt, checksumAt: template.checksumAt })),
+      count,
+      intervalMs,
+    };
+    await sender.sendRound!(plan, (slot, sentNs, errorCode) => {
+      if (errorCode !== undefined || slot >= slots) return;
+      sentAtNs[slot] = sentNs;
+      if (firstSendNs === 0n || sentNs < firstSendNs) firstSendNs = sentNs;
+      if (sentNs > lastSendNs) lastSendNs = sentNs;
+      const early = awaitingReport.get(slot);
+      if (!early) return;
+      awaitingReport.delete(slot);
+      if (early.sendTimeNs !== sentNs) return void drops.forged++;
+      accept(slot, (slot - (slot % count)) / count, early.receivedNs, sentNs);
+    });
+    reportsOpen = false;
+    drops.forged += awaitingReport.size;
+    awaitingReport.clear();
+  }
+  for (let index = selfStamping ? slots : 0; index < slots; ) {
     const horizonMs = elapsedMs() + 1;
     for (let burst = 0; burst < BURST && index < slots && dueMs(index) < horizonMs; burst++, index++) {
       const pathId = index % pathCount;

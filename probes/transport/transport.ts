@@ -10,7 +10,23 @@ export interface ProbeSender {
    * leaves, so the send time written into the payload is as close to the wire as the socket allows.
    */
   send(packet: Buffer, firstHop: string, stamp: () => void): void;
+  /**
+   * Optional: sends a whole round on the sender's own schedule (the engine's: probe i to path
+   * i % paths at (i / paths) * interval + (i % paths) * interval / paths), stamping each probe itself
+   * right before it leaves. `onSent` reports every probe's send time (or the errno code that stopped
+   * it), possibly after its reply has arrived; resolves with the number sent once all are reported.
+   * The engine uses it for unsigned probes when present.
+   */
+  sendRound?(plan: RoundPlan, onSent: (slot: number, sentNs: bigint, errorCode?: string) => void): Promise<number>;
   close(): void;
+}
+
+/** One round as handed to a sender that paces and stamps by itself. Slot = path * count + sequence. */
+export interface RoundPlan {
+  /** One unsigned probe per path, its sequence and send time at `sequenceAt`, UDP checksum at `checksumAt`. */
+  paths: { packet: Buffer; firstHop: string; sequenceAt: number; checksumAt: number }[];
+  count: number;
+  intervalMs: number;
 }
 
 export interface ProbeReceiver {

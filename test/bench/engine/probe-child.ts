@@ -8,11 +8,13 @@
  * - samples: one round returning every RTT with the session id, for matching against lab truth.
  * - rss: back-to-back rounds at `rate` over `paths` paths for `seconds`, RSS sampled every `sampleS`.
  */
-import { KernelStampedReceiver, PathHistograms, ProbeSigner, RawIpv4Sender, UdpProbeReceiver, measureProberOverhead, runProbeRound, systemClock, type PathAddressing, type ProbeReceiver } from '../../../probes/index.js';
+import { KernelStampedReceiver, NativeRoundSender, PathHistograms, ProbeSigner, RawIpv4Sender, UdpProbeReceiver, measureProberOverhead, runProbeRound, systemClock, type PathAddressing, type ProbeReceiver } from '../../../probes/index.js';
 
 interface Job {
   job: 'throughput' | 'overhead' | 'samples' | 'rss';
   receiver: 'kernel' | 'dgram';
+  /** node: RawIpv4Sender, a send per probe from the event loop; native: the probe-tx helper paces and stamps (default). */
+  sender?: 'node' | 'native';
   source: string;
   hops?: string[];
   paths?: number;
@@ -37,7 +39,7 @@ function sum(values: number[]): number {
 }
 
 async function main(): Promise<object> {
-  const sender = new RawIpv4Sender();
+  const sender = job.sender === 'node' ? new RawIpv4Sender() : await NativeRoundSender.start();
   const receiver = await openReceiver();
   const deps = { sender, receiver, clock: systemClock };
   try {
