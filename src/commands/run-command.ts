@@ -42,7 +42,7 @@ export async function runCommand(options: RunOptions, err: NodeJS.WritableStream
   let store: Store | null = null;
   let notifiers: Notifier[] = [];
   try {
-    source = openTopologySource(config.topology);
+    source = openTopologySource(config.topology, { hosts: config.hosts });
     await source.ready(options.waitMs);
     const schema = storeSchemaFor(config);
     store = await openStore(location, { retention: { retentionDays: config.retentionDays }, ...(schema ? { schema } : {}) });
