@@ -9,6 +9,10 @@
  * forwarded probe's applied delay and hold time go to truth/NODE.bin (truth-records.ts), the ground
  * truth the engine's accuracy is measured against. A malformed packet is counted and dropped; nothing
  * ends this process but a signal.
+ *
+ * With PATHMON_LAB_ROUTER=c in the environment of `lab up`, the forwarding is done by the C path
+ * (c-forwarder.ts, lab/router-c/gre-forward.c), which times everything by the kernel's arrival stamps;
+ * this process then only supervises it.
  */
 import { readFileSync, writeFileSync, renameSync } from 'node:fs';
 import raw from 'raw-socket';
@@ -18,6 +22,7 @@ import { TruthRecorder, truthDir } from './truth-records.js';
 import { join } from 'node:path';
 import { labFiles, readImpairments } from '../lab-state.js';
 import type { LabNode } from '../lab-plan.js';
+import { runCForwarder } from './c-forwarder.js';
 
 const IPPROTO_GRE = 47;
 const IPPROTO_RAW = 255;
@@ -34,40 +39,55 @@ if (!node) {
   process.exit(2);
 }
 
-const receiveSocket = raw.createSocket({ protocol: IPPROTO_GRE, bufferSize: 65535 });
-const sendSocket = raw.createSocket({ protocol: IPPROTO_RAW });
-sendSocket.pauseRecv();
+if (process.env.PATHMON_LAB_ROUTER === 'c') {
+  runCForwarder({
+    nodeName,
+    interfaces: node.interfaces,
+    readImpairments: () => readImpairments(stateDir),
+    truthDir: truthDir(stateDir),
+    countersFile: files.counters(nodeName),
+    readyFile: files.ready(nodeName),
+    rulesFile: join(stateDir, 'router-c', `${nodeName}.rules`),
+  });
+} else {
+  startNodeRouter(stateDir, nodeName, node);
+}
 
-const truth = new TruthRecorder(join(truthDir(stateDir), `${nodeName}.bin`));
+function startNodeRouter(stateDir: string, nodeName: string, node: LabNode): void {
+  const receiveSocket = raw.createSocket({ protocol: IPPROTO_GRE, bufferSize: 65535 });
+  const sendSocket = raw.createSocket({ protocol: IPPROTO_RAW });
+  sendSocket.pauseRecv();
 
-const router: GreRouter = new GreRouter(node.name, node.interfaces, {
-  send: (packet, destination) =>
-    sendSocket.send(packet, 0, packet.length, destination, null, (error) => {
-      if (error) router.countSendError();
-    }),
-  delay: (packet, delayNs) => queue.add(packet, delayNs),
-  random: Math.random,
-  nowNs: () => process.hrtime.bigint(),
-  recordTruth: (packet, appliedDelayNs, holdNs) => truth.record(packet, appliedDelayNs, holdNs),
-});
-const queue = new DelayQueue<OutgoingPacket>((packet, lateNs) => router.transmit(packet, lateNs));
+  const truth = new TruthRecorder(join(truthDir(stateDir), `${nodeName}.bin`));
 
-// raw-socket reuses its receive buffer, and a delayed packet outlives the callback: copy it.
-receiveSocket.on('message', (packet) => router.handle(Buffer.from(packet)));
-receiveSocket.on('error', (error) => process.stderr.write(`lab router ${nodeName}: receive socket: ${error.message}\n`));
-sendSocket.on('error', (error) => process.stderr.write(`lab router ${nodeName}: send socket: ${error.message}\n`));
+  const router: GreRouter = new GreRouter(node.name, node.interfaces, {
+    send: (packet, destination) =>
+      sendSocket.send(packet, 0, packet.length, destination, null, (error) => {
+        if (error) router.countSendError();
+      }),
+    delay: (packet, delayNs) => queue.add(packet, delayNs),
+    random: Math.random,
+    nowNs: () => process.hrtime.bigint(),
+    recordTruth: (packet, appliedDelayNs, holdNs) => truth.record(packet, appliedDelayNs, holdNs),
+  });
+  const queue = new DelayQueue<OutgoingPacket>((packet, lateNs) => router.transmit(packet, lateNs));
 
-function reloadImpairments(): void {
-  try {
-    truth.refresh();
-  } catch (error) {
-    process.stderr.write(`lab router ${nodeName}: truth records: ${(error as Error).message}\n`);
-  }
-  try {
-    router.impairments = readImpairments(stateDir!);
-  } catch (error) {
-    process.stderr.write(`lab router ${nodeName}: keeping the previous impairments: ${(error as Error).message}\n`);
-  }
+  // raw-socket reuses its receive buffer, and a delayed packet outlives the callback: copy it.
+  receiveSocket.on('message', (packet) => router.handle(Buffer.from(packet)));
+  receiveSocket.on('error', (error) => process.stderr.write(`lab router ${nodeName}: receive socket: ${error.message}\n`));
+  sendSocket.on('error', (error) => process.stderr.write(`lab router ${nodeName}: send socket: ${error.message}\n`));
+
+  function reloadImpairments(): void {
+    try {
+      truth.refresh();
+    } catch (error) {
+      process.stderr.write(`lab router ${nodeName}: truth records: ${(error as Error).message}\n`);
+    }
+    try {
+      router.impairments = readImpairments(stateDir!);
+    } catch (error) {
+      process.stderr.write(`lab router ${nodeName}: keeping the previous impairments: ${(error as Error).message}\n`);
+    }
 }
 
 let lastWritten = '';
@@ -97,3 +117,4 @@ for (const signal of ['SIGTERM', 'SIGINT'] as const) {
 setInterval(writeCounters, 1000);
 writeCounters();
 writeFileSync(files.ready(nodeName), String(process.pid));
+}

@@ -30,10 +30,13 @@ function cacheDir(): string {
   return process.env.PATHMON_NATIVE_CACHE ?? join(process.env.XDG_CACHE_HOME ?? join(homedir(), '.cache'), 'pathmon', 'native');
 }
 
-/** Path of the built helper `name` (e.g. "probe-rx"), compiling it if needed. */
-export function nativeHelperPath(name: string): string {
-  const source = sourceDirs.map((dir) => join(dir, `${name}.c`)).find((file) => existsSync(file));
-  if (!source) throw new NativeHelperError(name, `no source ${name}.c in ${sourceDirs.join(' or ')}`);
+/**
+ * Path of the built helper `name` (e.g. "probe-rx"), compiling it if needed. `dirs` looks for the
+ * source elsewhere than probes/native (the lab's own C forwarder).
+ */
+export function nativeHelperPath(name: string, dirs: string[] = sourceDirs): string {
+  const source = dirs.map((dir) => join(dir, `${name}.c`)).find((file) => existsSync(file));
+  if (!source) throw new NativeHelperError(name, `no source ${name}.c in ${dirs.join(' or ')}`);
   const text = readFileSync(source);
   const digest = createHash('sha256').update(text).digest('hex').slice(0, 16);
   const dir = cacheDir();

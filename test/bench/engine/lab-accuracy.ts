@@ -1,15 +1,17 @@
 /**
  * Accuracy against ground truth, in the nanog76 lab: delays of 1, 5 and 20 ms are put on R2–R4 (both
  * directions, so a loop path that crosses it is delayed twice) and pathmon probes every dev1→dev2 loop
- * path from dev1. The truth for each probe is what the lab routers record they did to it
- * (lab/router/truth-records.ts): the delay actually applied, late releases included, so the routers'
- * timer granularity is never counted as pathmon's error.
+ * path from dev1, sending through probe-tx. The lab's routers run the C forwarding path
+ * (PATHMON_LAB_ROUTER=c): each packet is stamped by the kernel as it enters the router's namespace,
+ * a delayed one is released at that stamp + its delay (polled over the last 150 us, never a coarse
+ * timer), and the router records release - arrival for every probe. So the truth holds what the
+ * network stand-in did, including any wait for a router to be scheduled, and none of that can pass for
+ * pathmon's error.
  *
- * pathmon's estimate of the added delay for one probe is its RTT minus the path's median RTT in an
- * unimpaired round; its error is that estimate minus the truth. The figures per path are the median
- * and 99th percentile of |error| over its probes. A second set subtracts each probe's recorded time
- * inside the router processes as well, which leaves only pathmon's and the kernel's share; the routers'
- * own per-hop processing time is reported apart. Both receive paths are measured (kernel timestamps
+ * Estimator (ESTIMATOR below): per probe, RTT minus the path's median RTT in the undelayed round of the
+ * same run; its error is the difference from the delay the routers recorded applying to that probe.
+ * A second figure counts every hop's time in the routers (less its own undelayed median) as truth,
+ * which also forgives scheduling on undelayed hops. Both receive paths are measured (kernel timestamps
  * through probe-rx, event-loop time on a dgram socket), so the choice between them rests on this data.
  */
 import { mkdirSync } from 'node:fs';
@@ -37,11 +39,14 @@ export interface PathAccuracy {
   path: string;
   crossesDelayedLink: boolean;
   probes: number;
+  /** Mean of the delay the routers recorded applying (release - kernel arrival on the delayed hops). */
   meanAppliedMs: number;
+  /** |(RTT - baseline RTT) - applied delay|: the estimate against the injected truth. */
   medianErrUs: number;
   p99ErrUs: number;
-  medianErrExclRouterUs: number;
-  p99ErrExclRouterUs: number;
+  /** |(RTT - baseline RTT) - (time held in all routers - its baseline)|: scheduling on undelayed hops counted as truth too. */
+  medianErrAllHopsUs: number;
+  p99ErrAllHopsUs: number;
 }
 
 export interface DelayAccuracy {
@@ -51,11 +56,15 @@ export interface DelayAccuracy {
   /** Worst path. */
   medianErrUs: number;
   p99ErrUs: number;
+  medianErrAllHopsUs: number;
+  p99ErrAllHopsUs: number;
 }
 
 export interface AccuracyResult {
   lab: string;
   link: string;
+  routers: 'c';
+  estimator: string;
   probesPerPathPerRound: number;
   byDelay: DelayAccuracy[];
   /** Worst path over every delay, kernel timestamps (the engine's default). */
@@ -63,8 +72,12 @@ export interface AccuracyResult {
   p99ErrUs: number;
   /** The same with dgram (event-loop) timestamps. */
   dgram: { medianErrUs: number; p99ErrUs: number };
+  /** Time an undelayed probe spent in each router, kernel arrival to send. */
   routerOverheadUs: Record<string, { probes: number; median: number; p99: number }>;
 }
+
+const ESTIMATOR =
+  "per probe, estimate = RTT - the path's median RTT in the undelayed round of the same run; truth = the delay the routers recorded applying to that probe (release time - kernel arrival time, summed over delayed hops); error = |estimate - truth|, median and p99 per path, worst path reported";
 
 function quantile(values: number[], q: number): number {
   if (values.length === 0) return NaN;
@@ -88,7 +101,15 @@ export async function measureLabAccuracy(log: (line: string) => void, options: {
   const lab = uniqueLabName();
   const prober = namespaceName(lab, 'dev1');
   const source = addressing[0]!.source;
-  await labUp(TOPOLOGY, { name: lab });
+  // The C forwarding path (lab/router/c-forwarder.ts): kernel arrival stamps and precise releases.
+  const previousRouter = process.env.PATHMON_LAB_ROUTER;
+  process.env.PATHMON_LAB_ROUTER = 'c';
+  try {
+    await labUp(TOPOLOGY, { name: lab });
+  } finally {
+    if (previousRouter === undefined) delete process.env.PATHMON_LAB_ROUTER;
+    else process.env.PATHMON_LAB_ROUTER = previousRouter;
+  }
   try {
     mkdirSync(join(labDir(lab), 'truth'), { recursive: true });
     impair(lab, { clear: true }); // SIGHUP: routers start recording
@@ -96,7 +117,7 @@ export async function measureLabAccuracy(log: (line: string) => void, options: {
     for (const receiver of ['kernel', 'dgram'] as const) {
       for (const delayMs of [0, ...DELAYS_MS]) {
         if (delayMs > 0) impair(lab, { clear: true, delayMs });
-        const result = probeChild<SamplesResult>(prober, { job: 'samples', receiver, source, addressing, count, intervalMs, timeoutMs: 1000 });
+        const result = probeChild<SamplesResult>(prober, { job: 'samples', receiver, sender: 'native', source, addressing, count, intervalMs, timeoutMs: 1000 });
         if (delayMs > 0) impair(lab, { clear: true });
         rounds.push({ delayMs, receiver, result });
         log(`  accuracy: ${receiver} timestamps, ${delayMs} ms on ${LINK.join('-')}: ${count} probes on each of ${names.length} paths`);
@@ -120,29 +141,23 @@ function summarise(
 ): AccuracyResult {
   const lookup = (round: SamplesResult, pathId: number, sequence: number) => truth.probes.get(truthKey(round.sessionId, pathId, sequence));
   const byDelay: DelayAccuracy[] = [];
+  const present = (values: (number | null)[]) => values.filter((x): x is number => x !== null);
   for (const receiver of ['kernel', 'dgram'] as const) {
     const baseline = rounds.find((r) => r.receiver === receiver && r.delayMs === 0)!.result;
-    const baseRtt = names.map((_, p) => quantile(baseline.samplesNs[p]!.filter((x): x is number => x !== null), 0.5));
-    const baseNet = names.map((_, p) =>
-      quantile(
-        baseline.samplesNs[p]!.flatMap((rtt, seq) => {
-          const t = lookup(baseline, p, seq);
-          return rtt === null || !t ? [] : [rtt - t.holdNs];
-        }),
-        0.5,
-      ),
-    );
+    const baseRtt = names.map((_, p) => quantile(present(baseline.samplesNs[p]!), 0.5));
+    const baseHold = names.map((_, p) => quantile(present(baseline.samplesNs[p]!.map((rtt, seq) => (rtt === null ? null : (lookup(baseline, p, seq)?.holdNs ?? null)))), 0.5));
     for (const { delayMs, result } of rounds.filter((r) => r.receiver === receiver && r.delayMs > 0)) {
       const paths = names.map((path, p): PathAccuracy => {
         const err: number[] = [];
-        const errNet: number[] = [];
+        const errAll: number[] = [];
         let applied = 0;
         result.samplesNs[p]!.forEach((rtt, seq) => {
           const t = lookup(result, p, seq);
           if (rtt === null || !t) return;
+          const estimate = rtt - baseRtt[p]!;
           applied += t.appliedDelayNs;
-          err.push(Math.abs(rtt - baseRtt[p]! - t.appliedDelayNs) / 1e3);
-          errNet.push(Math.abs(rtt - t.holdNs - baseNet[p]!) / 1e3);
+          err.push(Math.abs(estimate - t.appliedDelayNs) / 1e3);
+          errAll.push(Math.abs(estimate - (t.holdNs - baseHold[p]!)) / 1e3);
         });
         return {
           path,
@@ -151,11 +166,20 @@ function summarise(
           meanAppliedMs: Math.round((applied / Math.max(1, err.length) / 1e6) * 1000) / 1000,
           medianErrUs: round1(quantile(err, 0.5)),
           p99ErrUs: round1(quantile(err, 0.99)),
-          medianErrExclRouterUs: round1(quantile(errNet, 0.5)),
-          p99ErrExclRouterUs: round1(quantile(errNet, 0.99)),
+          medianErrAllHopsUs: round1(quantile(errAll, 0.5)),
+          p99ErrAllHopsUs: round1(quantile(errAll, 0.99)),
         };
       });
-      byDelay.push({ delayMs, receiver, paths, medianErrUs: Math.max(...paths.map((p) => p.medianErrUs)), p99ErrUs: Math.max(...paths.map((p) => p.p99ErrUs)) });
+      const worstOf = (f: (p: PathAccuracy) => number) => Math.max(...paths.map(f));
+      byDelay.push({
+        delayMs,
+        receiver,
+        paths,
+        medianErrUs: worstOf((x) => x.medianErrUs),
+        p99ErrUs: worstOf((x) => x.p99ErrUs),
+        medianErrAllHopsUs: worstOf((x) => x.medianErrAllHopsUs),
+        p99ErrAllHopsUs: worstOf((x) => x.p99ErrAllHopsUs),
+      });
     }
   }
   const worst = (receiver: 'kernel' | 'dgram') => {
@@ -164,8 +188,8 @@ function summarise(
   };
   const routerOverheadUs: AccuracyResult['routerOverheadUs'] = {};
   for (const [router, overhead] of [...truth.routerOverheadNs.entries()].sort()) {
-    const us = Array.from(overhead, (x) => x / 1e3);
+    const us = Array.from(overhead, (x) => x / 1e3).filter((x) => x > 0); // 0: a delayed probe, whose hold is all applied delay
     routerOverheadUs[router] = { probes: us.length, median: round1(quantile(us, 0.5)), p99: round1(quantile(us, 0.99)) };
   }
-  return { lab, link: LINK.join('-'), probesPerPathPerRound: count, byDelay, ...worst('kernel'), dgram: worst('dgram'), routerOverheadUs };
+  return { lab, link: LINK.join('-'), routers: 'c', estimator: ESTIMATOR, probesPerPathPerRound: count, byDelay, ...worst('kernel'), dgram: worst('dgram'), routerOverheadUs };
 }

@@ -97,3 +97,25 @@ test('malformed packets and expiring TTLs are counted and dropped, never thrown'
   assert.equal(router.counters.dropped.ttlExpired, 1);
   assert.equal(sent.length, 0);
 });
+
+test('the C forwarding path gets the same directions impaired as the Node router: egress by neighbor, host ingress by local address', async () => {
+  const { forwarderRules, parseForwarderCounters } = await import('../../../lab/router/c-forwarder.js');
+  const rules = forwarderRules(
+    'R2',
+    interfaces,
+    {
+      'R2>R4>l2': { delayMs: 5, jitterMs: 0.5 },
+      'R4>R2>l2': { delayMs: 9 }, // R4's to apply, not R2's
+      'h1>R2>l9': { lossPct: 2.5 },
+      'R2>R1>l0': { down: true },
+    },
+    '/run/lab/truth/R2.bin',
+  );
+  assert.deepEqual(rules.trim().split('\n').sort(), ['in 10.3.0.1 0 0 25000 0', 'out 10.1.1.1 0 0 0 1', 'out 10.1.1.4 5000000 500000 0 0', 'truth /run/lab/truth/R2.bin']);
+  assert.equal(forwarderRules('R2', interfaces, {}), '\n', 'no impairment, no truth folder: no rules');
+  const counters = parseForwarderCounters('counters 10 8 3 1 0 0 1 0 2 12.5 40.0 3.1 9.9') as { forwarded: number; dropped: { loss: number }; releaseLateUs: { max: number } };
+  assert.equal(counters.forwarded, 8);
+  assert.equal(counters.dropped.loss, 1);
+  assert.equal(counters.releaseLateUs.max, 9.9);
+  assert.equal(parseForwarderCounters('counters 1 2 x'), undefined);
+});
