@@ -1,7 +1,7 @@
 /**
  * RTT distributions per path without keeping samples: one LogHistogram per path (0.2 % resolution,
- * see log-histogram.ts for why not hdr-histogram-js). Memory grows with the spread of a path's RTTs,
- * not with the number of probes, which is what lets 1,000 paths be tracked for hours in flat memory.
+ * see log-histogram.ts for why not hdr-histogram-js). Memory grows with the spread of a path's RTTs
+ * (1 KiB per power of two it covers, bounded), not with the number of probes, which is what lets 1,000 paths be tracked for hours in flat memory.
  *
  * The engine fills one PathHistograms per round; a long-run view `add`s each round's into its own.
  */
@@ -18,9 +18,6 @@ export interface HistogramSummaryMs {
   p99: number;
   p999: number;
 }
-
-/** Rough bytes per used bucket of a Map<number, number> in V8. */
-const BYTES_PER_BUCKET = 40;
 
 export class PathHistograms {
   private readonly histograms: LogHistogram[] = [];
@@ -58,8 +55,8 @@ export class PathHistograms {
     for (const h of this.histograms) h.reset();
   }
 
-  /** Estimated bytes the buckets hold. */
+  /** Bytes the counts hold: 1 KiB per power of two a path's values have touched, at most 58 KiB a path. */
   get footprintBytes(): number {
-    return this.histograms.reduce((sum, h) => sum + h.bucketCount * BYTES_PER_BUCKET, 0);
+    return this.histograms.reduce((sum, h) => sum + h.footprintBytes, 0);
   }
 }

@@ -117,7 +117,7 @@ async function throughput(net: BenchNet, log: (line: string) => void) {
     const hmac = probeChild<Trial>(net.prober, { ...base, receiver: 'kernel', rate: best.rate, hmac: true });
     log(`  pathmon with HMAC tags (signed in Node, sent from Node) at ${best.rate.toLocaleString('en')}/s offered: matched ${round(hmac.matchedPerS).toLocaleString('en')}/s, loss ${round(hmac.lossPct, 3)} %`);
 
-    const rss = probeChild<{ rssMb: { atS: number; rssMb: number }[]; probesPerS: number; lossPct: number; rounds: number; histogramBytes: number }>(
+    const rss = probeChild<{ rssMb: { atS: number; rssMb: number; heapUsedMb: number; externalMb: number; arrayBuffersMb: number; histogramKb: number }[]; probesPerS: number; lossPct: number; rounds: number; histogramBytes: number }>(
       net.prober,
       { job: 'rss', receiver: 'kernel', source: PROBER_ADDRESS, hops: [RESPONDER_ADDRESS], paths: 1000, rate: 10_000, seconds: RSS_SECONDS, sampleS: LONG ? 30 : 5 },
       (RSS_SECONDS + 120) * 1000,
@@ -127,7 +127,7 @@ async function throughput(net: BenchNet, log: (line: string) => void) {
     const warm = rss.rssMb.find((s) => s.atS >= RSS_SECONDS / 6) ?? rss.rssMb[0]!;
     const rssStartMb = round(warm.rssMb, 1);
     const rssEndMb = round(rss.rssMb[rss.rssMb.length - 1]!.rssMb, 1);
-    log(`  memory: ${RSS_SECONDS} s at ${round(rss.probesPerS).toLocaleString('en')} probes/s over 1,000 paths (${rss.rounds} rounds, loss ${round(rss.lossPct, 3)} %): RSS ${rssStartMb} -> ${rssEndMb} MiB, histograms ${round(rss.histogramBytes / 1024)} KiB`);
+    log(`  memory: ${RSS_SECONDS} s at ${round(rss.probesPerS).toLocaleString('en')} probes/s over 1,000 paths (${rss.rounds} rounds, loss ${round(rss.lossPct, 3)} %): RSS ${rssStartMb} -> ${rssEndMb} MiB, heap used ${warm.heapUsedMb} -> ${rss.rssMb.at(-1)!.heapUsedMb} MiB, histograms ${round(rss.histogramBytes / 1024)} KiB`);
 
     return {
       cPps,
@@ -155,7 +155,7 @@ async function throughput(net: BenchNet, log: (line: string) => void) {
       proberOverheadNs: { kernel: overhead, dgram: overheadDgram },
       rssStartMb,
       rssEndMb,
-      rssRun: { seconds: RSS_SECONDS, paths: 1000, probesPerS: round(rss.probesPerS), lossPct: round(rss.lossPct, 3), samples: rss.rssMb.map((s) => ({ atS: s.atS, rssMb: round(s.rssMb, 1) })) },
+      rssRun: { seconds: RSS_SECONDS, paths: 1000, probesPerS: round(rss.probesPerS), lossPct: round(rss.lossPct, 3), samples: rss.rssMb.map((s) => ({ ...s, rssMb: round(s.rssMb, 1) })) },
     };
   } finally {
     await responder.stop();

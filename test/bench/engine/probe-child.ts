@@ -88,7 +88,7 @@ async function main(): Promise<object> {
     const timeoutMs = 50;
     const intervalMs = Math.max(1, ((1000 * 10 * pathCount) / rate - timeoutMs - 20) / 10);
     const longRun = new PathHistograms(pathCount);
-    const rssMb: { atS: number; rssMb: number }[] = [];
+    const rssMb: { atS: number; rssMb: number; heapUsedMb: number; heapTotalMb: number; externalMb: number; arrayBuffersMb: number; histogramKb: number }[] = [];
     const startNs = process.hrtime.bigint();
     const elapsedS = () => Number(process.hrtime.bigint() - startNs) / 1e9;
     let nextSample = 0;
@@ -102,7 +102,9 @@ async function main(): Promise<object> {
       matched += sum(round.perPath.map((s) => s.received));
       rounds++;
       if (elapsedS() >= nextSample) {
-        rssMb.push({ atS: Math.round(elapsedS()), rssMb: process.memoryUsage().rss / 2 ** 20 });
+        const m = process.memoryUsage();
+        const mb = (x: number) => Math.round((x / 2 ** 20) * 10) / 10;
+        rssMb.push({ atS: Math.round(elapsedS()), rssMb: m.rss / 2 ** 20, heapUsedMb: mb(m.heapUsed), heapTotalMb: mb(m.heapTotal), externalMb: mb(m.external), arrayBuffersMb: mb(m.arrayBuffers), histogramKb: Math.round(longRun.footprintBytes / 1024) });
         nextSample += sampleS;
       }
     }

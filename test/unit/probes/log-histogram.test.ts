@@ -63,3 +63,16 @@ test('negative and non-finite values are refused, not recorded', () => {
   assert.equal(h.count, 0);
   assert.ok(Number.isNaN(h.percentiles([50])[0]!));
 });
+
+test('memory is bounded by the range of values, however many and however spread', () => {
+  const h = new LogHistogram();
+  // Every power of two from 1 ns to 2^40 ns (18 minutes), then as many again at other points.
+  for (let k = 0; k <= 40; k++) h.record(2 ** k);
+  const spread = h.footprintBytes;
+  assert.ok(spread <= 58 * 1024, `${spread} bytes for values up to 2^40 ns`);
+  for (let i = 0; i < 200_000; i++) h.record(Math.floor(Math.random() * 2 ** 40));
+  assert.equal(h.footprintBytes, spread, 'twice the values over the same range, not one byte more');
+  const narrow = new LogHistogram();
+  for (let i = 0; i < 10_000; i++) narrow.record(1_000_000 + (i % 3000));
+  assert.equal(narrow.footprintBytes, 1024, 'RTTs within one power of two cost one 1 KiB block');
+});
