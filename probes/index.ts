@@ -12,6 +12,7 @@ export { NativeRoundSender } from './transport/native-round-sender.js';
 export { UdpProbeReceiver } from './transport/udp-receiver.js';
 export { returnPathProblems } from './transport/return-path-check.js';
 export { KernelStampedReceiver } from './transport/kernel-stamped-receiver.js';
+export { openProbeReceiver, type OpenProbeReceiverOptions, type OpenedProbeReceiver } from './transport/open-probe-receiver.js';
 export { nativeHelperPath, NativeHelperError } from './transport/native-helper.js';
 export { PathHistograms, type HistogramSummaryMs } from './stats/path-histograms.js';
 export { ProbeSigner, ProbeKeyError, HMAC_TAG_BYTES, FLAG_HMAC } from './auth/probe-hmac.js';
