@@ -4,13 +4,13 @@
  * files (configuration, forwarder, process, supervisor, feed); this one wires them, keeps the status an
  * operator asks for, and logs skipped lines with their first 200 characters.
  */
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { TopologyGraph, type ExabgpSkippedLine } from '../../topology/index.js';
 import { buildExabgpConfig, type ExabgpConfig } from './exabgp-config.js';
 import { ExabgpFeed } from './exabgp-feed.js';
 import { writeForwarder } from './exabgp-forwarder.js';
+import { createExabgpWorkDir } from './work-dir.js';
 import { realExabgpLauncher, type ExabgpLauncher } from './exabgp-process.js';
 import { ExabgpSupervisor, type SupervisorOptions } from './exabgp-supervisor.js';
 import { TopologySourceError } from './errors.js';
@@ -70,7 +70,7 @@ export class ExabgpTopologySource implements TopologySource {
     this.timers = options.timers ?? systemTimers;
     this.log = options.log ?? ((message) => process.stderr.write(`pathmon: exabgp: ${message}\n`));
     this.ownWorkDir = options.workDir === undefined;
-    this.workDir = options.workDir ?? mkdtempSync(join(tmpdir(), 'pathmon-exabgp-'));
+    this.workDir = options.workDir ?? createExabgpWorkDir();
     try {
       const forwarderRun = writeForwarder(this.workDir);
       this.config = buildExabgpConfig(userText, file, forwarderRun);

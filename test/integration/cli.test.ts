@@ -2,9 +2,9 @@
  * The `pathmon` command as an engineer meets it: real files in, text or JSON out, and clear errors with
  * a non-zero exit status for every kind of bad input, never a stack trace.
  */
-import { test } from 'node:test';
+import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { runCli } from '../helpers/cli.js';
@@ -13,6 +13,7 @@ import { fixturePath } from '../helpers/repo-root.js';
 const routes = fixturePath('seed-hackathon', 'routes.txt');
 const exabgp = fixturePath('exabgp', 'netns-frr-ospf-e2e-events.jsonl');
 const scratch = mkdtempSync(join(tmpdir(), 'pathmon-cli-'));
+after(() => rmSync(scratch, { recursive: true, force: true }));
 const noStack = (text: string) => !/\n\s+at /.test(text);
 
 test('paths on the hackathon table lists the 8 paths with pinned hop addresses', () => {
