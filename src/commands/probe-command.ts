@@ -3,7 +3,7 @@
  * latency table. Runs on the prober itself (the `--from` node), which needs raw-socket rights (root or
  * CAP_NET_RAW) and must accept packets from its own address (checked before sending).
  */
-import { RawIpv4Sender, UdpProbeReceiver, returnPathProblems, runProbeRound, systemClock } from '../../probes/index.js';
+import { RawIpv4Sender, openProbeReceiver, returnPathProblems, runProbeRound, systemClock } from '../../probes/index.js';
 import { CliError } from '../cli-error.js';
 import { openTopology } from '../load-topology.js';
 import { planPaths } from '../plan-paths.js';
@@ -32,7 +32,8 @@ export async function probeCommand(options: ProbeOptions, out: NodeJS.WritableSt
   }
 
   const sender = openSender();
-  const receiver = await UdpProbeReceiver.bind('0.0.0.0');
+  // Kernel receive timestamps where the probe-rx helper builds; otherwise dgram, with the reason on stderr.
+  const { receiver } = await openProbeReceiver('0.0.0.0', { log: (line) => err.write(`pathmon: warning: ${line}\n`) });
   try {
     const { perPath, drops } = await runProbeRound(
       { sender, receiver, clock: systemClock },

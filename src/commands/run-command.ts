@@ -9,7 +9,7 @@
  */
 import { mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { RawIpv4Sender, UdpProbeReceiver, returnPathProblems, runProbeRound, systemClock } from '../../probes/index.js';
+import { RawIpv4Sender, openProbeReceiver, returnPathProblems, runProbeRound, systemClock } from '../../probes/index.js';
 import { loadConfigFile, storeLocationFor, storeSchemaFor } from '../config/index.js';
 import { CliError } from '../cli-error.js';
 import { openTopologySource, Replanner, type TopologySource } from '../live/index.js';
@@ -54,8 +54,10 @@ export async function runCommand(options: RunOptions, err: NodeJS.WritableStream
     });
     const sender = openSender();
     opened.push(sender);
-    const receiver = await UdpProbeReceiver.bind(config.prober.listenAddress);
+    // Kernel receive timestamps where the probe-rx helper builds, event-loop time (logged) where not.
+    const { receiver, timestamps } = await openProbeReceiver(config.prober.listenAddress, { log: (line) => log.warn(line) });
     opened.push(receiver);
+    log.info(`run: receive timestamps from the ${timestamps === 'kernel' ? 'kernel' : 'event loop'}`);
     const writer = new ResultWriter((rows) => store!.insertResults(rows), {
       spillDir: spillDir(dataDir),
       onError: (error) => log.warn(`run: writing round results: ${redactError(error)} (kept, retrying)`),
