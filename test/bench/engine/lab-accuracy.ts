@@ -70,8 +70,10 @@ export interface AccuracyResult {
   /** Worst path over every delay, kernel timestamps (the engine's default). */
   medianErrUs: number;
   p99ErrUs: number;
-  /** The same with dgram (event-loop) timestamps. */
-  dgram: { medianErrUs: number; p99ErrUs: number };
+  /** The same with every hop's hold (less its undelayed median) as truth, kernel timestamps. */
+  allHops: { medianErrUs: number; p99ErrUs: number };
+  /** The same two with dgram (event-loop) timestamps. */
+  dgram: { medianErrUs: number; p99ErrUs: number; allHops: { medianErrUs: number; p99ErrUs: number } };
   /** Time an undelayed probe spent in each router, kernel arrival to send. */
   routerOverheadUs: Record<string, { probes: number; median: number; p99: number }>;
 }
@@ -184,7 +186,11 @@ function summarise(
   }
   const worst = (receiver: 'kernel' | 'dgram') => {
     const rows = byDelay.filter((d) => d.receiver === receiver);
-    return { medianErrUs: Math.max(...rows.map((d) => d.medianErrUs)), p99ErrUs: Math.max(...rows.map((d) => d.p99ErrUs)) };
+    return {
+      medianErrUs: Math.max(...rows.map((d) => d.medianErrUs)),
+      p99ErrUs: Math.max(...rows.map((d) => d.p99ErrUs)),
+      allHops: { medianErrUs: Math.max(...rows.map((d) => d.medianErrAllHopsUs)), p99ErrUs: Math.max(...rows.map((d) => d.p99ErrAllHopsUs)) },
+    };
   };
   const routerOverheadUs: AccuracyResult['routerOverheadUs'] = {};
   for (const [router, overhead] of [...truth.routerOverheadNs.entries()].sort()) {
