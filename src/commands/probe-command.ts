@@ -3,8 +3,9 @@
  * latency table. Runs on the prober itself (the `--from` node), which needs raw-socket rights (root or
  * CAP_NET_RAW) and must accept packets from its own address (checked before sending).
  */
-import { RawIpv4Sender, openProbeReceiver, returnPathProblems, runProbeRound, systemClock } from '../../probes/index.js';
+import { openProbeReceiver, returnPathProblems, runProbeRound, systemClock } from '../../probes/index.js';
 import { CliError } from '../cli-error.js';
+import { openProbeSender } from '../open-probe-sender.js';
 import { openTopology } from '../load-topology.js';
 import { planPaths } from '../plan-paths.js';
 import { latencyTableJson, latencyTableText, type PathResult } from '../report/latency-table.js';
@@ -31,7 +32,7 @@ export async function probeCommand(options: ProbeOptions, out: NodeJS.WritableSt
     for (const problem of returnPathProblems(source)) err.write(`pathmon: warning: ${problem}\n`);
   }
 
-  const sender = openSender();
+  const sender = await openProbeSender('pathmon probe', (line) => err.write(`pathmon: warning: ${line}\n`));
   // Kernel receive timestamps where the probe-rx helper builds; otherwise dgram, with the reason on stderr.
   const { receiver } = await openProbeReceiver('0.0.0.0', { log: (line) => err.write(`pathmon: warning: ${line}\n`) });
   try {
@@ -60,10 +61,3 @@ export async function probeCommand(options: ProbeOptions, out: NodeJS.WritableSt
   }
 }
 
-function openSender(): RawIpv4Sender {
-  try {
-    return new RawIpv4Sender();
-  } catch (error) {
-    throw new CliError(`pathmon probe: cannot open a raw socket (${(error as Error).message}); expected to run as root or with CAP_NET_RAW`);
-  }
-}

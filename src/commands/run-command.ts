@@ -9,9 +9,10 @@
  */
 import { mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { RawIpv4Sender, openProbeReceiver, returnPathProblems, runProbeRound, systemClock } from '../../probes/index.js';
+import { openProbeReceiver, returnPathProblems, runProbeRound, systemClock } from '../../probes/index.js';
 import { loadConfigFile, storeLocationFor, storeSchemaFor } from '../config/index.js';
 import { CliError } from '../cli-error.js';
+import { openProbeSender } from '../open-probe-sender.js';
 import { openTopologySource, Replanner, type TopologySource } from '../live/index.js';
 import { PathMonitor, systemMonitorClock, type MonitorLog } from '../monitor/index.js';
 import { buildNotifiers, type Notifier } from '../notify/index.js';
@@ -52,7 +53,7 @@ export async function runCommand(options: RunOptions, err: NodeJS.WritableStream
       store,
       log: (level, message) => (level === 'info' ? log.info(message) : log.warn(message)),
     });
-    const sender = openSender();
+    const sender = await openProbeSender('pathmon run', (line) => log.warn(line));
     opened.push(sender);
     // Kernel receive timestamps where the probe-rx helper builds, event-loop time (logged) where not.
     const { receiver, timestamps } = await openProbeReceiver(config.prober.listenAddress, { log: (line) => log.warn(line) });
@@ -133,13 +134,6 @@ function spillDir(dataDir: string): string {
   return dir;
 }
 
-function openSender(): RawIpv4Sender {
-  try {
-    return new RawIpv4Sender();
-  } catch (error) {
-    throw new CliError(`pathmon run: cannot open a raw socket (${(error as Error).message}); expected to run as root or with CAP_NET_RAW, on the prober`);
-  }
-}
 
 function stderrLog(err: NodeJS.WritableStream): MonitorLog {
   const line = (level: string, text: string) => err.write(`${new Date().toISOString()} ${level} ${redactSecrets(text)}\n`);
