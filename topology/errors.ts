@@ -9,7 +9,8 @@ export type TopologyErrorCode =
   | 'unknown-node'
   | 'no-path'
   | 'unaddressable-path'
-  | 'invalid-option';
+  | 'invalid-option'
+  | 'invalid-walk';
 
 export class TopologyError extends Error {
   override name = 'TopologyError';

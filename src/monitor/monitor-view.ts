@@ -5,6 +5,7 @@
 import type { RoundStats } from '../../probes/index.js';
 import type { TopologyGraph } from '../../topology/index.js';
 import type { TopologySourceStatus } from '../live/topology-source.js';
+import type { IncidentRecord } from '../incidents/incident.js';
 import type { PathRecord } from '../store/records.js';
 import type { Store } from '../store/store.js';
 import type { PathStateName } from './path-state.js';
@@ -36,8 +37,38 @@ export interface MonitorCounters {
   lastReplanMs: number | null;
 }
 
+/** One directed link (or link group) as the localizer last estimated it. */
+export interface LiveLink {
+  /** `link:<directed key>` or `group:<id>`. */
+  subjectKey: string;
+  /** Directed link keys: one for a link, the members for a group. */
+  linkKeys: string[];
+  /** `R4→R6`, or the group's members. */
+  label: string;
+  lossRatio: number;
+  addedDelayMs: number;
+  down: boolean;
+  confidence: number;
+  /** Walks and paths crossing it in the last estimate. */
+  support: number;
+  /** The open incident blaming it, if any. */
+  incidentId: string | null;
+  atMs: number;
+}
+
+/** The link-cover plan as views show it. */
+export interface LivePlan {
+  walks: number;
+  links: number;
+  identifiable: number;
+  groups: { id: string; labels: string[]; reason: string }[];
+  unreachable: number;
+  coverage: number;
+}
+
 export type MonitorUpdate =
   | { kind: 'round'; atMs: number; pathIds: string[] }
+  | { kind: 'incident'; atMs: number; incidentId: string; change: 'opened' | 'updated' | 'resolved' }
   | { kind: 'transition'; atMs: number; pathId: string; from: PathStateName | null; to: PathStateName }
   | { kind: 'topology'; atMs: number };
 
@@ -45,6 +76,12 @@ export interface MonitorView {
   paths(): LivePath[];
   topology(): { graph: TopologyGraph; status: TopologySourceStatus };
   counters(): MonitorCounters;
+  /** Open incidents, newest first. */
+  incidents(): IncidentRecord[];
+  /** The latest estimate of every directed link and link group the cover plan probes. */
+  links(): LiveLink[];
+  /** The current link-cover plan's figures; null when localization is off. */
+  plan(): LivePlan | null;
   /** History, transitions and tickets for the API. */
   store: Store;
   onUpdate(listener: (update: MonitorUpdate) => void): () => void;

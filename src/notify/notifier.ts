@@ -1,19 +1,15 @@
 /**
- * What the monitor hands the notifiers after a round: every transition of that round at once, so one
- * round's changes make one mail, and each path's ticket is opened, noted or resolved. Each channel
- * reports its own failure; one failing never stops the other.
+ * What the monitor hands the notifiers after a round: every incident change of that round at once, so
+ * one round's changes make one mail, and each incident's ticket is opened, noted or resolved. An
+ * incident is about a link, a link group or a path no link incident explains; notifiers never see paths
+ * on their own. Each channel reports its own failure; one failing never stops the other.
  */
-import type { PathRecord, TransitionRecord } from '../store/records.js';
-
-export interface PathTransition {
-  path: PathRecord;
-  transition: TransitionRecord;
-}
+import type { IncidentChange } from '../incidents/incident.js';
 
 export interface Notifier {
   readonly channel: 'email' | 'freshdesk';
   /** Never throws: failures are queued for retry, recorded and reported. */
-  notify(transitions: PathTransition[]): Promise<void>;
+  notify(changes: IncidentChange[]): Promise<void>;
   /** Retries what is queued; called once per round. */
   retryQueued(): Promise<void>;
   close(): Promise<void>;

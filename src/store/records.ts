@@ -58,14 +58,43 @@ export interface TransitionEvidence {
   hysteresisRounds: number;
 }
 
-/** The one Freshdesk ticket a path may have open; remembered across restarts so none is duplicated. */
+/**
+ * The one Freshdesk ticket an incident subject may have open; remembered across restarts so none is
+ * duplicated.
+ */
 export interface TicketRecord {
-  pathId: string;
+  /** `path:<id>`, `link:<keys>` or `group:<id>`: at most one open ticket per subject. */
+  subjectKey: string;
+  /** The incident occurrence the ticket was opened for. */
+  incidentId: string;
   ticketId: number;
   openedAtMs: number;
-  /** The path state the ticket last described (opening, or the last note). */
-  lastState: PathStateName;
+  /** What the ticket last described: the incident kind (`down`, `loss`, `delay`) or a path state. */
+  lastState: string;
   resolvedAtMs: number | null;
+}
+
+/** One cover walk of the link-cover plan. */
+export interface WalkRecord {
+  id: string;
+  /** Node names, prober first and last. */
+  names: string[];
+  /** Directed link keys crossed, in order. */
+  linkKeys: string[];
+  firstSeenMs: number;
+  goneAtMs: number | null;
+}
+
+/** One subject's estimate in one round (only non-zero ones are stored). */
+export interface LinkEstimateRecord {
+  /** `link:<directed key>` or `group:<id>`. */
+  subjectKey: string;
+  atMs: number;
+  lossRatio: number;
+  addedDelayMs: number;
+  down: boolean;
+  confidence: number;
+  support: number;
 }
 
 export type NotificationChannel = 'email' | 'freshdesk';
@@ -74,7 +103,8 @@ export type NotificationChannel = 'email' | 'freshdesk';
 export interface NotificationRecord {
   atMs: number;
   channel: NotificationChannel;
-  pathIds: string[];
+  /** Incident subject keys the notification was about (`path:<id>`, `link:<keys>`, `group:<id>`). */
+  subjectKeys: string[];
   status: 'sent' | 'queued' | 'failed';
   /** Message id, ticket id or the error (never a secret). */
   detail: string;

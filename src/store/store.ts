@@ -5,13 +5,16 @@
  * the database is unreachable, so a database outage loses no round.
  */
 import type { PathStateName } from '../monitor/path-state.js';
+import type { IncidentChange, IncidentRecord } from '../incidents/incident.js';
 import type {
+  LinkEstimateRecord,
   NotificationRecord,
   PathRecord,
   RoundResultRecord,
   TicketRecord,
   TopologySnapshotRecord,
   TransitionRecord,
+  WalkRecord,
 } from './records.js';
 
 /** One point of a path's history: a round, or a rollup bucket when the range is long. */
@@ -63,11 +66,34 @@ export interface Store {
   currentStates(): Promise<Map<string, { state: PathStateName; sinceMs: number }>>;
   transitions(pathId: string | null, sinceMs: number, untilMs?: number): Promise<TransitionRecord[]>;
 
-  openTicket(pathId: string): Promise<TicketRecord | null>;
+  /** The open ticket of an incident subject (`path:<id>`, `link:<keys>`, `group:<id>`), if any. */
+  openTicket(subjectKey: string): Promise<TicketRecord | null>;
   saveTicket(ticket: TicketRecord): Promise<void>;
   openTickets(): Promise<TicketRecord[]>;
 
   addNotification(notification: NotificationRecord): Promise<void>;
+
+  /** Cover walks, like paths: upserted when planned, marked gone when a re-plan drops them. */
+  upsertWalks(walks: WalkRecord[]): Promise<void>;
+  markWalksGone(walkIds: string[], atMs: number): Promise<void>;
+  walks(): Promise<WalkRecord[]>;
+
+  /** Stores the incident as it now is and appends the change to its history, in one transaction. */
+  recordIncidentChange(change: IncidentChange): Promise<void>;
+  /** Open incidents, so a restarted monitor resumes them (and their tickets) instead of opening new ones. */
+  openIncidents(): Promise<IncidentRecord[]>;
+  /** Incidents open at any time inside the range, newest first. */
+  incidents(sinceMs: number, untilMs: number): Promise<IncidentRecord[]>;
+  incident(id: string): Promise<IncidentRecord | null>;
+  /** An incident's changes, oldest first. */
+  incidentChanges(id: string): Promise<IncidentChange[]>;
+
+  /** Per-round link estimates; only subjects with a non-zero estimate are written (absent = healthy). */
+  insertLinkEstimates(rows: LinkEstimateRecord[]): Promise<void>;
+  /** One subject's estimates in a range, at most about `maxPoints` points (max per bucket when folded). */
+  linkHistory(subjectKey: string, sinceMs: number, untilMs: number, maxPoints?: number): Promise<LinkEstimateRecord[]>;
+  /** Round results of every route (paths and walks) in a range: what `pathmon localize --since` replays. */
+  routeResults(sinceMs: number, untilMs: number): Promise<RoundResultRecord[]>;
   addTopologySnapshot(snapshot: TopologySnapshotRecord): Promise<void>;
 
   /** Raw rounds for short ranges, rollup buckets for long ones, at most about `maxPoints` points. */
