@@ -13,8 +13,8 @@ import { openProbeReceiver, returnPathProblems, runProbeRound, systemClock } fro
 import { loadConfigFile, storeLocationFor, storeSchemaFor } from '../config/index.js';
 import { CliError } from '../cli-error.js';
 import { openProbeSender } from '../open-probe-sender.js';
-import { openTopologySource, Replanner, type TopologySource } from '../live/index.js';
-import { PathMonitor, systemMonitorClock, type MonitorLog } from '../monitor/index.js';
+import { openTopologySource, Replanner, WalkReplanner, type TopologySource } from '../live/index.js';
+import { IncidentEvaluator, LinkEstimateEvaluator, PathMonitor, systemMonitorClock, type MonitorLog } from '../monitor/index.js';
 import { buildNotifiers, type Notifier } from '../notify/index.js';
 import { redactError, redactSecrets, registerSecretValue } from '../secrets/index.js';
 import { openStore, ResultWriter } from '../store/index.js';
@@ -63,10 +63,25 @@ export async function runCommand(options: RunOptions, err: NodeJS.WritableStream
       spillDir: spillDir(dataDir),
       onError: (error) => log.warn(`run: writing round results: ${redactError(error)} (kept, retrying)`),
     });
-    const monitor = new PathMonitor({
+    const walkPlanner = config.localize.enabled
+      ? new WalkReplanner(source, { prober: config.prober.node, coverage: config.localize.coverage, maxHops: config.localize.maxHops })
+      : undefined;
+    const estimator = walkPlanner ? new LinkEstimateEvaluator(() => walkPlanner.plan()?.groups ?? []) : null;
+    const monitor: PathMonitor = new PathMonitor({
       config,
       source,
       planner: new Replanner(source, config.targets),
+      ...(walkPlanner && { walkPlanner }),
+      evaluators: [
+        ...(estimator ? [estimator] : []),
+        new IncidentEvaluator({
+          graph: () => source!.graph,
+          groups: () => walkPlanner?.plan()?.groups ?? [],
+          paths: () => monitor.pathStatuses(),
+          thresholds: config.linkThresholds,
+          hysteresisRounds: config.hysteresisRounds,
+        }),
+      ],
       store,
       writer,
       runRound: (paths, roundOptions) => runProbeRound({ sender, receiver, clock: systemClock }, paths, roundOptions),

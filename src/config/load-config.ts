@@ -13,6 +13,8 @@ import { formatConfigPath, problemsFromIssues, showValue, type ConfigProblem } f
 import {
   allowedKeysAt,
   defaultHysteresisRounds,
+  defaultLinkThresholds,
+  defaultLocalize,
   defaultProbing,
   defaultRetentionDays,
   defaultThresholds,
@@ -88,6 +90,8 @@ function resolveConfig(raw: RawMonitorConfig, file: string): MonitorConfig {
     probing,
     thresholds,
     hysteresisRounds: raw.hysteresisRounds ?? defaultHysteresisRounds,
+    localize: localizeConfig(raw, probing),
+    linkThresholds: linkThresholds(raw),
     groups,
     hosts,
     targets: groups.flatMap((group) =>
@@ -105,6 +109,32 @@ function resolveConfig(raw: RawMonitorConfig, file: string): MonitorConfig {
     retentionDays: raw.retentionDays ?? defaultRetentionDays,
     notifiers: notifiersConfig(raw.notifiers, relative),
   };
+}
+
+/**
+ * `localize:` with defaults. When the file does not set probesPerWalk, the default is fitted into the
+ * time a round leaves after the paths (never above the default), so an existing config with a short
+ * interval keeps loading; crossFieldProblems has already refused a round with no time left at all.
+ */
+function localizeConfig(raw: RawMonitorConfig, probing: MonitorConfig['probing']): MonitorConfig['localize'] {
+  const localize = { ...defaultLocalize, ...raw.localize };
+  if (raw.localize?.probesPerWalk !== undefined) return localize;
+  const spareMs = probing.intervalMs - pathsPartMs(probing) - probing.timeoutMs;
+  const fitting = localize.probeSpacingMs === 0 ? localize.probesPerWalk : Math.floor(spareMs / localize.probeSpacingMs) + 1;
+  return { ...localize, probesPerWalk: Math.max(1, Math.min(localize.probesPerWalk, fitting)) };
+}
+
+/** How long the paths' part of a round takes: the last probe's send, then its timeout. */
+function pathsPartMs(probing: MonitorConfig['probing']): number {
+  return (probing.probesPerRound - 1) * probing.probeSpacingMs + probing.timeoutMs;
+}
+
+function linkThresholds(raw: RawMonitorConfig): MonitorConfig['linkThresholds'] {
+  const fromTop = raw.thresholds === undefined ? {} : {
+    ...(raw.thresholds.lossPct !== undefined && { lossPct: raw.thresholds.lossPct }),
+    ...(raw.thresholds.delayMs !== undefined && { addedDelayMs: raw.thresholds.delayMs }),
+  };
+  return { ...defaultLinkThresholds, ...fromTop, ...raw.linkThresholds };
 }
 
 function notifiersConfig(notifiers: RawMonitorConfig['notifiers'], relative: (path: string) => string): MonitorConfig['notifiers'] {
@@ -152,6 +182,20 @@ function crossFieldProblems(raw: RawMonitorConfig): ConfigProblem[] {
           'expected fewer probes, a shorter spacing or timeout, or a longer interval',
       });
     }
+  }
+  // Walks are probed after the paths, in the same round: both parts must end before the next round.
+  const localize = { ...defaultLocalize, ...raw.localize };
+  const pathsMs = pathsPartMs(probing);
+  const fitted = raw.localize?.probesPerWalk === undefined;
+  const walksMs = ((fitted ? 1 : localize.probesPerWalk) - 1) * localize.probeSpacingMs + probing.timeoutMs;
+  if (localize.enabled && pathsMs <= probing.intervalMs && pathsMs + walksMs > probing.intervalMs) {
+    problems.push({
+      path: ['localize', fitted ? 'enabled' : 'probesPerWalk'],
+      text:
+        `a round probes the paths for ${pathsMs} ms, then the walks for ${fitted ? 'at least ' : ''}(localize.probesPerWalk (${fitted ? 1 : localize.probesPerWalk}) - 1) × localize.probeSpacingMs (${localize.probeSpacingMs}) ` +
+        `+ probing.timeoutMs (${probing.timeoutMs}) = ${walksMs} ms; together ${pathsMs + walksMs} ms, which cannot exceed probing.intervalMs (${probing.intervalMs}); ` +
+        'expected fewer probes per walk, a shorter spacing or timeout, a longer interval, or localize: { enabled: false }',
+    });
   }
   const groupNames = new Map<string, number>();
   const endpointGroup = new Map<string, string>();

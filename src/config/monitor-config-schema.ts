@@ -29,6 +29,13 @@ export const defaultProbing = { intervalMs: 10_000, probesPerRound: 10, probeSpa
 export const defaultThresholds = { delayMs: 100, lossPct: 5 } as const;
 export const defaultHysteresisRounds = 3;
 export const defaultRetentionDays = 30;
+/**
+ * Link localization: cover walks get their own probe count, because a small loss needs probes to show
+ * (a 5 % loss is seen in about 10 of 200 probes, and in none of 10 half the time).
+ */
+export const defaultLocalize = { enabled: true, coverage: 2, maxHops: 16, probesPerWalk: 100, probeSpacingMs: 5 } as const;
+/** Where neither linkThresholds nor thresholds are set: low enough to catch a 5 % loss or a 2 ms delay. */
+export const defaultLinkThresholds = { lossPct: 2, addedDelayMs: 1 } as const;
 
 const pathBounds = z.strictObject(
   {
@@ -105,6 +112,27 @@ export const monitorConfigSchema = z.strictObject(
     pathBounds: pathBounds.optional(),
     thresholds: thresholds.optional(),
     hysteresisRounds: wholeNumber(1, 1000, ' of rounds').optional(),
+    localize: z
+      .strictObject(
+        {
+          enabled: z.boolean({ error: 'expected true or false' }).optional(),
+          coverage: wholeNumber(1, 16, ' of walks per directed link').optional(),
+          maxHops: wholeNumber(2, 64, ' of links per walk').optional(),
+          probesPerWalk: wholeNumber(1, 100_000, ' of probes per walk and round').optional(),
+          probeSpacingMs: decimal(0, 60_000, 'milliseconds between two probes of one walk').optional(),
+        },
+        { error: 'expected a mapping { enabled?, coverage?, maxHops?, probesPerWalk?, probeSpacingMs? }' },
+      )
+      .optional(),
+    linkThresholds: z
+      .strictObject(
+        {
+          lossPct: decimal(0, 100, 'percent').optional(),
+          addedDelayMs: decimal(0.001, 600_000, 'milliseconds of added one-way delay').optional(),
+        },
+        { error: 'expected a mapping { lossPct?, addedDelayMs? }' },
+      )
+      .optional(),
     groups: z
       .array(
         z.strictObject(
@@ -155,6 +183,10 @@ export function allowedKeysAt(path: (string | number)[]): string[] {
       return ['maxHops', 'maxPaths'];
     case 'thresholds':
       return ['delayMs', 'lossPct'];
+    case 'localize':
+      return Object.keys(defaultLocalize);
+    case 'linkThresholds':
+      return ['lossPct', 'addedDelayMs'];
     case 'groups':
       return ['name', 'endpoints', 'pathBounds', 'thresholds'];
     case 'storage':

@@ -24,6 +24,24 @@ export interface ProbingConfig {
 
 export type SecretReference = SecretRef;
 
+/** The link-cover plan and per-link estimation (`localize:`). */
+export interface LocalizeConfig {
+  enabled: boolean;
+  /** Walks each directed link is crossed by. */
+  coverage: number;
+  /** Most links one walk crosses (24 bytes of header each). */
+  maxHops: number;
+  probesPerWalk: number;
+  probeSpacingMs: number;
+}
+
+/** What a directed link's estimate must exceed to count as a breach. */
+export interface LinkThresholds {
+  lossPct: number;
+  /** Added one-way delay over the link's own baseline. */
+  addedDelayMs: number;
+}
+
 export interface StorageConfig {
   /** `pglite:/abs/dir` or `postgres://user@host/db` (never with a password in it). */
   url: string;
@@ -55,6 +73,12 @@ export interface MonitorConfig {
   thresholds: Thresholds;
   /** Rounds in a row a new state must hold before the path changes state. */
   hysteresisRounds: number;
+  localize: LocalizeConfig;
+  /**
+   * `linkThresholds:`; where absent, the top-level `thresholds:` when the file sets them (lossPct, and
+   * delayMs as added delay), else defaults low enough to catch a 5 % loss or a 2 ms delay.
+   */
+  linkThresholds: LinkThresholds;
   groups: MonitorGroup[];
   /**
    * Hosts attached by configuration (`hosts:`), empty when none. Targets whose prober or endpoint is one

@@ -11,6 +11,8 @@ export { StaticTopologySource } from './static-source.js';
 export { ExabgpTopologySource, type ExabgpSourceOptions } from './exabgp-source.js';
 export { buildExabgpConfig, type ExabgpConfig, type ExabgpNeighborInfo } from './exabgp-config.js';
 export { Replanner, type ReplannerOptions, type ReplanStats } from './replanner.js';
+export { WalkReplanner, type WalkReplannerOptions } from './walk-replanner.js';
+export type { PlannedWalk, WalkPlanDiff } from './walk-plan-diff.js';
 export { TopologySourceError, type TopologySourceErrorCode } from './errors.js';
 export { systemTimers, type LiveTimers } from './timers.js';
 export { freshnessJson, graphJson, linkJson, nodeJson, pathJson, untilAborted, watchLine, type LinkJson, type NodeJson, type WatchLine } from './watch-output.js';

@@ -7,6 +7,10 @@
 import type { PathAddressing, RoundOptions, RoundResult } from '../../probes/index.js';
 import type { MonitorConfig } from '../config/index.js';
 import type { PlanDiff } from '../live/plan-diff.js';
+import type { WalkPlanDiff } from '../live/walk-plan-diff.js';
+import type { LinkCoverPlan } from '../../topology/index.js';
+import type { IncidentRecord } from '../incidents/incident.js';
+import type { RoundEvaluator } from './round-evaluator.js';
 import type { TopologySource } from '../live/topology-source.js';
 import type { Notifier } from '../notify/notifier.js';
 import type { RoundResultRecord } from '../store/records.js';
@@ -43,6 +47,19 @@ export interface Planner {
   close(): void;
 }
 
+/** The part of live/WalkReplanner the monitor uses: the link-cover plan, kept in step with the topology. */
+export interface WalkPlanner {
+  start(): WalkPlanDiff;
+  onPlan(listener: (diff: WalkPlanDiff) => void): () => void;
+  plan(): LinkCoverPlan | null;
+  close(): void;
+}
+
+/** An evaluator that keeps incidents open across rounds: told at start which ones the store has open. */
+export interface ResumingEvaluator extends RoundEvaluator {
+  resume(open: IncidentRecord[]): void;
+}
+
 /** The part of store/ResultWriter the monitor uses: add never waits for the database. */
 export interface ResultQueue {
   add(rows: readonly RoundResultRecord[]): void;
@@ -56,9 +73,16 @@ export interface MonitorLog {
 }
 
 export interface MonitorDeps {
-  config: Pick<MonitorConfig, 'probing' | 'hysteresisRounds' | 'groups' | 'thresholds'>;
+  config: Pick<MonitorConfig, 'probing' | 'hysteresisRounds' | 'groups' | 'thresholds'> & Partial<Pick<MonitorConfig, 'localize'>>;
   source: TopologySource;
   planner: Planner;
+  /** The link-cover planner; absent, no walks are probed. */
+  walkPlanner?: WalkPlanner;
+  /**
+   * What decides, after the path states, in order: link estimation, incidents, ... Each reads the
+   * round's outcome and what the ones before it found.
+   */
+  evaluators?: (RoundEvaluator | ResumingEvaluator)[];
   store: Store;
   writer: ResultQueue;
   runRound: RoundRunner;

@@ -2,11 +2,14 @@
  * The monitoring loop behind `pathmon run`, and the MonitorView the dashboard reads.
  *
  * Each round: apply any new plan (paths the topology removed become GONE at once, new ones are
- * registered), probe every planned path once (`probesPerRound` probes each), hand the rows to the
- * batching writer (which never waits for the database), evaluate states, store the transitions, give the
- * round's transitions to every notifier at once, let the notifiers retry what they queued, and now and
- * then roll up and apply retention. Rounds start every `intervalMs`; one that overruns is followed at
- * once by the next, never by two.
+ * registered; cover walks likewise), probe every planned path (`probesPerRound` probes each), then every
+ * cover walk (`localize.probesPerWalk` each), hand the rows to the batching writer (which never waits
+ * for the database), and make one RoundOutcome of it all. The outcome goes to the listeners and to the
+ * evaluators in order (path states first, then link estimation and incidents); the monitor itself only
+ * stores what they found (transitions, estimates, incident changes), gives the round's incident changes
+ * to every notifier at once, lets the notifiers retry what they queued, and now and then rolls up and
+ * applies retention. Rounds start every `intervalMs`; one that overruns is followed at once by the next,
+ * never by two.
  *
  * `stop()` is what SIGTERM/SIGINT call: the round in progress finishes, then `close()` flushes the
  * writer (spilling to disk if the database is still away), closes the notifiers, the planner, the
@@ -15,16 +18,22 @@
 import type { RoundStats } from '../../probes/index.js';
 import { graphJson } from '../live/index.js';
 import type { GroupedPath, PlanDiff } from '../live/plan-diff.js';
-import type { PathTransition } from '../notify/notifier.js';
+import type { PlannedWalk, WalkPlanDiff } from '../live/walk-plan-diff.js';
+import type { IncidentRecord } from '../incidents/incident.js';
+import type { LinkEstimates } from '../localize/localize-types.js';
 import { redactError } from '../secrets/index.js';
-import type { PathRecord, RoundResultRecord, TransitionRecord } from '../store/records.js';
+import type { LinkEstimateRecord, PathRecord, RoundResultRecord, TransitionRecord, WalkRecord } from '../store/records.js';
 import type { Store } from '../store/store.js';
 import type { Thresholds } from '../config/index.js';
-import type { MonitorDeps } from './monitor-deps.js';
-import type { LivePath, MonitorCounters, MonitorUpdate, MonitorView } from './monitor-view.js';
-import { evaluateRound, newPathEvaluation, pathGone, pathReturned, resumedPathEvaluation, type PathEvaluation } from './path-evaluator.js';
+import type { MonitorDeps, ResumingEvaluator } from './monitor-deps.js';
+import type { LiveLink, LivePath, LivePlan, MonitorCounters, MonitorUpdate, MonitorView } from './monitor-view.js';
+import { liveLinks } from './live-links.js';
+import { PathStateEvaluator, resultRecord } from './path-state-evaluator.js';
 import type { PathStateName } from './path-state.js';
+import type { PathTransition } from './path-transition.js';
 import { PendingWrites } from './pending-writes.js';
+import { emptyFindings, type RoundEvaluator, type RoundFindings } from './round-evaluator.js';
+import type { RouteOutcome, RoundOutcome } from './round-outcome.js';
 import { addRttSamples, emptyRttHistogram, type RttHistogram } from './rtt-histogram.js';
 
 interface MonitoredPath {
@@ -32,25 +41,40 @@ interface MonitoredPath {
   /** Probe addressing; null when the path cannot be addressed (reported, not probed). */
   planned: GroupedPath;
   active: boolean;
-  evaluation: PathEvaluation;
   lastRound: (RoundStats & { atMs: number }) | null;
   histogram: RttHistogram;
+}
+
+interface MonitoredWalk {
+  record: WalkRecord;
+  planned: PlannedWalk;
 }
 
 /** What one round did, for logs and tests. */
 export interface RoundReport {
   atMs: number;
   probedPaths: number;
+  probedWalks: number;
   transitions: TransitionRecord[];
+  findings: RoundFindings;
 }
 
 export class PathMonitor implements MonitorView {
   readonly store: Store;
   private readonly monitored = new Map<string, MonitoredPath>();
+  private readonly walks = new Map<string, MonitoredWalk>();
   private readonly pendingDiffs: PlanDiff[] = [];
+  private readonly pendingWalkDiffs: WalkPlanDiff[] = [];
+  /** Transitions found outside a round (paths that vanished while the monitor was away). */
+  private readonly carriedTransitions: PathTransition[] = [];
   private readonly listeners = new Set<(update: MonitorUpdate) => void>();
+  private readonly outcomeListeners = new Set<(outcome: RoundOutcome, findings: RoundFindings) => void>();
   private readonly pendingWrites: PendingWrites;
   private readonly thresholdsByGroup: Map<string, Thresholds>;
+  private readonly pathStates: PathStateEvaluator;
+  private readonly evaluators: RoundEvaluator[];
+  private readonly openIncidents = new Map<string, IncidentRecord>();
+  private lastEstimates: { atMs: number; estimates: LinkEstimates } | null = null;
   private readonly stopper = new AbortController();
   private readonly countersValue: MonitorCounters = {
     rounds: 0,
@@ -61,7 +85,7 @@ export class PathMonitor implements MonitorView {
     lastReplanMs: null,
   };
   private lastRetentionMs: number | null = null;
-  private unsubscribePlan: (() => void) | null = null;
+  private unsubscribers: (() => void)[] = [];
   private started = false;
   private closed = false;
 
@@ -69,24 +93,38 @@ export class PathMonitor implements MonitorView {
     this.store = deps.store;
     this.pendingWrites = new PendingWrites((line) => deps.log.warn(line));
     this.thresholdsByGroup = new Map(deps.config.groups.map((group) => [group.name, group.thresholds]));
+    this.pathStates = new PathStateEvaluator(deps.config.hysteresisRounds, (group) => this.thresholdsOf(group));
+    this.evaluators = [this.pathStates, ...(deps.evaluators ?? [])];
   }
 
   // ---- MonitorView ----
 
   paths(): LivePath[] {
+    return [...this.monitored.values()].map((path) => {
+      const state = this.pathStates.stateOf(path.record.id);
+      return {
+        record: path.record,
+        state: state?.state ?? 'UP',
+        stateSinceMs: state?.sinceMs ?? path.record.firstSeenMs,
+        deciding: state?.deciding ?? true,
+        thresholds: { ...this.thresholdsOf(path.record.group) },
+        lastRound: path.lastRound,
+        rttHistogram: {
+          upperBoundsMs: [...path.histogram.upperBoundsMs],
+          cumulativeCounts: [...path.histogram.cumulativeCounts],
+          sumMs: path.histogram.sumMs,
+          count: path.histogram.count,
+        },
+      };
+    });
+  }
+
+  /** Each path's record and state, without the figures paths() copies: what evaluators read every round. */
+  pathStatuses(): { record: PathRecord; state: PathStateName; thresholds: Thresholds }[] {
     return [...this.monitored.values()].map((path) => ({
       record: path.record,
-      state: path.evaluation.state ?? 'UP',
-      stateSinceMs: path.evaluation.sinceMs ?? path.record.firstSeenMs,
-      deciding: path.evaluation.deciding,
-      thresholds: { ...this.thresholdsOf(path.record.group) },
-      lastRound: path.lastRound,
-      rttHistogram: {
-        upperBoundsMs: [...path.histogram.upperBoundsMs],
-        cumulativeCounts: [...path.histogram.cumulativeCounts],
-        sumMs: path.histogram.sumMs,
-        count: path.histogram.count,
-      },
+      state: this.pathStates.stateOf(path.record.id)?.state ?? 'UP',
+      thresholds: this.thresholdsOf(path.record.group),
     }));
   }
 
@@ -98,32 +136,82 @@ export class PathMonitor implements MonitorView {
     return { ...this.countersValue, drops: { ...this.countersValue.drops } };
   }
 
+  incidents(): IncidentRecord[] {
+    return [...this.openIncidents.values()].sort((a, b) => b.openedAtMs - a.openedAtMs);
+  }
+
+  links(): LiveLink[] {
+    if (!this.lastEstimates) return [];
+    return liveLinks(this.deps.source.graph, this.lastEstimates.estimates, this.lastEstimates.atMs, this.incidents(), this.deps.walkPlanner?.plan()?.groups ?? []);
+  }
+
+  plan(): LivePlan | null {
+    const plan = this.deps.walkPlanner?.plan();
+    if (!plan) return null;
+    const grouped = new Set(plan.groups.flatMap((group) => group.linkKeys));
+    return {
+      walks: plan.walks.length,
+      links: plan.linkKeys.length,
+      identifiable: plan.identifiable,
+      groups: plan.groups.map((group) => ({ id: group.id, labels: group.labels, reason: group.reason })),
+      unreachable: plan.unreachable.length,
+      coverage: Math.min(...plan.linkKeys.filter((key) => !grouped.has(key)).map((key) => plan.coverage.get(key) ?? 0), Number.POSITIVE_INFINITY),
+    };
+  }
+
   onUpdate(listener: (update: MonitorUpdate) => void): () => void {
     this.listeners.add(listener);
     return () => this.listeners.delete(listener);
   }
 
+  /** Every round's outcome and what the evaluators found in it. */
+  onRoundOutcome(listener: (outcome: RoundOutcome, findings: RoundFindings) => void): () => void {
+    this.outcomeListeners.add(listener);
+    return () => this.outcomeListeners.delete(listener);
+  }
+
   /** The prober addresses probes leave from (one per first link), for the return-path check. */
   probeSourceAddresses(): string[] {
-    return [...new Set([...this.monitored.values()].flatMap((path) => (path.planned.hops ? [path.planned.hops.source] : [])))];
+    const fromPaths = [...this.monitored.values()].flatMap((path) => (path.planned.hops ? [path.planned.hops.source] : []));
+    const fromWalks = [...this.walks.values()].flatMap((walk) => (walk.planned.hops ? [walk.planned.hops.source] : []));
+    return [...new Set([...fromPaths, ...fromWalks])];
+  }
+
+  /** How many paths and walks the monitor probes now. */
+  probedCounts(): { paths: number; walks: number } {
+    return {
+      paths: [...this.monitored.values()].filter((path) => path.active && path.planned.hops).length,
+      walks: [...this.walks.values()].filter((walk) => walk.planned.hops).length,
+    };
   }
 
   // ---- lifecycle ----
 
-  /** Makes the first plan and resumes each path's state from the store. Call once, before rounds. */
+  /** Makes the first plan and resumes each path's state and each open incident from the store. Call once, before rounds. */
   async start(): Promise<void> {
     if (this.started) throw new Error('monitor.PathMonitor.start: already started; expected one start per monitor');
     this.started = true;
     const nowMs = this.deps.clock.nowMs();
     const stored = await this.deps.store.currentStates();
+    const open = await this.deps.store.openIncidents();
+    for (const incident of open) this.openIncidents.set(incident.id, incident);
+    for (const evaluator of this.evaluators) if (isResuming(evaluator)) evaluator.resume(open);
+
     const first = this.deps.planner.start();
-    this.unsubscribePlan = this.deps.planner.onPlan((diff) => {
-      this.pendingDiffs.push(diff);
-      this.emit({ kind: 'topology', atMs: this.deps.clock.nowMs() });
-    });
+    this.unsubscribers.push(
+      this.deps.planner.onPlan((diff) => {
+        this.pendingDiffs.push(diff);
+        this.emit({ kind: 'topology', atMs: this.deps.clock.nowMs() });
+      }),
+    );
     this.logProblems(first);
     const added = this.register(first.added, nowMs, stored);
     this.pendingWrites.push(`${added.length} path(s)`, () => this.deps.store.upsertPaths(added));
+    if (this.deps.walkPlanner) {
+      const walks = this.deps.walkPlanner.start();
+      this.unsubscribers.push(this.deps.walkPlanner.onPlan((diff) => this.pendingWalkDiffs.push(diff)));
+      this.applyWalkDiff(walks, nowMs);
+    }
     this.snapshotTopology(nowMs);
 
     // Paths the store knows as live that the topology no longer has: they went while we were away.
@@ -131,18 +219,21 @@ export class PathMonitor implements MonitorView {
     const vanished = [...stored].filter(([id, entry]) => !planned.has(id) && entry.state !== 'GONE');
     if (vanished.length > 0) {
       const records = new Map((await this.deps.store.paths()).map((record) => [record.id, record]));
-      const transitions: PathTransition[] = [];
       for (const [id, entry] of vanished) {
         const record = records.get(id);
         if (!record) continue;
-        const { transition } = pathGone(resumedPathEvaluation(id, entry.state, entry.sinceMs), nowMs, this.settingsFor(record.group));
-        if (transition) transitions.push({ path: { ...record, goneAtMs: nowMs }, transition });
+        const transition = this.pathStates.goneWhileAway({ ...record, goneAtMs: nowMs }, entry, nowMs);
+        if (transition) this.carriedTransitions.push(transition);
       }
-      this.pendingWrites.push('GONE marks', () => this.deps.store.markPathsGone(transitions.map((t) => t.path.id), nowMs));
-      await this.finishTransitions(transitions);
+      const ids = this.carriedTransitions.map((t) => t.path.id);
+      this.pendingWrites.push('GONE marks', () => this.deps.store.markPathsGone(ids, nowMs));
     }
     await this.pendingWrites.drain();
-    this.deps.log.info(`monitor: ${this.monitored.size} path(s) planned, ${[...this.monitored.values()].filter((p) => p.active).length} probed`);
+    const counts = this.probedCounts();
+    this.deps.log.info(
+      `monitor: ${this.monitored.size} path(s) planned, ${counts.paths} probed` +
+        (this.deps.walkPlanner ? `; ${counts.walks} cover walk(s) ${this.planSummary()}` : ''),
+    );
   }
 
   /** Runs rounds every intervalMs until stop(); returns once the round in progress has finished. */
@@ -171,7 +262,7 @@ export class PathMonitor implements MonitorView {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
-    this.unsubscribePlan?.();
+    for (const unsubscribe of this.unsubscribers) unsubscribe();
     const step = async (what: string, action: () => Promise<unknown>) => {
       try {
         await action();
@@ -181,7 +272,7 @@ export class PathMonitor implements MonitorView {
     };
     await step('store writes', async () => {
       const waiting = await this.pendingWrites.drain();
-      if (waiting > 0) this.deps.log.warn(`monitor: ${waiting} path/transition write(s) could not be stored before exit`);
+      if (waiting > 0) this.deps.log.warn(`monitor: ${waiting} path/transition/incident write(s) could not be stored before exit`);
     });
     await step('result writer', async () => {
       await this.deps.writer.close();
@@ -190,65 +281,112 @@ export class PathMonitor implements MonitorView {
     });
     for (const notifier of this.deps.notifiers) await step(`${notifier.channel} notifier`, () => notifier.close());
     await step('planner', async () => this.deps.planner.close());
+    if (this.deps.walkPlanner) await step('walk planner', async () => this.deps.walkPlanner!.close());
     await step('topology source', () => this.deps.source.close());
     await step('store', () => this.deps.store.close());
     this.listeners.clear();
+    this.outcomeListeners.clear();
   }
 
   // ---- one round ----
 
   async runRound(): Promise<RoundReport> {
     const atMs = this.deps.clock.nowMs();
-    const transitions: PathTransition[] = [];
-    while (this.pendingDiffs.length > 0) transitions.push(...this.applyDiff(this.pendingDiffs.shift()!, atMs));
+    const findings = emptyFindings();
+    findings.transitions.push(...this.carriedTransitions.splice(0));
+    while (this.pendingDiffs.length > 0) findings.transitions.push(...this.applyDiff(this.pendingDiffs.shift()!, atMs));
+    while (this.pendingWalkDiffs.length > 0) this.applyWalkDiff(this.pendingWalkDiffs.shift()!, atMs);
 
-    const probed = [...this.monitored.values()].filter((path) => path.active && path.planned.hops);
-    if (probed.length > 0) {
-      const { probesPerRound, probeSpacingMs, timeoutMs } = this.deps.config.probing;
-      const result = await this.deps.runRound(
-        probed.map((path) => ({ source: path.planned.hops!.source, hops: path.planned.hops!.hops, returnAddress: path.planned.hops!.returnAddress })),
-        { count: probesPerRound, intervalMs: probeSpacingMs, timeoutMs },
-      );
-      const rows = probed.map((path, index) => resultRecord(path.record.id, atMs, result.perPath[index]!));
-      this.deps.writer.add(rows);
-      probed.forEach((path, index) => {
-        const stats = result.perPath[index]!;
-        path.lastRound = { ...stats, atMs };
-        addRttSamples(path.histogram, result.samplesNs[index] ?? []);
-        this.countersValue.probesSent += stats.sent;
-        this.countersValue.probesReceived += stats.received;
-        const { next, transition } = evaluateRound(path.evaluation, rows[index]!, this.settingsFor(path.record.group));
-        path.evaluation = next;
-        if (transition) transitions.push({ path: path.record, transition });
+    const routes: RouteOutcome[] = [];
+    const probedPaths = [...this.monitored.values()].filter((path) => path.active && path.planned.hops);
+    const { probesPerRound, probeSpacingMs, timeoutMs } = this.deps.config.probing;
+    const pathStats = await this.probe(probedPaths.map((path) => path.planned.hops!), { count: probesPerRound, intervalMs: probeSpacingMs, timeoutMs });
+    probedPaths.forEach((path, index) => {
+      const stats = pathStats.perPath[index]!;
+      path.lastRound = { ...stats, atMs };
+      addRttSamples(path.histogram, pathStats.samplesNs[index] ?? []);
+      routes.push({ kind: 'path', id: path.record.id, group: path.record.group, linkKeys: path.record.linkKeys, stats });
+    });
+
+    const probedWalks = [...this.walks.values()].filter((walk) => walk.planned.hops);
+    const localize = this.deps.config.localize;
+    if (probedWalks.length > 0) {
+      const walkStats = await this.probe(probedWalks.map((walk) => walk.planned.hops!), {
+        count: localize?.probesPerWalk ?? probesPerRound,
+        intervalMs: localize?.probeSpacingMs ?? probeSpacingMs,
+        timeoutMs,
+        keepSamples: false,
       });
-      this.countersValue.drops.malformed += result.drops.malformed;
-      this.countersValue.drops.otherSession += result.drops.otherSession;
-      this.countersValue.drops.forged += result.drops.forged;
+      probedWalks.forEach((walk, index) => routes.push({ kind: 'walk', id: walk.record.id, group: null, linkKeys: walk.record.linkKeys, stats: walkStats.perPath[index]! }));
     }
+    if (routes.length > 0) this.deps.writer.add(routes.map((route) => resultRecord(route.id, atMs, route.stats)));
     this.countersValue.rounds++;
     this.countersValue.lastRoundAtMs = atMs;
 
-    await this.finishTransitions(transitions);
+    const outcome: RoundOutcome = { atMs, routes };
+    for (const evaluator of this.evaluators) {
+      try {
+        evaluator.evaluate(outcome, findings);
+      } catch (error) {
+        this.deps.log.warn(`monitor: the ${evaluator.name} evaluator failed this round: ${redactError(error)}`);
+      }
+    }
+    for (const listener of [...this.outcomeListeners]) {
+      try {
+        listener(outcome, findings);
+      } catch (error) {
+        this.deps.log.warn(`monitor: a round-outcome listener failed: ${redactError(error)}`);
+      }
+    }
+    await this.finish(findings, atMs);
     await Promise.all(this.deps.notifiers.map((notifier) => this.guard(`${notifier.channel} retry`, () => notifier.retryQueued())));
     await this.maybeApplyRetention(atMs);
-    this.emit({ kind: 'round', atMs, pathIds: probed.map((path) => path.record.id) });
-    return { atMs, probedPaths: probed.length, transitions: transitions.map((t) => t.transition) };
+    this.emit({ kind: 'round', atMs, pathIds: probedPaths.map((path) => path.record.id) });
+    return { atMs, probedPaths: probedPaths.length, probedWalks: probedWalks.length, transitions: findings.transitions.map((t) => t.transition), findings };
   }
 
-  private async finishTransitions(transitions: PathTransition[]): Promise<void> {
-    for (const { path, transition } of transitions) {
+  /** One probing pass over some routes; counts what was sent, received and dropped. */
+  private async probe(hops: NonNullable<GroupedPath['hops']>[], options: { count: number; intervalMs: number; timeoutMs: number; keepSamples?: boolean }) {
+    if (hops.length === 0) return { perPath: [] as RoundStats[], samplesNs: [] as Float64Array[] };
+    const result = await this.deps.runRound(
+      hops.map((h) => ({ source: h.source, hops: h.hops, returnAddress: h.returnAddress })),
+      options,
+    );
+    for (const stats of result.perPath) {
+      this.countersValue.probesSent += stats.sent;
+      this.countersValue.probesReceived += stats.received;
+    }
+    this.countersValue.drops.malformed += result.drops.malformed;
+    this.countersValue.drops.otherSession += result.drops.otherSession;
+    this.countersValue.drops.forged += result.drops.forged;
+    return result;
+  }
+
+  /** Stores what the evaluators found, then hands the incident changes to the notifiers. */
+  private async finish(findings: RoundFindings, atMs: number): Promise<void> {
+    for (const { path, transition } of findings.transitions) {
       this.pendingWrites.push(`transition of ${path.id}`, () => this.deps.store.addTransition(transition));
-      this.deps.log.info(
-        `monitor: ${path.group} ${path.names.join(' ')} (${path.id}): ${transition.from ?? 'new'} -> ${transition.to}: ${transition.reason}`,
-      );
+      this.deps.log.info(`monitor: ${path.group} ${path.names.join(' ')} (${path.id}): ${transition.from ?? 'new'} -> ${transition.to}: ${transition.reason}`);
+    }
+    if (findings.estimates) {
+      this.lastEstimates = { atMs, estimates: findings.estimates };
+      const rows = estimateRows(findings.estimates, atMs);
+      if (rows.length > 0) this.pendingWrites.push(`${rows.length} link estimate(s)`, () => this.deps.store.insertLinkEstimates(rows));
+    }
+    for (const change of findings.incidentChanges) {
+      if (change.incident.state === 'open') this.openIncidents.set(change.incident.id, change.incident);
+      else this.openIncidents.delete(change.incident.id);
+      this.pendingWrites.push(`incident ${change.incident.id}`, () => this.deps.store.recordIncidentChange(change));
+      this.deps.log.info(`monitor: incident ${change.change}: ${change.incident.summary}${change.reason ? ` (${change.reason})` : ''}`);
     }
     await this.pendingWrites.drain();
-    if (transitions.length > 0) {
-      await Promise.all(this.deps.notifiers.map((notifier) => this.guard(`${notifier.channel} notify`, () => notifier.notify(transitions))));
+    if (findings.incidentChanges.length > 0) {
+      await Promise.all(this.deps.notifiers.map((notifier) => this.guard(`${notifier.channel} notify`, () => notifier.notify(findings.incidentChanges))));
     }
-    for (const { path, transition } of transitions) {
+    for (const { path, transition } of findings.transitions) {
       this.emit({ kind: 'transition', atMs: transition.atMs, pathId: path.id, from: transition.from, to: transition.to });
     }
+    for (const change of findings.incidentChanges) this.emit({ kind: 'incident', atMs, incidentId: change.incident.id, change: change.change });
   }
 
   private applyDiff(diff: PlanDiff, atMs: number): PathTransition[] {
@@ -261,10 +399,9 @@ export class PathMonitor implements MonitorView {
       if (!path || !path.active) continue;
       path.active = false;
       path.record = { ...path.record, goneAtMs: atMs };
-      const { next, transition } = pathGone(path.evaluation, atMs, this.settingsFor(path.record.group));
-      path.evaluation = next;
       goneIds.push(path.record.id);
-      if (transition) transitions.push({ path: path.record, transition });
+      const transition = this.pathStates.gone(path.record, atMs);
+      if (transition) transitions.push(transition);
     }
     if (goneIds.length > 0) this.pendingWrites.push(`GONE marks of ${goneIds.length} path(s)`, () => this.deps.store.markPathsGone(goneIds, atMs));
     const added = this.register(diff.added, atMs, new Map());
@@ -275,6 +412,32 @@ export class PathMonitor implements MonitorView {
         (diff.replanMs !== null ? ` (re-planned ${diff.replanMs.toFixed(1)} ms after the change arrived)` : ''),
     );
     return transitions;
+  }
+
+  private applyWalkDiff(diff: WalkPlanDiff, atMs: number): void {
+    if (diff.problem !== null) this.deps.log.warn(`monitor: no link-cover plan: ${diff.problem}`);
+    const goneIds: string[] = [];
+    for (const gone of diff.gone) {
+      if (this.walks.delete(gone.walk.id)) goneIds.push(gone.walk.id);
+    }
+    if (goneIds.length > 0) this.pendingWrites.push(`GONE marks of ${goneIds.length} walk(s)`, () => this.deps.store.markWalksGone(goneIds, atMs));
+    const added: WalkRecord[] = [];
+    for (const planned of diff.added) {
+      if (planned.unaddressable) this.deps.log.warn(`monitor: not probing walk ${planned.walk.names.join(' ')}: ${planned.unaddressable}`);
+      const record: WalkRecord = { id: planned.walk.id, names: planned.walk.names, linkKeys: planned.walk.links.map((link) => link.key), firstSeenMs: atMs, goneAtMs: null };
+      this.walks.set(record.id, { record, planned });
+      added.push(record);
+    }
+    if (added.length > 0) this.pendingWrites.push(`${added.length} walk(s)`, () => this.deps.store.upsertWalks(added));
+    if (diff.replanMs !== null) {
+      this.deps.log.info(`monitor: link-cover plan: ${diff.gone.length} walk(s) gone, ${diff.added.length} added, ${diff.kept.length} kept ${this.planSummary()} (re-planned ${diff.replanMs.toFixed(1)} ms after the change arrived)`);
+    }
+  }
+
+  private planSummary(): string {
+    const plan = this.plan();
+    if (!plan) return '(no plan)';
+    return `(${plan.links} directed link(s), ${plan.identifiable} identifiable, ${plan.groups.length} group(s), ${plan.unreachable} unreachable)`;
   }
 
   /** Adds (or revives) planned paths; returns their records for the store. */
@@ -288,20 +451,13 @@ export class PathMonitor implements MonitorView {
         existing.active = true;
         existing.planned = entry;
         existing.record = { ...existing.record, goneAtMs: null };
-        existing.evaluation = pathReturned(existing.evaluation);
+        this.pathStates.track(existing.record);
         records.push(existing.record);
         continue;
       }
-      const resumed = stored.get(id);
       const record = pathRecord(entry, atMs);
-      this.monitored.set(id, {
-        record,
-        planned: entry,
-        active: true,
-        evaluation: resumed ? resumedPathEvaluation(id, resumed.state, resumed.sinceMs) : newPathEvaluation(id),
-        lastRound: null,
-        histogram: emptyRttHistogram(),
-      });
+      this.pathStates.track(record, stored.get(id));
+      this.monitored.set(id, { record, planned: entry, active: true, lastRound: null, histogram: emptyRttHistogram() });
       records.push(record);
     }
     return records;
@@ -332,10 +488,6 @@ export class PathMonitor implements MonitorView {
     return this.thresholdsByGroup.get(group) ?? this.deps.config.thresholds;
   }
 
-  private settingsFor(group: string) {
-    return { hysteresisRounds: this.deps.config.hysteresisRounds, thresholds: this.thresholdsOf(group) };
-  }
-
   /** Runs a step whose failure must not stop the loop (notifiers promise not to throw; this is the belt). */
   private async guard(what: string, action: () => Promise<void>): Promise<void> {
     try {
@@ -356,6 +508,25 @@ export class PathMonitor implements MonitorView {
   }
 }
 
+function isResuming(evaluator: RoundEvaluator): evaluator is ResumingEvaluator {
+  return typeof (evaluator as Partial<ResumingEvaluator>).resume === 'function';
+}
+
+/** The estimates worth a row: absent means healthy, so the table stays small on a large fabric. */
+function estimateRows(estimates: LinkEstimates, atMs: number): LinkEstimateRecord[] {
+  return estimates.estimates
+    .filter((e) => e.down || e.lossRatio > 0 || e.addedDelayMs > 0)
+    .map((e) => ({
+      subjectKey: e.subject.kind === 'link' ? `link:${e.subject.linkKey}` : `group:${e.subject.groupId}`,
+      atMs,
+      lossRatio: e.lossRatio,
+      addedDelayMs: e.addedDelayMs,
+      down: e.down,
+      confidence: e.confidence,
+      support: e.support,
+    }));
+}
+
 function pathRecord(entry: GroupedPath, atMs: number): PathRecord {
   return {
     id: entry.path.id,
@@ -368,22 +539,5 @@ function pathRecord(entry: GroupedPath, atMs: number): PathRecord {
     linkKeys: (entry.hops?.crossed ?? entry.path.links).map((link) => link.key),
     firstSeenMs: atMs,
     goneAtMs: null,
-  };
-}
-
-function resultRecord(pathId: string, atMs: number, stats: RoundStats): RoundResultRecord {
-  return {
-    pathId,
-    roundAtMs: atMs,
-    sent: stats.sent,
-    received: stats.received,
-    lossPct: stats.lossPct,
-    rttMinMs: stats.rttMs?.min ?? null,
-    rttAvgMs: stats.rttMs?.avg ?? null,
-    rttMaxMs: stats.rttMs?.max ?? null,
-    rttP50Ms: stats.rttMs?.p50 ?? null,
-    rttP95Ms: stats.rttMs?.p95 ?? null,
-    rttP99Ms: stats.rttMs?.p99 ?? null,
-    jitterMs: stats.jitterMs,
   };
 }

@@ -12,7 +12,11 @@ import type { TopologySource } from '../../../src/live/topology-source.js';
 import { StaticTopologySource } from '../../../src/live/index.js';
 import type { MonitorClock, MonitorDeps, Planner, ResultQueue } from '../../../src/monitor/monitor-deps.js';
 import { PathMonitor } from '../../../src/monitor/path-monitor.js';
-import type { Notifier, PathTransition } from '../../../src/notify/notifier.js';
+import type { Notifier } from '../../../src/notify/notifier.js';
+import type { IncidentChange } from '../../../src/incidents/index.js';
+import { IncidentEvaluator, LinkEstimateEvaluator } from '../../../src/monitor/index.js';
+import { WalkReplanner } from '../../../src/live/index.js';
+import type { PathHops, TopologyGraph } from '../../../topology/index.js';
 import { planPaths } from '../../../src/plan-paths.js';
 import type { RoundResultRecord } from '../../../src/store/records.js';
 import { MemoryStore } from '../../helpers/memory-store.js';
@@ -20,12 +24,13 @@ import { repoRoot } from '../../helpers/repo-root.js';
 
 export const topologyFile = join(repoRoot, 'lab/topologies/nanog76.yaml');
 
-export function testConfig(extra = ''): MonitorConfig {
+export function testConfig(extra = '', intervalMs = 1000): MonitorConfig {
   return parseConfig(
     `topology: ${topologyFile}
 prober: { node: dev1 }
-probing: { intervalMs: 1000, probesPerRound: 10, probeSpacingMs: 10, timeoutMs: 500 }
+probing: { intervalMs: ${intervalMs}, probesPerRound: 10, probeSpacingMs: 10, timeoutMs: 500 }
 thresholds: { delayMs: 15, lossPct: 5 }
+linkThresholds: { lossPct: 2, addedDelayMs: 1 }
 hysteresisRounds: 3
 groups: [ { name: lab, endpoints: [dev2] } ]
 ${extra}`,
@@ -43,32 +48,46 @@ export class FakeClock implements MonitorClock {
   }
 }
 
-/** Per link (by node names, either direction) what probes crossing it suffer. */
+/** What probes crossing a faulty directed link suffer (delay is per crossing). */
 export type LinkFault = 'down' | { delayMs: number } | { lossEvery: number };
 
-/** Answers rounds from the path's hop names: a probe crossing a faulty link is delayed or lost. */
+/**
+ * Answers rounds from the directed links each probe crosses (paths and cover walks alike): a probe
+ * crossing a faulty direction is delayed or lost, so one-way faults hit only what crosses that way.
+ */
 export class FakeNetwork {
   readonly faults = new Map<string, LinkFault>();
   rounds = 0;
   onRound: (() => void) | null = null;
-  constructor(private readonly namesByFirstHops: Map<string, string[]>, private readonly clock: FakeClock) {}
+  private readonly linksByHops = new Map<string, string[]>();
+  constructor(private readonly topology: TopologyGraph, private readonly clock: FakeClock) {}
 
-  fault(a: string, b: string, fault: LinkFault | null): void {
-    const key = [a, b].sort().join('-');
-    if (fault === null) this.faults.delete(key);
-    else this.faults.set(key, fault);
+  /** Teaches the network which links a probe with these hops crosses. */
+  learn(hops: PathHops): void {
+    this.linksByHops.set(hopsKey(hops), hops.crossed.map((link) => link.key));
+  }
+
+  fault(a: string, b: string, fault: LinkFault | null, oneWay = false): void {
+    const directions = oneWay ? [[a, b]] : [[a, b], [b, a]];
+    for (const [from, to] of directions) {
+      for (const link of this.topology.linksBetween(this.topology.resolveNode(from!), this.topology.resolveNode(to!))) {
+        if (fault === null) this.faults.delete(link.key);
+        else this.faults.set(link.key, fault);
+      }
+    }
   }
 
   readonly runRound = async (paths: PathAddressing[], options: RoundOptions): Promise<RoundResult> => {
     this.rounds++;
     this.onRound?.();
     const samplesNs = paths.map((path) => {
-      const names = this.namesByFirstHops.get(path.hops.join(','))!;
-      const faults = names.slice(1).map((name, i) => this.faults.get([names[i]!, name].sort().join('-'))).filter((f) => f !== undefined);
+      const links = this.linksByHops.get(hopsKey(path));
+      if (!links) throw new Error(`FakeNetwork: probes to ${path.hops.join(',')} were never learnt`);
+      const faults = links.map((key) => this.faults.get(key)).filter((f) => f !== undefined);
       const baseNs = 1e6;
       return Float64Array.from({ length: options.count }, (_, seq) => {
         if (faults.some((f) => f === 'down' || ('lossEvery' in f && seq % f.lossEvery === 0))) return NaN;
-        return baseNs + faults.reduce((sum, f) => sum + (typeof f === 'object' && 'delayMs' in f ? 2 * f.delayMs * 1e6 : 0), 0);
+        return baseNs + faults.reduce((sum, f) => sum + (typeof f === 'object' && 'delayMs' in f ? f.delayMs * 1e6 : 0), 0);
       });
     });
     this.clock.now += 100;
@@ -77,13 +96,17 @@ export class FakeNetwork {
   };
 }
 
+function hopsKey(hops: Pick<PathHops, 'hops' | 'returnAddress'>): string {
+  return `${hops.hops.join(',')}>${hops.returnAddress}`;
+}
+
 export class RecordingNotifier implements Notifier {
-  readonly calls: PathTransition[][] = [];
+  readonly calls: IncidentChange[][] = [];
   retries = 0;
   closed = false;
   constructor(readonly channel: 'email' | 'freshdesk', private readonly failWith: Error | null = null) {}
-  async notify(transitions: PathTransition[]): Promise<void> {
-    this.calls.push(transitions);
+  async notify(changes: IncidentChange[]): Promise<void> {
+    this.calls.push(changes);
     if (this.failWith) throw this.failWith;
   }
   async retryQueued(): Promise<void> {
@@ -157,24 +180,45 @@ export interface Harness {
   planned: GroupedPath[];
   logs: string[];
   source: TopologySource;
+  walkPlanner: WalkReplanner | null;
 }
 
-export function harness(options: { config?: MonitorConfig; store?: FlakyStore; ticketsFail?: Error; retentionEveryMs?: number } = {}): Harness {
-  const config = options.config ?? testConfig();
+/**
+ * A monitor on the nanog76 topology. Path incidents are always evaluated (that is how path failures
+ * reach the notifiers); `localize` adds the real walk planner and the link estimator, as `pathmon run`
+ * wires them.
+ */
+export function harness(options: { config?: MonitorConfig; store?: FlakyStore; ticketsFail?: Error; retentionEveryMs?: number; localize?: boolean } = {}): Harness {
+  const config = options.config ?? (options.localize ? testConfig('localize: { probesPerWalk: 40, probeSpacingMs: 5 }', 2000) : testConfig('localize: { enabled: false }'));
   const source = new StaticTopologySource(topologyFile);
   const planned: GroupedPath[] = planPaths(source.graph, 'dev1', 'dev2', {}, 'loop').planned.map((entry) => ({ ...entry, group: 'lab', from: 'dev1', to: 'dev2' }));
   const clock = new FakeClock();
-  const network = new FakeNetwork(new Map(planned.map((p) => [p.hops!.hops.join(','), p.path.names])), clock);
+  const network = new FakeNetwork(source.graph, clock);
+  for (const path of planned) network.learn(path.hops!);
+  const walkPlanner = options.localize ? new WalkReplanner(source, { prober: 'dev1', coverage: 2, maxHops: 16 }) : null;
+  if (walkPlanner) {
+    // Learn every walk the planner will hand the monitor, so the fake network can answer them.
+    const probe = new WalkReplanner(source, { prober: 'dev1', coverage: 2, maxHops: 16 });
+    for (const entry of probe.start().added) network.learn(entry.hops!);
+    probe.close();
+  }
   const store = options.store ?? new FlakyStore();
   const writer = new FakeWriter();
   const mail = new RecordingNotifier('email');
   const tickets = new RecordingNotifier('freshdesk', options.ticketsFail ?? null);
   const planner = new HandPlanner(planned);
   const logs: string[] = [];
+  let monitor: PathMonitor | null = null;
+  const groups = () => walkPlanner?.plan()?.groups ?? [];
   const deps: MonitorDeps = {
     config,
     source,
     planner,
+    ...(walkPlanner && { walkPlanner }),
+    evaluators: [
+      ...(walkPlanner ? [new LinkEstimateEvaluator(groups)] : []),
+      new IncidentEvaluator({ graph: () => source.graph, groups, paths: () => monitor!.pathStatuses(), thresholds: config.linkThresholds, hysteresisRounds: config.hysteresisRounds }),
+    ],
     store,
     writer,
     runRound: network.runRound,
@@ -183,7 +227,8 @@ export function harness(options: { config?: MonitorConfig; store?: FlakyStore; t
     log: { info: (line) => logs.push(line), warn: (line) => logs.push(`WARN ${line}`) },
     ...(options.retentionEveryMs !== undefined ? { retentionEveryMs: options.retentionEveryMs } : {}),
   };
-  return { monitor: new PathMonitor(deps), clock, network, store, writer, mail, tickets, planner, planned, logs, source };
+  monitor = new PathMonitor(deps);
+  return { monitor, clock, network, store, writer, mail, tickets, planner, planned, logs, source, walkPlanner };
 }
 
 export const crosses = (names: string[], a: string, b: string): boolean =>
