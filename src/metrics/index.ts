@@ -1,9 +1,11 @@
 /**
  * src/metrics: pathmon's Prometheus exposition, computed from a MonitorView at scrape time. The web
- * server serves it at `/metrics`; nothing here opens a socket.
+ * server serves it at `/metrics`; nothing here opens a socket. Families: per path (path-metrics.ts), per
+ * directed link and incident (link-metrics.ts), and the whole monitor (monitor-metrics.ts).
  */
 import { Registry, collectDefaultMetrics } from 'prom-client';
 import type { MonitorView } from '../monitor/monitor-view.js';
+import { registerLinkMetrics } from './link-metrics.js';
 import { registerMonitorMetrics } from './monitor-metrics.js';
 import { registerPathMetrics } from './path-metrics.js';
 import { ProbeTotals } from './probe-totals.js';
@@ -20,6 +22,7 @@ export function createMetrics(view: MonitorView, options: { clock?: () => number
   const totals = new ProbeTotals(view);
   registerPathMetrics(registry, view, totals);
   registerMonitorMetrics(registry, view, options.clock ?? Date.now);
+  registerLinkMetrics(registry, view);
   if (options.processMetrics ?? true) collectDefaultMetrics({ register: registry });
   return {
     contentType: registry.contentType,

@@ -1,17 +1,28 @@
 /**
  * The JSON API under /api/, the only thing the pages read. Each handler takes the parsed URL and returns
  * a body (or throws ApiInputError / NotFound); the server does authentication, encoding and errors.
+ * Each route's captured segment is validated by its own reader (a path id, an incident id, a subject key).
  */
 import type { MonitorView } from '../monitor/monitor-view.js';
 import { pathStateNames, type PathStateName } from '../monitor/path-state.js';
-import { DEFAULT_MAX_POINTS, intParam, MAX_POINTS_LIMIT, pathIdParam, rangeParams, statesParam, stringParam } from './api-query.js';
+import {
+  DEFAULT_MAX_POINTS,
+  incidentIdParam,
+  intParam,
+  MAX_POINTS_LIMIT,
+  pathIdParam,
+  rangeParams,
+  statesParam,
+  stringParam,
+  subjectKeyParam,
+} from './api-query.js';
+import { incidentDetail, incidentList, linkHistory, linkList } from './incident-api.js';
 import { LastHourSummaries, pathRow } from './path-rows.js';
 import type { SparklineBuffer } from './sparkline-buffer.js';
 import { topologyMap } from './topology-view.js';
+import { NotFound } from './web-error.js';
 
-export class NotFound extends Error {
-  override name = 'NotFound';
-}
+export { NotFound };
 
 export interface ApiContext {
   view: MonitorView;
@@ -26,6 +37,8 @@ type Handler = (context: ApiContext, query: URLSearchParams, id: string | null) 
 interface Route {
   pattern: RegExp;
   handler: Handler;
+  /** Validates and decodes the path segment the pattern captures (a path id unless said otherwise). */
+  param?: (raw: string) => string;
 }
 
 const routes: Route[] = [
@@ -36,13 +49,17 @@ const routes: Route[] = [
   { pattern: /^\/api\/paths\/([^/]+)\/transitions$/, handler: transitions },
   { pattern: /^\/api\/topology$/, handler: async (context) => topologyMap(context.view) },
   { pattern: /^\/api\/tickets$/, handler: async (context) => ({ tickets: await context.view.store.openTickets() }) },
+  { pattern: /^\/api\/incidents$/, handler: (context, query) => incidentList(context, query) },
+  { pattern: /^\/api\/incidents\/([^/]+)$/, handler: (context, _query, id) => incidentDetail(context, id!), param: incidentIdParam },
+  { pattern: /^\/api\/links$/, handler: async (context) => linkList(context) },
+  { pattern: /^\/api\/links\/([^/]+)\/history$/, handler: (context, query, subject) => linkHistory(context, query, subject!), param: (raw) => subjectKeyParam(raw) },
 ];
 
 /** The handler for a path under /api/, or null (404). */
 export function apiRoute(pathname: string): ((context: ApiContext, query: URLSearchParams) => Promise<unknown>) | null {
   for (const route of routes) {
     const match = route.pattern.exec(pathname);
-    if (match) return (context, query) => route.handler(context, query, match[1] === undefined ? null : pathIdParam(match[1]));
+    if (match) return (context, query) => route.handler(context, query, match[1] === undefined ? null : (route.param ?? pathIdParam)(match[1]));
   }
   return null;
 }
@@ -57,6 +74,8 @@ async function status(context: ApiContext): Promise<unknown> {
     counters: context.view.counters(),
     paths: byState,
     topology: { ...source, nodes: graph.graph.order, links: graph.graph.size },
+    incidents: { open: context.view.incidents().length },
+    plan: context.view.plan(),
     store: context.view.store.description,
   };
 }
@@ -80,8 +99,19 @@ function livePath(context: ApiContext, id: string | null) {
 
 async function onePath(context: ApiContext, _query: URLSearchParams, id: string | null): Promise<unknown> {
   const path = livePath(context, id);
-  const ticket = await context.view.store.openTicket(path.record.id);
-  return { ...pathRow(path, (await context.summaries.get()).get(path.record.id), context.spark), record: path.record, lastRound: path.lastRound, openTicket: ticket };
+  const ticket = await context.view.store.openTicket(pathSubject(path.record.id));
+  // Link incidents that explain this path: its failure is theirs, and its ticket is theirs too.
+  const incidents = context.view
+    .incidents()
+    .filter((incident) => incident.explainedPaths.includes(path.record.id) || incident.subjectKey === pathSubject(path.record.id))
+    .map((incident) => ({ id: incident.id, kind: incident.kind, label: incident.subject.label, summary: incident.summary }));
+  return {
+    ...pathRow(path, (await context.summaries.get()).get(path.record.id), context.spark),
+    record: path.record,
+    lastRound: path.lastRound,
+    openTicket: ticket,
+    incidents,
+  };
 }
 
 async function history(context: ApiContext, query: URLSearchParams, id: string | null): Promise<unknown> {
@@ -91,7 +121,7 @@ async function history(context: ApiContext, query: URLSearchParams, id: string |
   const [points, changes, ticket] = await Promise.all([
     context.view.store.history(path.record.id, sinceMs, untilMs, maxPoints),
     context.view.store.transitions(path.record.id, sinceMs, untilMs),
-    context.view.store.openTicket(path.record.id),
+    context.view.store.openTicket(pathSubject(path.record.id)),
   ]);
   return {
     pathId: path.record.id,
@@ -108,4 +138,9 @@ async function transitions(context: ApiContext, query: URLSearchParams, id: stri
   const { sinceMs, untilMs } = rangeParams(query, context.clock());
   const path = livePath(context, id);
   return { pathId: path.record.id, sinceMs, untilMs, transitions: await context.view.store.transitions(path.record.id, sinceMs, untilMs) };
+}
+
+/** A path's incident subject key, which its ticket is kept under. */
+function pathSubject(pathId: string): string {
+  return `path:${pathId}`;
 }

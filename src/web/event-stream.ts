@@ -3,7 +3,8 @@
  * all the pages need, it is plain HTTP (works through the bearer-token check and proxies), and the
  * browser side is a few lines. Round updates are sent without their path ids (10,000 ids per round to
  * every page would be wasteful): a page re-reads the API, throttled. Transitions carry everything a row
- * needs to change colour at once. Clients are bounded, and a client that stops reading is dropped
+ * needs to change colour at once; incident changes carry the incident id and the change, so the map and
+ * the incidents page re-read at once. Clients are bounded, and a client that stops reading is dropped
  * rather than buffered without limit.
  */
 import type { ServerResponse } from 'node:http';
@@ -40,7 +41,11 @@ export class EventStream {
   publish(update: MonitorUpdate): void {
     if (this.clients.size === 0) return;
     const data =
-      update.kind === 'round' ? { atMs: update.atMs, paths: update.pathIds.length } : update.kind === 'transition' ? update : { atMs: update.atMs };
+      update.kind === 'round'
+        ? { atMs: update.atMs, paths: update.pathIds.length }
+        : update.kind === 'transition' || update.kind === 'incident'
+          ? update
+          : { atMs: update.atMs };
     this.broadcast(`event: ${update.kind}\ndata: ${JSON.stringify(data)}\n\n`);
   }
 

@@ -1,7 +1,7 @@
 /**
  * The dashboard's pages: plain HTML, CSS and browser JavaScript modules in src/web/static, read once at
- * start and served from memory. No build step and no framework: three small pages that only call the
- * JSON API. The folder is found next to this module (a copied build) or in the source tree beside dist/.
+ * start and served from memory. No build step and no framework: a few small pages (paths, path, topology,
+ * incidents, link) that only call the JSON API. The folder is found next to this module (a copied build) or in the source tree beside dist/.
  */
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { dirname, extname, join } from 'node:path';

@@ -25,3 +25,8 @@ export class ApiInputError extends Error {
     super(message);
   }
 }
+
+/** A well-formed request for something that does not exist: answered with HTTP 404. */
+export class NotFound extends Error {
+  override name = 'NotFound';
+}

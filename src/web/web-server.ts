@@ -1,6 +1,6 @@
 /**
- * The dashboard's HTTP server: node:http, no framework (six GET routes, SSE and static files do not need
- * one, and every request path stays visible here). It binds 127.0.0.1 by default; binding anything
+ * The dashboard's HTTP server: node:http, no framework (a dozen GET routes, SSE and static files do not
+ * need one, and every request path stays visible here). It binds 127.0.0.1 by default; binding anything
  * beyond loopback without a bearer token is refused at start. With a token, /api/ and /metrics require
  * `Authorization: Bearer TOKEN`; the pages themselves hold no data and load without it (the browser
  * asks for the token and sends it with each API call). Without a token, requests must name a local Host,
@@ -113,7 +113,7 @@ export async function startWebServer(view: MonitorView, options: WebServerOption
       return sendJson(req, res, 200, await route(context, url.searchParams));
     }
     const file = files.get(pathname);
-    if (!file) return sendError(req, res, 404, 'not-found', `web: no page ${pathname.slice(0, 100)}; expected /, /path?id=ID or /topology`);
+    if (!file) return sendError(req, res, 404, 'not-found', `web: no page ${pathname.slice(0, 100)}; expected /, /path?id=ID, /topology, /incidents or /link?subject=KEY`);
     res.writeHead(200, { ...securityHeaders, 'content-type': file.type, 'content-length': file.body.length, 'cache-control': 'no-cache' });
     res.end(req.method === 'HEAD' ? undefined : file.body);
   };

@@ -1,8 +1,11 @@
 /**
  * The dashboard in a real browser (Debian's Chromium through playwright-core) against the web server over
  * the recorded monitor (real nanog76 topology and plan, history in PGlite): rows present, a state change
- * appearing live without reload, the chart drawn from data points, the topology link colour following an
- * impairment. Screenshots go to test/artifacts/ (not committed).
+ * appearing live without reload, the chart drawn from data points; the incidents page listing the
+ * recorded one-way R4→R6 incident; the map painting that direction red and its reverse not, and following
+ * a one-way impairment live; the per-link chart drawn from stored estimates. Colours are asserted as
+ * displayed (the computed stroke of the link's line), not as attributes. Screenshots go to
+ * test/artifacts/ (not committed).
  *
  * Waits are on page state (selectors and attributes), never on elapsed time.
  */
@@ -14,7 +17,7 @@ import { join } from 'node:path';
 import { openStore } from '../../src/store/index.js';
 import { startWebServer, type WebServer } from '../../src/web/index.js';
 import { launchBrowser, screenshot, type TestBrowser } from '../helpers/browser.js';
-import { INCIDENT_TICKET_ID, RecordedMonitor } from '../helpers/recorded-monitor.js';
+import { INCIDENT_TICKET_ID, LINK_INCIDENT_TICKET_ID, RecordedMonitor } from '../helpers/recorded-monitor.js';
 import { repoRoot } from '../helpers/repo-root.js';
 
 const NANOG76 = join(repoRoot, 'lab', 'topologies', 'nanog76.yaml');
@@ -109,34 +112,110 @@ describe('dashboard in Chromium', () => {
     await page.waitForFunction((before) => Number(document.getElementById('chart')!.dataset.points) !== before, points, { timeout: WAIT_MS });
   });
 
-  it('colours topology links by the worst crossing path, following an impairment live', async () => {
+  it('lists the open incident first on the incidents page, and expands it to its changes and evidence', async () => {
+    const { page } = browser;
+    await page.goto(`${server.url}/incidents`);
+    await page.waitForSelector('body[data-version]', { state: 'attached', timeout: WAIT_MS });
+    const open = page.locator('#open-incidents tr.incident');
+    assert.equal(await open.count(), 1);
+    const row = open.first();
+    assert.equal(await row.getAttribute('data-incident-id'), monitor.incidents()[0]!.id);
+    const text = (await row.innerText()).replace(/\s+/g, ' ');
+    assert.match(text, /R4→R6/);
+    assert.match(text, /down/);
+    assert.match(text, /one-way/);
+    assert.match(text, /100(\.0)? % loss/);
+    assert.match(text, new RegExp(`#${LINK_INCIDENT_TICKET_ID}`));
+    assert.match((await page.locator('#resolved-incidents tr.incident').first().innerText()).replace(/\s+/g, ' '), /R3↔R5 .*delay/);
+    await row.click();
+    await page.waitForSelector('#open-incidents tr.detail table.changes tr', { timeout: WAIT_MS });
+    const changes = await page.locator('#open-incidents tr.detail table.changes tr').allInnerTexts();
+    assert.deepEqual(changes.map((line) => /opened|updated|resolved/.exec(line)?.[0]), ['opened', 'updated']);
+    assert.match(await page.locator('#open-incidents tr.detail').innerText(), /Evidence walks \([1-9]/);
+    assert.match(await page.locator('#open-incidents tr.detail').innerText(), /data plane down, control plane up/);
+    await screenshot(page, 'dashboard-incidents');
+  });
+
+  it('paints the blamed direction R4→R6 red and its reverse not, and shows the link\'s estimate and incident on click', async () => {
     const { page } = browser;
     await page.goto(`${server.url}/topology`);
     // A horizontal line has a zero-height box, which playwright calls hidden: wait for presence.
     await page.waitForSelector('#map line.link', { state: 'attached', timeout: WAIT_MS });
     await page.waitForSelector('#live.on', { timeout: WAIT_MS });
-    const r2r4 = page.locator('#map line.link[data-from="R2"][data-to="R4"]');
-    assert.equal(await r2r4.getAttribute('data-state'), 'UP');
-    await screenshot(page, 'dashboard-topology-before');
+    assert.equal(await strokeOf(page, 'R4', 'R6'), RED);
+    const reverse = await strokeOf(page, 'R6', 'R4');
+    assert.notEqual(reverse, RED);
+    assert.equal(reverse, GREEN);
+    // Only one direction on the whole map is red: not every link of the paths it breaks.
+    const reds = await page.locator('#map line.link').evaluateAll((lines, red) => lines.filter((line) => getComputedStyle(line).stroke === red).length, RED);
+    assert.equal(reds, 1);
 
-    monitor.impair('R2', 'R4', { lossPct: 100 });
-    await monitor.round();
-    await page.waitForSelector('#map line.link[data-from="R2"][data-to="R4"][data-state="DOWN"]', { state: 'attached', timeout: WAIT_MS });
-    assert.equal(await r2r4.getAttribute('stroke'), '#d23b3b');
-    // A link that only unaffected paths cross stays green.
-    const r3r5 = page.locator('#map line.link[data-from="R3"][data-to="R5"]');
-    const crossing = monitor.pathsAcross('R3', 'R5').map((path) => path.state);
-    assert.equal(await r3r5.getAttribute('data-state'), crossing.includes('DOWN') ? 'DOWN' : 'UP');
-
-    await r2r4.dispatchEvent('click');
-    await page.waitForSelector('#link-paths tr', { timeout: WAIT_MS });
+    await page.locator('#map g.link-dir', { has: page.locator('line[data-from="R4"][data-to="R6"]') }).dispatchEvent('click');
+    await page.waitForSelector('#link-estimate', { timeout: WAIT_MS });
+    const panel = (await page.locator('#panel').innerText()).replace(/\s+/g, ' ');
+    assert.match(panel, /loss 100(\.0)? % \(down\)/);
+    assert.match(panel, /confidence 95 %/);
+    assert.match(await page.locator('#link-incident').innerText(), /R4→R6: 100 % loss/);
     const listed = await page.locator('#link-paths tr').evaluateAll((rows) => rows.map((row) => row.getAttribute('data-path-id')));
-    assert.deepEqual(listed.sort(), monitor.pathsAcross('R2', 'R4').map((path) => path.record.id).sort());
+    assert.deepEqual(listed.sort(), monitor.pathsAcross('R4', 'R6').map((path) => path.record.id).sort());
+    await screenshot(page, 'dashboard-topology-incident');
+  });
+
+  it('draws the per-link chart of estimated loss over time from the map\'s link panel', async () => {
+    const { page } = browser;
+    await page.locator('#link-chart').click();
+    await page.waitForSelector('#link-chart-canvas[data-points]', { timeout: WAIT_MS });
+    const points = Number(await page.getAttribute('#link-chart-canvas', 'data-points'));
+    assert.ok(points >= 25, `${points} estimates over the last 30 minutes`);
+    assert.match(await page.locator('#title').innerText(), /R4→R6/);
+    // Ink: dark-red (down) bars cover the last 30 minutes of a 6 h chart, about a twelfth of its width.
+    const columns = await page.evaluate(() => {
+      const canvas = document.getElementById('link-chart-canvas') as HTMLCanvasElement;
+      const { width, height } = canvas;
+      const data = canvas.getContext('2d')!.getImageData(0, 0, width, height).data;
+      const inked = new Set<number>();
+      for (let y = 0; y < height; y++) {
+        for (let x = 0; x < width; x++) {
+          const i = (y * width + x) * 4;
+          if (data[i]! > 120 && data[i]! < 160 && data[i + 1]! < 50 && data[i + 2]! < 50) inked.add(x);
+        }
+      }
+      return { inked: inked.size, width };
+    });
+    const share = columns.inked / columns.width;
+    assert.ok(share > 0.05 && share < 0.12, `down bars span ${(share * 100).toFixed(1)} % of the chart width, as 30 min of 6 h should`);
+    assert.match(await page.locator('#link-incidents').innerText(), /down/);
+    await screenshot(page, 'dashboard-link-chart');
+  });
+
+  it('follows a one-way impairment live: only the impaired direction turns red, and back', async () => {
+    const { page } = browser;
+    await page.goto(`${server.url}/topology`);
+    await page.waitForSelector('#map line.link', { state: 'attached', timeout: WAIT_MS });
+    await page.waitForSelector('#live.on', { timeout: WAIT_MS });
+    assert.equal(await strokeOf(page, 'R2', 'R4'), GREEN);
+    await page.evaluate(() => ((window as unknown as { marker: number }).marker = 7));
+
+    monitor.impairOneWay('R2', 'R4', { lossPct: 100 });
+    await monitor.round();
+    await page.waitForSelector('#map line.link[data-from="R2"][data-to="R4"][data-paint="red"]', { state: 'attached', timeout: WAIT_MS });
+    assert.equal(await strokeOf(page, 'R2', 'R4'), RED);
+    assert.equal(await strokeOf(page, 'R4', 'R2'), GREEN);
+    assert.equal(await page.evaluate(() => (window as unknown as { marker?: number }).marker), 7, 'no reload happened');
     const file = await screenshot(page, 'dashboard-topology-impaired');
     assert.ok(existsSync(file));
 
-    monitor.impair('R2', 'R4', {});
+    monitor.impairOneWay('R2', 'R4', {});
     await monitor.round();
-    await page.waitForSelector('#map line.link[data-from="R2"][data-to="R4"][data-state="UP"]', { state: 'attached', timeout: WAIT_MS });
+    await page.waitForSelector('#map line.link[data-from="R2"][data-to="R4"][data-paint="green"]', { state: 'attached', timeout: WAIT_MS });
+    assert.equal(await strokeOf(page, 'R2', 'R4'), GREEN);
   });
 });
+
+const RED = 'rgb(210, 59, 59)';
+const GREEN = 'rgb(46, 157, 79)';
+
+/** The colour the browser draws a link direction in: its computed stroke, whatever set it. */
+async function strokeOf(page: TestBrowser['page'], from: string, to: string): Promise<string> {
+  return page.locator(`#map line.link[data-from="${from}"][data-to="${to}"]`).evaluate((line) => getComputedStyle(line).stroke);
+}

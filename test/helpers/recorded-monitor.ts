@@ -8,9 +8,17 @@
  * The rounds are generated from a seeded generator (base delay per path = 0.3 ms per hop plus noise),
  * so every run sees the same history. `synthetic(n)` makes n paths without a topology, for the 10,000
  * row benchmark.
+ *
+ * Link localization is recorded too (recorded-links.ts): a toy cover plan (one walk per router-to-router
+ * direction), a latest estimate per directed link, and two link incidents with their changes and
+ * estimates: an open one-way R4→R6 down incident (with ticket 4243) and a resolved two-way delay one.
+ * The recorded paths stay UP: the open incident is data for the views, not an impairment. Impairing a
+ * link and running a round stands in for the localizer: the impaired directions get estimates equal to
+ * the impairment and an incident that opens, changes and resolves with it.
  */
 import { loadTopology } from '../../src/load-topology.js';
-import type { LivePath, MonitorCounters, MonitorUpdate, MonitorView } from '../../src/monitor/monitor-view.js';
+import type { IncidentRecord } from '../../src/incidents/incident.js';
+import type { LiveLink, LivePath, LivePlan, MonitorCounters, MonitorUpdate, MonitorView } from '../../src/monitor/monitor-view.js';
 import type { PathStateName } from '../../src/monitor/path-state.js';
 import type { TopologySourceStatus } from '../../src/live/topology-source.js';
 import { planPaths } from '../../src/plan-paths.js';
@@ -18,6 +26,9 @@ import type { PathRecord, RoundResultRecord } from '../../src/store/records.js';
 import type { Store } from '../../src/store/store.js';
 import { buildTopology, type TopologyGraph } from '../../topology/index.js';
 import { MemoryStore } from './memory-store.js';
+import { RecordedLinks } from './recorded-links.js';
+
+export { LINK_INCIDENT_TICKET_ID } from './recorded-links.js';
 
 export const RTT_BOUNDS_MS = [0.1, 0.25, 0.5, 1, 2.5, 5, 10, 25, 50, 100, 250, 500, 1000];
 const PROBES_PER_ROUND = 10;
@@ -41,6 +52,12 @@ export interface RecordedMonitorOptions {
    * is still open.
    */
   incident?: boolean;
+  /**
+   * Record link localization (default true): the cover plan, link estimates and the two link incidents
+   * (open one-way R4→R6 down for the last 30 min, resolved R3↔R5 delay from 90 to 70 min ago). Needs a
+   * topology with those routers; without them only the plan and estimates are recorded.
+   */
+  linkIncidents?: boolean;
 }
 
 export const INCIDENT_TICKET_ID = 4242;
@@ -66,6 +83,8 @@ export class RecordedMonitor implements MonitorView {
     lastReplanMs: 12,
   };
   readonly roundIntervalMs: number;
+  /** The link plan, estimates and incidents; null for synthetic monitors (no topology). */
+  linksRecord: RecordedLinks | null = null;
 
   private constructor(graph: TopologyGraph, records: PathRecord[], spec: string, options: RecordedMonitorOptions) {
     this.graph = graph;
@@ -108,6 +127,8 @@ export class RecordedMonitor implements MonitorView {
     const monitor = new RecordedMonitor(topology, records, `file:${file}`, { ...options, nowMs });
     await monitor.store.upsertPaths(records);
     await monitor.recordHistory(historyHours, options.incident ?? true);
+    monitor.linksRecord = new RecordedLinks(monitor, topology, from, (update) => monitor.emit(update));
+    await monitor.linksRecord.record(options.linkIncidents ?? true);
     return monitor;
   }
 
@@ -145,6 +166,15 @@ export class RecordedMonitor implements MonitorView {
   counters(): MonitorCounters {
     return this.countersValue;
   }
+  incidents(): IncidentRecord[] {
+    return this.linksRecord?.openIncidents() ?? [];
+  }
+  links(): LiveLink[] {
+    return this.linksRecord?.links() ?? [];
+  }
+  plan(): LivePlan | null {
+    return this.linksRecord?.plan() ?? null;
+  }
   onUpdate(listener: (update: MonitorUpdate) => void): () => void {
     this.listeners.add(listener);
     return () => this.listeners.delete(listener);
@@ -164,10 +194,22 @@ export class RecordedMonitor implements MonitorView {
 
   /** Impairs the link between node names a and b, both directions; `{}` clears it. */
   impair(a: string, b: string, impairment: Impairment): void {
-    for (const key of this.linkKeysBetween(a, b)) {
-      if (impairment.delayMs || impairment.lossPct) this.impairments.set(key, impairment);
-      else this.impairments.delete(key);
-    }
+    for (const key of this.linkKeysBetween(a, b)) this.setImpairment(key, impairment);
+  }
+
+  /** Impairs only the direction from node name `from` to `to` (paths crossing it in loop mode suffer). */
+  impairOneWay(from: string, to: string, impairment: Impairment): void {
+    for (const link of this.graph.linksBetween(this.graph.resolveNode(from), this.graph.resolveNode(to))) this.setImpairment(link.key, impairment);
+  }
+
+  /** Directed link key to its impairment, as the next round applies it. */
+  impaired(): ReadonlyMap<string, Impairment> {
+    return this.impairments;
+  }
+
+  private setImpairment(key: string, impairment: Impairment): void {
+    if (impairment.delayMs || impairment.lossPct) this.impairments.set(key, impairment);
+    else this.impairments.delete(key);
   }
 
   /**
@@ -184,6 +226,7 @@ export class RecordedMonitor implements MonitorView {
         result.received === 0 ? 'DOWN' : result.lossPct > path.thresholds.lossPct || (result.rttP50Ms ?? 0) > path.thresholds.delayMs ? 'DEGRADED' : 'UP';
       if (next !== path.state) await this.setState(path.record.id, next, `round at ${atMs}: loss ${result.lossPct} %, p50 ${result.rttP50Ms} ms`, atMs, [result]);
     }
+    await this.linksRecord?.round(atMs);
     this.emit({ kind: 'round', atMs, pathIds: results.map((result) => result.pathId) });
     return results;
   }
@@ -211,7 +254,7 @@ export class RecordedMonitor implements MonitorView {
     this.emit({ kind: 'topology', atMs: this.nowMs });
   }
 
-  private emit(update: MonitorUpdate): void {
+  emit(update: MonitorUpdate): void {
     for (const listener of this.listeners) listener(update);
   }
 
@@ -239,7 +282,14 @@ export class RecordedMonitor implements MonitorView {
     const evidence = { rounds: [], thresholds: DEFAULT_THRESHOLDS, hysteresisRounds: 3 };
     await this.store.addTransition({ pathId: victim.id, atMs: incidentFrom, from: 'UP', to: 'DEGRADED', reason: 'loss 30 % > 5 % for 3 rounds', evidence });
     await this.store.addTransition({ pathId: victim.id, atMs: incidentTo, from: 'DEGRADED', to: 'UP', reason: 'loss 0 % <= 5 % for 3 rounds', evidence });
-    await this.store.saveTicket({ pathId: victim.id, ticketId: INCIDENT_TICKET_ID, openedAtMs: incidentFrom + 3 * this.roundIntervalMs, lastState: 'UP', resolvedAtMs: null });
+    await this.store.saveTicket({
+      subjectKey: `path:${victim.id}`,
+      incidentId: `ipath${incidentFrom.toString(36)}`,
+      ticketId: INCIDENT_TICKET_ID,
+      openedAtMs: incidentFrom + 3 * this.roundIntervalMs,
+      lastState: 'UP',
+      resolvedAtMs: null,
+    });
     this.path(victim.id).stateSinceMs = incidentTo;
   }
 

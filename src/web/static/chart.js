@@ -88,8 +88,8 @@ export class HistoryChart {
       line(g, x(t), PAD.top, x(t), lossTop + lossH);
     }
 
-    // Loss bars
-    const barW = Math.max(1, plotW / Math.max(points.length, 1) - 1);
+    // Loss bars, each as wide as the time its point stands for (not the plot split by the point count).
+    const barW = Math.max(1, x(sinceMs + stepOf(points, sinceMs, untilMs)) - x(sinceMs) - 1);
     g.fillStyle = '#d23b3b';
     for (const p of points) if (p.lossPct > 0) g.fillRect(x(p.atMs) - barW / 2, yLoss(p.lossPct), barW, lossTop + lossH - yLoss(p.lossPct));
 
@@ -154,7 +154,17 @@ export class HistoryChart {
   }
 }
 
-function line(g, x1, y1, x2, y2) {
+/** The time one point stands for: the smallest gap between points (a round, or a rollup bucket). */
+export function stepOf(points, sinceMs, untilMs) {
+  let step = Infinity;
+  for (let i = 1; i < points.length; i++) {
+    const gap = points[i].atMs - points[i - 1].atMs;
+    if (gap > 0 && gap < step) step = gap;
+  }
+  return Number.isFinite(step) ? step : (untilMs - sinceMs) / 100;
+}
+
+export function line(g, x1, y1, x2, y2) {
   g.beginPath();
   g.moveTo(x1, y1);
   g.lineTo(x2, y2);
@@ -181,14 +191,14 @@ function series(g, points, value, x, y, colour, width) {
 }
 
 const STEPS = [60e3, 300e3, 900e3, 1800e3, 3600e3, 3 * 3600e3, 6 * 3600e3, 12 * 3600e3, 86400e3, 2 * 86400e3, 7 * 86400e3];
-function ticks(since, until, count) {
+export function ticks(since, until, count) {
   const step = STEPS.find((s) => (until - since) / s <= count) ?? STEPS[STEPS.length - 1];
   const offset = new Date().getTimezoneOffset() * 60e3;
   const out = [];
   for (let t = Math.ceil((since - offset) / step) * step + offset; t <= until; t += step) out.push(t);
   return out;
 }
-function label(t, spanMs) {
+export function label(t, spanMs) {
   const d = new Date(t);
   const hm = d.toLocaleTimeString(undefined, { hour: '2-digit', minute: '2-digit', hour12: false });
   return spanMs > 2 * 86400e3 ? `${d.getMonth() + 1}/${d.getDate()}` : spanMs > 86400e3 ? `${d.getMonth() + 1}/${d.getDate()} ${hm}` : hm;

@@ -26,6 +26,10 @@ async function loadPath() {
     `<div class="card">last hour p50 / p95<b>${ms(path.hour?.p50Ms)} / ${ms(path.hour?.p95Ms)} ms</b><span class="muted">loss ${pct(path.hour?.lossPct)} %</span></div>`,
     `<div class="card">thresholds<b>${path.thresholds.delayMs} ms · ${path.thresholds.lossPct} %</b><span class="muted">group ${escapeHtml(path.group)}</span></div>`,
     `<div class="card">ticket<b>${path.openTicket ? `#${path.openTicket.ticketId}` : 'none open'}</b><span class="muted">id ${escapeHtml(path.id)}</span></div>`,
+    // A link incident that explains this path: the path's trouble (and ticket) is that link's.
+    ...(path.incidents ?? []).map(
+      (i) => `<div class="card">explained by<b><span class="kind ${i.kind}">${i.kind}</span> ${escapeHtml(i.label)}</b><span class="muted"><a href="/incidents#${encodeURIComponent(i.id)}">${escapeHtml(i.summary)}</a></span></div>`,
+    ),
   ].join('');
   $('hops').querySelector('tbody').innerHTML = path.record.hops
     .map((hop, i) => `<tr><td>${i + 1}</td><td>${escapeHtml(path.record.hopNames[i] ?? '')}</td><td>${escapeHtml(hop)}</td></tr>`)

@@ -1,14 +1,18 @@
 // The topology map: routers and hosts at the server's deterministic layered positions, each link
-// direction as its own line offset to its right, coloured by the worst state of the paths that cross it.
-// Clicking a link lists those paths. Live: re-read on any transition or topology change.
+// direction as its own line offset to its right with an arrowhead. The colour is the localizer's answer:
+// a direction an open incident blames is red (down, loss) or amber (delay), its reverse keeps its own
+// colour; other probed links are green, unprobed ones grey and dashed. Failing paths that no incident
+// explains add only a faint halo under their links. Clicking a link shows its estimate, its incident,
+// the paths crossing it and a link to its chart. Live: re-read on any incident, transition or topology
+// change.
 import { api, liveEvents, throttle } from './api.js';
-import { escapeHtml, stateColour } from './format.js';
+import { ago, escapeHtml, ms, pct } from './format.js';
 
 const SVG = 'http://www.w3.org/2000/svg';
 const X_STEP = 170;
 const Y_STEP = 90;
 const $ = (id) => document.getElementById(id);
-let selected = null;
+let selected = new URLSearchParams(location.search).get('link');
 let current = null;
 
 function element(name, attributes) {
@@ -27,6 +31,9 @@ function draw(map) {
   const pad = 50;
   if (xs.length) svg.setAttribute('viewBox', `${Math.min(...xs) - pad} ${Math.min(...ys) - pad} ${Math.max(...xs) - Math.min(...xs) + 2 * pad} ${Math.max(...ys) - Math.min(...ys) + 2 * pad}`);
 
+  const cues = element('g', { class: 'cues' });
+  const lines = element('g', { class: 'links' });
+  svg.append(cues, lines);
   // Parallel links between the same pair get increasing offsets, so each stays clickable.
   const seen = new Map();
   for (const link of map.links) {
@@ -39,24 +46,36 @@ function draw(map) {
     const dx = b.x - a.x;
     const dy = b.y - a.y;
     const length = Math.hypot(dx, dy) || 1;
-    const offset = 4 + rank * 8;
+    const offset = 5 + rank * 10;
     const nx = (-dy / length) * offset;
     const ny = (dx / length) * offset;
     const trim = 20 / length;
+    const ends = { x1: a.x + dx * trim + nx, y1: a.y + dy * trim + ny, x2: b.x - dx * trim + nx, y2: b.y - dy * trim + ny };
+    if (link.pathCue) cues.append(element('line', { class: `cue ${link.pathCue}`, ...ends }));
+    const group = element('g', { class: `link-dir paint-${link.paint}${selected === link.key ? ' selected' : ''}`, 'data-link-key': link.key });
     const line = element('line', {
-      class: `link${link.state ? '' : ' unprobed'}${selected === link.key ? ' selected' : ''}`,
-      x1: a.x + dx * trim + nx, y1: a.y + dy * trim + ny, x2: b.x - dx * trim + nx, y2: b.y - dy * trim + ny,
-      stroke: link.state ? stateColour[link.state] : '#c9ced6',
-      'data-link-key': link.key, 'data-from': link.from, 'data-to': link.to, 'data-state': link.state ?? 'none',
+      class: `link paint-${link.paint}${link.paint === 'grey' ? ' unprobed' : ''}`,
+      ...ends,
+      'data-link-key': link.key, 'data-from': nameOf(map, link.from), 'data-to': nameOf(map, link.to),
+      'data-state': link.state ?? 'none', 'data-paint': link.paint, 'data-incident': link.incident?.id ?? '',
+    });
+    // An arrowhead past the middle shows which direction this line is.
+    const ux = dx / length;
+    const uy = dy / length;
+    const mx = ends.x1 + (ends.x2 - ends.x1) * 0.6;
+    const my = ends.y1 + (ends.y2 - ends.y1) * 0.6;
+    const arrow = element('polygon', {
+      class: `arrow paint-${link.paint}`,
+      points: `${mx + ux * 7},${my + uy * 7} ${mx - ux * 5 - uy * 5},${my - uy * 5 + ux * 5} ${mx - ux * 5 + uy * 5},${my - uy * 5 - ux * 5}`,
     });
     const title = element('title', {});
-    title.textContent = `${nameOf(map, link.from)} → ${nameOf(map, link.to)} ${link.state ?? 'no monitored path'} (${link.pathIds.length} paths)`;
-    line.append(title);
-    line.addEventListener('click', () => {
+    title.textContent = `${nameOf(map, link.from)} → ${nameOf(map, link.to)}: ${link.incident ? link.incident.summary : estimateText(link.estimate)}`;
+    group.append(line, arrow, title);
+    group.addEventListener('click', () => {
       selected = link.key;
       draw(current);
     });
-    svg.append(line);
+    lines.append(group);
   }
   for (const node of map.nodes) {
     const p = place.get(node.id);
@@ -65,11 +84,16 @@ function draw(map) {
     label.textContent = node.name;
     svg.append(label);
   }
-  showPanel(map);
+  showPanel(map).catch((e) => ($('panel').textContent = e.message));
 }
 
 function nameOf(map, id) {
   return map.nodes.find((n) => n.id === id)?.name ?? id;
+}
+
+function estimateText(estimate) {
+  if (!estimate) return 'not estimated (no walk or path crosses it)';
+  return `loss ${pct(estimate.lossRatio * 100)} %, +${ms(estimate.addedDelayMs)} ms`;
 }
 
 async function showPanel(map) {
@@ -82,9 +106,27 @@ async function showPanel(map) {
     .filter(Boolean)
     .map((p) => `<tr data-path-id="${escapeHtml(p.id)}"><td><span class="state ${p.state}">${p.state}</span></td><td><a href="/path?id=${encodeURIComponent(p.id)}">${escapeHtml(p.names.join(' › '))}</a></td></tr>`)
     .join('');
+  const e = link.estimate;
+  const chartSubject = e?.subjectKey ?? `link:${link.key}`;
+  const incident = link.incident;
   $('panel').innerHTML =
     `<h3>${escapeHtml(nameOf(map, link.from))} → ${escapeHtml(nameOf(map, link.to))}</h3>` +
     `<p class="muted">${escapeHtml(link.localAddress ?? '?')} → ${escapeHtml(link.neighborAddress ?? '?')}, metric ${link.igpMetric ?? '–'}</p>` +
+    (e
+      ? `<table class="list" id="link-estimate"><tbody>` +
+        `<tr><th>loss</th><td>${pct(e.lossRatio * 100)} %${e.down ? ' (down)' : ''}</td></tr>` +
+        `<tr><th>added delay</th><td>${ms(e.addedDelayMs)} ms</td></tr>` +
+        `<tr><th>confidence</th><td>${Math.round(e.confidence * 100)} %</td></tr>` +
+        `<tr><th>support</th><td>${e.support} walks and paths</td></tr>` +
+        `<tr><th>estimated</th><td>${ago(e.atMs)} ago${e.label.includes(',') ? ` as group ${escapeHtml(e.label)}` : ''}</td></tr>` +
+        `</tbody></table>`
+      : '<p class="muted">Not estimated: no cover walk or path crosses this direction.</p>') +
+    (incident
+      ? `<p id="link-incident" class="incident ${incident.kind}"><span class="kind ${incident.kind}">${incident.kind}</span> ` +
+        `<a href="/incidents#${encodeURIComponent(incident.id)}">${escapeHtml(incident.summary)}</a>` +
+        `${incident.direction ? ` <span class="muted">(${incident.direction})</span>` : ''}</p>`
+      : '<p class="muted" id="link-incident">No open incident on this direction.</p>') +
+    `<p><a id="link-chart" href="/link?subject=${encodeURIComponent(chartSubject)}">Chart of estimated loss and delay</a></p>` +
     `<p>${link.pathIds.length} monitored path(s) cross it${link.state ? `; worst state <span class="state ${link.state}">${link.state}</span>` : ''}.</p>` +
     `<table class="list" id="link-paths"><tbody>${rows}</tbody></table>`;
 }
@@ -92,11 +134,12 @@ async function showPanel(map) {
 async function load() {
   const map = await api('/api/topology');
   const s = map.status;
-  $('source').textContent = `${s.spec} · ${s.freshness}${s.freshness === 'stale' && s.staleSinceMs ? ` since ${new Date(s.staleSinceMs).toLocaleTimeString()}` : ''} · ${map.nodes.length} nodes, ${map.links.length} link directions`;
+  const blamed = map.links.filter((l) => l.incident).length;
+  $('source').textContent = `${s.spec} · ${s.freshness}${s.freshness === 'stale' && s.staleSinceMs ? ` since ${new Date(s.staleSinceMs).toLocaleTimeString()}` : ''} · ${map.nodes.length} nodes, ${map.links.length} link directions · ${blamed} blamed`;
   draw(map);
   $('map').dataset.version = String(Number($('map').dataset.version ?? 0) + 1);
 }
 
 const reload = throttle(() => load().catch((e) => ($('source').textContent = e.message)), 1000);
 load().catch((e) => ($('source').textContent = e.message));
-liveEvents({ transition: reload, topology: reload });
+liveEvents({ incident: reload, transition: reload, topology: reload });

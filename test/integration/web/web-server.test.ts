@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import parsePrometheusTextFormat from 'parse-prometheus-text-format';
 import { openStore } from '../../../src/store/index.js';
 import { startWebServer, WebError, type WebServer } from '../../../src/web/index.js';
-import { INCIDENT_TICKET_ID, RecordedMonitor } from '../../helpers/recorded-monitor.js';
+import { INCIDENT_TICKET_ID, LINK_INCIDENT_TICKET_ID, RecordedMonitor } from '../../helpers/recorded-monitor.js';
 import { repoRoot } from '../../helpers/repo-root.js';
 
 const NANOG76 = join(repoRoot, 'lab', 'topologies', 'nanog76.yaml');
@@ -120,7 +120,11 @@ describe('JSON API', () => {
     assert.equal(status.paths.UP, 8);
     assert.match(status.store, /^pglite:/);
     assert.equal(status.topology.nodes, 8);
-    assert.equal((await get('/api/tickets')).json.tickets.length, 1);
+    const tickets = (await get('/api/tickets')).json.tickets;
+    assert.deepEqual(tickets.map((t: { ticketId: number }) => t.ticketId).sort(), [INCIDENT_TICKET_ID, LINK_INCIDENT_TICKET_ID]);
+    assert.ok(tickets.every((t: { subjectKey: string }) => /^(path|link):/.test(t.subjectKey)));
+    assert.equal(status.incidents.open, 1);
+    assert.ok(status.plan.walks > 0);
   });
 
   it('gzips the big answers for clients that accept it', async () => {
@@ -130,7 +134,115 @@ describe('JSON API', () => {
   });
 });
 
+/** The recorded one-way R4→R6 link and its reverse, as subject keys. */
+function subjectOf(from: string, to: string): string {
+  const graph = monitor.graph;
+  return `link:${graph.linksBetween(graph.resolveNode(from), graph.resolveNode(to))[0]!.key}`;
+}
+
+describe('incidents and links API', () => {
+  it('lists open incidents from the monitor, and resolved ones from the store, open first', async () => {
+    const open = await get('/api/incidents?state=open');
+    assert.equal(open.status, 200);
+    assert.equal(open.json.incidents.length, 1);
+    const [incident] = open.json.incidents;
+    assert.equal(incident.subject.label, 'R4→R6');
+    assert.equal(incident.subject.direction, 'one-way');
+    assert.equal(incident.kind, 'down');
+    assert.equal(incident.ticket.ticketId, LINK_INCIDENT_TICKET_ID);
+    assert.deepEqual(incident.charts.map((c: { subjectKey: string }) => c.subjectKey), [subjectOf('R4', 'R6')]);
+    assert.equal(incident.explainedPaths.length, monitor.pathsAcross('R4', 'R6').length);
+    assert.equal(incident.rounds, undefined, 'the list leaves the per-round detail to /api/incidents/ID');
+
+    const all = await get('/api/incidents?since=-3h');
+    assert.deepEqual(all.json.incidents.map((i: { state: string; kind: string }) => `${i.state} ${i.kind}`), ['open down', 'resolved delay']);
+    const resolved = all.json.incidents[1];
+    assert.equal(resolved.subject.label, 'R3↔R5');
+    assert.deepEqual(resolved.charts.map((c: { label: string }) => c.label).sort(), ['R3→R5', 'R5→R3']);
+    // A range that ends before the delay incident began holds only what the monitor has open now.
+    assert.equal((await get('/api/incidents?since=-3h&until=-100m')).json.incidents.filter((i: { state: string }) => i.state === 'resolved').length, 0);
+  });
+
+  it('gives one incident with its changes and its evidence routes named', async () => {
+    const id = monitor.incidents()[0]!.id;
+    const { status, json } = await get(`/api/incidents/${encodeURIComponent(id)}`);
+    assert.equal(status, 200);
+    assert.equal(json.incident.id, id);
+    assert.ok(json.incident.rounds.length >= 1);
+    assert.deepEqual(json.changes.map((c: { change: string }) => c.change), ['opened', 'updated']);
+    assert.match(json.changes[1].reason, /60 % to 100 %/);
+    const walks = json.evidence.filter((r: { kind: string }) => r.kind === 'walk');
+    assert.ok(walks.length > 0, 'evidence walks are named from the stored plan');
+    for (const walk of walks) assert.equal(walk.names[0], 'dev1');
+    assert.deepEqual(json.explained.map((r: { id: string }) => r.id).sort(), monitor.pathsAcross('R4', 'R6').map((p) => p.record.id).sort());
+    assert.equal((await get('/api/incidents/nosuchincident')).status, 404);
+    assert.equal((await get('/api/incidents/%ZZ')).json.error.parameter, 'id');
+  });
+
+  it('lists every link estimate with the plan, the blamed one first', async () => {
+    const { json } = await get('/api/links');
+    assert.equal(json.links[0].label, 'R4→R6');
+    assert.equal(json.links[0].lossRatio, 1);
+    assert.equal(json.links[0].incidentId, monitor.incidents()[0]!.id);
+    assert.equal(json.links.find((l: { label: string }) => l.label === 'R6→R4').lossRatio, 0);
+    assert.equal(json.plan.walks, monitor.plan()!.walks);
+    assert.equal(json.plan.groups.length, 1);
+  });
+
+  it('answers a link\'s history from the store, with the time one point stands for', async () => {
+    const subject = subjectOf('R4', 'R6');
+    const { status, json } = await get(`/api/links/${encodeURIComponent(subject)}/history?since=-1h`);
+    assert.equal(status, 200);
+    assert.equal(json.subjectKey, subject);
+    assert.equal(json.label, 'R4→R6');
+    assert.ok(json.points.length >= 25 && json.points.length <= 32, `${json.points.length} points: one per round over the last 30 minutes`);
+    assert.equal(json.stepMs, monitor.roundIntervalMs);
+    assert.ok(json.points.every((p: { lossRatio: number }) => p.lossRatio > 0));
+    assert.deepEqual(json.incidents.map((i: { kind: string; state: string }) => `${i.state} ${i.kind}`), ['open down']);
+    const reverse = await get(`/api/links/${encodeURIComponent(subjectOf('R6', 'R4'))}/history?since=-1h`);
+    assert.equal(reverse.json.points.length, 0, 'the healthy direction has no stored estimate');
+    const delay = await get(`/api/links/${encodeURIComponent(subjectOf('R5', 'R3'))}/history?since=-3h&maxPoints=50`);
+    assert.ok(delay.json.points.length > 5 && delay.json.points.every((p: { addedDelayMs: number }) => p.addedDelayMs > 10));
+    assert.deepEqual(delay.json.incidents.map((i: { kind: string }) => i.kind), ['delay']);
+  });
+
+  it('answers a bad subject key or filter with 400 naming the parameter', async () => {
+    for (const bad of ['R4%7CR6', 'link%3AR4', 'link%3AR4%7CR6%7Ca%7Cb%7Cc', '%E0%A4%A', 'group%3Aa%20b', 'nonsense']) {
+      const { status, json } = await get(`/api/links/${bad}/history`);
+      assert.equal(status, 400, bad);
+      assert.equal(json.error.parameter, 'subject', bad);
+      assert.match(json.error.message, /expected/, bad);
+    }
+    const subject = encodeURIComponent(subjectOf('R4', 'R6'));
+    assert.equal((await get(`/api/links/${subject}/history?maxPoints=1`)).json.error.parameter, 'maxPoints');
+    assert.equal((await get(`/api/links/${subject}/history?since=soon`)).json.error.parameter, 'since');
+    assert.equal((await get('/api/incidents?state=closed')).json.error.parameter, 'state');
+    assert.equal((await get('/api/incidents?limit=0')).json.error.parameter, 'limit');
+  });
+});
+
 describe('live events', () => {
+  it('streams an incident change as it happens', async () => {
+    const controller = new AbortController();
+    const response = await fetch(`${server.url}/api/events`, { signal: controller.signal });
+    const reader = response.body!.pipeThrough(new TextDecoderStream()).getReader();
+    await reader.read();
+    monitor.impairOneWay('R2', 'R5', { delayMs: 15 });
+    await monitor.round();
+    let text = '';
+    while (!text.includes('\n\n', text.indexOf('event: incident'))) text += (await reader.read()).value;
+    const block = text.slice(text.indexOf('event: incident'));
+    const data = JSON.parse(block.split('\n')[1]!.slice('data: '.length));
+    assert.equal(data.change, 'opened');
+    const opened = monitor.incidents().find((incident) => incident.id === data.incidentId)!;
+    assert.equal(opened.subject.label, 'R2→R5');
+    assert.equal(opened.kind, 'delay');
+    controller.abort();
+    monitor.impairOneWay('R2', 'R5', {});
+    await monitor.round();
+    assert.equal(monitor.incidents().length, 1);
+  });
+
   it('streams a transition as it happens', async () => {
     const controller = new AbortController();
     const response = await fetch(`${server.url}/api/events`, { signal: controller.signal });
@@ -151,7 +263,7 @@ describe('live events', () => {
 
 describe('pages and /metrics', () => {
   it('serves the three pages and their scripts with a strict content security policy', async () => {
-    for (const page of ['/', '/path', '/topology', '/paths-page.js', '/app.css']) {
+    for (const page of ['/', '/path', '/topology', '/incidents', '/link', '/paths-page.js', '/incidents-page.js', '/link-chart.js', '/app.css']) {
       const { status, headers } = await get(page);
       assert.equal(status, 200, page);
       assert.match(headers.get('content-security-policy')!, /default-src 'self'/);
@@ -164,7 +276,16 @@ describe('pages and /metrics', () => {
     assert.equal(status, 200);
     assert.match(headers.get('content-type')!, /^text\/plain; version=0\.0\.4/);
     const names = parsePrometheusTextFormat(text).map((family) => family.name);
-    for (const name of ['pathmon_path_rtt_seconds', 'pathmon_path_state', 'pathmon_path_loss_ratio', 'pathmon_probes_sent_total', 'pathmon_topology_age_seconds']) {
+    for (const name of [
+      'pathmon_path_rtt_seconds',
+      'pathmon_path_state',
+      'pathmon_path_loss_ratio',
+      'pathmon_probes_sent_total',
+      'pathmon_topology_age_seconds',
+      'pathmon_link_loss_ratio',
+      'pathmon_incidents_open',
+      'pathmon_cover_walks',
+    ]) {
       assert.ok(names.includes(name), name);
     }
   });

@@ -1,6 +1,6 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { intParam, MAX_RANGE_MS, pathIdParam, rangeParams, statesParam } from '../../../src/web/api-query.js';
+import { incidentIdParam, incidentStateParam, intParam, MAX_RANGE_MS, pathIdParam, rangeParams, statesParam, subjectKeyParam } from '../../../src/web/api-query.js';
 import { ApiInputError } from '../../../src/web/web-error.js';
 
 const NOW = 1_700_000_000_000;
@@ -48,5 +48,40 @@ describe('API input validation', () => {
   it('rejects path ids that are not ids, including bad percent-encoding', () => {
     assert.equal(pathIdParam('0c7a7efcdd2b'), '0c7a7efcdd2b');
     for (const bad of ['%ZZ', '..%2F..%2Fetc', 'a'.repeat(65), '%00']) assert.throws(() => pathIdParam(bad), badParameter('id'), bad);
+  });
+
+  it('reads percent-encoded subject keys: one directed link, a group or a path', () => {
+    const key = 'link:R4|R6|10.1.1.13|10.1.1.12';
+    assert.equal(subjectKeyParam(encodeURIComponent(key)), key);
+    const v6 = 'link:0000.0000.0004|0000.0000.0006|2001:db8::1|2001:db8::2';
+    assert.equal(subjectKeyParam(encodeURIComponent(v6)), v6);
+    assert.equal(subjectKeyParam('group%3Ag1a2b3c'), 'group:g1a2b3c');
+    assert.equal(subjectKeyParam('path%3A3f2a9c01b7d4'), 'path:3f2a9c01b7d4');
+  });
+
+  it('rejects subject keys that are not keys, naming the parameter', () => {
+    for (const bad of [
+      '%ZZ',
+      'R4%7CR6',
+      'link%3AR4%7CR6',
+      'link%3A%7CR6%7Ca%7Cb',
+      'link%3AR4%7CR6%7Ca%7Cb%7Cc',
+      'group%3A',
+      'group%3Aa%2F..%2Fb',
+      'wire%3AR4',
+      'link%3AR4%7CR6%7Ca%20b%7Cc',
+      'link%3AR4%7CR6%7C%00%7Cc',
+      encodeURIComponent(`link:${'R'.repeat(1001)}|R6|a|b`),
+    ]) {
+      assert.throws(() => subjectKeyParam(bad), badParameter('subject'), bad);
+    }
+  });
+
+  it('reads the incident filter and incident ids', () => {
+    assert.equal(incidentStateParam(q('')), 'all');
+    assert.equal(incidentStateParam(q('state=OPEN')), 'open');
+    assert.throws(() => incidentStateParam(q('state=closed')), badParameter('state'));
+    assert.equal(incidentIdParam('i1a2b3c'), 'i1a2b3c');
+    for (const bad of ['%ZZ', '%0A', 'x'.repeat(201)]) assert.throws(() => incidentIdParam(bad), badParameter('id'), bad);
   });
 });
