@@ -3,7 +3,7 @@
  * that acts on a running lab takes `--lab NAME`, else $PATHMON_LAB, else the only lab that is up.
  */
 import { Command, InvalidArgumentError } from 'commander';
-import { chooseLab, knownLabs, labDown, labExec, labImpair, labStatus, labUp, type LabStatus } from './index.js';
+import { chooseLab, describeForwarder, knownLabs, labDown, labExec, labImpair, labStatus, labUp, type LabStatus } from './index.js';
 
 const number = (min: number, max: number) => (text: string) => {
   const value = Number(text);
@@ -22,9 +22,10 @@ program
   .option('--name <lab>', 'lab name, the prefix of every namespace (default: the topology name)')
   .option('--bgp-ls [host]', 'also run OSPF in the routers and a BGP-LS feed (gobgpd) towards a prober host (default: the first host)')
   .action(async (file, options) => {
-    const { lab, plan, bgpLs } = await labUp(file, { name: options.name, bgpLs: options.bgpLs });
+    const { lab, plan, bgpLs, forwarder } = await labUp(file, { name: options.name, bgpLs: options.bgpLs });
     const routers = plan.nodes.filter((node) => node.kind === 'router').length;
     process.stdout.write(`lab ${lab} is up: ${routers} routers, ${plan.nodes.length - routers} hosts, namespaces ${lab}.NODE\n`);
+    process.stdout.write(`${describeForwarder(forwarder)}\n`);
     if (!bgpLs) {
       process.stdout.write(`try: pathmon lab exec NODE -- pathmon probe --topology ${file} --from NODE --to NODE\n`);
       return;
@@ -100,13 +101,15 @@ program
 
 function statusText(status: LabStatus): string {
   const lines = [`lab ${status.lab} (from ${status.topologyFile}, up since ${status.createdAt})`];
+  if (status.forwarder) lines.push(describeForwarder(status.forwarder));
   for (const node of status.nodes) {
     const ns = node.namespaceExists ? node.namespace : `${node.namespace} (MISSING)`;
     const router = node.routerPid === undefined ? '' : ` router pid ${node.routerPid} ${node.routerAlive ? 'running' : 'DEAD'}`;
     const c = node.counters;
     const counters = c
       ? ` rx ${c.received} fwd ${c.forwarded} drop ${Object.entries(c.dropped).filter(([, n]) => n > 0).map(([k, n]) => `${k}:${n}`).join(',') || 0}` +
-        ` overhead mean ${c.overheadUs.mean.toFixed(1)} µs max ${c.overheadUs.max.toFixed(0)} µs`
+        ` overhead mean ${c.overheadUs.mean.toFixed(1)} µs max ${c.overheadUs.max.toFixed(0)} µs` +
+        (c.realtime === undefined ? '' : c.realtime ? ' sched fifo' : ' sched normal')
       : '';
     lines.push(`  ${node.kind.padEnd(6)} ${node.name.padEnd(8)} ${ns}${router}${counters}`);
   }

@@ -8,3 +8,4 @@ export { labExec } from './lab-exec.js';
 export { chooseLab, knownLabs } from './lab-state.js';
 export { labPlan, namespaceName, type LabPlan, type LabNode } from './lab-plan.js';
 export type { ImpairmentTable } from './router/impairments.js';
+export { describeForwarder, type ForwarderChoice } from './router/forwarder-choice.js';

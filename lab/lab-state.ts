@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import type { LabPlan } from './lab-plan.js';
 import type { ImpairmentTable } from './router/impairments.js';
 import type { BgpLsState } from './bgp-ls/bgp-ls-up.js';
+import type { ForwarderChoice } from './router/forwarder-choice.js';
 
 export const labsRoot = process.env.PATHMON_LABS_DIR ?? '/run/pathmon/labs';
 
@@ -32,6 +33,8 @@ export interface LabMeta {
   topologyFile: string;
   createdAt: string;
   routerPids: Record<string, number>;
+  /** How the routers forward (absent in state written before the C path became the default). */
+  forwarder?: ForwarderChoice;
   /** The BGP-LS chain's processes and files, for labs started with `--bgp-ls`. */
   bgpLs?: BgpLsState;
 }

@@ -10,6 +10,7 @@ import { listNamespaces } from './ip-command.js';
 import type { RouterCounters } from './router/gre-router.js';
 import type { ImpairmentTable } from './router/impairments.js';
 import { processAlive } from './process-alive.js';
+import type { ForwarderChoice } from './router/forwarder-choice.js';
 
 export interface NodeStatus {
   name: string;
@@ -18,13 +19,19 @@ export interface NodeStatus {
   namespaceExists: boolean;
   routerPid?: number;
   routerAlive?: boolean;
-  counters?: RouterCounters & { queued: number };
+  /**
+   * `forwarder` says which path wrote them: 'c' (gre-forward.c) or 'node'; `realtime` (C only) whether
+   * the forwarder runs under SCHED_FIFO, which keeps a busy machine's scheduling out of the RTTs.
+   */
+  counters?: RouterCounters & { queued: number; forwarder?: 'c' | 'node'; realtime?: boolean };
 }
 
 export interface LabStatus {
   lab: string;
   topologyFile: string;
   createdAt: string;
+  /** How the routers forward: C, or Node and why (absent for labs started before this was recorded). */
+  forwarder?: ForwarderChoice;
   nodes: NodeStatus[];
   impairments: ImpairmentTable;
   /** Labs started with `--bgp-ls`: the chain's processes and what to give pathmon. */
@@ -54,6 +61,7 @@ export function labStatus(lab: string): LabStatus {
     return status;
   });
   const status: LabStatus = { lab, topologyFile: meta.topologyFile, createdAt: meta.createdAt, nodes, impairments: readImpairments(dir) };
+  if (meta.forwarder) status.forwarder = meta.forwarder;
   if (meta.bgpLs) {
     status.bgpLs = {
       prober: meta.bgpLs.prober,

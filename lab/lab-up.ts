@@ -1,7 +1,9 @@
 /**
  * `lab up`: builds a YAML topology as real network namespaces: a namespace per router and host, a veth
  * pair per link created straight into both namespaces (so two labs never race on names in the root
- * namespace), addresses, forwarding, static routes, and one GRE router process per router.
+ * namespace), addresses, forwarding, static routes, and one GRE router process per router. The routers
+ * forward in C where the C forwarder builds, else in Node (forwarder-choice.ts); the choice is made
+ * here once, logged when it falls back, and recorded in the lab's state for `lab status`.
  *
  * Every sysctl set here has a reason pathmon's probes need: routers forward, and every node accepts
  * packets whose source is one of its own addresses (`accept_local`) arriving on any interface
@@ -19,6 +21,8 @@ import { createLabDir, labDir, labFiles, writeJson, type LabMeta } from './lab-s
 import { labDown } from './lab-down.js';
 import { bgpLsPlan } from './bgp-ls/bgp-ls-plan.js';
 import { startBgpLs, type BgpLsState } from './bgp-ls/bgp-ls-up.js';
+import { buildCForwarder } from './router/c-forwarder.js';
+import { chooseForwarder, describeForwarder, FORWARDER_BINARY, FORWARDER_SETTING, type ForwarderChoice } from './router/forwarder-choice.js';
 
 const routerMain = fileURLToPath(new URL('./router/main.js', import.meta.url));
 const readyTimeoutMs = 15_000;
@@ -29,6 +33,8 @@ export interface LabUpResult {
   lab: string;
   dir: string;
   plan: LabPlan;
+  /** How the routers forward: C, or Node and why. */
+  forwarder: ForwarderChoice;
   /** Present with `bgpLs`: the chain's processes and the ExaBGP configuration for the prober. */
   bgpLs?: BgpLsState;
 }
@@ -55,6 +61,9 @@ export async function labUp(topologyFile: string, options: LabUpOptions = {}): P
   }
 
   const plan = labPlan(lab, spec);
+  // Before anything is built: an unusable PATHMON_LAB_ROUTER costs nothing, and the compile happens once.
+  const forwarder = chooseForwarder(process.env[FORWARDER_SETTING], buildCForwarder);
+  if (forwarder.kind === 'node' && forwarder.fallback) process.stderr.write(`lab.labUp: ${describeForwarder(forwarder)}\n`);
   // Checked before anything is built, so a wrong prober name costs nothing.
   const bgp = options.bgpLs
     ? bgpLsPlan(plan, Object.fromEntries(spec.routers.map((router) => [router.name, router.routerId])), typeof options.bgpLs === 'string' ? options.bgpLs : undefined)
@@ -65,14 +74,14 @@ export async function labUp(topologyFile: string, options: LabUpOptions = {}): P
   writeJson(files.impairments, {});
   try {
     buildNamespaces(plan);
-    const routerPids = await startRouters(plan, dir);
-    const meta: LabMeta = { lab, topologyFile: resolve(topologyFile), createdAt: new Date().toISOString(), routerPids };
+    const routerPids = await startRouters(plan, dir, forwarder);
+    const meta: LabMeta = { lab, topologyFile: resolve(topologyFile), createdAt: new Date().toISOString(), routerPids, forwarder };
     // Written before the chain starts, so `lab status` and `lab down` see a lab whose chain is still converging.
     writeJson(files.meta, meta);
-    if (!bgp) return { lab, dir, plan };
+    if (!bgp) return { lab, dir, plan, forwarder };
     meta.bgpLs = await startBgpLs(dir, plan, bgp, bgpLsReadyTimeoutMs);
     writeJson(files.meta, meta);
-    return { lab, dir, plan, bgpLs: meta.bgpLs };
+    return { lab, dir, plan, forwarder, bgpLs: meta.bgpLs };
   } catch (error) {
     labDown(lab);
     throw error;
@@ -124,14 +133,16 @@ export function nodeCommands(node: LabNode, onlyDevices?: Set<string>): string[]
   ];
 }
 
-async function startRouters(plan: LabPlan, dir: string): Promise<Record<string, number>> {
+async function startRouters(plan: LabPlan, dir: string, forwarder: ForwarderChoice): Promise<Record<string, number>> {
   const files = labFiles(dir);
   const pids: Record<string, number> = {};
+  const env = { ...process.env, [FORWARDER_SETTING]: forwarder.kind, [FORWARDER_BINARY]: forwarder.kind === 'c' ? forwarder.binary : '' };
   for (const node of plan.nodes.filter((candidate) => candidate.kind === 'router')) {
     const log = openSync(files.log(node.name), 'a');
     const child = spawn('ip', ['netns', 'exec', node.namespace, process.execPath, routerMain, dir, node.name], {
       detached: true,
       stdio: ['ignore', log, log],
+      env,
     });
     child.unref();
     pids[node.name] = child.pid!;

@@ -1,14 +1,14 @@
 /**
- * Runs a lab router through the C forwarding path (lab/router-c/gre-forward.c) instead of the Node
- * one, when the lab was started with PATHMON_LAB_ROUTER=c in the environment (the accuracy bench does
- * this). This process stays the router as `lab` sees it (its pid, SIGHUP to reload, SIGTERM to stop,
- * the counters file once a second, the ready file) and translates: the lab's impairment table and
- * interfaces become the forwarder's flat rules file, SIGHUP is passed on after rewriting it, and the
- * forwarder's counter lines become the counters JSON `lab status` reads.
+ * Runs a lab router through the C forwarding path (lab/router-c/gre-forward.c), the default wherever
+ * it builds (forwarder-choice.ts decides; the Node router is the fallback). This process stays the
+ * router as `lab` sees it (its pid, SIGHUP to reload, SIGTERM to stop, the counters file once a
+ * second, the ready file) and translates: the lab's impairment table and interfaces become the
+ * forwarder's flat rules file, SIGHUP is passed on after rewriting it, and the forwarder's counter
+ * lines become the counters JSON `lab status` reads.
  *
- * Why a second path at all: the C forwarder stamps each packet with its kernel arrival time and
- * releases delayed ones at a precise deadline, so the truth records hold everything the network
- * stand-in did to a probe, including waiting for the router to be scheduled (see its header).
+ * Why C: the forwarder stamps each packet with its kernel arrival time, releases delayed ones at a
+ * precise deadline, and runs at real-time priority, so a busy machine's scheduling stays out of the
+ * RTTs and the truth records hold everything the network stand-in did to a probe (see its header).
  */
 import { spawn } from 'node:child_process';
 import { mkdirSync, renameSync, writeFileSync, existsSync } from 'node:fs';
@@ -21,6 +21,11 @@ import { directionKey, type Impairment, type ImpairmentTable } from './impairmen
 const here = dirname(fileURLToPath(import.meta.url));
 // From lab/router (sources) or dist/lab/router (build): the C file stays in lab/router-c.
 const sourceDirs = [join(here, '..', 'router-c'), join(here, '..', '..', '..', 'lab', 'router-c')];
+
+/** The C forwarder's binary, compiled on first use and cached; NativeHelperError when it cannot be built. */
+export function buildCForwarder(): string {
+  return nativeHelperPath('gre-forward', sourceDirs);
+}
 
 /** The forwarder's rules for one router: egress impairments by neighbor address, host ingress by local address. */
 export function forwarderRules(node: string, interfaces: LabInterface[], impairments: ImpairmentTable, truthFile?: string): string {
@@ -42,12 +47,14 @@ export function forwarderRules(node: string, interfaces: LabInterface[], impairm
 /** Counters in the shape gre-router.ts writes, from the forwarder's "counters ..." line; undefined for other lines. */
 export function parseForwarderCounters(line: string): object | undefined {
   const fields = line.trim().split(' ');
-  if (fields[0] !== 'counters' || fields.length !== 14) return undefined;
+  // 14 fields from forwarders built before the scheduling field was added, 15 since.
+  if (fields[0] !== 'counters' || (fields.length !== 14 && fields.length !== 15)) return undefined;
   const n = fields.slice(1).map(Number);
   if (n.some((x) => !Number.isFinite(x))) return undefined;
-  const [received, forwarded, delayed, malformed, ttlExpired, down, loss, sendError, queued, holdMeanUs, holdMaxUs, lateMeanUs, lateMaxUs] = n as [number, ...number[]];
+  const [received, forwarded, delayed, malformed, ttlExpired, down, loss, sendError, queued, holdMeanUs, holdMaxUs, lateMeanUs, lateMaxUs, realtime] = n as [number, ...number[]];
   return {
     forwarder: 'c',
+    ...(realtime !== undefined && { realtime: realtime === 1 }),
     queued,
     received,
     forwarded,
@@ -60,6 +67,8 @@ export function parseForwarderCounters(line: string): object | undefined {
 
 export interface CForwarderOptions {
   nodeName: string;
+  /** The built forwarder (buildCForwarder()). */
+  binary: string;
   interfaces: LabInterface[];
   readImpairments(): ImpairmentTable;
   truthDir: string;
@@ -83,7 +92,7 @@ export function runCForwarder(options: CForwarderOptions): void {
     renameSync(`${options.rulesFile}.tmp`, options.rulesFile);
   };
   writeRules();
-  const child = spawn(nativeHelperPath('gre-forward', sourceDirs), [options.rulesFile], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const child = spawn(options.binary, [options.rulesFile], { stdio: ['ignore', 'pipe', 'inherit'] });
   let pending = '';
   child.stdout.on('data', (chunk: Buffer) => {
     pending += chunk.toString();
@@ -99,6 +108,10 @@ export function runCForwarder(options: CForwarderOptions): void {
       writeFileSync(`${options.countersFile}.tmp`, JSON.stringify({ node: nodeName, pid: process.pid, ...counters }));
       renameSync(`${options.countersFile}.tmp`, options.countersFile);
     }
+  });
+  child.once('error', (error) => {
+    process.stderr.write(`lab router ${nodeName}: cannot run ${options.binary}: ${error.message}\n`);
+    process.exit(1);
   });
   child.once('exit', (code, signal) => {
     process.stderr.write(`lab router ${nodeName}: gre-forward exited with ${code ?? signal}\n`);

@@ -10,9 +10,10 @@
  * truth the engine's accuracy is measured against. A malformed packet is counted and dropped; nothing
  * ends this process but a signal.
  *
- * With PATHMON_LAB_ROUTER=c in the environment of `lab up`, the forwarding is done by the C path
- * (c-forwarder.ts, lab/router-c/gre-forward.c), which times everything by the kernel's arrival stamps;
- * this process then only supervises it.
+ * Where the C forwarder builds, the forwarding is done by it (c-forwarder.ts, lab/router-c/gre-forward.c),
+ * which times everything by the kernel's arrival stamps; this process then only supervises it. `lab up`
+ * makes that choice once for the whole lab (forwarder-choice.ts) and passes it in the environment;
+ * started by hand, this process makes the same choice itself.
  */
 import { readFileSync, writeFileSync, renameSync } from 'node:fs';
 import raw from 'raw-socket';
@@ -22,7 +23,8 @@ import { TruthRecorder, truthDir } from './truth-records.js';
 import { join } from 'node:path';
 import { labFiles, readImpairments } from '../lab-state.js';
 import type { LabNode } from '../lab-plan.js';
-import { runCForwarder } from './c-forwarder.js';
+import { buildCForwarder, runCForwarder } from './c-forwarder.js';
+import { chooseForwarder, FORWARDER_BINARY, FORWARDER_SETTING } from './forwarder-choice.js';
 
 const IPPROTO_GRE = 47;
 const IPPROTO_RAW = 255;
@@ -39,9 +41,13 @@ if (!node) {
   process.exit(2);
 }
 
-if (process.env.PATHMON_LAB_ROUTER === 'c') {
+const handedBinary = process.env[FORWARDER_BINARY];
+const forwarder = chooseForwarder(process.env[FORWARDER_SETTING], () => handedBinary || buildCForwarder());
+if (forwarder.kind === 'node' && forwarder.fallback) process.stderr.write(`lab router ${nodeName}: forwarding in Node: ${forwarder.reason}\n`);
+if (forwarder.kind === 'c') {
   runCForwarder({
     nodeName,
+    binary: forwarder.binary,
     interfaces: node.interfaces,
     readImpairments: () => readImpairments(stateDir),
     truthDir: truthDir(stateDir),
@@ -93,7 +99,7 @@ function startNodeRouter(stateDir: string, nodeName: string, node: LabNode): voi
 let lastWritten = '';
 function writeCounters(): void {
   truth.flush();
-  const text = JSON.stringify({ node: nodeName, pid: process.pid, queued: queue.size, ...router.counters });
+  const text = JSON.stringify({ node: nodeName, pid: process.pid, forwarder: 'node', queued: queue.size, ...router.counters });
   if (text === lastWritten) return;
   const target = files.counters(nodeName!);
   writeFileSync(`${target}.tmp`, text);

@@ -118,4 +118,23 @@ test('the C forwarding path gets the same directions impaired as the Node router
   assert.equal(counters.dropped.loss, 1);
   assert.equal(counters.releaseLateUs.max, 9.9);
   assert.equal(parseForwarderCounters('counters 1 2 x'), undefined);
+  const withScheduling = parseForwarderCounters('counters 10 8 3 1 0 0 1 0 2 12.5 40.0 3.1 9.9 1') as { realtime?: boolean; forwarded: number };
+  assert.equal(withScheduling.realtime, true, 'the 15th field says SCHED_FIFO');
+  assert.equal(withScheduling.forwarded, 8);
+  assert.equal((parseForwarderCounters('counters 10 8 3 1 0 0 1 0 2 12.5 40.0 3.1 9.9 0') as { realtime?: boolean }).realtime, false);
+  assert.equal('realtime' in counters, false, 'a 14-field line from an older build says nothing about scheduling');
+});
+
+test('the C forwarder gets one-way faults on exactly one direction: towards a host, from a host, between routers', async () => {
+  const { forwarderRules } = await import('../../../lab/router/c-forwarder.js');
+  const only = (key: string, impairment: object) => forwarderRules('R2', interfaces, { [key]: impairment }).trim();
+  // Towards a host: R2 sends onto the link, so R2 drops by the host's address.
+  assert.equal(only('R2>h1>l9', { down: true }), 'out 10.3.0.0 0 0 0 1');
+  // From a host: the host runs no router, so R2 drops what arrives on its own address of that link.
+  assert.equal(only('h1>R2>l9', { lossPct: 100 }), 'in 10.3.0.1 0 0 1000000 0');
+  // Between routers: R2 applies its own direction only; the reverse is R4's to apply.
+  assert.equal(only('R2>R4>l2', { down: true }), 'out 10.1.1.4 0 0 0 1');
+  assert.equal(only('R4>R2>l2', { down: true }), '');
+  // A direction of a link R2 is not on, or of a link id it does not have, is not R2's.
+  assert.equal(only('R2>R4>l7', { down: true }), '');
 });

@@ -51,3 +51,50 @@ test('subnetOf masks the host bits', () => {
   assert.equal(subnetOf('192.0.2.77', 24), '192.0.2.0/24');
   assert.equal(subnetOf('10.9.8.7', 0), '0.0.0.0/0');
 });
+
+// The fabric lab: a Clos joined to a WAN ring with a parallel pair (W1=W2, metrics 10 and 15), an
+// expensive ring link (W4-W1, metric 100) and a dead end (D1).
+const fabric = () => parseYamlTopology(readFileSync(join(repoRoot, 'lab/topologies/fabric.yaml'), 'utf8'), 'fabric.yaml').spec;
+const nodeOf = (plan: ReturnType<typeof labPlan>, name: string) => plan.nodes.find((node) => node.name === name)!;
+const routeTo = (plan: ReturnType<typeof labPlan>, from: string, address: string, prefixLength = 31) =>
+  nodeOf(plan, from).routes.find((route) => route.prefix === subnetOf(address, prefixLength));
+
+test('fabric: every node reaches every subnet it is not on, and hosts route only through their router', () => {
+  const plan = labPlan('pmtest', fabric());
+  const subnets = fabric().links.map((link) => subnetOf(link.aAddress, link.prefixLength));
+  for (const node of plan.nodes) {
+    const own = new Set(node.interfaces.map((iface) => subnetOf(iface.address, iface.prefixLength)));
+    assert.deepEqual(node.routes.map((route) => route.prefix).sort(), subnets.filter((subnet) => !own.has(subnet)).sort(), node.name);
+    if (node.kind === 'host') assert.equal(new Set(node.routes.map((route) => route.via)).size, 1, node.name);
+  }
+});
+
+test('fabric: the parallel pair gets two interfaces, and routes over it take the cheaper link', () => {
+  const spec = fabric();
+  const plan = labPlan('pmtest', spec);
+  const pair = spec.links.filter((link) => [link.a, link.b].sort().join() === 'W1,W2');
+  assert.equal(pair.length, 2);
+  const cheaper = pair.reduce((x, y) => (y.metric < x.metric ? y : x));
+  const w1ToW2 = nodeOf(plan, 'W1').interfaces.filter((iface) => iface.peer === 'W2');
+  assert.equal(w1ToW2.length, 2);
+  assert.notEqual(w1ToW2[0]!.name, w1ToW2[1]!.name);
+  // W1 reaches W3's host subnet through W2, over the cheaper of the two links.
+  const toEp2 = routeTo(plan, 'W1', '10.20.9.4')!;
+  const cheaperEnd = cheaper.a === 'W2' ? cheaper.aAddress : cheaper.bAddress;
+  assert.equal(toEp2.via, cheaperEnd.split('/')[0]);
+  assert.equal(toEp2.device, w1ToW2.find((iface) => iface.linkId === cheaper.id)!.name);
+});
+
+test('fabric: routes avoid the expensive ring link wherever a cheaper way exists', () => {
+  const plan = labPlan('pmtest', fabric());
+  const w4 = nodeOf(plan, 'W4');
+  const expensive = w4.interfaces.find((iface) => iface.peer === 'W1')!;
+  assert.equal(expensive.metric, 100);
+  // From W4 the Clos and the prober are reached through W3, not straight over the 100 to W1.
+  assert.equal(routeTo(plan, 'W4', '10.20.9.0')!.via, w4.interfaces.find((iface) => iface.peer === 'W3')!.peerAddress);
+  // Even W1's own S1-W1 subnet is nearer the long way round (W3, W2, W1: 30 against 100).
+  assert.equal(routeTo(plan, 'W4', '10.20.2.1')!.via, w4.interfaces.find((iface) => iface.peer === 'W3')!.peerAddress);
+  // The dead end has one way out, so every route leaves through W4.
+  const d1 = nodeOf(plan, 'D1');
+  assert.deepEqual([...new Set(d1.routes.map((route) => route.via))], [d1.interfaces.find((iface) => iface.peer === 'W4')!.peerAddress]);
+});
