@@ -28,7 +28,8 @@ export interface IncidentRecord {
   id: string;
   /**
    * What the incident is about, stable across occurrences: `link:<sorted keys>`, `group:<id>` or
-   * `path:<id>`. At most one open incident per subject key.
+   * `path:<id>`. At most one open incident per subject key. A link's keys are both directions' directed
+   * keys (one when the reverse does not exist), sorted and joined by `,` (see `linkSubjectKey`).
    */
   subjectKey: string;
   subject: IncidentSubject;
@@ -39,7 +40,11 @@ export interface IncidentRecord {
   resolvedAtMs: number | null;
   /** Estimated loss, percent (per direction: the worst), null when not a loss incident. */
   lossPct: number | null;
-  /** Estimated added one-way delay, ms, null when not a delay incident. */
+  /**
+   * Estimated added one-way delay, ms, null when not a delay incident (a loss incident carries it too
+   * when the delay also breached). A path incident has no per-link baseline: its figure is how far the
+   * p50 RTT sat above the path's delay threshold.
+   */
   addedDelayMs: number | null;
   /** 0..1. */
   confidence: number;
