@@ -1,14 +1,18 @@
 /**
- * `pathmon report [--since 24h] [--json]`: one row per path from history: rounds, loss, p50/p95/p99 RTT,
- * current state, time spent in each state inside the window, and the open Freshdesk ticket. Reads the
- * same store `pathmon run` writes (--db, the config's storage, or PGlite in --data-dir), so it works
- * while the monitor runs on a server database, and after it stopped on either.
+ * `pathmon report [--since 24h] [--json]`: one row per user path from history: rounds, loss,
+ * p50/p95/p99 RTT, current state, time spent in each state inside the window, and the path's own open
+ * Freshdesk ticket (its path incident's); then the incidents open now (links, groups, paths), since a
+ * failing path is often explained by a link incident rather than a ticket of its own. Cover walks are
+ * not user paths and are not listed. Reads the same store `pathmon run` writes (--db, the config's
+ * storage, or PGlite in --data-dir), so it works while the monitor runs on a server database, and after
+ * it stopped on either.
  */
 import { resolve } from 'node:path';
 import { formatDurationMs, loadConfigFile, parseDurationMs, storeLocationFor, storeSchemaFor } from '../config/index.js';
 import { pathStateNames } from '../monitor/index.js';
 import { toSafeJson } from '../secrets/index.js';
 import { openStore } from '../store/index.js';
+import type { IncidentRecord } from '../incidents/index.js';
 import type { PathSummary } from '../store/store.js';
 import { textTable } from '../report/text-table.js';
 
@@ -33,11 +37,12 @@ export async function reportCommand(options: ReportOptions, out: NodeJS.Writable
   const sinceMs = nowMs - parseDurationMs(options.since);
   const store = await openReportStore(options);
   try {
-    const summaries = (await store.summaries(sinceMs, nowMs)).sort(
+    const [all, incidents] = await Promise.all([store.summaries(sinceMs, nowMs), store.openIncidents()]);
+    const summaries = all.sort(
       (a, b) => a.path.group.localeCompare(b.path.group) || a.path.names.length - b.path.names.length || a.path.names.join(' ').localeCompare(b.path.names.join(' ')),
     );
     if (options.json) {
-      out.write(`${toSafeJson({ sinceMs, untilMs: nowMs, store: store.description, paths: summaries.map(summaryJson) }, 2)}\n`);
+      out.write(`${toSafeJson({ sinceMs, untilMs: nowMs, store: store.description, paths: summaries.map(summaryJson), openIncidents: incidents.map(incidentJson) }, 2)}\n`);
       return 0;
     }
     if (summaries.length === 0) {
@@ -46,6 +51,7 @@ export async function reportCommand(options: ReportOptions, out: NodeJS.Writable
     }
     out.write(`paths in ${store.description}, last ${options.since}\n`);
     out.write(`${reportTable(summaries)}\n`);
+    out.write(`\n${openIncidentsText(incidents)}\n`);
     return 0;
   } finally {
     await store.close();
@@ -71,6 +77,30 @@ function summaryJson(summary: PathSummary) {
     timeInStateMs: summary.timeInStateMs,
     openTicketId: summary.openTicketId,
   };
+}
+
+function incidentJson(incident: IncidentRecord) {
+  return {
+    id: incident.id,
+    subjectKey: incident.subjectKey,
+    kind: incident.kind,
+    openedAtMs: incident.openedAtMs,
+    lossPct: incident.lossPct,
+    addedDelayMs: incident.addedDelayMs,
+    confidence: incident.confidence,
+    summary: incident.summary,
+    explainedPaths: incident.explainedPaths,
+  };
+}
+
+/** "open incidents: 2" and one line each, or "open incidents: none". */
+export function openIncidentsText(incidents: IncidentRecord[]): string {
+  if (incidents.length === 0) return 'open incidents: none';
+  const lines = incidents.map((i) => {
+    const explains = i.explainedPaths.length > 0 ? ` (explains ${i.explainedPaths.length} path${i.explainedPaths.length === 1 ? '' : 's'})` : '';
+    return `  ${i.summary || i.subjectKey}${explains}, since ${new Date(i.openedAtMs).toISOString().replace('T', ' ').replace(/\.\d+Z$/, 'Z')}`;
+  });
+  return [`open incidents: ${incidents.length}`, ...lines].join('\n');
 }
 
 export function reportTable(summaries: PathSummary[]): string {

@@ -24,8 +24,9 @@ export const freshdeskConfigSchema = z
     apiKey: secretRefSchema,
     /** The contact tickets are raised for (Freshdesk requires a requester). */
     requesterEmail: mailAddress,
-    /** Added to every ticket beside `pathmon`, the path's group and its state. */
+    /** Added to every ticket beside `pathmon`, the incident kind, the subject's tag (and a path's group). */
     tags: z.array(z.string().min(1).max(32)).default([]),
+    /** DOWN: incidents of kind `down` (a link or path dropping everything); DEGRADED: `loss` and `delay`. */
     priority: z
       .strictObject({ DEGRADED: freshdeskPriority.default(2), DOWN: freshdeskPriority.default(4) })
       .default({ DEGRADED: 2, DOWN: 4 }),

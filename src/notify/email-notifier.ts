@@ -1,15 +1,17 @@
 /**
- * E-mail on state transitions: one mail per round that had any, none for a round without. When the
- * SMTP server fails, the mail is queued (bounded; the oldest is dropped and reported beyond
+ * E-mail on incidents: one mail per incident change, none for a round without. When the SMTP server
+ * fails, the mail is queued (bounded; the oldest is dropped and reported beyond
  * `maxQueued`) and retryQueued() sends the queue oldest first with exponential backoff. While mails
- * are queued a new round's mail joins the queue rather than waiting out another connection timeout.
+ * are queued a new mail joins the queue rather than waiting out another connection timeout, and after
+ * one mail of a round failed the rest of that round's mails join it too.
  * Every outcome is a NotificationRecord and a log line, scrubbed of secrets.
  */
+import type { IncidentChange } from '../incidents/incident.js';
 import type { Store } from '../store/store.js';
 import { redactError, redactSecrets } from '../secrets/redact.js';
 import { backoffDelayMs, type BackoffOptions } from './backoff.js';
 import { emailMessage, type EmailMessage } from './email-message.js';
-import type { Notifier, NotifierStatus, PathTransition } from './notifier.js';
+import type { Notifier, NotifierStatus } from './notifier.js';
 import { stderrNotifyLog, type NotifyLog } from './notify-log.js';
 import type { MailTransport } from './smtp-transport.js';
 
@@ -54,23 +56,30 @@ export class EmailNotifier implements Notifier {
     };
   }
 
-  notify(transitions: PathTransition[]): Promise<void> {
+  notify(changes: IncidentChange[]): Promise<void> {
     return this.#serialised(async () => {
-      if (transitions.length === 0) return;
-      const message = emailMessage(transitions, this.#o.subjectPrefix);
-      if (this.#queue.length > 0) {
-        this.#enqueue({ message, queuedAtMs: this.#o.nowMs(), attempts: 0 });
-        await this.#record(message, 'queued', `waiting behind ${this.#queue.length - 1} queued mail(s); last error: ${this.#status.lastError ?? 'none'}`);
-        return;
-      }
-      try {
-        const { messageId } = await this.#o.transport.send(this.#mail(message));
-        await this.#sent(message, messageId, 1);
-      } catch (error) {
-        const text = this.#failed(redactError(error));
-        this.#enqueue({ message, queuedAtMs: this.#o.nowMs(), attempts: 1 });
-        this.#o.log('warn', `email: "${message.subject}" queued for retry: ${text}`);
-        await this.#record(message, 'queued', text);
+      for (const change of changes) {
+        let message: EmailMessage;
+        try {
+          message = emailMessage(change, this.#o.subjectPrefix);
+        } catch (error) {
+          this.#o.log('error', `email: cannot build a mail: ${redactError(error)}`);
+          continue;
+        }
+        if (this.#queue.length > 0) {
+          this.#enqueue({ message, queuedAtMs: this.#o.nowMs(), attempts: 0 });
+          await this.#record(message, 'queued', `waiting behind ${this.#queue.length - 1} queued mail(s); last error: ${this.#status.lastError ?? 'none'}`);
+          continue;
+        }
+        try {
+          const { messageId } = await this.#o.transport.send(this.#mail(message));
+          await this.#sent(message, messageId, 1);
+        } catch (error) {
+          const text = this.#failed(redactError(error));
+          this.#enqueue({ message, queuedAtMs: this.#o.nowMs(), attempts: 1 });
+          this.#o.log('warn', `email: "${message.subject}" queued for retry: ${text}`);
+          await this.#record(message, 'queued', text);
+        }
       }
     });
   }
@@ -146,7 +155,7 @@ export class EmailNotifier implements Notifier {
 
   async #record(message: EmailMessage, status: 'sent' | 'queued' | 'failed', detail: string): Promise<void> {
     try {
-      await this.#o.store.addNotification({ atMs: this.#o.nowMs(), channel: 'email', pathIds: message.pathIds, status, detail: redactSecrets(detail) });
+      await this.#o.store.addNotification({ atMs: this.#o.nowMs(), channel: 'email', subjectKeys: message.subjectKeys, status, detail: redactSecrets(detail) });
     } catch (error) {
       this.#o.log('warn', `email: could not record the notification (${status}): ${redactError(error)}`);
     }

@@ -1,33 +1,35 @@
 /**
- * Freshdesk tickets for path states: one open ticket per path, from the first DEGRADED/DOWN until the
- * path is UP again (or gone), with a note for every change in between.
+ * Freshdesk tickets for incidents: one open ticket per incident subject (a directed link, both
+ * directions of a link, a link group, or a path no link incident explains), from the incident's opening
+ * until it resolves, with a note for every change in between.
  *
- * - DEGRADED/DOWN and no open ticket: create one (status 2, priority from the state, tags naming
- *   pathmon, the group, the state and the path), remember it in the store;
- * - DEGRADED/DOWN with an open ticket: a note; the priority is raised when the state got worse;
- * - UP: a note, then status 4 (resolved), and the store marks the ticket resolved;
- * - GONE: the same, saying the path no longer exists.
+ * - opened (or updated) and no open ticket: create one (status 2, priority from the kind: down →
+ *   priority.DOWN, loss/delay → priority.DEGRADED; tags naming pathmon, the kind and the subject),
+ *   remember it in the store;
+ * - opened or updated with an open ticket: a note; the priority is raised when the kind got worse;
+ * - resolved: a note, then status 4 (resolved), and the store marks the ticket resolved.
  *
  * Never a duplicate: the store is asked first (so a restarted daemon finds the ticket it opened), and
- * before every create Freshdesk itself is asked for an open ticket carrying the path's own tag
- * (`pathmon-<digest>`). That second look covers what the store cannot know: a create that timed out
+ * before every create Freshdesk itself is asked for an open ticket carrying the subject's own tag
+ * (`pathmon-<digest>`; a path keeps the tag its tickets had before incidents, so tickets opened before
+ * the upgrade are found). That second look covers what the store cannot know: a create that timed out
  * or got a 5xx after Freshdesk had stored the ticket, or a crash between the create and the store
  * write. After such an ambiguous failure the create is not repeated blindly: the look comes first.
  *
- * A failure never throws out of notify(): retryable ones queue the work (per path, in order, each
+ * A failure never throws out of notify(): retryable ones queue the work (per subject, in order, each
  * step done only once) for retryQueued(); others are recorded as failed. Every outcome is a
  * NotificationRecord and a log line, both scrubbed of secrets.
  */
-import { createHash } from 'node:crypto';
-import type { PathStateName } from '../monitor/path-state.js';
+import { incidentKindSeverity, type IncidentChange, type IncidentKind } from '../incidents/incident.js';
 import type { TicketRecord } from '../store/records.js';
 import type { Store } from '../store/store.js';
 import { redactError, redactSecrets } from '../secrets/redact.js';
 import { backoffDelayMs, type BackoffOptions } from './backoff.js';
-import { escapeHtml, evidenceHtml, pathLabel } from './evidence-format.js';
+import { escapeHtml } from './evidence-format.js';
+import { incidentEvidenceHtml, incidentTitle, pathStateOf, subjectTag } from './incident-format.js';
 import type { FreshdeskClient, FreshdeskTicket } from './freshdesk-client.js';
 import { IntegrationError } from './integration-error.js';
-import type { Notifier, NotifierStatus, PathTransition } from './notifier.js';
+import type { Notifier, NotifierStatus } from './notifier.js';
 import { stderrNotifyLog, type NotifyLog } from './notify-log.js';
 
 /** The part of the store the notifiers use. */
@@ -54,13 +56,13 @@ export interface FreshdeskNotifierOptions {
   maxCreateAttempts?: number;
   sleep?: (ms: number) => Promise<void>;
   random?: () => number;
-  /** How far back Freshdesk is searched for a path's open ticket (default 30 days). */
+  /** How far back Freshdesk is searched for a subject's open ticket (default 30 days). */
   lookbackMs?: number;
-  /** Queued pieces of work kept per path; beyond, the oldest is dropped and recorded as failed. */
+  /** Queued pieces of work kept per incident subject; beyond, the oldest is dropped and recorded as failed. */
   maxQueuedPerPath?: number;
 }
 
-/** What has already been done for one transition, so a retry repeats no step. */
+/** What has already been done for one incident change, so a retry repeats no step. */
 interface Progress {
   createdTicketId: number | null;
   noted: boolean;
@@ -68,16 +70,13 @@ interface Progress {
 }
 
 interface QueuedWork {
-  item: PathTransition;
+  item: IncidentChange;
   progress: Progress;
   attempts: number;
   nextAttemptAtMs: number;
 }
 
-/** The tag that finds a path's ticket in Freshdesk: short (Freshdesk caps tag length) and stable. */
-export function pathTag(pathId: string): string {
-  return `pathmon-${createHash('sha256').update(pathId).digest('hex').slice(0, 16)}`;
-}
+export { pathTag, subjectTag } from './incident-format.js';
 
 const realSleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
@@ -85,7 +84,7 @@ export class FreshdeskNotifier implements Notifier {
   readonly channel = 'freshdesk' as const;
   readonly #o: FreshdeskNotifierOptions & Required<Pick<FreshdeskNotifierOptions, 'nowMs' | 'log' | 'queueBackoff' | 'maxCreateAttempts' | 'sleep' | 'random' | 'lookbackMs' | 'maxQueuedPerPath'>>;
   readonly #queue = new Map<string, QueuedWork[]>();
-  /** Serialises notify/retryQueued/close so two calls never work on one path at once. */
+  /** Serialises notify/retryQueued/close so two calls never work on one subject at once. */
   #chain: Promise<void> = Promise.resolve();
   #status: NotifierStatus = { channel: 'freshdesk', queued: 0, lastError: null, lastErrorAtMs: null, lastSentAtMs: null };
 
@@ -103,14 +102,14 @@ export class FreshdeskNotifier implements Notifier {
     };
   }
 
-  notify(transitions: PathTransition[]): Promise<void> {
+  notify(changes: IncidentChange[]): Promise<void> {
     return this.#serialised(async () => {
-      for (const item of transitions) {
-        const waiting = this.#queue.get(item.path.id);
+      for (const item of changes) {
+        const waiting = this.#queue.get(item.incident.subjectKey);
         if (waiting !== undefined) {
-          // Order matters per path (a resolve must follow its create): queue behind the earlier work.
-          this.#enqueue(item, { createdTicketId: null, noted: false, updated: false }, 'earlier work for this path is still queued', false);
-          await this.#record(item, 'queued', 'waiting behind earlier queued Freshdesk work for this path');
+          // Order matters per subject (a resolve must follow its create): queue behind the earlier work.
+          this.#enqueue(item, { createdTicketId: null, noted: false, updated: false }, 'earlier work for this subject is still queued', false);
+          await this.#record(item, 'queued', 'waiting behind earlier queued Freshdesk work for this subject');
           continue;
         }
         const progress: Progress = { createdTicketId: null, noted: false, updated: false };
@@ -129,7 +128,7 @@ export class FreshdeskNotifier implements Notifier {
       const now = this.#o.nowMs();
       let stillFailing = 0;
       let lastError = '';
-      for (const [pathId, entries] of [...this.#queue]) {
+      for (const [subjectKey, entries] of [...this.#queue]) {
         while (entries.length > 0) {
           const work = entries[0]!;
           if (work.nextAttemptAtMs > now) break;
@@ -152,7 +151,7 @@ export class FreshdeskNotifier implements Notifier {
             await this.#giveUp(work.item, message);
           }
         }
-        if (entries.length === 0) this.#queue.delete(pathId);
+        if (entries.length === 0) this.#queue.delete(subjectKey);
       }
       this.#status.queued = this.#queuedCount();
       if (stillFailing > 0) {
@@ -174,14 +173,13 @@ export class FreshdeskNotifier implements Notifier {
     return { ...this.#status, queued: this.#queuedCount() };
   }
 
-  /** Carries out one transition; returns what was done for the record, or null when nothing was due. */
-  async #handle(item: PathTransition, progress: Progress): Promise<string | null> {
-    const { path, transition } = item;
-    const to = transition.to;
-    let open = await this.#o.store.openTicket(path.id);
-    if (to === 'DEGRADED' || to === 'DOWN') {
+  /** Carries out one incident change; returns what was done for the record, or null when nothing was due. */
+  async #handle(item: IncidentChange, progress: Progress): Promise<string | null> {
+    const { incident } = item;
+    let open = await this.#o.store.openTicket(incident.subjectKey);
+    if (item.change !== 'resolved') {
       if (progress.createdTicketId !== null && open?.ticketId !== progress.createdTicketId) {
-        // Created earlier in this transition's life, but the store write failed: write it now.
+        // Created earlier in this change's life, but the store write failed: write it now.
         await this.#o.store.saveTicket(this.#newRecord(item, progress.createdTicketId));
         return `ticket ${progress.createdTicketId} opened`;
       }
@@ -192,7 +190,7 @@ export class FreshdeskNotifier implements Notifier {
           if (!isNotFound(error)) throw error;
           // Deleted in Freshdesk by someone: forget it and open a new one below.
           await this.#o.store.saveTicket({ ...open, resolvedAtMs: this.#o.nowMs() });
-          this.#o.log('warn', `freshdesk: ticket ${open.ticketId} of path ${pathLabel(path)} no longer exists in Freshdesk; opening a new one`);
+          this.#o.log('warn', `freshdesk: ticket ${open.ticketId} of ${incidentTitle(incident)} no longer exists in Freshdesk; opening a new one`);
           open = null;
           progress.noted = false;
           progress.updated = false;
@@ -204,17 +202,17 @@ export class FreshdeskNotifier implements Notifier {
     return this.#resolve(open, item, progress);
   }
 
-  async #openTicket(item: PathTransition, progress: Progress): Promise<string> {
-    const { path } = item;
+  async #openTicket(item: IncidentChange, progress: Progress): Promise<string> {
+    const { incident } = item;
     for (let attempt = 1; ; attempt += 1) {
-      const existing = await this.#findOpenInFreshdesk(path.id);
+      const existing = await this.#findOpenInFreshdesk(item);
       if (existing !== null) {
         // Ours from an answerless create or from before a lost store write: adopt it, never duplicate.
         const record = this.#newRecord(item, existing.id);
         await this.#o.store.saveTicket(record);
         progress.createdTicketId = existing.id;
-        await this.#o.client.addNote(existing.id, this.#changeNoteHtml(item), this.#o.privateNotes);
-        return `ticket ${existing.id} found open in Freshdesk (tag ${pathTag(path.id)}) and noted`;
+        await this.#o.client.addNote(existing.id, this.#changeNoteHtml(item, null), this.#o.privateNotes);
+        return `ticket ${existing.id} found open in Freshdesk (tag ${subjectTag(incident)}) and noted`;
       }
       try {
         const created = await this.#o.client.createTicket(this.#ticketInput(item));
@@ -224,29 +222,31 @@ export class FreshdeskNotifier implements Notifier {
       } catch (error) {
         const ambiguous = error instanceof IntegrationError && error.ambiguous && error.retryable;
         if (!ambiguous || attempt >= this.#o.maxCreateAttempts) throw error;
-        this.#o.log('warn', `freshdesk: creating the ticket for ${pathLabel(path)} may or may not have worked (${redactError(error)}); looking for it before trying again`);
+        this.#o.log('warn', `freshdesk: creating the ticket for ${incidentTitle(incident)} may or may not have worked (${redactError(error)}); looking for it before trying again`);
         await this.#o.sleep(backoffDelayMs(attempt - 1, { baseMs: 1000, capMs: 30_000 }, this.#o.random));
       }
     }
   }
 
-  async #noteChange(open: TicketRecord, item: PathTransition, progress: Progress): Promise<string> {
-    const to = item.transition.to as 'DEGRADED' | 'DOWN';
+  async #noteChange(open: TicketRecord, item: IncidentChange, progress: Progress): Promise<string> {
+    const { kind } = item.incident;
     if (!progress.noted) {
-      await this.#o.client.addNote(open.ticketId, this.#changeNoteHtml(item), this.#o.privateNotes);
+      await this.#o.client.addNote(open.ticketId, this.#changeNoteHtml(item, open), this.#o.privateNotes);
       progress.noted = true;
     }
-    const raise = isFailing(open.lastState) && this.#o.priority[to] > this.#o.priority[open.lastState];
+    const before = this.#priorityOfState(open.lastState);
+    const now = this.#priorityOf(kind);
+    const raise = before !== null && now > before;
     if (raise && !progress.updated) {
-      await this.#o.client.updateTicket(open.ticketId, { priority: this.#o.priority[to] });
+      await this.#o.client.updateTicket(open.ticketId, { priority: now });
       progress.updated = true;
     }
-    await this.#o.store.saveTicket({ ...open, lastState: to });
-    return `ticket ${open.ticketId} noted: ${open.lastState} -> ${to}${raise ? `, priority ${this.#o.priority[to]}` : ''}`;
+    await this.#o.store.saveTicket({ ...open, incidentId: item.incident.id, lastState: kind });
+    return `ticket ${open.ticketId} noted: ${open.lastState} -> ${kind}${raise ? `, priority ${now}` : ''}`;
   }
 
-  async #resolve(open: TicketRecord, item: PathTransition, progress: Progress): Promise<string> {
-    const to = item.transition.to;
+  async #resolve(open: TicketRecord, item: IncidentChange, progress: Progress): Promise<string> {
+    const lastState = item.incident.kind;
     try {
       if (!progress.noted) {
         await this.#o.client.addNote(open.ticketId, this.#resolveNoteHtml(item), this.#o.privateNotes);
@@ -258,15 +258,16 @@ export class FreshdeskNotifier implements Notifier {
       }
     } catch (error) {
       if (!isNotFound(error)) throw error;
-      await this.#o.store.saveTicket({ ...open, lastState: to, resolvedAtMs: this.#o.nowMs() });
+      await this.#o.store.saveTicket({ ...open, lastState, resolvedAtMs: this.#o.nowMs() });
       return `ticket ${open.ticketId} no longer exists in Freshdesk; forgotten`;
     }
-    await this.#o.store.saveTicket({ ...open, lastState: to, resolvedAtMs: this.#o.nowMs() });
-    return `ticket ${open.ticketId} resolved (${to === 'GONE' ? 'path no longer exists' : 'path recovered'})`;
+    await this.#o.store.saveTicket({ ...open, lastState, resolvedAtMs: this.#o.nowMs() });
+    const why = isGonePath(item) ? 'path no longer exists' : item.incident.subject.kind === 'path' ? 'path recovered' : item.reason;
+    return `ticket ${open.ticketId} resolved (${why})`;
   }
 
-  async #findOpenInFreshdesk(pathId: string): Promise<FreshdeskTicket | null> {
-    const tag = pathTag(pathId);
+  async #findOpenInFreshdesk(item: IncidentChange): Promise<FreshdeskTicket | null> {
+    const tag = subjectTag(item.incident);
     let tickets: FreshdeskTicket[];
     try {
       tickets = await this.#o.client.ticketsOf(this.#o.requesterEmail, this.#o.nowMs() - this.#o.lookbackMs);
@@ -282,78 +283,111 @@ export class FreshdeskNotifier implements Notifier {
     return open[0] ?? null;
   }
 
-  #ticketInput(item: PathTransition) {
-    const { path, transition } = item;
-    const to = transition.to as 'DEGRADED' | 'DOWN';
-    const tags = [...new Set(['pathmon', path.group.slice(0, 32), to, pathTag(path.id), ...this.#o.tags])].filter((t) => t.length > 0);
+  /** priority.DOWN for a link or path that drops everything, priority.DEGRADED for loss or delay. */
+  #priorityOf(kind: IncidentKind): number {
+    return kind === 'down' ? this.#o.priority.DOWN : this.#o.priority.DEGRADED;
+  }
+
+  /** The priority a ticket's last described state had: an incident kind, or a path state from before incidents. */
+  #priorityOfState(state: string): number | null {
+    if (state in incidentKindSeverity) return this.#priorityOf(state as IncidentKind);
+    if (state === 'DOWN' || state === 'DEGRADED') return this.#o.priority[state];
+    return null;
+  }
+
+  #ticketInput(item: IncidentChange) {
+    const { incident } = item;
+    const { subject } = incident;
+    const tag = subjectTag(incident);
+    const group = subject.kind === 'path' ? [subject.group.slice(0, 32)] : [];
+    const tags = [...new Set(['pathmon', ...group, incident.kind, tag, ...this.#o.tags])].filter((t) => t.length > 0);
+    const title = subject.kind === 'path' ? `pathmon: ${subject.label} ${pathStateOf(incident)} (group ${subject.group})` : incidentTitle(incident);
+    const what = subject.kind === 'path' ? `path <b>${escapeHtml(subject.label)}</b> as <b>${escapeHtml(pathStateOf(incident))}</b>`
+      : `<b>${escapeHtml(incidentTitle(incident))}</b> (${subject.kind === 'group' ? 'a link group' : subject.direction === 'both' ? 'both directions' : 'one direction'})`;
     return {
       email: this.#o.requesterEmail,
-      subject: `pathmon: ${pathLabel(path)} ${to} (group ${path.group})`.slice(0, 255),
+      subject: title.replace(/[\r\n]+/g, ' ').slice(0, 255),
       description: [
-        `<p>pathmon measured path <b>${escapeHtml(pathLabel(path))}</b> as <b>${to}</b>.</p>`,
-        evidenceHtml(item),
-        `<p>This ticket is kept by pathmon: changes are added as notes and it is resolved when the path recovers. Path tag: ${escapeHtml(pathTag(path.id))}.</p>`,
+        `<p>pathmon measured ${what}.</p>`,
+        incidentEvidenceHtml(item),
+        `<p>This ticket is kept by pathmon: changes are added as notes and it is resolved when the incident resolves. Subject tag: ${escapeHtml(tag)}.</p>`,
       ].join('\n'),
       status: freshdeskStatus.open,
-      priority: this.#o.priority[to],
+      priority: this.#priorityOf(incident.kind),
       source: this.#o.source,
       tags,
       ...(this.#o.groupId !== undefined ? { group_id: this.#o.groupId } : {}),
     };
   }
 
-  #changeNoteHtml(item: PathTransition): string {
-    const { transition } = item;
-    return `<p>State changed: <b>${transition.from ?? 'new'} -&gt; ${transition.to}</b>.</p>\n${evidenceHtml(item)}`;
+  /** `open` is the ticket being noted, or null when an adopted ticket is noted. */
+  #changeNoteHtml(item: IncidentChange, open: TicketRecord | null): string {
+    const { incident, previous } = item;
+    let head: string;
+    if (incident.subject.kind === 'path') {
+      const from = incident.transition?.from ?? (previous !== null ? pathStateOf(previous) : open?.lastState ?? 'new');
+      head = `<p>State changed: <b>${escapeHtml(from)} -&gt; ${escapeHtml(pathStateOf(incident))}</b>.</p>`;
+    } else if (item.change === 'updated' && previous !== null) {
+      head = `<p>Incident updated: <b>${escapeHtml(incidentTitle(previous))} -&gt; ${escapeHtml(incidentTitle(incident))}</b> (${escapeHtml(item.reason)}).</p>`;
+    } else {
+      head = `<p>Incident ${escapeHtml(item.change)}: <b>${escapeHtml(incidentTitle(incident))}</b> (${escapeHtml(item.reason)}).</p>`;
+    }
+    return `${head}\n${incidentEvidenceHtml(item)}`;
   }
 
-  #resolveNoteHtml(item: PathTransition): string {
-    const { transition } = item;
-    const head =
-      transition.to === 'GONE'
-        ? `<p><b>The path no longer exists</b> in the topology (it was ${transition.from ?? 'unknown'}): it is not failing, it is gone. Resolving this ticket.</p>`
-        : `<p><b>Path recovered</b> (${transition.from ?? 'unknown'} -&gt; UP). Resolving this ticket.</p>`;
-    return `${head}\n${evidenceHtml(item)}`;
+  #resolveNoteHtml(item: IncidentChange): string {
+    const { incident } = item;
+    let head: string;
+    if (isGonePath(item)) {
+      head = `<p><b>The path no longer exists</b> in the topology (it was ${escapeHtml(incident.transition?.from ?? 'unknown')}): it is not failing, it is gone. Resolving this ticket.</p>`;
+    } else if (incident.subject.kind === 'path') {
+      head = `<p><b>Path recovered</b> (${escapeHtml(incident.transition?.from ?? 'unknown')} -&gt; UP). Resolving this ticket.</p>`;
+    } else {
+      head = `<p><b>Incident resolved</b>: ${escapeHtml(item.reason)}. Resolving this ticket.</p>`;
+    }
+    return `${head}\n${incidentEvidenceHtml(item)}`;
   }
 
-  #newRecord(item: PathTransition, ticketId: number): TicketRecord {
-    return { pathId: item.path.id, ticketId, openedAtMs: this.#o.nowMs(), lastState: item.transition.to, resolvedAtMs: null };
+  #newRecord(item: IncidentChange, ticketId: number): TicketRecord {
+    const { incident } = item;
+    return { subjectKey: incident.subjectKey, incidentId: incident.id, ticketId, openedAtMs: this.#o.nowMs(), lastState: incident.kind, resolvedAtMs: null };
   }
 
   /** Queues work; `failed` work waits one backoff step, work queued behind others waits for them. */
-  #enqueue(item: PathTransition, progress: Progress, reason: string, failed: boolean): void {
-    const entries = this.#queue.get(item.path.id) ?? [];
+  #enqueue(item: IncidentChange, progress: Progress, reason: string, failed: boolean): void {
+    const key = item.incident.subjectKey;
+    const entries = this.#queue.get(key) ?? [];
     const waitMs = failed ? backoffDelayMs(0, this.#o.queueBackoff, this.#o.random) : 0;
     entries.push({ item, progress, attempts: failed ? 1 : 0, nextAttemptAtMs: this.#o.nowMs() + waitMs });
     while (entries.length > this.#o.maxQueuedPerPath) {
       const dropped = entries.shift()!;
-      void this.#giveUp(dropped.item, `dropped: more than ${this.#o.maxQueuedPerPath} operations queued for this path (${reason})`);
+      void this.#giveUp(dropped.item, `dropped: more than ${this.#o.maxQueuedPerPath} operations queued for this subject (${reason})`);
     }
-    this.#queue.set(item.path.id, entries);
+    this.#queue.set(key, entries);
     this.#status.queued = this.#queuedCount();
   }
 
-  async #sent(item: PathTransition, detail: string): Promise<void> {
+  async #sent(item: IncidentChange, detail: string): Promise<void> {
     this.#status.lastSentAtMs = this.#o.nowMs();
-    this.#o.log('info', `freshdesk: ${pathLabel(item.path)} ${item.transition.to}: ${detail}`);
+    this.#o.log('info', `freshdesk: ${item.change} ${incidentTitle(item.incident)}: ${detail}`);
     await this.#record(item, 'sent', detail);
   }
 
-  async #failed(item: PathTransition, progress: Progress, error: unknown): Promise<void> {
+  async #failed(item: IncidentChange, progress: Progress, error: unknown): Promise<void> {
     const message = redactError(error);
     this.#noteError(message);
     if (isRetryable(error)) {
       this.#enqueue(item, progress, message, true);
-      this.#o.log('warn', `freshdesk: ${pathLabel(item.path)} ${item.transition.to} queued for retry: ${message}`);
+      this.#o.log('warn', `freshdesk: ${item.change} ${incidentTitle(item.incident)} queued for retry: ${message}`);
       await this.#record(item, 'queued', message);
     } else {
       await this.#giveUp(item, message);
     }
   }
 
-  async #giveUp(item: PathTransition, message: string): Promise<void> {
+  async #giveUp(item: IncidentChange, message: string): Promise<void> {
     this.#noteError(message);
-    this.#o.log('error', `freshdesk: ${pathLabel(item.path)} ${item.transition.to} failed, not retried: ${message}`);
+    this.#o.log('error', `freshdesk: ${item.change} ${incidentTitle(item.incident)} failed, not retried: ${message}`);
     await this.#record(item, 'failed', message);
   }
 
@@ -362,9 +396,9 @@ export class FreshdeskNotifier implements Notifier {
     this.#status.lastErrorAtMs = this.#o.nowMs();
   }
 
-  async #record(item: PathTransition, status: 'sent' | 'queued' | 'failed', detail: string): Promise<void> {
+  async #record(item: IncidentChange, status: 'sent' | 'queued' | 'failed', detail: string): Promise<void> {
     try {
-      await this.#o.store.addNotification({ atMs: this.#o.nowMs(), channel: 'freshdesk', pathIds: [item.path.id], status, detail: redactSecrets(detail) });
+      await this.#o.store.addNotification({ atMs: this.#o.nowMs(), channel: 'freshdesk', subjectKeys: [item.incident.subjectKey], status, detail: redactSecrets(detail) });
     } catch (error) {
       this.#o.log('warn', `freshdesk: could not record the notification (${status}): ${redactError(error)}`);
     }
@@ -384,8 +418,9 @@ export class FreshdeskNotifier implements Notifier {
   }
 }
 
-function isFailing(state: PathStateName): state is 'DEGRADED' | 'DOWN' {
-  return state === 'DEGRADED' || state === 'DOWN';
+/** A path incident resolved because the topology dropped the path, not because it recovered. */
+function isGonePath(item: IncidentChange): boolean {
+  return item.incident.subject.kind === 'path' && item.incident.transition?.to === 'GONE';
 }
 
 function isNotFound(error: unknown): boolean {

@@ -1,8 +1,13 @@
 /**
- * Notifiers: Freshdesk tickets and e-mail on path state transitions, their config sections, and the
- * builder the daemon calls. The monitor knows only the Notifier interface.
+ * Notifiers: Freshdesk tickets and e-mail on incident changes (one ticket per incident, one mail per
+ * change), their config sections, and the builder the daemon calls. The monitor knows only the
+ * Notifier interface.
  */
-export type { Notifier, NotifierStatus, PathTransition } from './notifier.js';
+export type { Notifier, NotifierStatus } from './notifier.js';
+export type { PathTransition, PathEvidencePath } from './evidence-format.js';
+export {
+  incidentTitle, incidentEstimate, controlPlaneLabel, changeHeadline, incidentEvidenceText, incidentEvidenceHtml, subjectTag,
+} from './incident-format.js';
 export {
   freshdeskConfigSchema,
   emailConfigSchema,

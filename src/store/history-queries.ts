@@ -1,5 +1,6 @@
 /**
- * Reading history cheaply over any range. Three sources hold a path's rounds at different grain: raw
+ * Reading history cheaply over any range (of user paths; walks' rounds share the tables under their
+ * walk id, and summaries leave them out). Three sources hold a path's rounds at different grain: raw
  * rounds (the last `rawHours`), 5-minute buckets (the last `fiveMinuteDays`) and 1-hour buckets (the
  * whole retention). A query picks the coarsest grain it needs, not finer, so a 30-day chart reads ~720
  * one-hour rows of one path instead of 259,200 rounds. Rounds written since the last rollup (the tail
@@ -122,11 +123,14 @@ export async function pathSummaries(q: SqlQueryable, sinceMs: number, untilMs: n
   const grain = rangeMs <= SUMMARY_RAW_MAX_MS ? 1 : rangeMs <= SUMMARY_FIVE_MAX_MS ? FIVE_MINUTES_MS : ONE_HOUR_MS;
   const source = chooseSource(await tierStates(q), sinceMs, grain);
   const [figures, paths, current, tickets, timeInState] = await Promise.all([
-    q.query<Row>(`SELECT path_id, ${MERGED} FROM (${sourceSql(false)}) AS src GROUP BY path_id`,
+    // Walk rounds share the tables (route id = walk id); a summary is of user paths only.
+    q.query<Row>(`SELECT path_id, ${MERGED} FROM (${sourceSql(false)}) AS src
+                   WHERE EXISTS (SELECT 1 FROM paths p WHERE p.id COLLATE "C" = src.path_id) GROUP BY path_id`,
       [sinceMs, untilMs, source.tierMs, source.rawFromMs, source.rollupUntilMs]),
     q.query<Row>('SELECT * FROM paths ORDER BY grp, id'),
     q.query<Row>(`SELECT DISTINCT ON (path_id) path_id, to_state, at_ms FROM transitions ORDER BY path_id, at_ms DESC, id DESC`),
-    q.query<Row>('SELECT path_id, ticket_id FROM tickets WHERE resolved_at_ms IS NULL'),
+    // A path's own ticket is the one of its path incident (`path:<id>`); link tickets are not a path's.
+    q.query<Row>(`SELECT substr(subject_key, 6) AS path_id, ticket_id FROM tickets WHERE resolved_at_ms IS NULL AND subject_key LIKE 'path:%'`),
     q.query<Row>(
       `WITH t AS (
          SELECT id, path_id, to_state, at_ms FROM transitions WHERE at_ms >= $1::bigint AND at_ms < $2::bigint

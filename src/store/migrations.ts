@@ -133,6 +133,75 @@ export const migrations: readonly Migration[] = [
       ALTER TABLE rollups ALTER COLUMN path_id TYPE text COLLATE "C";
     `,
   },
+  {
+    version: 3,
+    name: 'walks, incidents and their changes, link estimates; tickets and notifications keyed by incident subject',
+    // Walk rounds share round_results (route id = walk id): one writer, one replay rule. Incidents keep
+    // their whole record as jsonb (the application reads it back as is) beside the columns queries
+    // filter on. Tickets and notifications now name an incident subject (`path:<id>`, `link:<keys>`,
+    // `group:<id>`); rows written before are path subjects, rewritten so the ticket a path had open
+    // before the upgrade is still the one its incident notes and resolves.
+    sql: `
+      CREATE TABLE walks (
+        id            text PRIMARY KEY,
+        names         jsonb NOT NULL,
+        link_keys     jsonb NOT NULL,
+        first_seen_ms bigint NOT NULL,
+        gone_at_ms    bigint
+      );
+
+      CREATE TABLE incidents (
+        id             text PRIMARY KEY,
+        subject_key    text NOT NULL,
+        kind           text NOT NULL,
+        state          text NOT NULL,
+        opened_at_ms   bigint NOT NULL,
+        updated_at_ms  bigint NOT NULL,
+        resolved_at_ms bigint,
+        record         jsonb NOT NULL
+      );
+      -- At most one open incident per subject, whoever (which prober, which restart) opens another.
+      CREATE UNIQUE INDEX incidents_one_open_per_subject ON incidents (subject_key) WHERE state = 'open';
+      CREATE INDEX incidents_opened_at ON incidents (opened_at_ms);
+
+      CREATE TABLE incident_changes (
+        id          bigserial PRIMARY KEY,
+        incident_id text NOT NULL,
+        at_ms       bigint NOT NULL,
+        change      text NOT NULL,
+        reason      text NOT NULL,
+        record      jsonb NOT NULL,
+        previous    jsonb
+      );
+      CREATE INDEX incident_changes_incident ON incident_changes (incident_id, id);
+
+      -- Only non-zero estimates are written, one row per subject per round; like round_results the
+      -- key makes a replay a no-op, the keys are compared as bytes, and time scans use a BRIN index.
+      CREATE TABLE link_estimates (
+        subject_key    text COLLATE "C" NOT NULL,
+        at_ms          bigint NOT NULL,
+        loss_ratio     double precision NOT NULL,
+        added_delay_ms double precision NOT NULL,
+        down           boolean NOT NULL,
+        confidence     double precision NOT NULL,
+        support        integer NOT NULL,
+        PRIMARY KEY (subject_key, at_ms)
+      );
+      CREATE INDEX link_estimates_at_brin ON link_estimates USING brin (at_ms);
+
+      DROP INDEX tickets_one_open_per_path;
+      ALTER TABLE tickets RENAME COLUMN path_id TO subject_key;
+      ALTER TABLE tickets ADD COLUMN incident_id text;
+      UPDATE tickets SET subject_key = 'path:' || subject_key, incident_id = 'path:' || subject_key || ':' || opened_at_ms;
+      ALTER TABLE tickets ALTER COLUMN incident_id SET NOT NULL;
+      CREATE UNIQUE INDEX tickets_one_open_per_subject ON tickets (subject_key) WHERE resolved_at_ms IS NULL;
+
+      ALTER TABLE notifications RENAME COLUMN path_ids TO subject_keys;
+      UPDATE notifications SET subject_keys = (
+        SELECT COALESCE(jsonb_agg('path:' || k ORDER BY i), '[]'::jsonb)
+          FROM jsonb_array_elements_text(notifications.subject_keys) WITH ORDINALITY AS x(k, i));
+    `,
+  },
 ];
 
 export const latestSchemaVersion = migrations[migrations.length - 1]!.version;

@@ -10,6 +10,14 @@
  * combine, percentiles are averaged weighted by rounds.
  *
  * Transitions older than retention are deleted except each path's latest, which is its current state.
+ *
+ * Walks: their raw rounds live in round_results (route id = walk id) and go with the raw rounds (48 h),
+ * which is what `pathmon localize --since` replays; they are not rolled up, because nothing charts a
+ * walk (a link's story is its estimates) and at tens of thousands of walks the buckets would dwarf the
+ * paths'. Link estimates are kept `linkEstimateDays` (7 by default: a week of per-link charts, longer
+ * than raw rounds because rows exist only for links that were not healthy, so they stay few).
+ * Incidents and their changes go `retentionDays` after they were resolved; open ones stay whatever
+ * their age. Gone walks go like gone paths.
  */
 import { ROLLUP_TIERS_MS } from './migrations.js';
 import { tierStates, ONE_HOUR_MS } from './history-queries.js';
@@ -20,9 +28,11 @@ export interface RetentionOptions {
   retentionDays: number;
   rawHours: number;
   fiveMinuteDays: number;
+  /** Per-round link estimates. */
+  linkEstimateDays: number;
 }
 
-export const defaultRetention: RetentionOptions = { retentionDays: 30, rawHours: 48, fiveMinuteDays: 7 };
+export const defaultRetention: RetentionOptions = { retentionDays: 30, rawHours: 48, fiveMinuteDays: 7, linkEstimateDays: 7 };
 
 const DAY_MS = 24 * ONE_HOUR_MS;
 
@@ -39,6 +49,7 @@ const ROLL_UP = `
          max(rtt_max_ms)
     FROM round_results
    WHERE round_at_ms >= $2::bigint AND round_at_ms < $3::bigint
+     AND NOT EXISTS (SELECT 1 FROM walks w WHERE w.id COLLATE "C" = round_results.path_id)
    GROUP BY path_id, bucket_ms
   ON CONFLICT (tier_ms, path_id, bucket_ms) DO UPDATE SET
     rounds     = CASE WHEN excluded.bucket_ms >= $4::bigint THEN excluded.rounds ELSE rollups.rounds + excluded.rounds END,
@@ -97,6 +108,13 @@ export async function applyRetention(client: SqlClient, nowMs: number, options: 
     await tx.query('DELETE FROM topology_snapshots WHERE at_ms < $1::bigint AND id <> (SELECT max(id) FROM topology_snapshots)', [cutoffMs]);
     await tx.query('DELETE FROM tickets WHERE resolved_at_ms < $1::bigint', [cutoffMs]);
     await tx.query('DELETE FROM paths WHERE gone_at_ms < $1::bigint', [cutoffMs]);
+    await tx.query('DELETE FROM walks WHERE gone_at_ms < $1::bigint', [cutoffMs]);
+    await tx.query('DELETE FROM link_estimates WHERE at_ms < $1::bigint', [nowMs - options.linkEstimateDays * DAY_MS]);
+    await tx.query(
+      `DELETE FROM incident_changes WHERE incident_id IN
+         (SELECT id FROM incidents WHERE state = 'resolved' AND resolved_at_ms < $1::bigint)`,
+      [cutoffMs]);
+    await tx.query(`DELETE FROM incidents WHERE state = 'resolved' AND resolved_at_ms < $1::bigint`, [cutoffMs]);
     return { deletedRounds };
   });
 }

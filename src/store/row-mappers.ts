@@ -4,7 +4,11 @@
  * nowhere else.
  */
 import type { PathStateName } from '../monitor/path-state.js';
-import type { NotificationRecord, PathRecord, TicketRecord, TopologySnapshotRecord, TransitionRecord } from './records.js';
+import type { IncidentChange, IncidentRecord } from '../incidents/incident.js';
+import type {
+  LinkEstimateRecord, NotificationRecord, PathRecord, RoundResultRecord, TicketRecord, TopologySnapshotRecord, TransitionRecord,
+  WalkRecord,
+} from './records.js';
 
 export const num = (v: unknown): number => Number(v);
 export const numOrNull = (v: unknown): number | null => (v === null || v === undefined ? null : Number(v));
@@ -40,11 +44,56 @@ export function transitionFromRow(r: Row): TransitionRecord {
 
 export function ticketFromRow(r: Row): TicketRecord {
   return {
-    pathId: String(r.path_id),
+    subjectKey: String(r.subject_key),
+    incidentId: String(r.incident_id),
     ticketId: num(r.ticket_id),
     openedAtMs: num(r.opened_at_ms),
-    lastState: r.last_state as PathStateName,
+    lastState: String(r.last_state),
     resolvedAtMs: numOrNull(r.resolved_at_ms),
+  };
+}
+
+export function walkFromRow(r: Row): WalkRecord {
+  return {
+    id: String(r.id),
+    names: json<string[]>(r.names),
+    linkKeys: json<string[]>(r.link_keys),
+    firstSeenMs: num(r.first_seen_ms),
+    goneAtMs: numOrNull(r.gone_at_ms),
+  };
+}
+
+/** The incident as the application wrote it: the record column holds it whole. */
+export function incidentFromRow(r: Row): IncidentRecord {
+  return json<IncidentRecord>(r.record);
+}
+
+export function incidentChangeFromRow(r: Row): IncidentChange {
+  return {
+    change: r.change as IncidentChange['change'],
+    incident: json<IncidentRecord>(r.record),
+    previous: r.previous === null || r.previous === undefined ? null : json<IncidentRecord>(r.previous),
+    reason: String(r.reason),
+  };
+}
+
+export function linkEstimateFromRow(r: Row): LinkEstimateRecord {
+  return {
+    subjectKey: String(r.subject_key),
+    atMs: num(r.at_ms),
+    lossRatio: num(r.loss_ratio),
+    addedDelayMs: num(r.added_delay_ms),
+    down: r.down === true || r.down === 't' || r.down === 'true',
+    confidence: num(r.confidence),
+    support: num(r.support),
+  };
+}
+
+export function roundResultFromRow(r: Row): RoundResultRecord {
+  return {
+    pathId: String(r.path_id), roundAtMs: num(r.round_at_ms), sent: num(r.sent), received: num(r.received),
+    lossPct: num(r.loss_pct), rttMinMs: numOrNull(r.rtt_min_ms), rttAvgMs: numOrNull(r.rtt_avg_ms), rttMaxMs: numOrNull(r.rtt_max_ms),
+    rttP50Ms: numOrNull(r.rtt_p50_ms), rttP95Ms: numOrNull(r.rtt_p95_ms), rttP99Ms: numOrNull(r.rtt_p99_ms), jitterMs: numOrNull(r.jitter_ms),
   };
 }
 
@@ -52,7 +101,7 @@ export function notificationFromRow(r: Row): NotificationRecord {
   return {
     atMs: num(r.at_ms),
     channel: r.channel as NotificationRecord['channel'],
-    pathIds: json<string[]>(r.path_ids),
+    subjectKeys: json<string[]>(r.subject_keys),
     status: r.status as NotificationRecord['status'],
     detail: String(r.detail),
   };

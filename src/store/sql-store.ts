@@ -1,18 +1,27 @@
 /**
  * The Store over either backend: every statement is written once here (or in history-queries.ts,
- * retention.ts, results-insert.ts) against the SqlClient interface. Each public method turns driver
- * errors into StoreError ('unreachable' or 'query-failed', or 'duplicate-open-ticket') with the
- * password scrubbed, so callers can branch on the code and print the message.
+ * incident-queries.ts, link-queries.ts, retention.ts, results-insert.ts) against the SqlClient
+ * interface. Each public method turns driver errors into StoreError ('unreachable' or 'query-failed',
+ * 'duplicate-open-ticket', 'duplicate-open-incident', 'bad-value') with the password scrubbed, so
+ * callers can branch on the code and print the message.
  */
+import type { IncidentChange, IncidentRecord } from '../incidents/incident.js';
 import type { PathStateName } from '../monitor/path-state.js';
 import { historyPoints, pathSummaries } from './history-queries.js';
+import {
+  incidentById, incidentChanges, incidentsIn, openIncidents, recordIncidentChange,
+} from './incident-queries.js';
+import {
+  badEstimate, insertLinkEstimates, linkHistory, markWalksGone, routeResults, upsertWalks, walks,
+} from './link-queries.js';
 import type {
-  NotificationRecord, PathRecord, RoundResultRecord, TicketRecord, TopologySnapshotRecord, TransitionRecord,
+  LinkEstimateRecord, NotificationRecord, PathRecord, RoundResultRecord, TicketRecord, TopologySnapshotRecord,
+  TransitionRecord, WalkRecord,
 } from './records.js';
 import { insertResults, type InsertMethod } from './results-insert.js';
 import { applyRetention, type RetentionOptions } from './retention.js';
 import {
-  notificationFromRow, num, pathFromRow, snapshotFromRow, ticketFromRow, transitionFromRow, type Row,
+  notificationFromRow, num, pathFromRow, roundResultFromRow, snapshotFromRow, ticketFromRow, transitionFromRow, type Row,
 } from './row-mappers.js';
 import type { SqlClient } from './sql-client.js';
 import { StoreError, isUnreachable, scrubbedMessage } from './store-error.js';
@@ -98,11 +107,7 @@ export class SqlStore implements Store {
       const { rows } = await this.client.query<Row>(
         'SELECT * FROM round_results WHERE path_id = $1 AND round_at_ms >= $2::bigint AND round_at_ms < $3::bigint ORDER BY round_at_ms',
         [pathId, sinceMs, untilMs]);
-      return rows.map((r) => ({
-        pathId: String(r.path_id), roundAtMs: num(r.round_at_ms), sent: num(r.sent), received: num(r.received),
-        lossPct: num(r.loss_pct), rttMinMs: nn(r.rtt_min_ms), rttAvgMs: nn(r.rtt_avg_ms), rttMaxMs: nn(r.rtt_max_ms),
-        rttP50Ms: nn(r.rtt_p50_ms), rttP95Ms: nn(r.rtt_p95_ms), rttP99Ms: nn(r.rtt_p99_ms), jitterMs: nn(r.jitter_ms),
-      }));
+      return rows.map(roundResultFromRow);
     });
   }
 
@@ -132,9 +137,9 @@ export class SqlStore implements Store {
     });
   }
 
-  openTicket(pathId: string): Promise<TicketRecord | null> {
+  openTicket(subjectKey: string): Promise<TicketRecord | null> {
     return this.run('store.openTicket', async () => {
-      const { rows } = await this.client.query<Row>('SELECT * FROM tickets WHERE path_id = $1 AND resolved_at_ms IS NULL', [pathId]);
+      const { rows } = await this.client.query<Row>('SELECT * FROM tickets WHERE subject_key = $1 AND resolved_at_ms IS NULL', [subjectKey]);
       return rows[0] ? ticketFromRow(rows[0]) : null;
     });
   }
@@ -143,14 +148,14 @@ export class SqlStore implements Store {
     return this.run('store.saveTicket', async () => {
       try {
         await this.client.query(
-          `INSERT INTO tickets (ticket_id, path_id, opened_at_ms, last_state, resolved_at_ms) VALUES ($1, $2, $3, $4, $5)
-           ON CONFLICT (ticket_id) DO UPDATE SET path_id = excluded.path_id, opened_at_ms = excluded.opened_at_ms,
-             last_state = excluded.last_state, resolved_at_ms = excluded.resolved_at_ms`,
-          [t.ticketId, t.pathId, t.openedAtMs, t.lastState, t.resolvedAtMs]);
+          `INSERT INTO tickets (ticket_id, subject_key, incident_id, opened_at_ms, last_state, resolved_at_ms) VALUES ($1, $2, $3, $4, $5, $6)
+           ON CONFLICT (ticket_id) DO UPDATE SET subject_key = excluded.subject_key, incident_id = excluded.incident_id,
+             opened_at_ms = excluded.opened_at_ms, last_state = excluded.last_state, resolved_at_ms = excluded.resolved_at_ms`,
+          [t.ticketId, t.subjectKey, t.incidentId, t.openedAtMs, t.lastState, t.resolvedAtMs]);
       } catch (err) {
         if ((err as { code?: string }).code === '23505') {
           throw new StoreError('duplicate-open-ticket', this.description,
-            `store.saveTicket: path ${t.pathId} already has an open ticket; expected ticket ${t.ticketId} to be resolved or the open one updated`);
+            `store.saveTicket: subject ${t.subjectKey} already has an open ticket; expected ticket ${t.ticketId} to be resolved or the open one updated`);
         }
         throw err;
       }
@@ -164,9 +169,73 @@ export class SqlStore implements Store {
 
   addNotification(n: NotificationRecord): Promise<void> {
     return this.run('store.addNotification', async () => {
-      await this.client.query('INSERT INTO notifications (at_ms, channel, path_ids, status, detail) VALUES ($1, $2, $3::jsonb, $4, $5)',
-        [n.atMs, n.channel, JSON.stringify(n.pathIds), n.status, n.detail]);
+      await this.client.query('INSERT INTO notifications (at_ms, channel, subject_keys, status, detail) VALUES ($1, $2, $3::jsonb, $4, $5)',
+        [n.atMs, n.channel, JSON.stringify(n.subjectKeys), n.status, n.detail]);
     });
+  }
+
+  upsertWalks(list: WalkRecord[]): Promise<void> {
+    return this.run('store.upsertWalks', () => upsertWalks(this.client, list));
+  }
+
+  markWalksGone(walkIds: string[], atMs: number): Promise<void> {
+    return this.run('store.markWalksGone', () => markWalksGone(this.client, walkIds, atMs));
+  }
+
+  walks(): Promise<WalkRecord[]> {
+    return this.run('store.walks', () => walks(this.client));
+  }
+
+  recordIncidentChange(change: IncidentChange): Promise<void> {
+    return this.run('store.recordIncidentChange', async () => {
+      try {
+        await recordIncidentChange(this.client, change);
+      } catch (err) {
+        if ((err as { code?: string }).code === '23505') {
+          throw new StoreError('duplicate-open-incident', this.description,
+            `store.recordIncidentChange: subject ${change.incident.subjectKey} already has an open incident other than ${change.incident.id}; ` +
+            'expected the open one to be updated or resolved first');
+        }
+        throw err;
+      }
+    });
+  }
+
+  openIncidents(): Promise<IncidentRecord[]> {
+    return this.run('store.openIncidents', () => openIncidents(this.client));
+  }
+
+  incidents(sinceMs: number, untilMs: number): Promise<IncidentRecord[]> {
+    return this.run('store.incidents', () => incidentsIn(this.client, sinceMs, untilMs));
+  }
+
+  incident(id: string): Promise<IncidentRecord | null> {
+    return this.run('store.incident', () => incidentById(this.client, id));
+  }
+
+  incidentChanges(id: string): Promise<IncidentChange[]> {
+    return this.run('store.incidentChanges', () => incidentChanges(this.client, id));
+  }
+
+  insertLinkEstimates(rows: LinkEstimateRecord[]): Promise<void> {
+    return this.run('store.insertLinkEstimates', async () => {
+      for (const [i, row] of rows.entries()) {
+        const problem = badEstimate(row);
+        if (problem !== null) {
+          throw new StoreError('bad-value', this.description,
+            `store.insertLinkEstimates: row ${i} (${String(row.subjectKey)} at ${String(row.atMs)}): ${problem}`);
+        }
+      }
+      await insertLinkEstimates(this.client, rows);
+    });
+  }
+
+  linkHistory(subjectKey: string, sinceMs: number, untilMs: number, maxPoints = 500): Promise<LinkEstimateRecord[]> {
+    return this.run('store.linkHistory', () => linkHistory(this.client, subjectKey, sinceMs, untilMs, maxPoints));
+  }
+
+  routeResults(sinceMs: number, untilMs: number): Promise<RoundResultRecord[]> {
+    return this.run('store.routeResults', () => routeResults(this.client, sinceMs, untilMs));
   }
 
   /** Notifications in [sinceMs, untilMs), oldest first. */
@@ -227,5 +296,3 @@ export class SqlStore implements Store {
     }
   }
 }
-
-const nn = (v: unknown): number | null => (v === null || v === undefined ? null : Number(v));

@@ -11,8 +11,10 @@ export type StoreErrorCode =
   | 'unreachable'
   /** The database's schema was written by a newer pathmon than this one. */
   | 'schema-too-new'
-  /** A second open ticket for a path that already has one. */
+  /** A second open ticket for an incident subject that already has one. */
   | 'duplicate-open-ticket'
+  /** A second open incident for a subject that already has one. */
+  | 'duplicate-open-incident'
   /** A value the store cannot keep (bad schema name, non-finite time, …). */
   | 'bad-value'
   /** Any other failure of a statement. */

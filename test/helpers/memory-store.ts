@@ -1,10 +1,13 @@
 /**
- * An in-memory Store for the web tests while the real one (src/store, PGlite) is being built: the same
- * contract, plain arrays, the same rollup idea (rounds folded into at most maxPoints buckets) so the chart
+ * An in-memory Store for the web and monitor tests: the same contract (paths, walks, incidents, link
+ * estimates, tickets keyed by incident subject), plain arrays, the same rollup idea (rounds folded into at most maxPoints buckets) so the chart
  * sees what it will see from the database. Not for production: no persistence, no retention.
  */
+import type { IncidentChange, IncidentRecord } from '../../src/incidents/incident.js';
 import type { PathStateName } from '../../src/monitor/path-state.js';
-import type { NotificationRecord, PathRecord, RoundResultRecord, TicketRecord, TopologySnapshotRecord, TransitionRecord } from '../../src/store/records.js';
+import type {
+  LinkEstimateRecord, NotificationRecord, PathRecord, RoundResultRecord, TicketRecord, TopologySnapshotRecord, TransitionRecord, WalkRecord,
+} from '../../src/store/records.js';
 import type { HistoryPoint, PathSummary, Store } from '../../src/store/store.js';
 
 export class MemoryStore implements Store {
@@ -15,6 +18,10 @@ export class MemoryStore implements Store {
   readonly tickets: TicketRecord[] = [];
   readonly notifications: NotificationRecord[] = [];
   readonly snapshots: TopologySnapshotRecord[] = [];
+  readonly walkRecords = new Map<string, WalkRecord>();
+  readonly incidentRecords = new Map<string, IncidentRecord>();
+  readonly changes: IncidentChange[] = [];
+  readonly estimates = new Map<string, LinkEstimateRecord>();
   private readonly byPath = new Map<string, RoundResultRecord[]>();
 
   async upsertPaths(paths: PathRecord[]): Promise<void> {
@@ -48,10 +55,12 @@ export class MemoryStore implements Store {
   async transitions(pathId: string | null, sinceMs: number, untilMs = Infinity): Promise<TransitionRecord[]> {
     return this.transitionRecords.filter((t) => (pathId === null || t.pathId === pathId) && t.atMs >= sinceMs && t.atMs <= untilMs);
   }
-  async openTicket(pathId: string): Promise<TicketRecord | null> {
-    return this.tickets.find((t) => t.pathId === pathId && t.resolvedAtMs === null) ?? null;
+  async openTicket(subjectKey: string): Promise<TicketRecord | null> {
+    return this.tickets.find((t) => t.subjectKey === subjectKey && t.resolvedAtMs === null) ?? null;
   }
   async saveTicket(ticket: TicketRecord): Promise<void> {
+    const clash = this.tickets.find((t) => t.subjectKey === ticket.subjectKey && t.resolvedAtMs === null && t.ticketId !== ticket.ticketId);
+    if (clash && ticket.resolvedAtMs === null) throw new Error(`memoryStore.saveTicket: subject ${ticket.subjectKey} already has open ticket ${clash.ticketId}`);
     const index = this.tickets.findIndex((t) => t.ticketId === ticket.ticketId);
     if (index >= 0) this.tickets[index] = ticket;
     else this.tickets.push(ticket);
@@ -64,6 +73,80 @@ export class MemoryStore implements Store {
   }
   async addTopologySnapshot(snapshot: TopologySnapshotRecord): Promise<void> {
     this.snapshots.push(snapshot);
+  }
+
+  async upsertWalks(walks: WalkRecord[]): Promise<void> {
+    for (const walk of walks) {
+      const before = this.walkRecords.get(walk.id);
+      this.walkRecords.set(walk.id, { ...walk, firstSeenMs: Math.min(walk.firstSeenMs, before?.firstSeenMs ?? Infinity) });
+    }
+  }
+  async markWalksGone(walkIds: string[], atMs: number): Promise<void> {
+    for (const id of walkIds) {
+      const walk = this.walkRecords.get(id);
+      if (walk && walk.goneAtMs === null) walk.goneAtMs = atMs;
+    }
+  }
+  async walks(): Promise<WalkRecord[]> {
+    return [...this.walkRecords.values()].sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+  }
+
+  async recordIncidentChange(change: IncidentChange): Promise<void> {
+    const { incident } = change;
+    if (incident.state === 'open') {
+      const clash = [...this.incidentRecords.values()].find((i) => i.subjectKey === incident.subjectKey && i.state === 'open' && i.id !== incident.id);
+      if (clash) throw new Error(`memoryStore.recordIncidentChange: subject ${incident.subjectKey} already has open incident ${clash.id}`);
+    }
+    this.incidentRecords.set(incident.id, structuredClone(incident));
+    this.changes.push(structuredClone(change));
+  }
+  async openIncidents(): Promise<IncidentRecord[]> {
+    return [...this.incidentRecords.values()].filter((i) => i.state === 'open').sort((a, b) => a.openedAtMs - b.openedAtMs).map((i) => structuredClone(i));
+  }
+  async incidents(sinceMs: number, untilMs: number): Promise<IncidentRecord[]> {
+    return [...this.incidentRecords.values()]
+      .filter((i) => i.openedAtMs < untilMs && (i.resolvedAtMs === null || i.resolvedAtMs >= sinceMs))
+      .sort((a, b) => b.openedAtMs - a.openedAtMs || (a.id < b.id ? 1 : -1))
+      .map((i) => structuredClone(i));
+  }
+  async incident(id: string): Promise<IncidentRecord | null> {
+    const found = this.incidentRecords.get(id);
+    return found ? structuredClone(found) : null;
+  }
+  async incidentChanges(id: string): Promise<IncidentChange[]> {
+    return this.changes.filter((c) => c.incident.id === id).map((c) => structuredClone(c));
+  }
+
+  async insertLinkEstimates(rows: LinkEstimateRecord[]): Promise<void> {
+    for (const row of rows) this.estimates.set(`${row.subjectKey}\n${row.atMs}`, { ...row });
+  }
+  /** Same rule as the SQL store: rows as they are when they fit, else equal buckets keeping the worst. */
+  async linkHistory(subjectKey: string, sinceMs: number, untilMs: number, maxPoints = 500): Promise<LinkEstimateRecord[]> {
+    const rows = [...this.estimates.values()]
+      .filter((r) => r.subjectKey === subjectKey && r.atMs >= sinceMs && r.atMs < untilMs)
+      .sort((a, b) => a.atMs - b.atMs);
+    const points = Math.max(1, Math.floor(maxPoints));
+    if (rows.length <= points) return rows.map((r) => ({ ...r }));
+    const widthMs = Math.max(1, Math.ceil((untilMs - sinceMs) / points));
+    const buckets = new Map<number, LinkEstimateRecord>();
+    for (const r of rows) {
+      const key = Math.floor((r.atMs - sinceMs) / widthMs);
+      const b = buckets.get(key);
+      if (!b) buckets.set(key, { ...r });
+      else {
+        b.lossRatio = Math.max(b.lossRatio, r.lossRatio);
+        b.addedDelayMs = Math.max(b.addedDelayMs, r.addedDelayMs);
+        b.down ||= r.down;
+        b.confidence = Math.max(b.confidence, r.confidence);
+        b.support = Math.max(b.support, r.support);
+      }
+    }
+    return [...buckets.values()];
+  }
+  async routeResults(sinceMs: number, untilMs: number): Promise<RoundResultRecord[]> {
+    return this.results
+      .filter((r) => r.roundAtMs >= sinceMs && r.roundAtMs < untilMs)
+      .sort((a, b) => a.roundAtMs - b.roundAtMs || (a.pathId < b.pathId ? -1 : a.pathId > b.pathId ? 1 : 0));
   }
 
   async history(pathId: string, sinceMs: number, untilMs: number, maxPoints = 1000): Promise<HistoryPoint[]> {
@@ -86,7 +169,7 @@ export class MemoryStore implements Store {
       const rounds = this.roundsIn(path.id, sinceMs, untilMs);
       const point = rounds.length > 0 ? fold(rounds, sinceMs) : null;
       const state = states.get(path.id);
-      const ticket = this.tickets.find((t) => t.pathId === path.id && t.resolvedAtMs === null);
+      const ticket = this.tickets.find((t) => t.subjectKey === `path:${path.id}` && t.resolvedAtMs === null);
       return {
         path,
         rounds: rounds.length,

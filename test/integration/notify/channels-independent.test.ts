@@ -12,7 +12,8 @@ import { SecretError } from '../../../src/secrets/errors.js';
 import { startFakeFreshdesk, type FakeFreshdesk } from '../../helpers/fake-freshdesk.js';
 import { startSmtpSink, type SmtpSink } from '../../helpers/smtp-sink.js';
 import { MemoryNotifyStore } from './support/memory-notify-store.js';
-import { samplePath, transitionOf } from './support/sample-transitions.js';
+import { linkChange, pathChange } from './support/sample-incidents.js';
+import { samplePath } from './support/sample-transitions.js';
 
 const key = 'fd-key-channels-Pp42';
 
@@ -36,7 +37,7 @@ describe('Freshdesk and e-mail fail apart', () => {
       secrets: { env },
       log: () => undefined,
     });
-  const round = (id: string) => [transitionOf(samplePath(id), 'UP', 'DOWN', Date.now())];
+  const round = (id: string) => [pathChange(samplePath(id), 'UP', 'DOWN', Date.now())];
   const notifyAll = async (notifiers: Notifier[], id: string) => {
     for (const n of notifiers) await n.notify(round(id));
   };
@@ -61,6 +62,21 @@ describe('Freshdesk and e-mail fail apart', () => {
     assert.equal(fd.tickets.length, 1);
     assert.deepEqual(store.notifications.map((n) => [n.channel, n.status]), [['freshdesk', 'sent'], ['email', 'queued']]);
     assert.deepEqual(notifiers.map((n) => [n.channel, n.status?.().queued]), [['freshdesk', 0], ['email', 1]]);
+    for (const n of notifiers) await n.close();
+  });
+
+  it('a link incident: SMTP down queues its mail, its ticket still opens; each recorded under its own channel', async () => {
+    fd.tickets.length = 0;
+    const store = new MemoryNotifyStore();
+    const closed = await startSmtpSink();
+    const deadPort = closed.port;
+    await closed.close();
+    const notifiers = build(store, { FD_KEY: key }, deadPort);
+    const change = linkChange({ atMs: Date.now(), kind: 'down', controlPlaneUp: true });
+    for (const n of notifiers) await n.notify([change]);
+    assert.deepEqual(fd.tickets.map((t) => t.subject), ['R4→R6: 100 % loss (data plane down, control plane up)']);
+    assert.deepEqual(store.notifications.map((n) => [n.channel, n.status, n.subjectKeys]),
+      [['freshdesk', 'sent', [change.incident.subjectKey]], ['email', 'queued', [change.incident.subjectKey]]]);
     for (const n of notifiers) await n.close();
   });
 

@@ -1,8 +1,8 @@
 /**
- * The e-mail notifier through nodemailer to a real SMTP server started here: what arrives (subject,
- * evidence, several transitions in one mail), that a round without transitions sends nothing, that an
- * SMTP outage queues the mail and a later retry delivers it, and that the SMTP password is used for
- * AUTH yet appears in no error, log line or record.
+ * The e-mail notifier through nodemailer to a real SMTP server started here: what arrives (one mail per
+ * incident change, its subject naming the change and the subject, the evidence), that a round without
+ * changes sends nothing, that an SMTP outage queues the mails and a later retry delivers them in order,
+ * and that the SMTP password is used for AUTH yet appears in no error, log line or record.
  */
 import assert from 'node:assert/strict';
 import { after, before, beforeEach, describe, it } from 'node:test';
@@ -12,7 +12,8 @@ import { smtpTransport } from '../../../src/notify/smtp-transport.js';
 import { resolveSecret } from '../../../src/secrets/resolve-secret.js';
 import { startSmtpSink, type SmtpSink } from '../../helpers/smtp-sink.js';
 import { MemoryNotifyStore } from './support/memory-notify-store.js';
-import { fakeClock, samplePath, transitionOf } from './support/sample-transitions.js';
+import { linkChange, pathChange } from './support/sample-incidents.js';
+import { fakeClock, samplePath } from './support/sample-transitions.js';
 
 const smtpPassword = 'smtp-pw-Zx81!kQ';
 
@@ -57,40 +58,57 @@ describe('e-mail through SMTP', () => {
     sink.messages.length = 0;
   });
 
-  it('sends one mail for a round with several transitions, worst first, with the evidence', async () => {
+  it('sends one mail per incident change of a round, each naming the change and the subject, with the evidence', async () => {
     const store = new MemoryNotifyStore();
     const { notifier, clock } = mailerFor(sink.port, store);
+    const link = linkChange({ atMs: clock.nowMs(), kind: 'down', controlPlaneUp: true });
     const round = [
-      transitionOf(samplePath('p-up', ['R1', 'R3', 'R6']), 'DEGRADED', 'UP', clock.nowMs()),
-      transitionOf(samplePath('p-down', ['R1', 'R2', 'R4', 'R6']), 'UP', 'DOWN', clock.nowMs()),
-      transitionOf(samplePath('p-deg', ['R1', 'R5', 'R6']), 'UP', 'DEGRADED', clock.nowMs()),
+      pathChange(samplePath('p-up', ['R1', 'R3', 'R6']), 'DEGRADED', 'UP', clock.nowMs()),
+      link,
+      pathChange(samplePath('p-deg', ['R1', 'R5', 'R6']), 'UP', 'DEGRADED', clock.nowMs()),
     ];
     await notifier.notify(round);
-    const [mail] = await sink.waitForMessages(1);
-    assert.equal(sink.messages.length, 1, 'one mail for the round');
-    assert.equal(mail!.subject, 'pathmon: R1 > R2 > R4 > R6 DOWN (+2 more)');
-    assert.equal(mail!.envelopeFrom, 'pathmon@lab.example');
-    assert.deepEqual(mail!.envelopeTo, ['noc@lab.example', 'oncall@lab.example']);
-    for (const part of [mail!.text, mail!.html]) {
-      assert.match(part, /R1 &gt; R5 &gt; R6: UP -&gt; DEGRADED|R1 > R5 > R6: UP -> DEGRADED/);
-      assert.match(part, /R1 (>|&gt;) R3 (>|&gt;) R6: DEGRADED (->|-&gt;) UP/);
-      assert.match(part, /loss 100 % for 3 rounds/);
-      assert.match(part, /23\.45/, 'measured p95 of the degraded path');
-      assert.match(part, /10\.0\.2\.1/, 'a hop address');
+    const mails = await sink.waitForMessages(3);
+    assert.equal(sink.messages.length, 3, 'one mail per change');
+    assert.deepEqual(mails.map((m) => m.subject), [
+      '[pathmon] resolved: R1 > R3 > R6 UP',
+      '[pathmon] opened: R4→R6: 100 % loss (data plane down, control plane up)',
+      '[pathmon] opened: R1 > R5 > R6 DEGRADED',
+    ]);
+    for (const mail of mails) {
+      assert.equal(mail.envelopeFrom, 'pathmon@lab.example');
+      assert.deepEqual(mail.envelopeTo, ['noc@lab.example', 'oncall@lab.example']);
     }
-    assert.ok(mail!.text.indexOf('R1 > R2 > R4 > R6') < mail!.text.indexOf('R1 > R5 > R6'), 'DOWN listed before DEGRADED');
-    assert.deepEqual(store.notifications.map((n) => [n.channel, n.status, n.pathIds]), [['email', 'sent', ['p-down', 'p-deg', 'p-up']]]);
+    const [up, down, deg] = mails;
+    for (const part of [down!.text, down!.html]) {
+      assert.match(part, /Evidence routes \(2\)/);
+      assert.match(part, /w1a2b3c4d5e6, w9f8e7d6c5b4/);
+      assert.match(part, /path-r1-r6-a, path-r1-r6-b/);
+      assert.match(part, /data plane down, control plane up/);
+      assert.match(part, /down for 3 rounds/, 'the reason');
+    }
+    for (const part of [deg!.text, deg!.html]) {
+      assert.match(part, /R1 &gt; R5 &gt; R6: UP -&gt; DEGRADED|R1 > R5 > R6: UP -> DEGRADED/);
+      assert.match(part, /23\.45/, 'measured p95 of the degraded path');
+      assert.match(part, /loss 40 % (>|&gt;) 5 % for 3 rounds/);
+    }
+    assert.match(up!.text, /R1 > R3 > R6: DEGRADED -> UP/);
+    assert.deepEqual(store.notifications.map((n) => [n.channel, n.status, n.subjectKeys]), [
+      ['email', 'sent', ['path:p-up']],
+      ['email', 'sent', [link.incident.subjectKey]],
+      ['email', 'sent', ['path:p-deg']],
+    ]);
     await notifier.close();
   });
 
-  it('sends nothing for a round without transitions', async () => {
+  it('sends nothing for a round without changes', async () => {
     const store = new MemoryNotifyStore();
     const { notifier } = mailerFor(sink.port, store);
     await notifier.notify([]);
     await notifier.retryQueued();
-    await notifier.notify([transitionOf(samplePath('p-one'), 'UP', 'DOWN', 0)]);
+    await notifier.notify([pathChange(samplePath('p-one'), 'UP', 'DOWN', 0)]);
     await sink.waitForMessages(1);
-    assert.equal(sink.messages.length, 1, 'only the round with a transition made a mail');
+    assert.equal(sink.messages.length, 1, 'only the round with a change made a mail');
     assert.equal(store.notifications.length, 1);
     await notifier.close();
   });
@@ -102,11 +120,11 @@ describe('e-mail through SMTP', () => {
     const store = new MemoryNotifyStore();
     const clock = fakeClock();
     const { notifier, logs } = mailerFor(port, store, { clock });
-    await notifier.notify([transitionOf(samplePath('p-a', ['A', 'B']), 'UP', 'DOWN', clock.nowMs())]);
-    await notifier.notify([transitionOf(samplePath('p-a', ['A', 'B']), 'DOWN', 'UP', clock.nowMs())]);
-    assert.deepEqual(store.notifications.map((n) => n.status), ['queued', 'queued']);
+    await notifier.notify([pathChange(samplePath('p-a', ['A', 'B']), 'UP', 'DOWN', clock.nowMs())]);
+    await notifier.notify([pathChange(samplePath('p-a', ['A', 'B']), 'DOWN', 'UP', clock.nowMs()), linkChange({ atMs: clock.nowMs() })]);
+    assert.deepEqual(store.notifications.map((n) => n.status), ['queued', 'queued', 'queued']);
     assert.match(store.notifications[0]!.detail, /ECONNREFUSED/);
-    assert.equal(notifier.status().queued, 2);
+    assert.equal(notifier.status().queued, 3);
     assert.ok(logs.some((l) => l.startsWith('warn ')), 'the failure is reported');
 
     const back = await startSmtpSink({ port });
@@ -115,9 +133,9 @@ describe('e-mail through SMTP', () => {
       assert.equal(back.messages.length, 0, 'not before the backoff time');
       clock.advance(60_000);
       await notifier.retryQueued();
-      const mails = await back.waitForMessages(2);
-      assert.deepEqual(mails.map((m) => m.subject), ['pathmon: A > B DOWN', 'pathmon: A > B UP']);
-      assert.deepEqual(store.notifications.map((n) => n.status), ['queued', 'queued', 'sent', 'sent']);
+      const mails = await back.waitForMessages(3);
+      assert.deepEqual(mails.map((m) => m.subject), ['[pathmon] opened: A > B DOWN', '[pathmon] resolved: A > B UP', '[pathmon] opened: R4→R6: 20 % loss']);
+      assert.deepEqual(store.notifications.map((n) => n.status), ['queued', 'queued', 'queued', 'sent', 'sent', 'sent']);
       assert.equal(notifier.status().queued, 0);
     } finally {
       await notifier.close();
@@ -130,7 +148,7 @@ describe('e-mail through SMTP', () => {
     const clock = fakeClock();
     const { notifier } = mailerFor(sink.port, store, { clock });
     sink.rejectNext(3);
-    await notifier.notify([transitionOf(samplePath('p-refused'), 'UP', 'DOWN', clock.nowMs())]);
+    await notifier.notify([pathChange(samplePath('p-refused'), 'UP', 'DOWN', clock.nowMs())]);
     for (let i = 0; i < 2; i += 1) {
       clock.advance(3_600_000);
       await notifier.retryQueued();
@@ -147,14 +165,14 @@ describe('e-mail through SMTP', () => {
     try {
       const store = new MemoryNotifyStore();
       const good = mailerFor(authSink.port, store, { password: smtpPassword });
-      await good.notifier.notify([transitionOf(samplePath('p-auth'), 'UP', 'DOWN', 0)]);
+      await good.notifier.notify([pathChange(samplePath('p-auth'), 'UP', 'DOWN', 0)]);
       const [mail] = await authSink.waitForMessages(1);
       assert.equal(mail!.authUser, 'pathmon');
       await good.notifier.close();
 
       const wrong = 'wrong-pw-Yt55?';
       const bad = mailerFor(authSink.port, store, { password: wrong });
-      await bad.notifier.notify([transitionOf(samplePath('p-auth'), 'DOWN', 'UP', 0)]);
+      await bad.notifier.notify([pathChange(samplePath('p-auth'), 'DOWN', 'UP', 0)]);
       assert.equal(store.notifications.at(-1)?.status, 'queued');
       assert.match(store.notifications.at(-1)!.detail, /535|auth|login/i);
       const everything = [...good.logs, ...bad.logs, JSON.stringify(store.notifications), JSON.stringify(bad.notifier.status())].join('\n');

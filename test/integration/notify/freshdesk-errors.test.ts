@@ -14,7 +14,8 @@ import { Secret } from '../../../src/secrets/secret.js';
 import { startFakeFreshdesk, type FakeFreshdesk } from '../../helpers/fake-freshdesk.js';
 import { freshdeskUnderTest, testApiKey } from './support/freshdesk-setup.js';
 import { MemoryNotifyStore } from './support/memory-notify-store.js';
-import { fakeClock, samplePath, transitionOf } from './support/sample-transitions.js';
+import { pathChange } from './support/sample-incidents.js';
+import { fakeClock, samplePath } from './support/sample-transitions.js';
 
 const wrongKey = 'wrong-key-Hq83nZp1';
 
@@ -60,7 +61,7 @@ describe('Freshdesk errors', () => {
   it('a 400 from the notifier is recorded failed (with the field), not queued', async () => {
     const store = new MemoryNotifyStore();
     const { notifier, clock, logs } = freshdeskUnderTest(fd, store, { requesterEmail: 'broken address' });
-    await notifier.notify([transitionOf(samplePath('path-400'), 'UP', 'DOWN', clock.nowMs())]);
+    await notifier.notify([pathChange(samplePath('path-400'), 'UP', 'DOWN', clock.nowMs())]);
     assert.equal(fd.tickets.length, 0);
     assert.equal(store.notifications.length, 1);
     assert.equal(store.notifications[0]!.status, 'failed');
@@ -79,7 +80,7 @@ describe('Freshdesk errors', () => {
     assert.ok(!leaks(`${error.message} ${error.stack ?? ''} ${inspect(error, { depth: 5 })} ${JSON.stringify(error)}`, wrongKey));
 
     fd.requests.length = 0;
-    await notifier.notify([transitionOf(samplePath('path-401'), 'UP', 'DOWN', clock.nowMs())]);
+    await notifier.notify([pathChange(samplePath('path-401'), 'UP', 'DOWN', clock.nowMs())]);
     assert.equal(fd.requests.length, 1, 'no retry of a 401');
     assert.equal(store.notifications[0]!.status, 'failed');
     assert.match(store.notifications[0]!.detail, /401/);
@@ -93,7 +94,7 @@ describe('Freshdesk errors', () => {
     const clock = fakeClock();
     const deadFd = { ...fd, baseUrl: `http://127.0.0.1:${port}` };
     const { notifier, logs } = freshdeskUnderTest(deadFd, store, { clock, maxRetries: 2 });
-    await notifier.notify([transitionOf(samplePath('path-unreachable'), 'UP', 'DOWN', clock.nowMs())]);
+    await notifier.notify([pathChange(samplePath('path-unreachable'), 'UP', 'DOWN', clock.nowMs())]);
     assert.equal(store.notifications[0]!.status, 'queued');
     assert.match(store.notifications[0]!.detail, /ECONNREFUSED/);
     assert.equal(notifier.status().queued, 1);

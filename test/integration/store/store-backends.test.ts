@@ -101,26 +101,29 @@ for (const backend of await backends()) {
       assert.ok((await store.transitions(null, T0)).some((t) => t.pathId === 'tr-b'));
     });
 
-    it('never holds two open tickets for one path', async () => {
+    it('never holds two open tickets for one incident subject', async () => {
       const { store } = shared;
-      await store.saveTicket({ pathId: 'tk', ticketId: 101, openedAtMs: T0, lastState: 'DOWN', resolvedAtMs: null });
+      const key = 'link:R1->R2';
+      await store.saveTicket({ subjectKey: key, incidentId: 'inc-1', ticketId: 101, openedAtMs: T0, lastState: 'down', resolvedAtMs: null });
       await assert.rejects(
-        store.saveTicket({ pathId: 'tk', ticketId: 102, openedAtMs: T0 + 1, lastState: 'DOWN', resolvedAtMs: null }),
-        (err: unknown) => err instanceof StoreError && err.code === 'duplicate-open-ticket');
-      await store.saveTicket({ pathId: 'tk', ticketId: 101, openedAtMs: T0, lastState: 'DEGRADED', resolvedAtMs: null });
-      assert.equal((await store.openTicket('tk'))?.lastState, 'DEGRADED');
-      await store.saveTicket({ pathId: 'tk', ticketId: 101, openedAtMs: T0, lastState: 'UP', resolvedAtMs: T0 + 5 });
-      assert.equal(await store.openTicket('tk'), null);
-      await store.saveTicket({ pathId: 'tk', ticketId: 102, openedAtMs: T0 + 6, lastState: 'DOWN', resolvedAtMs: null });
-      assert.equal((await store.openTicket('tk'))?.ticketId, 102);
-      assert.deepEqual((await store.openTickets()).filter((t) => t.pathId === 'tk').map((t) => t.ticketId), [102]);
+        store.saveTicket({ subjectKey: key, incidentId: 'inc-2', ticketId: 102, openedAtMs: T0 + 1, lastState: 'down', resolvedAtMs: null }),
+        (err: unknown) => err instanceof StoreError && err.code === 'duplicate-open-ticket' && err.message.includes(key));
+      await store.saveTicket({ subjectKey: 'path:tk', incidentId: 'path:tk:1', ticketId: 201, openedAtMs: T0, lastState: 'loss', resolvedAtMs: null });
+      await store.saveTicket({ subjectKey: key, incidentId: 'inc-1', ticketId: 101, openedAtMs: T0, lastState: 'loss', resolvedAtMs: null });
+      assert.deepEqual(await store.openTicket(key), { subjectKey: key, incidentId: 'inc-1', ticketId: 101, openedAtMs: T0, lastState: 'loss', resolvedAtMs: null });
+      await store.saveTicket({ subjectKey: key, incidentId: 'inc-1', ticketId: 101, openedAtMs: T0, lastState: 'loss', resolvedAtMs: T0 + 5 });
+      assert.equal(await store.openTicket(key), null);
+      await store.saveTicket({ subjectKey: key, incidentId: 'inc-2', ticketId: 102, openedAtMs: T0 + 6, lastState: 'down', resolvedAtMs: null });
+      assert.equal((await store.openTicket(key))?.incidentId, 'inc-2');
+      assert.deepEqual((await store.openTickets()).filter((t) => t.subjectKey === key).map((t) => t.ticketId), [102]);
+      assert.equal((await store.openTicket('path:tk'))?.ticketId, 201, 'another subject keeps its own');
     });
 
     it('keeps notifications and topology snapshots', async () => {
       const { store } = shared;
-      await store.addNotification({ atMs: T0, channel: 'email', pathIds: ['n1', 'n2'], status: 'failed', detail: 'SMTP 550' });
+      await store.addNotification({ atMs: T0, channel: 'email', subjectKeys: ['path:n1', 'link:R1->R2'], status: 'failed', detail: 'SMTP 550' });
       assert.deepEqual(await store.notifications(T0, T0 + 1),
-        [{ atMs: T0, channel: 'email', pathIds: ['n1', 'n2'], status: 'failed', detail: 'SMTP 550' }]);
+        [{ atMs: T0, channel: 'email', subjectKeys: ['path:n1', 'link:R1->R2'], status: 'failed', detail: 'SMTP 550' }]);
       const graph = { nodes: [{ name: 'R1' }], links: [] };
       await store.addTopologySnapshot({ atMs: T0, source: 'exabgp', nodeCount: 1, linkCount: 0, graph });
       assert.deepEqual((await store.latestTopologySnapshot())?.graph, graph);
@@ -164,14 +167,18 @@ for (const backend of await backends()) {
       assert.ok(month.every((p) => p.atMs >= now), 'nothing older than 30 days');
     });
 
-    it('summarises each path: loss, percentiles, time in each state, open ticket', async () => {
+    it('summarises each path: loss, percentiles, time in each state, open ticket; never a walk', async () => {
       const { store } = await fresh();
       await store.upsertPaths([pathRecord('s-a'), pathRecord('s-b')]);
-      await store.insertResults([round('s-a', T0, 1, 10), round('s-a', T0 + 10_000, 3, 5), round('s-b', T0, 2)]);
+      await store.upsertWalks([{ id: 'ws-walk', names: ['dev1', 'R1', 'R2', 'R1', 'dev1'], linkKeys: ['dev1>R1', 'R1>R2', 'R2>R1', 'R1>dev1'], firstSeenMs: T0, goneAtMs: null }]);
+      await store.insertResults([round('s-a', T0, 1, 10), round('s-a', T0 + 10_000, 3, 5), round('s-b', T0, 2), round('ws-walk', T0, 9, 0)]);
       await store.addTransition(transition('s-a', T0 - HOUR_MS, null, 'UP'));
       await store.addTransition(transition('s-a', T0 + 15 * MINUTE_MS, 'UP', 'DEGRADED'));
-      await store.saveTicket({ pathId: 's-a', ticketId: 7, openedAtMs: T0 + 15 * MINUTE_MS, lastState: 'DEGRADED', resolvedAtMs: null });
+      await store.saveTicket({ subjectKey: 'path:s-a', incidentId: 'path:s-a:1', ticketId: 7, openedAtMs: T0 + 15 * MINUTE_MS, lastState: 'loss', resolvedAtMs: null });
+      // A link ticket whose key ends like a path id is not that path's ticket.
+      await store.saveTicket({ subjectKey: 'link:s-b', incidentId: 'link:s-b:1', ticketId: 8, openedAtMs: T0, lastState: 'down', resolvedAtMs: null });
       const summaries = await store.summaries(T0, T0 + HOUR_MS);
+      assert.deepEqual(summaries.map((s) => s.path.id).sort(), ['s-a', 's-b'], 'walks are not user paths');
       const a = summaries.find((s) => s.path.id === 's-a')!;
       assert.equal(a.rounds, 2);
       assert.equal(a.sent, 20);

@@ -1,8 +1,9 @@
 /**
  * Rows for the storage tests, built so a test can say what the store must answer: paths with known
- * ids, rounds at known times with known figures, transitions with evidence.
+ * ids, rounds at known times with known figures, transitions with evidence, incidents and link estimates.
  */
-import type { PathRecord, RoundResultRecord, TransitionRecord } from '../../../src/store/index.js';
+import type { LinkEstimateRecord, PathRecord, RoundResultRecord, TransitionRecord } from '../../../src/store/index.js';
+import type { IncidentRecord } from '../../../src/incidents/incident.js';
 import type { PathStateName } from '../../../src/monitor/path-state.js';
 
 export const MINUTE_MS = 60_000;
@@ -70,4 +71,31 @@ export async function until(check: () => boolean | Promise<boolean>, what: strin
     if (Date.now() - started > limitMs) throw new Error(`test.until: gave up waiting for ${what} after ${limitMs} ms`);
     await new Promise((r) => setTimeout(r, 20));
   }
+}
+
+/** A link incident with every field set, so a round trip shows what the store loses (nothing). */
+export function linkIncident(id: string, subjectKey: string, openedAtMs: number, overrides: Partial<IncidentRecord> = {}): IncidentRecord {
+  return {
+    id,
+    subjectKey,
+    subject: { kind: 'link', linkKeys: [subjectKey.replace(/^link:/, '')], label: 'R4→R6', direction: 'one-way' },
+    kind: 'loss',
+    state: 'open',
+    openedAtMs,
+    updatedAtMs: openedAtMs,
+    resolvedAtMs: null,
+    lossPct: 20.5,
+    addedDelayMs: null,
+    confidence: 0.875,
+    controlPlaneUp: true,
+    summary: 'R4→R6: 20.5 % loss for 3 rounds',
+    evidenceRoutes: ['wabc', 'wdef'],
+    explainedPaths: ['p1'],
+    rounds: [{ atMs: openedAtMs - 10_000, lossPct: 19.5, addedDelayMs: 0.25, confidence: 0.8 }],
+    ...overrides,
+  };
+}
+
+export function estimate(subjectKey: string, atMs: number, lossRatio: number, overrides: Partial<LinkEstimateRecord> = {}): LinkEstimateRecord {
+  return { subjectKey, atMs, lossRatio, addedDelayMs: 0, down: false, confidence: 0.9, support: 4, ...overrides };
 }

@@ -14,15 +14,19 @@ export class MemoryNotifyStore implements NotifyStore {
   /** While true, only saveTicket rejects (the write after a successful create is lost). */
   failingSaves = false;
 
-  async openTicket(pathId: string): Promise<TicketRecord | null> {
+  async openTicket(subjectKey: string): Promise<TicketRecord | null> {
     this.#check('openTicket');
-    return this.tickets.find((t) => t.pathId === pathId && t.resolvedAtMs === null) ?? null;
+    return this.tickets.find((t) => t.subjectKey === subjectKey && t.resolvedAtMs === null) ?? null;
   }
 
   async saveTicket(ticket: TicketRecord): Promise<void> {
     this.#check('saveTicket');
     if (this.failingSaves) throw new Error('memoryStore.saveTicket: database unreachable (test)');
-    const i = this.tickets.findIndex((t) => t.pathId === ticket.pathId && t.ticketId === ticket.ticketId);
+    const clash = this.tickets.find((t) => t.subjectKey === ticket.subjectKey && t.resolvedAtMs === null && t.ticketId !== ticket.ticketId);
+    if (clash !== undefined && ticket.resolvedAtMs === null) {
+      throw new Error(`memoryStore.saveTicket: subject ${ticket.subjectKey} already has open ticket ${clash.ticketId} (test)`);
+    }
+    const i = this.tickets.findIndex((t) => t.subjectKey === ticket.subjectKey && t.ticketId === ticket.ticketId);
     if (i === -1) this.tickets.push({ ...ticket });
     else this.tickets[i] = { ...ticket };
   }

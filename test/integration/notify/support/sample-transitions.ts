@@ -1,10 +1,10 @@
 /**
- * Paths and transitions as the monitor hands them to the notifiers, with evidence that has figures a
- * test can look for in a ticket or a mail.
+ * Paths and transitions as the path evaluator sees them, with evidence that has figures a test can look
+ * for in a ticket or a mail. sample-incidents.ts turns them into the incident changes notifiers get.
  */
 import type { PathStateName } from '../../../../src/monitor/path-state.js';
 import type { PathRecord, RoundResultRecord } from '../../../../src/store/records.js';
-import type { PathTransition } from '../../../../src/notify/notifier.js';
+import type { PathTransition } from '../../../../src/notify/evidence-format.js';
 
 export function samplePath(id: string, names: string[] = ['R1', 'R2', 'R4', 'R6']): PathRecord {
   return {
