@@ -61,4 +61,9 @@ export interface EstimatorOptions {
   minLossRatio?: number;
   /** Added delay below this is treated as noise, ms. Default 0.5. */
   minAddedDelayMs?: number;
+  /**
+   * Link-key translations kept from earlier rounds (a RouteIndex from src/localize), so the plan's link
+   * arrays are translated once, not every round. Optional: without it each call translates afresh.
+   */
+  routeIndex?: import('./route-matrix.js').RouteIndex;
 }
