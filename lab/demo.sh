@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # The pathmon demo on the embedded defaults: builds the NANOG 76 hackathon lab in network namespaces,
 # lists its paths, probes every path from dev1 to dev2, shows what a delay and a failed link look like
-# in the latency table, then runs the monitor (embedded PGlite) through a link failure and prints the
-# report from its history. Removes the lab on the way out, whatever happens. Needs root.
+# in the latency table, prints the link-cover plan, then runs the monitor (embedded PGlite) while one
+# direction of one link fails: the incident names that link and direction. Ends with the report and
+# the per-link replay from its history. Removes the lab on the way out, whatever happens. Needs root.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash lab/install-deps.sh
@@ -37,17 +38,23 @@ probe
 step "pathmon lab status: namespaces, router processes, their counters and own overhead"
 pathmon lab status --lab "$lab"
 
-step "pathmon run: the monitor, 2 s rounds, while R4-R6 goes down and comes back"
+step "pathmon plan: walks from dev1 that cross every directed link twice and tell each one from the others"
 pathmon lab impair --lab "$lab" R4 R6 --up >/dev/null
+pathmon plan --topology "$topology" --prober dev1
+
+step "pathmon run: the monitor, 2 s rounds, while one direction of one link (R4->R6) drops everything"
 pathmon lab exec --lab "$lab" dev1 -- pathmon run --config lab/configs/nanog76-monitor.yaml --data-dir "$data" --rounds 18 &
 monitor=$!
 sleep 12
-echo "-- pathmon lab impair R4 R6 --down"
-pathmon lab impair --lab "$lab" R4 R6 --down >/dev/null
+echo "-- pathmon lab impair R4 R6 --down --one-way   (R6->R4 keeps working)"
+pathmon lab impair --lab "$lab" R4 R6 --down --one-way >/dev/null
 sleep 14
-echo "-- pathmon lab impair R4 R6 --up"
-pathmon lab impair --lab "$lab" R4 R6 --up >/dev/null
+echo "-- pathmon lab impair R4 R6 --clear"
+pathmon lab impair --lab "$lab" R4 R6 --clear >/dev/null
 wait "$monitor"
 
 step "pathmon report: per-path figures, time in each state, from the monitor's history"
 pathmon report --data-dir "$data" --since 1h
+
+step "pathmon localize --since 1h: the stored rounds replayed through the per-link estimator"
+pathmon localize --data-dir "$data" --since 1h --topology "$topology"

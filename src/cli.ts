@@ -22,6 +22,8 @@ import { checkConfigCommand } from './commands/check-config-command.js';
 import { runCommand } from './commands/run-command.js';
 import { reportCommand } from './commands/report-command.js';
 import { historyCommand } from './commands/history-command.js';
+import { planCommand } from './commands/plan-command.js';
+import { localizeCommand } from './commands/localize-command.js';
 import { StoreError } from './store/index.js';
 import { SecretError, redactSecrets } from './secrets/index.js';
 import { collectHostArgument, TopologySourceError } from './live/index.js';
@@ -88,6 +90,39 @@ withPathOptions(program.command('probe').description('probe every path once and 
   .option('--timeout-ms <ms>', 'how long a probe may take to return', decimal(1, 600_000), 1000)
   .action(async (options) => {
     process.exitCode = await probeCommand(options, process.stdout, process.stderr);
+  });
+
+program
+  .command('plan')
+  .description('the link-cover plan: walks that cross every directed link, which links a fault is pinned to, link groups and unreachable links')
+  .requiredOption('--topology <spec>', topologyHelp)
+  .option('--host <name=address/len>', hostHelp, hostArgument)
+  .option('--wait-ms <ms>', 'exabgp: how long to wait for End-of-RIB', wholeNumber(1, 86_400_000), 30_000)
+  .requiredOption('--prober <node>', 'where every walk starts and ends: node name, id or router-id')
+  .option('--coverage <n>', 'walks each directed link is crossed by', wholeNumber(1, 16), 2)
+  .option('--max-hops <n>', 'most links one walk may cross (24 bytes of header each)', wholeNumber(2, 64), 16)
+  .option('--json', 'machine-readable output')
+  .action(async (options) => {
+    process.exitCode = await planCommand(options, process.stdout, process.stderr);
+  });
+
+program
+  .command('localize')
+  .description('blame directed links (loss, down, added delay, with confidence) from an observations file or stored history')
+  .option('--topology <spec>', `${topologyHelp} (required with --file; names links with --since)`)
+  .option('--host <name=address/len>', hostHelp, hostArgument)
+  .option('--file <file>', 'observations file, JSON Lines (see the README)')
+  .option('--since <duration>', 'replay stored history this far back: 90s, 30m, 24h, 7d, 2w')
+  .option('--config <file>', 'read the store location from this monitor config')
+  .option('--db <url>', 'the store: postgres://USER@HOST/DB or pglite:DIR (overrides the config)')
+  .option('--data-dir <dir>', 'where PGlite keeps its data when no store is given', './pathmon-data')
+  .addOption(new Option('--groups <mode>', 'signature: links the data cannot tell apart are one group; none: every link alone').choices(['signature', 'none']).default('signature'))
+  .option('--min-loss-pct <pct>', 'loss below this is noise', decimal(0, 100))
+  .option('--min-added-delay-ms <ms>', 'added delay below this is noise', decimal(0, 600_000))
+  .option('--wait-ms <ms>', 'exabgp: how long to wait for End-of-RIB', wholeNumber(1, 86_400_000), 30_000)
+  .option('--json', 'machine-readable output')
+  .action(async (options) => {
+    process.exitCode = await localizeCommand(options, process.stdout, process.stderr);
   });
 
 program
