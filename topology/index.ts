@@ -18,3 +18,6 @@ export {
   type HostDeclarationProblem,
   type HostPlacement,
 } from './host-attachment.js';
+export { walkFromLinks, walkHops, walkId, BYTES_PER_LEG, type Walk } from './walk.js';
+export type { LinkCoverOptions, LinkCoverPlan, LinkGroup } from './link-cover.js';
+export { planLinkCover, defaultLinkCover } from './link-cover-planner.js';
