@@ -5,6 +5,8 @@
 export * from './codec/index.js';
 export { encodeProbePacket, decodeProbePacket, peelGre, ProbeTemplate, probePacketLength, type ProbeAddressing, type ProbeTemplateOptions } from './nested-gre.js';
 export { runProbeRound, type RoundOptions, type RoundDeps, type RoundResult, type PathAddressing, type DropCounts } from './engine/probe-round.js';
+export { createRoundRunner, type ProbeRoundRunner } from './engine/round-runner.js';
+export { ProbeTemplateCache, type TemplateCacheOptions, type TemplateRunCounts } from './engine/template-cache.js';
 export { roundStats, type RoundStats, type RttSummaryMs } from './stats/round-stats.js';
 export { systemClock, type Clock, type ProbeSender, type ProbeReceiver, type RoundPlan } from './transport/transport.js';
 export { RawIpv4Sender } from './transport/raw-ipv4-sender.js';

@@ -4,7 +4,10 @@
  * "Forcing a path: hop addressing"), and peels such packets layer by layer. Building happens once per
  * path in a ProbeTemplate; per packet only the sequence and send time change, so `stamp` patches those
  * 12 bytes and adjusts the UDP checksum by RFC 1624 instead of re-encoding: no allocation, no full
- * checksum pass at send time, where a slow path would show up as measured delay.
+ * checksum pass at send time, where a slow path would show up as measured delay. Per round only the
+ * session and the path's place in the round change, so `reidentify` patches those 8 bytes the same way
+ * and one template serves a route for as long as it is probed (engine/template-cache.ts): at 100,000
+ * routes, re-encoding and re-parsing every address each round was most of a round's CPU.
  */
 import { PacketDecodeError, PacketEncodeError, requireUint } from './errors.js';
 import { checksumAdjust } from './codec/checksum.js';
@@ -32,7 +35,7 @@ export interface ProbeAddressing {
   ttl?: number;
 }
 
-/** What identifies a probe stream; fixed for a ProbeTemplate's life. */
+/** What identifies a probe stream; a ProbeTemplate's session and path change only through `reidentify`. */
 export interface ProbeIdentity {
   sessionId: number;
   pathId: number;
@@ -79,10 +82,15 @@ function validateAddressing(a: ProbeAddressing): void {
  * `trailerBytes` zero bytes follow the payload inside the UDP datagram (room for an HMAC tag).
  */
 export function encodeProbePacket(addressing: ProbeAddressing, payload: probePayload.ProbePayload, trailerBytes = 0): Buffer {
+  return encodeInto(addressing, payload, trailerBytes, Buffer.alloc);
+}
+
+/** encodeProbePacket into a zero-filled buffer of the packet's length from `allocate`. */
+function encodeInto(addressing: ProbeAddressing, payload: probePayload.ProbePayload, trailerBytes: number, allocate: (length: number) => Buffer): Buffer {
   validateAddressing(addressing);
   requireUint(LAYER, 'trailerBytes', trailerBytes, 1024);
   const { source, hops, returnAddress, ttl = 64 } = addressing;
-  const buf = Buffer.alloc(probePacketLength(hops.length, trailerBytes));
+  const buf = allocate(probePacketLength(hops.length, trailerBytes));
   // DF on every layer: a decapsulating router does not reassemble, so a probe too big for a link
   // should be lost (and reported) rather than fragmented.
   const common = { flags: ipv4.FLAG_DONT_FRAGMENT, ttl, source };
@@ -100,6 +108,32 @@ export function encodeProbePacket(addressing: ProbeAddressing, payload: probePay
   return buf;
 }
 
+// Templates live as long as their route is probed, 100,000 at a time: each packet as a Buffer of its
+// own cost ~640 bytes of RSS for ~250 bytes of probe (measured), so they are carved from shared 4 KiB
+// slabs instead. A slab is freed once none of its packets is used; a route that outlives its slab-mates
+// pins at most 4 KiB, which bounds the waste whatever the churn.
+const SLAB_BYTES = 4096;
+let slab = Buffer.alloc(0);
+let slabAt = 0;
+
+function templateBytes(length: number): Buffer {
+  if (length > SLAB_BYTES / 4) return Buffer.alloc(length);
+  if (slabAt + length > slab.length) {
+    slab = Buffer.alloc(SLAB_BYTES);
+    slabAt = 0;
+  }
+  const bytes = slab.subarray(slabAt, slabAt + length);
+  // 8-byte aligned, so no two packets share a word.
+  slabAt += (length + 7) & ~7;
+  return bytes;
+}
+
+// stamp() keeps the words it replaces here between reading and adjusting: it runs synchronously, so one
+// scratch serves every template (one less ArrayBuffer per route).
+const stampScratch = new Uint16Array((12 + HMAC_TAG_BYTES) / 2);
+// Session id and path id sit at bytes 8 and 12 of the probe payload (codec/probe-payload.ts).
+const SESSION_OFFSET = 8;
+
 export interface ProbeTemplateOptions {
   /** Sign every probe: an HMAC tag after the payload, flag 0x01 set (probes/auth/probe-hmac.ts). */
   signer?: ProbeSigner;
@@ -108,10 +142,10 @@ export interface ProbeTemplateOptions {
 /**
  * One path's probe, encoded once. `stamp` rewrites sequence and send time (and the HMAC tag, when
  * signing) in place and returns the same buffer every call: send it before stamping again.
+ * `reidentify` gives it another session and path id (a new round), so a route's template is built once
+ * however many rounds probe it.
  */
 export class ProbeTemplate {
-  readonly sessionId: number;
-  readonly pathId: number;
   /** The one buffer `stamp` writes into; a sender may hold it and stamp just before the write. */
   readonly packet: Buffer;
   /** Where `stamp` writes the sequence (u32) and send time (u64 after it), for a sender that stamps itself. */
@@ -120,28 +154,44 @@ export class ProbeTemplate {
   readonly checksumAt: number;
   private readonly payloadAt: number;
   private readonly signer: ProbeSigner | undefined;
-  // The words being replaced (sequence, send time, tag), kept across calls so stamp allocates nothing.
-  private readonly oldWords: Uint16Array;
+  /** Words (u16) of sequence, send time and tag that `stamp` replaces. */
+  private readonly stampedWords: number;
+  // The UDP checksum as encoded, with the first identity and zero sequence, time and tag: `reidentify`
+  // adjusts from here, not from the packet, so whatever a self-stamping sender wrote is forgotten.
+  private readonly baseChecksum: number;
+  private readonly baseSessionId: number;
+  private readonly basePathId: number;
+  private sessionIdValue: number;
+  private pathIdValue: number;
 
   constructor(addressing: ProbeAddressing, identity: ProbeIdentity, options: ProbeTemplateOptions = {}) {
     this.signer = options.signer;
     const trailerBytes = this.signer ? HMAC_TAG_BYTES : 0;
     const flags = (identity.flags ?? 0) | (this.signer ? FLAG_HMAC : 0);
-    this.packet = encodeProbePacket(addressing, { ...identity, flags, sequence: 0, sendTimeNs: 0n }, trailerBytes);
-    this.sessionId = identity.sessionId;
-    this.pathId = identity.pathId;
+    this.packet = encodeInto(addressing, { ...identity, flags, sequence: 0, sendTimeNs: 0n }, trailerBytes, templateBytes);
+    this.sessionIdValue = this.baseSessionId = identity.sessionId;
+    this.pathIdValue = this.basePathId = identity.pathId;
     const udpAt = probePacketLength(addressing.hops.length, trailerBytes) - trailerBytes - probePayload.HEADER_LENGTH - udp.HEADER_LENGTH;
     this.checksumAt = udpAt + 6;
+    this.baseChecksum = this.packet.readUInt16BE(this.checksumAt);
     this.payloadAt = udpAt + udp.HEADER_LENGTH;
     // Sequence, send time and the tag after them are contiguous and word-aligned relative to the UDP
     // header, which RFC 1624 word-by-word adjustment needs.
     this.sequenceAt = this.payloadAt + probePayload.SEQUENCE_OFFSET;
-    this.oldWords = new Uint16Array((12 + trailerBytes) / 2);
+    this.stampedWords = (12 + trailerBytes) / 2;
     if (this.signer) {
       this.signer.sign(this.packet, this.payloadAt);
       this.packet.writeUInt16BE(0, this.checksumAt);
       this.packet.writeUInt16BE(udp.computeChecksum(this.packet, udpAt, addressing.source, addressing.returnAddress), this.checksumAt);
     }
+  }
+
+  get sessionId(): number {
+    return this.sessionIdValue;
+  }
+
+  get pathId(): number {
+    return this.pathIdValue;
   }
 
   get length(): number {
@@ -153,19 +203,44 @@ export class ProbeTemplate {
     return this.signer !== undefined;
   }
 
+  /**
+   * Gives the probe a new session and path id and resets sequence and send time (and the tag) to zero,
+   * the state a new template starts in, with the UDP checksum adjusted by RFC 1624 from the one
+   * encoded at construction. Stamping afterwards gives exactly the bytes a new template would.
+   */
+  reidentify(sessionId: number, pathId: number): void {
+    requireUint(LAYER, 'sessionId', sessionId, 0xffffffff);
+    requireUint(LAYER, 'pathId', pathId, 0xffffffff);
+    const p = this.packet;
+    const sessionAt = this.payloadAt + SESSION_OFFSET;
+    p.writeUInt32BE(sessionId, sessionAt);
+    p.writeUInt32BE(pathId, sessionAt + 4);
+    // Word by word: Buffer.fill costs more than these few writes.
+    for (let i = 0; i < this.stampedWords; i++) p.writeUInt16BE(0, this.sequenceAt + 2 * i);
+    let checksum = this.baseChecksum;
+    checksum = checksumAdjust(checksum, this.baseSessionId >>> 16, sessionId >>> 16);
+    checksum = checksumAdjust(checksum, this.baseSessionId & 0xffff, sessionId & 0xffff);
+    checksum = checksumAdjust(checksum, this.basePathId >>> 16, pathId >>> 16);
+    checksum = checksumAdjust(checksum, this.basePathId & 0xffff, pathId & 0xffff);
+    p.writeUInt16BE(checksum || 0xffff, this.checksumAt);
+    this.sessionIdValue = sessionId;
+    this.pathIdValue = pathId;
+  }
+
   /** Sets sequence (already wrapped to 32 bits) and send time, fixes the UDP checksum, returns the packet. */
   stamp(sequence: number, sendTimeNs: bigint): Buffer {
     requireUint(LAYER, 'sequence', sequence, 0xffffffff);
     probePayload.validateSendTime(sendTimeNs);
     const p = this.packet;
     const at = this.sequenceAt;
-    const words = this.oldWords.length;
-    for (let i = 0; i < words; i++) this.oldWords[i] = p.readUInt16BE(at + 2 * i);
+    const words = this.stampedWords;
+    const old = stampScratch;
+    for (let i = 0; i < words; i++) old[i] = p.readUInt16BE(at + 2 * i);
     p.writeUInt32BE(sequence, at);
     p.writeBigUInt64BE(sendTimeNs, at + 4);
     this.signer?.sign(p, this.payloadAt);
     let checksum = p.readUInt16BE(this.checksumAt);
-    for (let i = 0; i < words; i++) checksum = checksumAdjust(checksum, this.oldWords[i]!, p.readUInt16BE(at + 2 * i));
+    for (let i = 0; i < words; i++) checksum = checksumAdjust(checksum, old[i]!, p.readUInt16BE(at + 2 * i));
     // RFC 768: zero on the wire means "no checksum", so a computed zero goes out as all ones.
     p.writeUInt16BE(checksum || 0xffff, this.checksumAt);
     return p;

@@ -15,6 +15,11 @@
  * helper) gets the round in one call and reports send times back; otherwise this loop sends. The send loop sends everything due (up to `BURST` probes) and then yields, to a
  * timer when the next probe is at least a millisecond away and to the event loop's check phase
  * otherwise, so replies are read between bursts even when sending cannot keep up with the schedule.
+ *
+ * `runProbeRound` encodes every path's template afresh; a caller that probes the same routes round
+ * after round (the monitor) should use `createRoundRunner` (round-runner.ts), which keeps them. Both
+ * end in `runTemplatedRound`. What a round returns is built for 100,000 routes: per-path samples are
+ * views into one array, not copies, and the round's histograms are only built if someone reads them.
  */
 import { randomInt } from 'node:crypto';
 import { decode as decodePayload } from '../codec/probe-payload.js';
@@ -58,11 +63,14 @@ export interface DropCounts {
 
 export interface RoundResult {
   perPath: RoundStats[];
-  /** Each path's RTTs in ns, in sequence order, NaN for a probe that did not return in time. */
+  /**
+   * Each path's RTTs in ns, in sequence order, NaN for a probe that did not return in time: views into
+   * one array for the round (copy one to keep it on its own). Empty when `keepSamples` is false.
+   */
   samplesNs: Float64Array[];
   drops: DropCounts;
-  /** This round's RTT distribution per path (index = path index), to merge into a long-run view. */
-  histograms: PathHistograms;
+  /** This round's RTT distribution per path (index = path index), to merge into a long-run view; built when first read. */
+  readonly histograms: PathHistograms;
   /** From the first send to the last, so a caller can tell the rate it actually achieved. */
   sendSpanNs: number;
 }
@@ -70,25 +78,46 @@ export interface RoundResult {
 /** Probes sent back to back before the loop yields to read replies. */
 const BURST = 64;
 
+/** What `samplesNs` holds for every path when samples are not kept: one shared empty array. */
+const NO_SAMPLES = new Float64Array(0);
+
+/** The session a round runs under: the caller's fixed one, or a fresh random one per round. */
+export function roundSessionId(deps: RoundDeps): number {
+  return deps.sessionId ?? randomInt(0, 2 ** 32 - 1);
+}
+
 export async function runProbeRound(deps: RoundDeps, paths: PathAddressing[], options: RoundOptions): Promise<RoundResult> {
-  const { sender, receiver, clock } = deps;
-  const sessionId = deps.sessionId ?? randomInt(0, 2 ** 32 - 1);
-  const { count, intervalMs, timeoutMs, signer } = options;
-  const overheadNs = options.overheadNs ?? 0;
-  const port = receiver.port;
+  const sessionId = roundSessionId(deps);
+  const port = deps.receiver.port;
+  const { signer } = options;
   const templates = paths.map(
     (addressing, pathId) => new ProbeTemplate({ ...addressing, sourcePort: port, destinationPort: port }, { sessionId, pathId }, { signer }),
   );
-  const firstHops = paths.map((addressing) => addressing.hops[0]!);
+  return runTemplatedRound(deps, templates, paths.map((addressing) => addressing.hops[0]!), sessionId, options);
+}
 
-  const pathCount = paths.length;
+/**
+ * One round over prebuilt templates: `templates[i]` must carry `sessionId` and path id i, addressed to
+ * the receiver's port and signed with `options.signer` (or not), and `firstHops[i]` is its outer
+ * destination.
+ */
+export async function runTemplatedRound(
+  deps: RoundDeps,
+  templates: readonly ProbeTemplate[],
+  firstHops: readonly string[],
+  sessionId: number,
+  options: RoundOptions,
+): Promise<RoundResult> {
+  const { sender, receiver, clock } = deps;
+  const { count, intervalMs, timeoutMs, signer } = options;
+  const overheadNs = options.overheadNs ?? 0;
+  const pathCount = templates.length;
   const slots = pathCount * count;
   // 0 = not sent: a monotonic clock never reads 0 once a process runs.
   const sentAtNs = new BigUint64Array(slots);
   const rttNs = new Float64Array(slots).fill(NaN);
   const late = new Uint32Array(pathCount);
   const duplicates = new Uint32Array(pathCount);
-  const histograms = new PathHistograms(pathCount);
   const drops: DropCounts = { malformed: 0, otherSession: 0, forged: 0 };
   const timeoutNs = BigInt(Math.round(timeoutMs * 1e6));
   let outstanding = slots;
@@ -107,7 +136,6 @@ export async function runProbeRound(deps: RoundDeps, paths: PathAddressing[], op
     if (rtt > timeoutNs) return void late[pathId]!++;
     const measured = Math.max(0, Number(rtt) - overheadNs);
     rttNs[slot] = measured;
-    histograms.record(pathId, measured);
     if (--outstanding === 0) allAnswered();
   };
 
@@ -191,10 +219,21 @@ export async function runProbeRound(deps: RoundDeps, paths: PathAddressing[], op
   }
   receiver.onPayload(() => {});
 
-  const perPath = paths.map((_, pathId) =>
-    roundStats(rttNs.subarray(pathId * count, (pathId + 1) * count), late[pathId]!, duplicates[pathId]!),
-  );
+  const perPath = new Array<RoundStats>(pathCount);
+  for (let pathId = 0; pathId < pathCount; pathId++) perPath[pathId] = roundStats(rttNs, late[pathId]!, duplicates[pathId]!, pathId * count, count);
   const keep = options.keepSamples ?? true;
-  const samplesNs = paths.map((_, pathId) => (keep ? rttNs.slice(pathId * count, (pathId + 1) * count) : new Float64Array(0)));
-  return { perPath, samplesNs, drops, histograms, sendSpanNs: Number(lastSendNs - firstSendNs) };
+  const samplesNs = new Array<Float64Array>(pathCount);
+  for (let pathId = 0; pathId < pathCount; pathId++) samplesNs[pathId] = keep ? rttNs.subarray(pathId * count, (pathId + 1) * count) : NO_SAMPLES;
+  let histograms: PathHistograms | undefined;
+  return {
+    perPath,
+    samplesNs,
+    drops,
+    // Built on first read: one histogram per path is a 1 KiB array per path per round, which the
+    // monitor never reads.
+    get histograms() {
+      return (histograms ??= PathHistograms.fromSamples(rttNs, pathCount, count));
+    },
+    sendSpanNs: Number(lastSendNs - firstSendNs),
+  };
 }

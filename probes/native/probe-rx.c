@@ -14,7 +14,9 @@
  * stdout: first the line "port N\n", then records:
  *   u32 datagram length (host order) | u32 reserved | u64 receive time ns, CLOCK_MONOTONIC (host order)
  *   | the datagram's first 48 bytes, zero padded
- * Exits when stdout closes (the engine went away) or on SIGTERM.
+ * Exits when stdout closes (the engine went away), on SIGTERM, and when the engine dies: the helper
+ * blocks in recvmmsg and only notices a closed stdout on its next datagram, so without a parent-death
+ * signal a kill -9 of the monitor would leave it running, holding the probe port, for ever.
  */
 #define _GNU_SOURCE
 #include <arpa/inet.h>
@@ -24,6 +26,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <signal.h>
+#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
@@ -44,7 +48,19 @@ static int write_all(const unsigned char *p, size_t n) {
   return 0;
 }
 
+/*
+ * The kernel kills us with SIGKILL when the process that started us dies. If it died before prctl took
+ * effect we have already been handed to a reaper: getppid() changed, so leave now. (If it died before
+ * main even ran, the first write to its closed pipe ends us as well.)
+ */
+static void die_with_parent(void) {
+  pid_t parent = getppid();
+  if (prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0) < 0) { perror("probe-rx: prctl(PR_SET_PDEATHSIG)"); exit(2); }
+  if (getppid() != parent) exit(0);
+}
+
 int main(int argc, char **argv) {
+  die_with_parent();
   if (argc != 3) { fprintf(stderr, "probe-rx: usage: probe-rx BIND_ADDRESS PORT\n"); return 2; }
   struct sockaddr_in addr = { .sin_family = AF_INET, .sin_port = htons((uint16_t)atoi(argv[2])) };
   if (inet_pton(AF_INET, argv[1], &addr.sin_addr) != 1) { fprintf(stderr, "probe-rx: bad bind address %s, expected dotted IPv4\n", argv[1]); return 2; }

@@ -23,12 +23,15 @@
  * stdout: "ready\n", then per probe a 16-byte record u32 slot (path * count + sequence) | u32 errno
  * (0 = sent) | u64 send time ns, and after the round's last probe a record with slot 0xffffffff and
  * the number sent in the errno field.
- * Exits when stdin ends or stdout closes.
+ * Exits when stdin ends or stdout closes, and when the engine dies: stdin's end is only read between
+ * rounds, so mid-round (a long round sleeps between probes) a kill -9 of the monitor would otherwise
+ * leave the helper sending the rest of the round from a dead session.
  */
 #define _GNU_SOURCE
 #include <arpa/inet.h>
 #include <errno.h>
 #include <netinet/in.h>
+#include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -102,7 +105,19 @@ static void sleep_until(int64_t t) {
   while (clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &ts, NULL) == EINTR) {}
 }
 
+/*
+ * The kernel kills us with SIGKILL when the process that started us dies. If it died before prctl took
+ * effect we have already been handed to a reaper: getppid() changed, so leave now. (If it died before
+ * main even ran, stdin is already at its end and "ready" goes to a closed pipe, which ends us as well.)
+ */
+static void die_with_parent(void) {
+  pid_t parent = getppid();
+  if (prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0) < 0) { perror("probe-tx: prctl(PR_SET_PDEATHSIG)"); exit(2); }
+  if (getppid() != parent) exit(0);
+}
+
 int main(void) {
+  die_with_parent();
   int fd = socket(AF_INET, SOCK_RAW, IPPROTO_RAW);
   if (fd < 0) { perror("probe-tx: socket(AF_INET, SOCK_RAW, IPPROTO_RAW), expected root or CAP_NET_RAW"); return 2; }
   int size = 8 << 20;

@@ -57,7 +57,7 @@ function planText(topology: TopologyGraph, plan: LinkCoverPlan, options: PlanOpt
   const lines = [
     `${plan.walks.length} walks from ${options.prober} (coverage ${options.coverage}, maxHops ${options.maxHops}), planned in ${plan.computeMs.toFixed(1)} ms`,
     `${plan.linkKeys.length} directed links: ${covered} covered ≥ ${options.coverage}, ${plan.identifiable} identifiable, ` +
-      `${plan.groups.length} in groups of links that cannot be told apart, ${plan.underCovered.length} under-covered; ${plan.unreachable.length} unreachable`,
+      `${plan.groups.reduce((n, g) => n + g.linkKeys.length, 0)} in ${plan.groups.length} group(s) of links that cannot be told apart, ${plan.underCovered.length} under-covered; ${plan.unreachable.length} unreachable`,
   ];
   if (plan.groups.length > 0) {
     lines.push('', 'groups (a fault on one member is only narrowed down to the group):');

@@ -76,3 +76,18 @@ test('memory is bounded by the range of values, however many and however spread'
   for (let i = 0; i < 10_000; i++) narrow.record(1_000_000 + (i % 3000));
   assert.equal(narrow.footprintBytes, 1024, 'RTTs within one power of two cost one 1 KiB block');
 });
+
+test('a round\'s histograms built from its samples equal recording each reply, and paths with no reply cost nothing', () => {
+  const count = 3;
+  const samples = Float64Array.from([1e6, NaN, 3e6, NaN, NaN, NaN, 2e6, 2e6, 2e6]);
+  const built = PathHistograms.fromSamples(samples, 3, count);
+  const recorded = new PathHistograms(3);
+  for (const [index, value] of samples.entries()) if (!Number.isNaN(value)) recorded.record(Math.floor(index / count), value);
+  for (let path = 0; path < 3; path++) assert.deepEqual(built.summaryMs(path), recorded.summaryMs(path));
+  assert.equal(built.count(0), 2);
+  assert.equal(built.summaryMs(1), null);
+  assert.equal(built.count(1), 0);
+  assert.equal(new PathHistograms(100_000).footprintBytes, 0);
+  assert.throws(() => PathHistograms.fromSamples(samples, 2, count), /9 samples, expected 2 paths x 3 = 6/);
+  assert.throws(() => built.record(3, 1), RangeError);
+});

@@ -79,3 +79,16 @@ test('foreign, other-session, forged and duplicate packets are dropped and count
   assert.equal(perPath[0]!.rttMs!.min, 4);
   assert.equal(perPath[0]!.rttMs!.max, 4);
 });
+
+test('per-path samples are the round\'s RTTs in sequence order, and empty when not kept', async () => {
+  const network = new SimulatedNetwork((pathId, sequence) => (sequence === 1 && pathId === 1 ? null : 1 + pathId + sequence));
+  const deps = { sender: network.sender, receiver: network.receiver, clock: network };
+  const kept = await runProbeRound(deps, paths.slice(0, 2), { count: 3, intervalMs: 10, timeoutMs: 50 });
+  assert.deepEqual([...kept.samplesNs[0]!], [1e6, 2e6, 3e6]);
+  assert.deepEqual([...kept.samplesNs[1]!], [2e6, NaN, 4e6]);
+  assert.equal(kept.histograms.count(1), 2);
+  assert.equal(kept.histograms.summaryMs(0)!.max, 3);
+  const dropped = await runProbeRound(deps, paths.slice(0, 2), { count: 3, intervalMs: 10, timeoutMs: 50, keepSamples: false });
+  assert.deepEqual(dropped.samplesNs.map((samples) => samples.length), [0, 0]);
+  assert.equal(dropped.perPath[1]!.received, 2);
+});

@@ -26,3 +26,14 @@ test('nothing received gives null figures, not zeros', () => {
   assert.equal(stats.rttMs, null);
   assert.equal(stats.jitterMs, null);
 });
+
+test('a path\'s probes can be summarised in place inside a round\'s array, as if sliced out', () => {
+  const round = Float64Array.from([5e6, 1e6, NaN, 4e6, 2e6, 9e6, NaN, NaN, 3e6, 8e6, 7e6, 6e6]);
+  for (let start = 0; start < round.length; start += 4) {
+    assert.deepEqual(roundStats(round, 1, 2, start, 4), roundStats(round.slice(start, start + 4), 1, 2));
+  }
+  const many = Float64Array.from({ length: 100 }, (_, i) => ((i * 37) % 100) * 1e5);
+  assert.deepEqual(roundStats(many, 0, 0, 0, 100), roundStats(Float64Array.from(many), 0, 0));
+  assert.deepEqual(roundStats(many, 0, 0, 0, 100).rttMs, { min: 0, avg: 4.95, max: 9.9, p50: 4.9, p95: 9.4, p99: 9.8 });
+  assert.throws(() => roundStats(round, 0, 0, 10, 4), RangeError);
+});
