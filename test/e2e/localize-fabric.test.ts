@@ -20,8 +20,8 @@ describe('link localization in the fabric lab', { skip }, () => {
     await lab?.close();
   });
 
-  test('30 fault-free rounds open no incident', async () => {
-    const incidents = await lab.quietRounds(30);
+  test('100 fault-free rounds open no incident', async () => {
+    const incidents = await lab.quietRounds(100);
     assert.deepEqual(incidents.map((i) => i.summary), []);
   });
 
@@ -31,6 +31,14 @@ describe('link localization in the fabric lab', { skip }, () => {
 
   test('W3→W4 losing 20 % one way', async () => {
     await lab.check([{ impair: ['W3', 'W4', '--loss-pct', '20', '--one-way'], label: 'W3→W4', kind: 'loss', applied: 20 }]);
+  });
+
+  test('W1→W4 (the expensive ring link) losing 5 % one way', async () => {
+    await lab.check([{ impair: ['W1', 'W4', '--loss-pct', '5', '--one-way'], label: 'W1→W4', kind: 'loss', applied: 5 }]);
+  });
+
+  test('L1–S1 losing 100 % both ways', async () => {
+    await lab.check([{ impair: ['L1', 'S1', '--loss-pct', '100'], label: 'L1↔S1', kind: 'down' }]);
   });
 
   test('L4–S1 delayed 10 ms both ways', async () => {

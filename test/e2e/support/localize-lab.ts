@@ -64,6 +64,15 @@ function mapFromNamespace(namespace: string, port: number): { nodes: { id: strin
   return JSON.parse(run.stdout);
 }
 
+/**
+ * Clears a fault in both directions. `--clear` empties the impairment table, but a two-way `--down` also
+ * set both veth ends down and flushed the routes over them: `--up` puts those back.
+ */
+function clearFault(lab: string, fault: LabFault): void {
+  const run = runCli(['lab', 'impair', '--lab', lab, fault.impair[0]!, fault.impair[1]!, '--clear', '--up']);
+  assert.equal(run.status, 0, run.stderr);
+}
+
 export async function startLocalizeLab(options: { topology: string; prober: string; endpoints: string[] }): Promise<LocalizeLab> {
   const lab = uniqueLabName();
   const schema = uniqueSchemaName('pmloc');
@@ -153,7 +162,7 @@ notifiers:
         await checkFaults(faults);
       } catch (error) {
         // A failed check must not leave its fault behind for the next one.
-        for (const fault of faults) runCli(['lab', 'impair', '--lab', lab, fault.impair[0]!, fault.impair[1]!, '--clear']);
+        for (const fault of faults) clearFault(lab, fault);
         // What the monitor said is the first thing anyone debugging this needs.
         const tail = log.split('\n').filter((line) => /incident|estimate|WARN|warn/.test(line)).slice(-25).join('\n');
         throw new Error(`${(error as Error).message}\n--- monitor log (incident lines, last 25) ---\n${tail}`);
@@ -214,7 +223,7 @@ notifiers:
         if (fault.impair.includes('--one-way')) assert.ok(!reverse.includes(colour), `map: ${b}→${a} should not be ${colour} for a one-way fault`);
         else assert.ok(reverse.includes(colour), `map: ${b}→${a} should be ${colour} too`);
       }
-      for (const fault of faults) runCli(['lab', 'impair', '--lab', lab, fault.impair[0]!, fault.impair[1]!, '--clear']);
+      for (const fault of faults) clearFault(lab, fault);
       await waitFor('incidents resolved', async () => {
         const now = await Promise.all(all.map((i) => opened.incident(i.id)));
         return now.every((i) => i?.state === 'resolved');
