@@ -151,6 +151,10 @@ program
   .option('--listen <addr>', 'serve the dashboard, API and /metrics on HOST:PORT (token from $PATHMON_WEB_TOKEN)')
   .option('--rounds <n>', 'stop after this many rounds (default: run until SIGTERM/SIGINT)', wholeNumber(1))
   .option('--wait-ms <ms>', 'how long to wait for the topology source to converge', wholeNumber(0, 3_600_000), 120_000)
+  .option(
+    '--allow-foreign-source',
+    'probe even when the prober node\'s address is on no interface of this host (run refuses otherwise: probes would leave by this host\'s routes, from the wrong place); for an address routed here on purpose, e.g. behind NAT',
+  )
   .action(async (options) => {
     process.exitCode = await runCommand(options, process.stderr);
   });

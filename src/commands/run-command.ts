@@ -5,9 +5,18 @@
  *
  * The store is, in order of precedence: `--db URL`, the config's `storage`, or embedded PGlite in
  * `--data-dir` (default ./pathmon-data). Round results that cannot be written while the database is away
- * are spilled under the data directory and written first on the next start.
+ * are spilled under the data directory and written first on the next start. If they can be neither
+ * written nor spilled (a full disk), every round logs an error, and a run that ends still holding such
+ * rows, or having dropped any, exits 1.
+ *
+ * The order is cheapest check first, so a mistake costs seconds, not a store migration: the config, the
+ * `--listen` address and token, and the data directory are checked before anything is opened; the
+ * prober node is looked up as soon as the topology is loaded; the plan (at least one path or cover walk)
+ * and the probes' source addresses (on a local interface, unless `--allow-foreign-source`) are checked
+ * before any socket is opened. A run that would monitor nothing, or probe from the wrong host, refuses
+ * with the reason and exit status 1 instead of running quietly.
  */
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { openProbeReceiver, returnPathProblems, runProbeRound, systemClock } from '../../probes/index.js';
 import { loadConfigFile, storeLocationFor, storeSchemaFor } from '../config/index.js';
@@ -17,9 +26,12 @@ import { openTopologySource, Replanner, WalkReplanner, type TopologySource } fro
 import { IncidentEvaluator, LinkEstimateEvaluator, PathMonitor, systemMonitorClock, type MonitorLog } from '../monitor/index.js';
 import { buildNotifiers, type Notifier } from '../notify/index.js';
 import { redactError, redactSecrets, registerSecretValue } from '../secrets/index.js';
-import { openStore, ResultWriter } from '../store/index.js';
+import { openStore, ResultWriter, type ResultWriterView } from '../store/index.js';
 import type { Store } from '../store/store.js';
-import { startWebServer, type WebServer } from '../web/index.js';
+import type { MonitorView } from '../monitor/monitor-view.js';
+import { isLoopbackHost, MIN_TOKEN_CHARS, parseListen, startWebServer, WebError, type WebServer } from '../web/index.js';
+import { foreignAddresses } from '../local-addresses.js';
+import type { ProbeReceiver, ProbeSender } from '../../probes/index.js';
 
 export interface RunOptions {
   config: string;
@@ -29,13 +41,20 @@ export interface RunOptions {
   /** Stop after this many rounds (demos, tests); run until signalled when absent. */
   rounds?: number;
   waitMs: number;
+  /** Probe even when the probes' source address is on no local interface (see local-addresses.ts). */
+  allowForeignSource?: boolean;
 }
 
+/** A MonitorView that also shows the result writer's health (for /api/status and /metrics). */
+export type MonitorViewWithWriter = MonitorView & Required<ResultWriterView>;
+
 export async function runCommand(options: RunOptions, err: NodeJS.WritableStream): Promise<number> {
-  const config = loadConfigFile(options.config);
   const log = stderrLog(err);
-  const dataDir = resolve(options.dataDir);
-  mkdirSync(dataDir, { recursive: true });
+  // Cheap checks: nothing is opened, started or created until these pass.
+  const config = loadConfigFile(options.config);
+  const webToken = checkedListen(options.listen);
+  const dataDir = checkedDataDir(options.dataDir);
+  const spill = spillDir(dataDir);
   const location = storeLocationFor({ config, db: options.db, dataDir });
 
   const opened: { close(): unknown }[] = [];
@@ -45,6 +64,7 @@ export async function runCommand(options: RunOptions, err: NodeJS.WritableStream
   try {
     source = openTopologySource(config.topology, { hosts: config.hosts });
     await source.ready(options.waitMs);
+    checkProberKnown(source, config.prober.node);
     const schema = storeSchemaFor(config);
     store = await openStore(location, { retention: { retentionDays: config.retentionDays }, ...(schema ? { schema } : {}) });
     log.info(`run: store ${store.description}, topology ${source.status().spec}`);
@@ -53,15 +73,15 @@ export async function runCommand(options: RunOptions, err: NodeJS.WritableStream
       store,
       log: (level, message) => (level === 'info' ? log.info(message) : log.warn(message)),
     });
-    const sender = await openProbeSender('pathmon run', (line) => log.warn(line));
-    opened.push(sender);
-    // Kernel receive timestamps where the probe-rx helper builds, event-loop time (logged) where not.
-    const { receiver, timestamps } = await openProbeReceiver(config.prober.listenAddress, { log: (line) => log.warn(line) });
-    opened.push(receiver);
-    log.info(`run: receive timestamps from the ${timestamps === 'kernel' ? 'kernel' : 'event loop'}`);
+    // Sockets are opened only once the plan is known to be worth probing (below); the round runner
+    // reaches them through these.
+    let sender: ProbeSender | null = null;
+    let receiver: ProbeReceiver | null = null;
     const writer = new ResultWriter((rows) => store!.insertResults(rows), {
-      spillDir: spillDir(dataDir),
+      spillDir: spill,
       onError: (error) => log.warn(`run: writing round results: ${redactError(error)} (kept, retrying)`),
+      // Said every round while it lasts: these rows are lost if the process ends.
+      onSpillError: (error) => log.error(`run: round results not saved: ${error.message}`),
     });
     const walkPlanner = config.localize.enabled
       ? new WalkReplanner(source, { prober: config.prober.node, coverage: config.localize.coverage, maxHops: config.localize.maxHops })
@@ -84,21 +104,41 @@ export async function runCommand(options: RunOptions, err: NodeJS.WritableStream
       ],
       store,
       writer,
-      runRound: (paths, roundOptions) => runProbeRound({ sender, receiver, clock: systemClock }, paths, roundOptions),
+      runRound: (paths, roundOptions) => runProbeRound({ sender: sender!, receiver: receiver!, clock: systemClock }, paths, roundOptions),
       notifiers,
       clock: systemMonitorClock,
       log,
     });
+    // From here the monitor owns the store, the source and the notifiers: a start-up failure closes it
+    // (which closes them) before the error is passed on.
+    const closingFirst = async (error: unknown): Promise<never> => {
+      await monitor.close();
+      store = null;
+      source = null;
+      notifiers = [];
+      throw error;
+    };
     await monitor.start();
+    const refusal = planRefusal(monitor, config.prober.node, options.allowForeignSource === true);
+    if (refusal.warning) log.warn(refusal.warning);
+    if (refusal.reason) await closingFirst(new CliError(refusal.reason));
     for (const address of monitor.probeSourceAddresses()) {
       for (const problem of returnPathProblems(address)) log.warn(`run: ${problem}`);
     }
 
+    // Kernel receive timestamps where the probe-rx helper builds, event-loop time (logged) where not.
+    // The receiver first: a listen address that cannot be bound fails before the raw socket is made.
+    const opening = await openProbeReceiver(config.prober.listenAddress, { log: (line) => log.warn(line) }).catch(closingFirst);
+    receiver = opening.receiver;
+    opened.push(receiver);
+    log.info(`run: receive timestamps from the ${opening.timestamps === 'kernel' ? 'kernel' : 'event loop'}`);
+    sender = await openProbeSender('pathmon run', (line) => log.warn(line)).catch(closingFirst);
+    opened.push(sender);
+
     let web: WebServer | null = null;
     if (options.listen !== undefined) {
-      const token = process.env.PATHMON_WEB_TOKEN ?? null;
-      if (token) registerSecretValue(token);
-      web = await startWebServer(monitor, { listen: options.listen, token, log: (line) => log.warn(line) });
+      const view: MonitorViewWithWriter = viewWithWriter(monitor, writer);
+      web = await startWebServer(view, { listen: options.listen, token: webToken, log: (line) => log.warn(line) }).catch(closingFirst);
       log.info(`run: dashboard at ${web.url}`);
     }
 
@@ -133,6 +173,15 @@ export async function runCommand(options: RunOptions, err: NodeJS.WritableStream
     store = null;
     source = null;
     notifiers = [];
+    // The writer is closed by monitor.close(); what it could not save decides the exit status.
+    const saved = writer.stats();
+    if (saved.unsaved > 0 || saved.dropped > 0) {
+      log.error(
+        `run: exiting with ${saved.unsaved} round result row(s) neither written nor spilled and ${saved.dropped} dropped` +
+          ` (database: ${saved.lastError ?? 'ok'}; spill directory: ${saved.lastSpillError ?? 'ok'}); expected every round stored or spilled`,
+      );
+      return 1;
+    }
     return 0;
   } finally {
     for (const handle of opened) handle.close();
@@ -145,12 +194,109 @@ export async function runCommand(options: RunOptions, err: NodeJS.WritableStream
 
 function spillDir(dataDir: string): string {
   const dir = join(dataDir, 'spill');
-  mkdirSync(dir, { recursive: true });
+  try {
+    mkdirSync(dir, { recursive: true });
+  } catch (error) {
+    throw new CliError(`pathmon run: cannot create the spill directory ${dir}: ${(error as Error).message}; expected a writable --data-dir`);
+  }
   return dir;
 }
 
+/**
+ * `--listen` and the dashboard token, checked as startWebServer will check them, so a refusal comes
+ * before the store is opened and paths are planned. Returns the token (null when none is set).
+ */
+function checkedListen(listen: string | undefined): string | null {
+  const token = process.env.PATHMON_WEB_TOKEN || null;
+  if (listen === undefined) return null;
+  const { host, port } = parseListen(listen);
+  if (token) {
+    registerSecretValue(token);
+    if (token.length < MIN_TOKEN_CHARS || /\s/.test(token)) {
+      throw new WebError(
+        'weak-token',
+        `pathmon run: $PATHMON_WEB_TOKEN has ${token.length} characters${/\s/.test(token) ? ' and contains whitespace' : ''}; expected at least ${MIN_TOKEN_CHARS} characters without whitespace (e.g. \`openssl rand -hex 24\`)`,
+      );
+    }
+  } else if (!isLoopbackHost(host)) {
+    throw new WebError(
+      'token-required',
+      `pathmon run: --listen ${listen} is beyond localhost, so the dashboard, API and /metrics would be open to the network; expected $PATHMON_WEB_TOKEN (at least ${MIN_TOKEN_CHARS} characters) or a loopback address such as 127.0.0.1:${port}`,
+    );
+  }
+  return token;
+}
 
-function stderrLog(err: NodeJS.WritableStream): MonitorLog {
+/** The data directory, absolute, created if missing; a clear error (no stack) when it cannot be one. */
+function checkedDataDir(dataDir: string): string {
+  const dir = resolve(dataDir);
+  let kind: 'directory' | 'other' | 'missing' = 'missing';
+  try {
+    kind = statSync(dir).isDirectory() ? 'directory' : 'other';
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === 'ENOTDIR') kind = 'other';
+    else if (code !== 'ENOENT') throw new CliError(`pathmon run: --data-dir ${dir}: ${(error as Error).message}; expected a directory pathmon can read and write`);
+  }
+  if (kind === 'other') {
+    throw new CliError(`pathmon run: --data-dir ${dir} is not a directory (a regular file, or under one); expected a directory for PGlite data and the spill of unwritten results, or a path where one can be created`);
+  }
+  if (kind === 'missing') {
+    try {
+      mkdirSync(dir, { recursive: true });
+    } catch (error) {
+      throw new CliError(`pathmon run: cannot create --data-dir ${dir}: ${(error as Error).message}; expected a directory pathmon can create`);
+    }
+  }
+  return dir;
+}
+
+/** The prober must be a node of the loaded topology (by id, name or router-id, as paths are planned). */
+function checkProberKnown(source: TopologySource, prober: string): void {
+  try {
+    source.graph.resolveNode(prober);
+  } catch (error) {
+    throw new CliError(
+      `pathmon run: the prober node "${prober}" (config prober.node) is not in the topology ${source.status().spec}: ${(error as Error).message}; nothing could be probed from it`,
+    );
+  }
+}
+
+/**
+ * Why the first plan is not worth running: nothing to probe (every target has a problem and there is no
+ * cover walk), or probes that would leave from an address this host does not have.
+ */
+function planRefusal(monitor: PathMonitor, prober: string, allowForeignSource: boolean): { reason?: string; warning?: string } {
+  const counts = monitor.probedCounts();
+  if (counts.paths === 0 && counts.walks === 0) {
+    return {
+      reason: `pathmon run: nothing to monitor: 0 paths and 0 cover walks planned from prober "${prober}" (the reasons per target are logged above); expected at least one target with a path within its bounds`,
+    };
+  }
+  const foreign = foreignAddresses(monitor.probeSourceAddresses());
+  if (foreign.length === 0) return {};
+  const what = `the prober's source address${foreign.length > 1 ? 'es' : ''} ${foreign.join(', ')} (node "${prober}") ${foreign.length > 1 ? 'are' : 'is'} on no interface of this host, so probes would leave by this host's own routes, from the wrong place`;
+  if (allowForeignSource) return { warning: `run: ${what}; probing anyway (--allow-foreign-source)` };
+  return { reason: `pathmon run: ${what}; expected to run on the prober (e.g. \`pathmon lab exec ${prober} -- pathmon run ...\`), or --allow-foreign-source if the address is routed here on purpose` };
+}
+
+function viewWithWriter(monitor: PathMonitor, writer: ResultWriter): MonitorViewWithWriter {
+  return {
+    paths: () => monitor.paths(),
+    topology: () => monitor.topology(),
+    counters: () => monitor.counters(),
+    incidents: () => monitor.incidents(),
+    links: () => monitor.links(),
+    plan: () => monitor.plan(),
+    get store() {
+      return monitor.store;
+    },
+    onUpdate: (listener) => monitor.onUpdate(listener),
+    resultWriter: () => writer.stats(),
+  };
+}
+
+function stderrLog(err: NodeJS.WritableStream): MonitorLog & { error(line: string): void } {
   const line = (level: string, text: string) => err.write(`${new Date().toISOString()} ${level} ${redactSecrets(text)}\n`);
-  return { info: (text) => line('info', text), warn: (text) => line('warn', text) };
+  return { info: (text) => line('info', text), warn: (text) => line('warn', text), error: (text) => line('error', text) };
 }

@@ -9,13 +9,23 @@
  * oldest first, then whatever arrived meanwhile: the order rows were added. A write whose acknowledgement
  * was lost is simply sent again; the rounds table ignores rows it already has, so nothing doubles.
  *
+ * When the spill directory refuses rows too (a full disk, a read-only or vanished directory), nothing
+ * is lost quietly. The refused rows are kept in memory, after everything spilled, up to
+ * `maxUnsavedRows` (default 100,000, so at most `maxMemoryRows + maxUnsavedRows` rows are ever held in
+ * memory); beyond that bound the oldest of them are dropped and counted in `dropped`. Every add() while
+ * rows are held so tries the spill directory again and, if it still refuses, calls `onSpillError`: once
+ * per round, for the monitor to log as an error. `stats()` carries `unsaved`, `spillFailures` and
+ * `dropped` for /api/status and /metrics, and a writer that closes still holding rows says so in
+ * `stats().unsaved`, so `pathmon run` can exit non-zero. A failed spill write leaves no torn rows and
+ * no temporary file behind (spill-queue.ts).
+ *
  * A batch the database refuses for a reason other than being unreachable (a value it will not store)
  * is tried `maxRejectAttempts` times, then set aside in `spillDir/rejected-*.jsonl` for a person to
  * look at, so one bad row cannot stop every later round from being written.
  *
  * Timers come in through `timers`, so unit tests drive time by hand and never sleep.
  */
-import { writeFileSync } from 'node:fs';
+import { rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { RoundResultRecord } from './records.js';
 import { SpillQueue } from './spill-queue.js';
@@ -46,12 +56,39 @@ export interface ResultWriterOptions {
   maxMemoryRows?: number;
   /** Where overflow is spilled. Without it, overflow drops the oldest rows (counted in `dropped`). */
   spillDir?: string | null;
+  /**
+   * Rows the spill directory refused, kept in memory until it takes them or the database does. Beyond
+   * this the oldest are dropped (counted in `dropped`). Default 100,000.
+   */
+  maxUnsavedRows?: number;
   retryInitialMs?: number;
   retryMaxMs?: number;
   maxRejectAttempts?: number;
   timers?: WriterTimers;
   /** Told of each failed write (already free of secrets); the writer keeps going either way. */
   onError?: (error: Error) => void;
+  /**
+   * Told whenever rows could be neither written nor spilled: on every add() while the spill directory
+   * refuses them (once per round), when rows are dropped, and at close if rows are left. An error, not
+   * a warning: these rows are lost if the process ends.
+   */
+  onSpillError?: (error: SpillError, stats: ResultWriterStats) => void;
+}
+
+/**
+ * Rows that could be neither written nor spilled. `code`: `spill-failed` (the spill directory refused
+ * them; they are held in memory), `rows-dropped` (beyond the memory bound, or no spill directory),
+ * `unsaved-at-close` (the writer closed still holding rows). `cause` is the file system's error.
+ */
+export class SpillError extends Error {
+  override name = 'SpillError';
+  constructor(
+    readonly code: 'spill-failed' | 'rows-dropped' | 'unsaved-at-close',
+    message: string,
+    override readonly cause?: unknown,
+  ) {
+    super(message);
+  }
 }
 
 export interface ResultWriterStats {
@@ -63,8 +100,16 @@ export interface ResultWriterStats {
   spilled: number;
   /** Rows ever written to spill files. */
   spilledTotal: number;
-  /** Rows lost because memory was full and there is no spillDir. */
+  /**
+   * Rows held only in memory because the spill directory refused them; after close, every row neither
+   * written nor on disk (lost when the process ends).
+   */
+  unsaved: number;
+  /** Rows lost: memory full with no spillDir, beyond maxUnsavedRows, or refused and not set aside. */
   dropped: number;
+  /** Spill-directory writes (and reads) that failed. */
+  spillFailures: number;
+  lastSpillError: string | null;
   /** Rows the database refused and that were set aside in rejected-*.jsonl. */
   rejected: number;
   failedWrites: number;
@@ -74,12 +119,21 @@ export interface ResultWriterStats {
   lastErrorAtMs: number | null;
 }
 
+/**
+ * What a monitor view shows of its result writer, for /api/status and /metrics. Optional: `pathmon run`'s
+ * view has it, views over recorded data need not.
+ */
+export interface ResultWriterView {
+  resultWriter?(): ResultWriterStats;
+}
+
 export type ResultSink = (rows: RoundResultRecord[]) => Promise<void>;
 
 export class ResultWriter {
   private readonly batchRows: number;
   private readonly flushIntervalMs: number;
   private readonly maxMemoryRows: number;
+  private readonly maxUnsavedRows: number;
   private readonly retryInitialMs: number;
   private readonly retryMaxMs: number;
   private readonly maxRejectAttempts: number;
@@ -87,6 +141,10 @@ export class ResultWriter {
   private readonly spill: SpillQueue<RoundResultRecord> | null;
 
   private memory: RoundResultRecord[] = [];
+  /** Rows newer than everything spilled that the spill directory refused: written after the spill files. */
+  private unspilled: RoundResultRecord[] = [];
+  /** The batch being written now, so add() leaves the rows it holds where they are. */
+  private inFlight: Batch | null = null;
   /** The oldest spill file's rows while it is being written, and how many of them are written. */
   private spillHead: RoundResultRecord[] | null = null;
   private spillHeadDone = 0;
@@ -97,20 +155,22 @@ export class ResultWriter {
   private retryDelayMs: number;
   private rejectAttempts = 0;
   private closed = false;
-  private readonly counters = { written: 0, spilledTotal: 0, dropped: 0, rejected: 0, failedWrites: 0 };
+  private readonly counters = { written: 0, spilledTotal: 0, dropped: 0, rejected: 0, failedWrites: 0, spillFailures: 0 };
   private lastError: string | null = null;
+  private lastSpillError: string | null = null;
   private lastErrorAtMs: number | null = null;
 
   constructor(private readonly sink: ResultSink, private readonly options: ResultWriterOptions = {}) {
     this.batchRows = positive(options.batchRows ?? 1000, 'batchRows');
     this.flushIntervalMs = positive(options.flushIntervalMs ?? 1000, 'flushIntervalMs');
     this.maxMemoryRows = positive(options.maxMemoryRows ?? 100_000, 'maxMemoryRows');
+    this.maxUnsavedRows = positive(options.maxUnsavedRows ?? 100_000, 'maxUnsavedRows');
     this.retryInitialMs = positive(options.retryInitialMs ?? 500, 'retryInitialMs');
     this.retryMaxMs = positive(options.retryMaxMs ?? 30_000, 'retryMaxMs');
     this.maxRejectAttempts = positive(options.maxRejectAttempts ?? 3, 'maxRejectAttempts');
     this.timers = options.timers ?? realTimers;
     this.retryDelayMs = this.retryInitialMs;
-    this.spill = options.spillDir ? new SpillQueue<RoundResultRecord>(options.spillDir) : null;
+    this.spill = options.spillDir ? openSpill(options.spillDir) : null;
     // Rows spilled by an earlier process on this directory go out first.
     if (this.spill && this.spill.rowCount > 0) this.schedule(0);
   }
@@ -121,14 +181,14 @@ export class ResultWriter {
       throw new StoreError('closed', '', 'store.ResultWriter.add: writer is closed; expected add() before close()');
     }
     if (rows.length === 0) return;
-    const spilling = this.spill !== null && (this.spill.rowCount > 0 || this.spillHead !== null);
+    const spilling = this.spill !== null && (this.spill.rowCount > 0 || this.spillHead !== null || this.unspilled.length > 0);
     if (spilling) {
-      this.toSpill(rows);
+      this.toSpill(rows, 'add');
     } else {
       const room = Math.max(0, this.maxMemoryRows - this.memory.length);
       for (let i = 0; i < Math.min(room, rows.length); i++) this.memory.push(rows[i]!);
       if (rows.length > room) {
-        if (this.spill) this.toSpill(rows.slice(room));
+        if (this.spill) this.toSpill(rows.slice(room), 'add');
         else this.dropOldest(rows.slice(room));
       }
     }
@@ -152,7 +212,8 @@ export class ResultWriter {
 
   /**
    * Stops the writer: one last attempt to write everything; if the database is still failing, the
-   * memory buffer goes to the spill directory (written first by the next writer on it). Never throws.
+   * memory buffer goes to the spill directory (written first by the next writer on it). Never throws:
+   * rows that end up nowhere are reported to onSpillError and left in `stats().unsaved`.
    */
   async close(): Promise<ResultWriterStats> {
     if (this.closed) return this.stats();
@@ -160,20 +221,39 @@ export class ResultWriter {
       await this.flush();
     } catch {
       if (this.spill && this.memory.length > 0) {
-        this.spill.prepend(this.memory);
-        this.counters.spilledTotal += this.memory.length;
-        this.memory = [];
+        try {
+          this.spill.prepend(this.memory);
+          this.counters.spilledTotal += this.memory.length;
+          this.memory = [];
+        } catch (error) {
+          this.spillFailed(error, `cannot spill ${this.memory.length} row(s) to ${this.spill.dir} at close`);
+        }
       }
+      if (this.spill && this.unspilled.length > 0) this.toSpill([], 'close');
     }
     this.closed = true;
     this.cancelTimer();
-    return this.stats();
+    const stats = this.stats();
+    if (stats.unsaved > 0) {
+      this.options.onSpillError?.(
+        new SpillError(
+          'unsaved-at-close',
+          `store.ResultWriter.close: ${stats.unsaved} round result row(s) could be neither written (${this.lastError ?? 'database unavailable'}) nor spilled` +
+            `${this.spill ? ` to ${this.spill.dir} (${this.lastSpillError ?? 'not tried'})` : ' (no spill directory)'}, and are lost when this process ends; expected the database or free space in the spill directory`,
+        ),
+        stats,
+      );
+    }
+    return stats;
   }
 
   stats(): ResultWriterStats {
+    const held = this.memory.length + this.unspilled.length;
     return {
       ...this.counters,
-      buffered: this.memory.length,
+      buffered: held,
+      unsaved: this.closed ? held : this.unspilled.length,
+      lastSpillError: this.lastSpillError,
       spilled: this.spill ? this.spill.rowCount - this.spillHeadDone : 0,
       state: this.closed ? 'closed' : this.failing ? 'retrying' : 'ok',
       lastError: this.lastError,
@@ -182,7 +262,7 @@ export class ResultWriter {
   }
 
   private pendingRows(): number {
-    return this.memory.length + (this.spill ? this.spill.rowCount - this.spillHeadDone : 0);
+    return this.memory.length + this.unspilled.length + (this.spill ? this.spill.rowCount - this.spillHeadDone : 0);
   }
 
   /** Starts writing: every queued row (`all`, on a timer, a retry or flush) or only full batches. */
@@ -207,14 +287,27 @@ export class ResultWriter {
   /** Writes batches until everything queued (or every full batch) is written, or a write fails. */
   private async drain(all: boolean): Promise<void> {
     for (;;) {
-      const next = this.nextBatch();
+      let next: Batch | null;
+      try {
+        next = this.nextBatch();
+      } catch (error) {
+        // The spill file cannot be read back (EACCES, EIO): the rows are still there; try again later.
+        this.spillFailed(error, `cannot read spilled rows back from ${this.spill?.dir}`);
+        this.failing = true;
+        this.schedule(this.retryDelayMs);
+        this.retryDelayMs = Math.min(this.retryMaxMs, this.retryDelayMs * 2);
+        return;
+      }
       if (!next || (!all && next.rows.length < this.batchRows)) break;
+      this.inFlight = next;
       try {
         await this.sink(next.rows);
       } catch (err) {
+        this.inFlight = null;
         if (this.handleFailure(err, next)) continue;
         return;
       }
+      this.inFlight = null;
       this.rejectAttempts = 0;
       this.failing = false;
       this.retryDelayMs = this.retryInitialMs;
@@ -247,7 +340,18 @@ export class ResultWriter {
     this.counters.rejected += batch.rows.length;
     if (this.options.spillDir) {
       const file = join(this.options.spillDir, `rejected-${this.timers.now()}-${this.counters.rejected}.jsonl`);
-      writeFileSync(file, `${JSON.stringify({ error: error.message })}\n${batch.rows.map((r) => JSON.stringify(r)).join('\n')}\n`);
+      try {
+        writeFileSync(file, `${JSON.stringify({ error: error.message })}\n${batch.rows.map((r) => JSON.stringify(r)).join('\n')}\n`);
+      } catch (writeError) {
+        try {
+          rmSync(file, { force: true });
+        } catch {
+          // nothing more to do on this disk
+        }
+        // The database will never take these rows and the disk will not keep them: they are lost, loudly.
+        this.counters.dropped += batch.rows.length;
+        this.spillFailed(writeError, `cannot set aside ${batch.rows.length} refused row(s) in ${file}; dropped`, 'rows-dropped');
+      }
     }
     this.consume(batch);
   }
@@ -256,17 +360,24 @@ export class ResultWriter {
     if (this.memory.length > 0) return { from: 'memory', rows: this.memory.slice(0, this.batchRows) };
     if (!this.spill) return null;
     while (this.spillHead === null || this.spillHeadDone >= this.spillHead.length) {
-      if (this.spillHead !== null) {
-        this.spill.dropOldest();
-        this.spillHead = null;
-        this.spillHeadDone = 0;
-      }
+      if (this.spillHead !== null) this.finishSpillHead();
+      const vanishedBefore = this.spill.vanishedRows;
       const rows = this.spill.readOldest();
-      if (rows === null) return null;
+      if (this.spill.vanishedRows > vanishedBefore) {
+        const lost = this.spill.vanishedRows - vanishedBefore;
+        this.counters.dropped += lost;
+        this.spillFailed(new Error(`a spill file with ${lost} row(s) is gone`), `cannot read spilled rows back from ${this.spill.dir}`, 'rows-dropped');
+      }
+      if (rows === null) break;
       this.spillHead = rows;
       if (rows.length === 0) continue;
     }
-    return { from: 'spill', rows: this.spillHead.slice(this.spillHeadDone, this.spillHeadDone + this.batchRows) };
+    if (this.spillHead !== null) {
+      return { from: 'spill', rows: this.spillHead.slice(this.spillHeadDone, this.spillHeadDone + this.batchRows) };
+    }
+    // Everything spilled is written: then the rows the spill directory refused, which came after it.
+    if (this.unspilled.length > 0) return { from: 'unspilled', rows: this.unspilled.slice(0, this.batchRows) };
+    return null;
   }
 
   private consume(batch: Batch): void {
@@ -274,17 +385,80 @@ export class ResultWriter {
       this.memory.splice(0, batch.rows.length);
       return;
     }
+    if (batch.from === 'unspilled') {
+      this.unspilled.splice(0, batch.rows.length);
+      return;
+    }
     this.spillHeadDone += batch.rows.length;
-    if (this.spillHead && this.spillHeadDone >= this.spillHead.length && this.spill) {
-      this.spill.dropOldest();
-      this.spillHead = null;
-      this.spillHeadDone = 0;
+    if (this.spillHead && this.spillHeadDone >= this.spillHead.length) this.finishSpillHead();
+  }
+
+  /** Deletes the spill file whose rows are all written. */
+  private finishSpillHead(): void {
+    this.spillHead = null;
+    this.spillHeadDone = 0;
+    try {
+      this.spill!.dropOldest();
+    } catch (error) {
+      // The rows are written; a file that cannot be deleted is sent again by the next process on the
+      // directory, and the rounds table ignores rows it already has.
+      this.spillFailed(error, `cannot delete a written spill file in ${this.spill!.dir}`);
     }
   }
 
-  private toSpill(rows: readonly RoundResultRecord[]): void {
-    this.spill!.append(rows);
-    this.counters.spilledTotal += rows.length;
+  /**
+   * Appends rows (after any the spill directory refused before) to the spill files. If the directory
+   * refuses them they are held in memory, up to maxUnsavedRows, and onSpillError is told: so while the
+   * disk stays full this reports once per add(), which is once per round.
+   */
+  private toSpill(rows: readonly RoundResultRecord[], from: 'add' | 'close'): void {
+    const spill = this.spill!;
+    // While refused rows are being written, leave them in place: moving them would pull rows out from
+    // under the write in flight. The database is answering, so they will be gone shortly.
+    const heldBusy = this.inFlight?.from === 'unspilled';
+    if (!heldBusy) {
+      const batch = this.unspilled.length > 0 ? [...this.unspilled, ...rows] : rows;
+      try {
+        spill.append(batch);
+        this.counters.spilledTotal += batch.length;
+        this.unspilled = [];
+        return;
+      } catch (error) {
+        this.counters.spillFailures++;
+        this.lastSpillError = errorText(error);
+        this.unspilled.push(...rows);
+        this.boundUnspilled();
+        const where = from === 'close' ? ' at close' : '';
+        this.report('spill-failed', `cannot spill ${batch.length} row(s) to ${spill.dir}${where}: ${this.lastSpillError}`, error);
+        return;
+      }
+    }
+    this.unspilled.push(...rows);
+    this.boundUnspilled();
+    if (this.lastSpillError !== null) this.report('spill-failed', `rows held in memory while the spill directory ${spill.dir} refuses them: ${this.lastSpillError}`);
+  }
+
+  private boundUnspilled(): void {
+    const over = this.unspilled.length - this.maxUnsavedRows;
+    if (over <= 0) return;
+    // Keep the newest rows: they matter most to an operator.
+    this.unspilled.splice(0, over);
+    this.counters.dropped += over;
+  }
+
+  /** Counts a failed spill-directory operation and tells onSpillError. */
+  private spillFailed(error: unknown, what: string, code: SpillError['code'] = 'spill-failed'): void {
+    this.counters.spillFailures++;
+    this.lastSpillError = errorText(error);
+    this.report(code, `${what}: ${this.lastSpillError}`, error);
+  }
+
+  private report(code: SpillError['code'], what: string, cause?: unknown): void {
+    const stats = this.stats();
+    const message =
+      `store.ResultWriter: ${what}; ${stats.unsaved} row(s) held in memory only (at most ${this.maxUnsavedRows}), ${stats.dropped} dropped so far; ` +
+      'expected free space and write access in the spill directory, or the database back';
+    this.options.onSpillError?.(new SpillError(code, message, cause), stats);
   }
 
   private dropOldest(overflow: readonly RoundResultRecord[]): void {
@@ -293,10 +467,23 @@ export class ResultWriter {
     for (const row of overflow) this.memory.push(row);
     if (this.memory.length > this.maxMemoryRows) this.memory.splice(0, this.memory.length - this.maxMemoryRows);
     this.counters.dropped += overflow.length;
+    this.report('rows-dropped', `memory holds ${this.maxMemoryRows} row(s) and there is no spill directory; dropped the oldest ${overflow.length}`);
   }
 }
 
-interface Batch { from: 'memory' | 'spill'; rows: RoundResultRecord[] }
+interface Batch { from: 'memory' | 'spill' | 'unspilled'; rows: RoundResultRecord[] }
+
+function errorText(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
+
+function openSpill(dir: string): SpillQueue<RoundResultRecord> {
+  try {
+    return new SpillQueue<RoundResultRecord>(dir);
+  } catch (error) {
+    throw new StoreError('bad-location', '', `store.ResultWriter: cannot use the spill directory ${dir}: ${errorText(error)}; expected a directory this process can read and write`);
+  }
+}
 
 function positive(value: number, name: string): number {
   if (!Number.isFinite(value) || value <= 0) {

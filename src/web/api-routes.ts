@@ -4,6 +4,7 @@
  * Each route's captured segment is validated by its own reader (a path id, an incident id, a subject key).
  */
 import type { MonitorView } from '../monitor/monitor-view.js';
+import type { ResultWriterView } from '../store/index.js';
 import { pathStateNames, type PathStateName } from '../monitor/path-state.js';
 import {
   DEFAULT_MAX_POINTS,
@@ -68,7 +69,11 @@ async function status(context: ApiContext): Promise<unknown> {
   const byState = Object.fromEntries(pathStateNames.map((state) => [state, 0])) as Record<PathStateName, number>;
   for (const path of context.view.paths()) byState[path.state]++;
   const { graph, status: source } = context.view.topology();
+  // Round results neither written nor spilled (unsaved > 0) are lost if the monitor stops: shown here so
+  // a full spill disk is seen on the dashboard, not only in the log. Null for views without a writer.
+  const results = (context.view as MonitorView & ResultWriterView).resultWriter?.() ?? null;
   return {
+    results,
     nowMs: context.clock(),
     startedAtMs: context.startedAtMs,
     counters: context.view.counters(),
