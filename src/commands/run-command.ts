@@ -18,7 +18,7 @@
  */
 import { mkdirSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { openProbeReceiver, returnPathProblems, runProbeRound, systemClock } from '../../probes/index.js';
+import { createRoundRunner, openProbeReceiver, returnPathProblems, systemClock, type ProbeRoundRunner } from '../../probes/index.js';
 import { loadConfigFile, storeLocationFor, storeSchemaFor } from '../config/index.js';
 import { CliError } from '../cli-error.js';
 import { openProbeSender } from '../open-probe-sender.js';
@@ -87,6 +87,7 @@ export async function runCommand(options: RunOptions, err: NodeJS.WritableStream
       ? new WalkReplanner(source, { prober: config.prober.node, coverage: config.localize.coverage, maxHops: config.localize.maxHops })
       : undefined;
     const estimator = walkPlanner ? new LinkEstimateEvaluator(() => walkPlanner.plan()?.groups ?? []) : null;
+    let runner: ProbeRoundRunner | null = null;
     const monitor: PathMonitor = new PathMonitor({
       config,
       source,
@@ -104,7 +105,9 @@ export async function runCommand(options: RunOptions, err: NodeJS.WritableStream
       ],
       store,
       writer,
-      runRound: (paths, roundOptions) => runProbeRound({ sender: sender!, receiver: receiver!, clock: systemClock }, paths, roundOptions),
+      // One runner for the monitor's life, so each route's probe template is built once, not every round
+      // (made on the first round: the sockets open after the plan is checked).
+      runRound: (paths, roundOptions) => (runner ??= createRoundRunner({ sender: sender!, receiver: receiver!, clock: systemClock }))(paths, roundOptions),
       notifiers,
       clock: systemMonitorClock,
       log,
