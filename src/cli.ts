@@ -100,6 +100,7 @@ program
   .option('--wait-ms <ms>', 'exabgp: how long to wait for End-of-RIB', wholeNumber(1, 86_400_000), 30_000)
   .requiredOption('--prober <node>', 'where every walk starts and ends: node name, id or router-id')
   .option('--coverage <n>', 'walks each directed link is crossed by', wholeNumber(1, 16), 2)
+  .option('--separation <n>', 'walks each direction is crossed by without its reverse (default: coverage + 1)', wholeNumber(0, 16))
   .option('--max-hops <n>', 'most links one walk may cross (24 bytes of header each)', wholeNumber(2, 64), 16)
   .option('--json', 'machine-readable output')
   .action(async (options) => {

@@ -13,6 +13,12 @@ export interface LinkCoverOptions {
   coverage?: number;
   /** Most links one walk may cross (the header budget: 24 bytes per leg). Default 16. */
   maxHops?: number;
+  /**
+   * Walks each directed link whose reverse the plan is also about should be crossed by without its
+   * reverse. Walks crossing both directions only bound the sum of the two losses; these walks split it,
+   * so a loss on both directions of one link is estimated per direction. Default: `coverage` + 1; 0: none.
+   */
+  separation?: number;
   /** Walks the plan may hold at most; the plan says what it could not reach. Default 100,000. */
   maxWalks?: number;
   /**
@@ -46,6 +52,13 @@ export interface LinkCoverPlan {
   unreachable: { linkKey: string; reason: string }[];
   /** Links crossed fewer than `coverage` times although reachable, with the reason. */
   underCovered: { linkKey: string; walks: number; reason: string }[];
+  /** Per directed link key with a reverse in the plan: how many walks cross it without its reverse. */
+  separated?: Map<string, number>;
+  /**
+   * Directions crossed without their reverse by fewer than `separation` walks, with the reason (no walk
+   * within maxHops can, say: a dead end, a bridge, the prober's access link).
+   */
+  underSeparated?: { linkKey: string; walks: number; reason: string }[];
   /** Links alone in their signature class. */
   identifiable: number;
   /** Planning time in ms. */

@@ -18,6 +18,8 @@ export interface PlanOptions {
   prober: string;
   /** Walks each directed link should be crossed by. */
   coverage: number;
+  /** Walks each direction is crossed by without its reverse; absent: coverage + 1. */
+  separation?: number;
   /** Most links one walk may cross (24 bytes of header each). */
   maxHops: number;
   json?: boolean;
@@ -30,7 +32,7 @@ export async function planCommand(options: PlanOptions, out: NodeJS.WritableStre
   const { source, topology, skipped } = await openTopology(options.topology, options.waitMs, { hosts: options.host ?? [] });
   try {
     reportSkippedLines(options.topology, skipped, err);
-    const plan = planLinkCover(topology, { prober: options.prober, coverage: options.coverage, maxHops: options.maxHops });
+    const plan = planLinkCover(topology, { prober: options.prober, coverage: options.coverage, maxHops: options.maxHops, ...(options.separation !== undefined && { separation: options.separation }) });
     out.write(options.json ? `${JSON.stringify(planJson(plan), null, 2)}\n` : planText(topology, plan, options));
     return 0;
   } finally {

@@ -84,7 +84,7 @@ export async function runCommand(options: RunOptions, err: NodeJS.WritableStream
       onSpillError: (error) => log.error(`run: round results not saved: ${error.message}`),
     });
     const walkPlanner = config.localize.enabled
-      ? new WalkReplanner(source, { prober: config.prober.node, coverage: config.localize.coverage, maxHops: config.localize.maxHops })
+      ? new WalkReplanner(source, { prober: config.prober.node, coverage: config.localize.coverage, separation: config.localize.separation, maxHops: config.localize.maxHops })
       : undefined;
     const estimator = walkPlanner ? new LinkEstimateEvaluator(() => walkPlanner.plan()?.groups ?? []) : null;
     let runner: ProbeRoundRunner | null = null;

@@ -117,7 +117,7 @@ function resolveConfig(raw: RawMonitorConfig, file: string): MonitorConfig {
  * interval keeps loading; crossFieldProblems has already refused a round with no time left at all.
  */
 function localizeConfig(raw: RawMonitorConfig, probing: MonitorConfig['probing']): MonitorConfig['localize'] {
-  const localize = { ...defaultLocalize, ...raw.localize };
+  const localize = { ...defaultLocalize, separation: null, ...raw.localize };
   if (raw.localize?.probesPerWalk !== undefined) return localize;
   const spareMs = probing.intervalMs - pathsPartMs(probing) - probing.timeoutMs;
   const fitting = localize.probeSpacingMs === 0 ? localize.probesPerWalk : Math.floor(spareMs / localize.probeSpacingMs) + 1;

@@ -117,11 +117,12 @@ export const monitorConfigSchema = z.strictObject(
         {
           enabled: z.boolean({ error: 'expected true or false' }).optional(),
           coverage: wholeNumber(1, 16, ' of walks per directed link').optional(),
+          separation: wholeNumber(0, 16, ' of walks per direction that do not cross its reverse').optional(),
           maxHops: wholeNumber(2, 64, ' of links per walk').optional(),
           probesPerWalk: wholeNumber(1, 100_000, ' of probes per walk and round').optional(),
           probeSpacingMs: decimal(0, 60_000, 'milliseconds between two probes of one walk').optional(),
         },
-        { error: 'expected a mapping { enabled?, coverage?, maxHops?, probesPerWalk?, probeSpacingMs? }' },
+        { error: 'expected a mapping { enabled?, coverage?, separation?, maxHops?, probesPerWalk?, probeSpacingMs? }' },
       )
       .optional(),
     linkThresholds: z
@@ -184,7 +185,7 @@ export function allowedKeysAt(path: (string | number)[]): string[] {
     case 'thresholds':
       return ['delayMs', 'lossPct'];
     case 'localize':
-      return Object.keys(defaultLocalize);
+      return [...Object.keys(defaultLocalize), 'separation'];
     case 'linkThresholds':
       return ['lossPct', 'addedDelayMs'];
     case 'groups':

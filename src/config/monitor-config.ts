@@ -29,6 +29,8 @@ export interface LocalizeConfig {
   enabled: boolean;
   /** Walks each directed link is crossed by. */
   coverage: number;
+  /** Walks each direction is crossed by without its reverse (what splits a two-way loss); null: coverage + 1. */
+  separation: number | null;
   /** Most links one walk crosses (24 bytes of header each). */
   maxHops: number;
   probesPerWalk: number;

@@ -13,6 +13,8 @@ import type { PlannedWalk, WalkPlanDiff } from './walk-plan-diff.js';
 export interface WalkReplannerOptions {
   prober: string;
   coverage: number;
+  /** Walks per direction that do not cross its reverse; absent: the planner's default (coverage + 1). */
+  separation?: number | null;
   maxHops: number;
   /** Quiet time after a change before re-planning. Default 200 ms. */
   debounceMs?: number;
@@ -79,7 +81,8 @@ export class WalkReplanner {
     let plan: LinkCoverPlan | null = null;
     let problem: string | null = null;
     try {
-      plan = planLinkCover(graph, { prober: this.options.prober, coverage: this.options.coverage, maxHops: this.options.maxHops, previous });
+      const { prober, coverage, maxHops, separation } = this.options;
+      plan = planLinkCover(graph, { prober, coverage, maxHops, previous, ...(separation != null && { separation }) });
     } catch (error) {
       if (!(error instanceof TopologyError)) throw error;
       problem = error.message;

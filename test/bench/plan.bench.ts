@@ -64,6 +64,9 @@ function benchCase(bench: BenchTopology, runs: number, log: (line: string) => vo
   const ours = probeFigures(plan.walks.map((walk) => walk.links.map((link) => link.key)), plan.linkKeys, COVERAGE);
   log(`pathmon  plan ${fmtMs(planMs)} (median of ${runs}; runs ${times.map(fmtMs).join(', ')})${bench.name === 'fat-tree k=32' ? ` goal ≤ ${GOAL_K32_SECONDS} s: ${planMs <= GOAL_K32_SECONDS * 1000 ? 'met' : 'MISSED'}` : ''}`);
   log(`         ${describe(ours)}; groups ${plan.groups.length}, unreachable ${plan.unreachable.length}, under-covered ${plan.underCovered.length}`);
+  const separated = [...(plan.separated ?? new Map<string, number>()).values()];
+  const separatedShare = separated.length === 0 ? 1 : separated.filter((n) => n >= COVERAGE).length / separated.length;
+  log(`         directions with a reverse crossed without it ≥ ${COVERAGE} times (separation): ${pct(separatedShare)} of ${separated.length}; under-separated ${plan.underSeparated?.length ?? 0} (no walk can: ${plan.underSeparated?.filter((u) => /also crosses/.test(u.reason)).length ?? 0})`);
 
   // Re-plan after one router link goes (both directions, as BGP-LS withdraws both NLRIs): one next to
   // the prober, which most walks cross, and one far from it.
@@ -101,6 +104,8 @@ function benchCase(bench: BenchTopology, runs: number, log: (line: string) => vo
       groups: plan.groups.length,
       unreachable: plan.unreachable.length,
       underCovered: plan.underCovered.length,
+      separatedShare,
+      underSeparated: plan.underSeparated?.length ?? 0,
       probesPerRound: ours.probes * PROBES_PER_ROUTE,
       replans,
     },

@@ -12,7 +12,13 @@
  * per chosen walk and 6,965 walks; with ε = 0.25, 7 builds per walk and more walks (7,376), since
  * waiting for the very best candidate keeps rebuilding the same few.
  *
- * Score = classes split + coverWeight × links crossed that are under their coverage target.
+ * Score = classes split + coverWeight × links crossed that are under their coverage target
+ *       + separationWeight × directions crossed without their reverse that are under their separation
+ *         target.
+ *
+ * A candidate for a target still short only of separation that nevertheless crosses the target's
+ * reverse asks the exact test (PlanState.separatingWalk) once whether any walk can separate it; if
+ * none can, the target stops asking, and if one can, that walk is the candidate.
  */
 import { MaxHeap } from './max-heap.js';
 import type { PlanState } from './plan-state.js';
@@ -24,7 +30,7 @@ export function lazyGreedyCover(state: PlanState, targets: readonly number[]): n
   const { classes, settings } = state;
   const heap = new MaxHeap(targets.length);
   // Never-scored candidates get the best score a walk could have: every leg new and splitting.
-  const optimistic = (1 + settings.coverWeight) * settings.maxHops;
+  const optimistic = (1 + settings.coverWeight + (settings.separation > 0 ? settings.separationWeight : 0)) * settings.maxHops;
   const scoredAt = new Int32Array(classes.coverage.length).fill(-1);
   for (const target of targets) heap.push(target, optimistic);
   const givenUp: number[] = [];
@@ -33,9 +39,14 @@ export function lazyGreedyCover(state: PlanState, targets: readonly number[]): n
     const target = heap.pop();
     if (!classes.needy(target)) continue;
     const fresh = scoredAt[target] === state.walks.length;
-    const walk = state.chain.build(target, state.walks.length * 31 + target);
-    const { splits, undercovered } = classes.gain(walk);
-    const score = splits + settings.coverWeight * undercovered;
+    let walk = state.chain.build(target, state.walks.length * 31 + target);
+    if (classes.unseparated(target) && crosses(walk, classes.reverseOf[target]!)) {
+      const separating = state.separatingWalk(target);
+      if (separating) walk = separating;
+      else if (!classes.needy(target)) continue;
+    }
+    const { splits, undercovered, unseparated } = classes.gain(walk);
+    const score = splits + settings.coverWeight * undercovered + settings.separationWeight * unseparated;
     if (score <= 0) continue;
     if (state.has(walk)) {
       givenUp.push(target);
@@ -50,4 +61,9 @@ export function lazyGreedyCover(state: PlanState, targets: readonly number[]): n
     }
   }
   return givenUp;
+}
+
+function crosses(walk: readonly number[], link: number): boolean {
+  for (const x of walk) if (x === link) return true;
+  return false;
 }

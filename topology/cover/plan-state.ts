@@ -8,6 +8,8 @@ import type { CoverGraph } from './cover-graph.js';
 import type { ProberReach } from './prober-reach.js';
 import { SignatureClasses } from './signature-classes.js';
 import { WalkChain, type ChainSettings } from './walk-chain.js';
+import { separatingWalk } from './link-groups.js';
+import { RouteSearch } from './prober-reach.js';
 
 export interface PlanSettings extends ChainSettings {
   maxWalks: number;
@@ -19,6 +21,7 @@ export class PlanState {
   readonly keptFrom: (Walk | undefined)[] = [];
   readonly classes: SignatureClasses;
   private chainBuilder: WalkChain | undefined;
+  private search: RouteSearch | undefined;
   /** Walk indices by a hash of their links: repeats are found without building string keys. */
   private readonly byHash = new Map<number, number[]>();
 
@@ -28,7 +31,20 @@ export class PlanState {
     readonly inScope: Uint8Array,
     readonly settings: PlanSettings,
   ) {
-    this.classes = new SignatureClasses(inScope, settings.coverage);
+    this.classes = new SignatureClasses(inScope, settings.coverage, cover.reverse, settings.separation);
+  }
+
+  /**
+   * A walk within the budget that crosses `link` without its reverse, or null when none exists, in
+   * which case the link is marked inseparable so nothing keeps asking for its separation. The exact
+   * test (link-groups.ts) runs once per link at most, and only for links a candidate failed to separate.
+   */
+  separatingWalk(link: number): number[] | null {
+    const r = this.classes.reverseOf[link]!;
+    if (r < 0 || this.classes.inseparable[link]) return null;
+    const walk = separatingWalk(this, (this.search ??= new RouteSearch(this.cover)), link, r);
+    if (!walk) this.classes.inseparable[link] = 1;
+    return walk;
   }
 
   /** The candidate builder, created on first use so it counts the kept walks' coverage. */

@@ -12,7 +12,9 @@
  * is the first link of a shared signature class the walk touches (the walk will split that class);
  * −1 if it is the last missing member of a class the walk already crosses (taking it would make the
  * walk cross the whole class and split nothing: the classic case is coming back over the reverse of
- * the link just crossed). Re-crossing a link gains nothing, and so does the prober's only link, which
+ * the link just crossed); +separationWeight if it crosses a direction under its separation target whose
+ * reverse the walk has not crossed, −separationWeight if it crosses the reverse of such a direction the
+ * walk has crossed (coming back the way it went undoes the separation). Re-crossing a link gains nothing, and so does the prober's only link, which
  * every walk crosses. Ties are broken by a seeded hash, so candidates differ from one another and
  * plans are the same from run to run.
  *
@@ -31,6 +33,10 @@ export interface ChainSettings {
   coverage: number;
   /** Weight of a link under its coverage target against one class split. */
   coverWeight: number;
+  /** Walks wanted per direction that cross it without its reverse (0: none). */
+  separation: number;
+  /** Weight of one such crossing, for a direction under its separation target, against one class split. */
+  separationWeight: number;
 }
 
 /** How much worse one un-split is than one extra leg on the way home. */
@@ -188,6 +194,15 @@ export class WalkChain {
     if (this.linkStamp[link] === s || this.everyWalk[link]) return 0;
     const { classes, settings } = this;
     let gain = classes.coverage[link]! < settings.coverage ? settings.coverWeight : 0;
+    // Separation: crossing a direction whose reverse the walk has not crossed counts towards it (unless
+    // the walk comes back over the reverse later: that step pays it back); crossing the reverse of a
+    // direction the walk separated so far undoes that.
+    const r = classes.reverseOf[link]!;
+    if (r >= 0) {
+      const reverseTaken = this.linkStamp[r] === s;
+      if (!reverseTaken && classes.unseparated(link)) gain += settings.separationWeight;
+      if (reverseTaken && classes.unseparated(r)) gain -= settings.separationWeight;
+    }
     const c = classes.classOf[link]!;
     const size = classes.size[c]!;
     if (size > 1) {

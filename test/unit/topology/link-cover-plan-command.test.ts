@@ -24,7 +24,7 @@ test('plan prints the summary, the group, the unreachable links and every walk w
   const { code, out } = await runPlan();
   assert.equal(code, 0);
   assert.match(out, /^\d+ walks from dev1 \(coverage 2, maxHops 16\)/);
-  assert.match(out, /18 directed links: 18 covered ≥ 2, 16 identifiable, 1 in groups .*, 0 under-covered; 2 unreachable/);
+  assert.match(out, /18 directed links: 18 covered ≥ 2, 16 identifiable, 2 in 1 group\(s\) .*, 0 under-covered; 2 unreachable/);
   assert.match(out, /g[0-9a-f]{11} {2}R1→dev1, dev1→R1: every walk leaves and returns over it/);
   assert.match(out, /dev2→R6: it leaves host dev2/);
   assert.match(out, /R6→dev2: it enters host dev2/);
