@@ -6,6 +6,12 @@
  * not user paths and are not listed. Reads the same store `pathmon run` writes (--db, the config's
  * storage, or PGlite in --data-dir), so it works while the monitor runs on a server database, and after
  * it stopped on either.
+ *
+ * `report`, `history` and `localize --since` open the store read-only (openReportStore): they never
+ * create a database (a missing or wrong --data-dir is a fast error naming the path), and on a PGlite
+ * directory a running monitor holds they read a private snapshot copy, as fresh as the monitor's last
+ * committed write (its result writer may still hold the latest round in memory), instead of opening the
+ * live files a second time, which would corrupt them.
  */
 import { resolve } from 'node:path';
 import { formatDurationMs, loadConfigFile, parseDurationMs, storeLocationFor, storeSchemaFor } from '../config/index.js';
@@ -27,10 +33,11 @@ export interface ReportOptions extends StoreOptions {
   json?: boolean;
 }
 
+/** The store read-only commands use: never created, readable while a monitor writes it. */
 export async function openReportStore(options: StoreOptions) {
   const config = options.config === undefined ? null : loadConfigFile(options.config);
   const schema = storeSchemaFor(config);
-  return openStore(storeLocationFor({ config, db: options.db, dataDir: resolve(options.dataDir) }), schema ? { schema } : {});
+  return openStore(storeLocationFor({ config, db: options.db, dataDir: resolve(options.dataDir) }), { mode: 'read', ...(schema ? { schema } : {}) });
 }
 
 export async function reportCommand(options: ReportOptions, out: NodeJS.WritableStream, nowMs = Date.now()): Promise<number> {

@@ -12,4 +12,6 @@ export { latestSchemaVersion } from './migrations.js';
 export type { InsertMethod } from './results-insert.js';
 export type { Store, HistoryPoint, PathSummary } from './store.js';
 export type * from './records.js';
-export { ResultWriter, realTimers, type ResultWriterOptions, type ResultWriterStats, type ResultSink, type WriterTimers } from './result-writer.js';
+export { ResultWriter, SpillError, realTimers, type ResultWriterOptions, type ResultWriterStats, type ResultWriterView, type ResultSink, type WriterTimers } from './result-writer.js';
+export { makeDirectory, checkDataDirForRead, isPgliteDataDir } from './data-dir.js';
+export { liveStoreLockHolder, describeHolder, STORE_LOCK_FILE, type StoreLockHolder, type StoreLockMode } from './store-lock.js';

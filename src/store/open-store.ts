@@ -2,6 +2,12 @@
  * Opening a store from the one location string: pick the backend, create the schema, migrate. Any
  * failure on the way comes out as a StoreError naming the redacted location and what was expected,
  * never the password (the driver's text is scrubbed of it too).
+ *
+ * `mode` says who is opening. 'write' (the monitor; the default) may create a PGlite directory and holds
+ * it exclusively; 'read' (report, history, localize) never creates one, fails fast when the directory is
+ * missing or not a database, and reads a private snapshot while a monitor holds it (pglite-client.ts).
+ * On a server both modes are the same: PostgreSQL serves many clients, and the fleet lease decides who
+ * writes.
  */
 import { checkSchemaName, parseLocation } from './location.js';
 import { migrate } from './migrations.js';
@@ -14,6 +20,10 @@ import { SqlStore } from './sql-store.js';
 import { StoreError, isUnreachable, scrubbedMessage } from './store-error.js';
 
 export interface OpenStoreOptions {
+  /** 'write' (default) may create and holds a PGlite directory exclusively; 'read' never creates. */
+  mode?: 'write' | 'read';
+  /** PGlite, write mode: how long to wait for a read-only command holding the directory. Default 15 s. */
+  waitForReaderMs?: number;
   /** The PostgreSQL schema (namespace) holding pathmon's tables; created if missing. Default `pathmon`. */
   schema?: string;
   retention?: Partial<RetentionOptions>;
@@ -33,7 +43,11 @@ export async function openStore(location: string, options: OpenStoreOptions = {}
   let client: SqlClient | null = null;
   try {
     client = parsed.kind === 'pglite'
-      ? await openPgliteClient(parsed.dataDir, schema)
+      ? await openPgliteClient(parsed.dataDir, schema, {
+        mode: options.mode ?? 'write',
+        description: parsed.description,
+        ...(options.waitForReaderMs !== undefined ? { waitForReaderMs: options.waitForReaderMs } : {}),
+      })
       : await openPgClient(parsed.url, schema, {
         connectTimeoutMs: options.connectTimeoutMs ?? 5_000,
         queryTimeoutMs: options.queryTimeoutMs ?? 60_000,

@@ -20,7 +20,11 @@ export type StoreErrorCode =
   /** Any other failure of a statement. */
   | 'query-failed'
   /** The store or writer was used after close(). */
-  | 'closed';
+  | 'closed'
+  /** A PGlite data directory another process (or another open in this one) holds; the message names its pid. */
+  | 'in-use'
+  /** A path that is not, and for this command cannot become, a PGlite data directory (missing, a file, on /proc, …). */
+  | 'bad-data-dir';
 
 export class StoreError extends Error {
   override name = 'StoreError';
