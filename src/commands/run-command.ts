@@ -16,7 +16,7 @@
  * before any socket is opened. A run that would monitor nothing, or probe from the wrong host, refuses
  * with the reason and exit status 1 instead of running quietly.
  */
-import { mkdirSync, statSync } from 'node:fs';
+import { statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { createRoundRunner, openProbeReceiver, returnPathProblems, systemClock, type ProbeRoundRunner } from '../../probes/index.js';
 import { loadConfigFile, storeLocationFor, storeSchemaFor } from '../config/index.js';
@@ -26,7 +26,7 @@ import { openTopologySource, Replanner, WalkReplanner, type TopologySource } fro
 import { IncidentEvaluator, LinkEstimateEvaluator, PathMonitor, systemMonitorClock, type MonitorLog } from '../monitor/index.js';
 import { buildNotifiers, type Notifier } from '../notify/index.js';
 import { redactError, redactSecrets, registerSecretValue } from '../secrets/index.js';
-import { openStore, ResultWriter, type ResultWriterView } from '../store/index.js';
+import { makeDirectory, openStore, ResultWriter, type ResultWriterView } from '../store/index.js';
 import type { Store } from '../store/store.js';
 import type { MonitorView } from '../monitor/monitor-view.js';
 import { isLoopbackHost, MIN_TOKEN_CHARS, parseListen, startWebServer, WebError, type WebServer } from '../web/index.js';
@@ -197,11 +197,7 @@ export async function runCommand(options: RunOptions, err: NodeJS.WritableStream
 
 function spillDir(dataDir: string): string {
   const dir = join(dataDir, 'spill');
-  try {
-    mkdirSync(dir, { recursive: true });
-  } catch (error) {
-    throw new CliError(`pathmon run: cannot create the spill directory ${dir}: ${(error as Error).message}; expected a writable --data-dir`);
-  }
+  makeDirectory(dir, `the spill directory ${dir}`, 'run');
   return dir;
 }
 
@@ -244,13 +240,8 @@ function checkedDataDir(dataDir: string): string {
   if (kind === 'other') {
     throw new CliError(`pathmon run: --data-dir ${dir} is not a directory (a regular file, or under one); expected a directory for PGlite data and the spill of unwritten results, or a path where one can be created`);
   }
-  if (kind === 'missing') {
-    try {
-      mkdirSync(dir, { recursive: true });
-    } catch (error) {
-      throw new CliError(`pathmon run: cannot create --data-dir ${dir}: ${(error as Error).message}; expected a directory pathmon can create`);
-    }
-  }
+  // Not Node's recursive mkdir: on /proc/nope it loops between ENOENT and EEXIST for ever.
+  if (kind === 'missing') makeDirectory(dir, `--data-dir ${dir}`, 'run');
   return dir;
 }
 
