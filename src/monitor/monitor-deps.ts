@@ -86,7 +86,10 @@ export interface MonitorDeps {
   store: Store;
   writer: ResultQueue;
   runRound: RoundRunner;
+  /** Deliverers of the store's notification outbox, one per channel (see notify/outbox-dispatcher.ts). */
   notifiers: Notifier[];
+  /** Pending outbox rows read per delivery pass (default 1000). */
+  outboxBatchLimit?: number;
   clock: MonitorClock;
   log: MonitorLog;
   /** How often rollups and retention run. Default 15 minutes. */

@@ -6,10 +6,11 @@
  * cover walk (`localize.probesPerWalk` each), hand the rows to the batching writer (which never waits
  * for the database), and make one RoundOutcome of it all. The outcome goes to the listeners and to the
  * evaluators in order (path states first, then link estimation and incidents); the monitor itself only
- * stores what they found (transitions, estimates, incident changes), gives the round's incident changes
- * to every notifier at once, lets the notifiers retry what they queued, and now and then rolls up and
- * applies retention. Rounds start every `intervalMs`; one that overruns is followed at once by the next,
- * never by two.
+ * stores what they found (transitions, estimates, incident changes: each change with the outbox rows of
+ * the notifications it owes, in one transaction), has the outbox dispatcher deliver what is due (every
+ * round, and once at start after queueing a ticket for every open incident that lacks one), and now and
+ * then rolls up and applies retention. Rounds start every `intervalMs`; one that overruns is followed
+ * at once by the next, never by two.
  *
  * `stop()` is what SIGTERM/SIGINT call: the round in progress finishes, then `close()` flushes the
  * writer (spilling to disk if the database is still away), closes the notifiers, the planner, the
@@ -20,6 +21,7 @@ import { graphJson } from '../live/index.js';
 import type { GroupedPath, PlanDiff } from '../live/plan-diff.js';
 import type { PlannedWalk, WalkPlanDiff } from '../live/walk-plan-diff.js';
 import type { IncidentRecord } from '../incidents/incident.js';
+import { OutboxDispatcher } from '../notify/outbox-dispatcher.js';
 import type { LinkEstimates } from '../localize/localize-types.js';
 import { redactError } from '../secrets/index.js';
 import type { LinkEstimateRecord, PathRecord, RoundResultRecord, TransitionRecord, WalkRecord } from '../store/records.js';
@@ -74,6 +76,8 @@ export class PathMonitor implements MonitorView {
   private readonly pathStates: PathStateEvaluator;
   private readonly evaluators: RoundEvaluator[];
   private readonly openIncidents = new Map<string, IncidentRecord>();
+  /** Delivers the store's notification outbox through the notifiers. */
+  private readonly dispatcher: OutboxDispatcher;
   private lastEstimates: { atMs: number; estimates: LinkEstimates } | null = null;
   private readonly stopper = new AbortController();
   private readonly countersValue: MonitorCounters = {
@@ -95,6 +99,18 @@ export class PathMonitor implements MonitorView {
     this.thresholdsByGroup = new Map(deps.config.groups.map((group) => [group.name, group.thresholds]));
     this.pathStates = new PathStateEvaluator(deps.config.hysteresisRounds, (group) => this.thresholdsOf(group));
     this.evaluators = [this.pathStates, ...(deps.evaluators ?? [])];
+    this.dispatcher = new OutboxDispatcher({
+      store: deps.store,
+      notifiers: deps.notifiers,
+      nowMs: () => deps.clock.nowMs(),
+      log: (level, line) => (level === 'info' ? deps.log.info(line) : deps.log.warn(line)),
+      ...(deps.outboxBatchLimit !== undefined ? { batchLimit: deps.outboxBatchLimit } : {}),
+    });
+  }
+
+  /** Per notification channel: outbox items waiting, the last failure and success. */
+  notifierStatus(): ReturnType<OutboxDispatcher['status']> {
+    return this.dispatcher.status();
   }
 
   // ---- MonitorView ----
@@ -196,6 +212,12 @@ export class PathMonitor implements MonitorView {
     const open = await this.deps.store.openIncidents();
     for (const incident of open) this.openIncidents.set(incident.id, incident);
     for (const evaluator of this.evaluators) if (isResuming(evaluator)) evaluator.resume(open);
+    // Open incidents whose ticket was never made (work lost before the outbox, a store restored from
+    // backup): queue it now; then send what the last process left pending.
+    await this.dispatcher.reconcile(open);
+    await this.guard('outbox delivery', async () => {
+      await this.dispatcher.dispatch();
+    });
 
     const first = this.deps.planner.start();
     this.unsubscribers.push(
@@ -279,6 +301,7 @@ export class PathMonitor implements MonitorView {
       const stats = this.deps.writer.stats();
       if (stats.buffered + stats.spilled > 0) this.deps.log.warn(`monitor: ${stats.buffered + stats.spilled} round result(s) kept on disk for the next start (${stats.lastError ?? 'database unavailable'})`);
     });
+    await step('outbox delivery', () => this.dispatcher.close());
     for (const notifier of this.deps.notifiers) await step(`${notifier.channel} notifier`, () => notifier.close());
     await step('planner', async () => this.deps.planner.close());
     if (this.deps.walkPlanner) await step('walk planner', async () => this.deps.walkPlanner!.close());
@@ -339,7 +362,6 @@ export class PathMonitor implements MonitorView {
       }
     }
     await this.finish(findings, atMs);
-    await Promise.all(this.deps.notifiers.map((notifier) => this.guard(`${notifier.channel} retry`, () => notifier.retryQueued())));
     await this.maybeApplyRetention(atMs);
     this.emit({ kind: 'round', atMs, pathIds: probedPaths.map((path) => path.record.id) });
     return { atMs, probedPaths: probedPaths.length, probedWalks: probedWalks.length, transitions: findings.transitions.map((t) => t.transition), findings };
@@ -362,7 +384,7 @@ export class PathMonitor implements MonitorView {
     return result;
   }
 
-  /** Stores what the evaluators found, then hands the incident changes to the notifiers. */
+  /** Stores what the evaluators found (incident changes with their outbox rows), then delivers the outbox. */
   private async finish(findings: RoundFindings, atMs: number): Promise<void> {
     for (const { path, transition } of findings.transitions) {
       this.pendingWrites.push(`transition of ${path.id}`, () => this.deps.store.addTransition(transition));
@@ -373,16 +395,18 @@ export class PathMonitor implements MonitorView {
       const rows = estimateRows(findings.estimates, atMs);
       if (rows.length > 0) this.pendingWrites.push(`${rows.length} link estimate(s)`, () => this.deps.store.insertLinkEstimates(rows));
     }
+    const channels = this.dispatcher.channels;
     for (const change of findings.incidentChanges) {
       if (change.incident.state === 'open') this.openIncidents.set(change.incident.id, change.incident);
       else this.openIncidents.delete(change.incident.id);
-      this.pendingWrites.push(`incident ${change.incident.id}`, () => this.deps.store.recordIncidentChange(change));
+      // The notifications go in the change's own transaction: stored together, or kept together for the next round.
+      this.pendingWrites.push(`incident ${change.incident.id}`, () => this.deps.store.recordIncidentChange(change, { channels, atMs }));
       this.deps.log.info(`monitor: incident ${change.change}: ${change.incident.summary}${change.reason ? ` (${change.reason})` : ''}`);
     }
     await this.pendingWrites.drain();
-    if (findings.incidentChanges.length > 0) {
-      await Promise.all(this.deps.notifiers.map((notifier) => this.guard(`${notifier.channel} notify`, () => notifier.notify(findings.incidentChanges))));
-    }
+    await this.guard('outbox delivery', async () => {
+      await this.dispatcher.dispatch();
+    });
     for (const { path, transition } of findings.transitions) {
       this.emit({ kind: 'transition', atMs: transition.atMs, pathId: path.id, from: transition.from, to: transition.to });
     }

@@ -1,7 +1,8 @@
 /**
  * Builds the configured notifiers from the `freshdesk:` and `email:` config sections: resolves their
  * secrets (so a missing variable or unreadable file fails at start, naming the setting, never later in
- * the middle of an outage) and wires the HTTP client and the SMTP transport.
+ * the middle of an outage) and wires the HTTP client and the SMTP transport. The notifiers deliver
+ * outbox items; the monitor's OutboxDispatcher drives them.
  */
 import { resolveSecret, type SecretSources } from '../secrets/resolve-secret.js';
 import type { EmailConfig, FreshdeskConfig } from './config-schema.js';
@@ -15,6 +16,7 @@ import { smtpTransport, type MailTransport } from './smtp-transport.js';
 export interface BuildNotifiersOptions {
   freshdesk?: FreshdeskConfig;
   email?: EmailConfig;
+  /** Where Freshdesk tickets are remembered (the monitor's store). */
   store: NotifyStore;
   log?: NotifyLog;
   nowMs?: () => number;
@@ -54,6 +56,7 @@ export function buildNotifiers(options: BuildNotifiersOptions): Notifier[] {
         source: fd.source,
         ...(fd.groupId !== undefined ? { groupId: fd.groupId } : {}),
         privateNotes: fd.privateNotes,
+        concurrency: fd.concurrency,
         ...common,
       }),
     );
@@ -64,13 +67,11 @@ export function buildNotifiers(options: BuildNotifiersOptions): Notifier[] {
     notifiers.push(
       new EmailNotifier({
         transport: options.mailTransport ?? smtpTransport(mail, password),
-        store: options.store,
         from: mail.from,
         to: mail.to,
         subjectPrefix: mail.subjectPrefix,
         maxAttempts: mail.maxAttempts,
-        maxQueued: mail.maxQueued,
-        ...common,
+        ...(options.nowMs ? { nowMs: options.nowMs } : {}),
       }),
     );
   }

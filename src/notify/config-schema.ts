@@ -39,8 +39,10 @@ export const freshdeskConfigSchema = z
     timeoutMs: z.int().min(100).max(300_000).default(10_000),
     /** Retries of one request after a 429, a 5xx, a timeout or a connection error. */
     maxRetries: z.int().min(0).max(10).default(4),
-    /** A 429's Retry-After is honoured up to this; longer waits queue the work for the next round. */
+    /** A 429's Retry-After is waited out inside a request up to this; longer, the work waits in the outbox until then. */
     maxRetryAfterMs: z.int().min(0).max(3_600_000).default(60_000),
+    /** Tickets (subjects) worked on at once, so one hanging request holds back only its own ticket. */
+    concurrency: z.int().min(1).max(32).default(4),
   })
   .refine((c) => c.domain !== undefined || c.baseUrl !== undefined, {
     message: 'freshdesk: set domain (e.g. "acme") or baseUrl (e.g. "https://acme.freshdesk.com")',
@@ -65,7 +67,10 @@ export const emailConfigSchema = z
     timeoutMs: z.int().min(100).max(300_000).default(15_000),
     /** Attempts of one mail (first send included) before it is reported failed and dropped. */
     maxAttempts: z.int().min(1).max(100).default(10),
-    /** Mails held while the SMTP server is unreachable; the oldest is dropped (and reported) beyond. */
+    /**
+     * Accepted for older configs and ignored: mails wait in the store's durable outbox, which drops
+     * nothing (each mail is retried up to maxAttempts).
+     */
     maxQueued: z.int().min(1).max(10_000).default(100),
   })
   .refine((c) => (c.password === undefined) === (c.user === undefined), {

@@ -1,8 +1,9 @@
 /**
- * A small Freshdesk API v2 client: the four calls pathmon needs (create a ticket, add a note, update a
- * ticket, list a requester's tickets), Basic auth with the API key and `X`, and the retry rules:
+ * A small Freshdesk API v2 client: the five calls pathmon needs (create a ticket, read one, add a note,
+ * update a ticket, list a requester's tickets), Basic auth with the API key and `X`, and the retry rules:
  *
- * - 429: wait the Retry-After (up to `maxRetryAfterMs`; longer, and the caller queues the work);
+ * - 429: wait the Retry-After (up to `maxRetryAfterMs`; longer, and the error carries it as
+ *   `retryAfterMs` so the caller's queued work is not tried again before it);
  * - 5xx, timeouts, connection errors: exponential backoff with jitter, up to `maxRetries` retries;
  * - other 4xx: no retry; an IntegrationError carrying Freshdesk's own error description and fields.
  *
@@ -108,6 +109,15 @@ export class FreshdeskClient {
     return this.#request<FreshdeskTicket>({ method: 'POST', url: '/tickets', data: ticket, idempotent: false, what: 'freshdesk.createTicket' });
   }
 
+  /** GET /api/v2/tickets/{id}: its status tells whether a person resolved or closed it. */
+  async getTicket(ticketId: number): Promise<FreshdeskTicket> {
+    const ticket = await this.#request<FreshdeskTicket>({ method: 'GET', url: `/tickets/${ticketId}`, idempotent: true, what: 'freshdesk.getTicket' });
+    if (ticket === null || typeof ticket !== 'object' || typeof ticket.status !== 'number') {
+      throw new IntegrationError('freshdesk', 200, 'bad-response', `freshdesk.getTicket: expected ticket ${ticketId} as a JSON object with a numeric status, got ${JSON.stringify(ticket)?.slice(0, 200)}`);
+    }
+    return ticket;
+  }
+
   /**
    * POST /api/v2/tickets/{id}/notes. Repeated after a timeout: a note twice is a small nuisance, a
    * lost recovery note is a wrong picture.
@@ -198,7 +208,7 @@ export class FreshdeskClient {
       const waitText = waitMs === null ? 'no Retry-After' : `Retry-After ${Math.round(waitMs / 1000)} s`;
       return {
         kind: 'failed',
-        error: new IntegrationError('freshdesk', status, 'rate-limited', `${message} (${waitText})`),
+        error: new IntegrationError('freshdesk', status, 'rate-limited', `${message} (${waitText})`, { retryAfterMs: waitMs }),
         // Without a Retry-After, fall back to backoff.
         retryAfterMs: waitMs,
       };

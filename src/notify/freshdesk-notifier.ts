@@ -1,13 +1,24 @@
 /**
  * Freshdesk tickets for incidents: one open ticket per incident subject (a directed link, both
  * directions of a link, a link group, or a path no link incident explains), from the incident's opening
- * until it resolves, with a note for every change in between.
+ * until it resolves, with a note for every change in between. This is the Freshdesk deliverer of the
+ * notification outbox: it carries out one outbox item at a time; the dispatcher orders, retries and
+ * records.
  *
- * - opened (or updated) and no open ticket: create one (status 2, priority from the kind: down →
- *   priority.DOWN, loss/delay → priority.DEGRADED; tags naming pathmon, the kind and the subject),
- *   remember it in the store;
+ * - opened (or updated) and no open ticket: create one (status 2, priority from the kind: down ->
+ *   priority.DOWN, loss/delay -> priority.DEGRADED; tags naming pathmon, the kind and the subject;
+ *   the description names the subject's previous ticket, if any), remember it in the store;
  * - opened or updated with an open ticket: a note; the priority is raised when the kind got worse;
  * - resolved: a note, then status 4 (resolved), and the store marks the ticket resolved.
+ *
+ * Stale work is re-judged before sending: an open or update for an incident that has resolved by the time
+ * it is delivered, and that never got its ticket, opens none (superseded: a ticket opened and resolved
+ * in one breath helps nobody); its resolve then finds nothing to resolve and is superseded too.
+ *
+ * A ticket an agent resolved (4) or closed (5) is the agent's: before every note or resolve the ticket is
+ * read, and when a person got there first it is marked closed-by-person in the store and never noted,
+ * resolved or reopened by pathmon. The incident's later changes are superseded; the subject's next
+ * incident opens a new ticket that names the old one.
  *
  * Never a duplicate: the store is asked first (so a restarted daemon finds the ticket it opened), and
  * before every create Freshdesk itself is asked for an open ticket carrying the subject's own tag
@@ -16,24 +27,25 @@
  * or got a 5xx after Freshdesk had stored the ticket, or a crash between the create and the store
  * write. After such an ambiguous failure the create is not repeated blindly: the look comes first.
  *
- * A failure never throws out of notify(): retryable ones queue the work (per subject, in order, each
- * step done only once) for retryQueued(); others are recorded as failed. Every outcome is a
- * NotificationRecord and a log line, both scrubbed of secrets.
+ * Failures: 429 pauses the whole channel until its Retry-After (Freshdesk's limit is per account) and
+ * the item is not tried before then; 5xx, timeouts and store failures are retried with backoff; other
+ * 4xx fail the item with Freshdesk's field errors named. What was already done for an item (a ticket
+ * created, a note added) is remembered while the process lives, so a retry repeats no step.
  */
-import { incidentKindSeverity, type IncidentChange, type IncidentKind } from '../incidents/incident.js';
-import type { TicketRecord } from '../store/records.js';
+import { incidentKindSeverity, type IncidentChange, type IncidentKind, type IncidentRecord } from '../incidents/incident.js';
+import type { OutboxItem, TicketRecord } from '../store/records.js';
 import type { Store } from '../store/store.js';
-import { redactError, redactSecrets } from '../secrets/redact.js';
+import { redactError } from '../secrets/redact.js';
 import { backoffDelayMs, type BackoffOptions } from './backoff.js';
-import { escapeHtml } from './evidence-format.js';
+import { escapeHtml, utcTime } from './evidence-format.js';
 import { incidentEvidenceHtml, incidentTitle, pathStateOf, subjectTag } from './incident-format.js';
 import type { FreshdeskClient, FreshdeskTicket } from './freshdesk-client.js';
 import { IntegrationError } from './integration-error.js';
-import type { Notifier, NotifierStatus } from './notifier.js';
+import type { DeliveryContext, DeliveryOutcome, Notifier, NotifierStatus } from './notifier.js';
 import { stderrNotifyLog, type NotifyLog } from './notify-log.js';
 
 /** The part of the store the notifiers use. */
-export type NotifyStore = Pick<Store, 'openTicket' | 'saveTicket' | 'addNotification'>;
+export type NotifyStore = Pick<Store, 'openTicket' | 'saveTicket' | 'lastTicket'>;
 
 /** Freshdesk's ticket statuses and the priorities pathmon uses. */
 export const freshdeskStatus = { open: 2, pending: 3, resolved: 4, closed: 5 } as const;
@@ -50,30 +62,23 @@ export interface FreshdeskNotifierOptions {
   privateNotes: boolean;
   nowMs?: () => number;
   log?: NotifyLog;
-  /** Waits between retryQueued() attempts of one piece of work (default 30 s doubling to 10 min). */
+  /** Waits between attempts of one outbox item (default 30 s doubling to 10 min). */
   queueBackoff?: BackoffOptions;
-  /** How often a create that failed ambiguously is looked up and tried again within one call. */
+  /** Subjects worked on at once (default 4): one hanging request holds back only its own subject. */
+  concurrency?: number;
+  /** How often a create that failed ambiguously is looked up and tried again within one delivery. */
   maxCreateAttempts?: number;
   sleep?: (ms: number) => Promise<void>;
   random?: () => number;
   /** How far back Freshdesk is searched for a subject's open ticket (default 30 days). */
   lookbackMs?: number;
-  /** Queued pieces of work kept per incident subject; beyond, the oldest is dropped and recorded as failed. */
-  maxQueuedPerPath?: number;
 }
 
-/** What has already been done for one incident change, so a retry repeats no step. */
+/** What has already been done for one outbox item, so a retry repeats no step. */
 interface Progress {
   createdTicketId: number | null;
   noted: boolean;
   updated: boolean;
-}
-
-interface QueuedWork {
-  item: IncidentChange;
-  progress: Progress;
-  attempts: number;
-  nextAttemptAtMs: number;
 }
 
 export { pathTag, subjectTag } from './incident-format.js';
@@ -82,127 +87,158 @@ const realSleep = (ms: number) => new Promise<void>((resolve) => setTimeout(reso
 
 export class FreshdeskNotifier implements Notifier {
   readonly channel = 'freshdesk' as const;
-  readonly #o: FreshdeskNotifierOptions & Required<Pick<FreshdeskNotifierOptions, 'nowMs' | 'log' | 'queueBackoff' | 'maxCreateAttempts' | 'sleep' | 'random' | 'lookbackMs' | 'maxQueuedPerPath'>>;
-  readonly #queue = new Map<string, QueuedWork[]>();
-  /** Serialises notify/retryQueued/close so two calls never work on one subject at once. */
-  #chain: Promise<void> = Promise.resolve();
+  readonly concurrency: number;
+  readonly retryBackoff: BackoffOptions;
+  /** Freshdesk or the network failing is waited out however long it lasts; 4xx fail at once. */
+  readonly maxAttempts = Number.POSITIVE_INFINITY;
+  readonly #o: FreshdeskNotifierOptions & Required<Pick<FreshdeskNotifierOptions, 'nowMs' | 'log' | 'maxCreateAttempts' | 'sleep' | 'random' | 'lookbackMs'>>;
+  /** Steps done per outbox item id; dropped when the item is finished. */
+  readonly #progress = new Map<number, Progress>();
+  /** A 429's Retry-After: Freshdesk's limit is per account, so the whole channel waits. */
+  #pausedUntilMs = 0;
   #status: NotifierStatus = { channel: 'freshdesk', queued: 0, lastError: null, lastErrorAtMs: null, lastSentAtMs: null };
 
   constructor(options: FreshdeskNotifierOptions) {
     this.#o = {
       nowMs: Date.now,
       log: stderrNotifyLog,
-      queueBackoff: { baseMs: 30_000, capMs: 600_000 },
       maxCreateAttempts: 3,
       sleep: realSleep,
       random: Math.random,
       lookbackMs: 30 * 24 * 3600 * 1000,
-      maxQueuedPerPath: 20,
       ...options,
     };
+    this.concurrency = options.concurrency ?? 4;
+    if (!Number.isInteger(this.concurrency) || this.concurrency < 1) {
+      throw new Error(`notify.FreshdeskNotifier: concurrency ${String(options.concurrency)}; expected a positive integer`);
+    }
+    this.retryBackoff = options.queueBackoff ?? { baseMs: 30_000, capMs: 600_000 };
   }
 
-  notify(changes: IncidentChange[]): Promise<void> {
-    return this.#serialised(async () => {
-      for (const item of changes) {
-        const waiting = this.#queue.get(item.incident.subjectKey);
-        if (waiting !== undefined) {
-          // Order matters per subject (a resolve must follow its create): queue behind the earlier work.
-          this.#enqueue(item, { createdTicketId: null, noted: false, updated: false }, 'earlier work for this subject is still queued', false);
-          await this.#record(item, 'queued', 'waiting behind earlier queued Freshdesk work for this subject');
-          continue;
-        }
-        const progress: Progress = { createdTicketId: null, noted: false, updated: false };
-        try {
-          const detail = await this.#handle(item, progress);
-          if (detail !== null) await this.#sent(item, detail);
-        } catch (error) {
-          await this.#failed(item, progress, error);
-        }
+  async deliver(item: OutboxItem, context: DeliveryContext): Promise<DeliveryOutcome> {
+    const progress = this.#progress.get(item.id) ?? { createdTicketId: null, noted: false, updated: false };
+    this.#progress.set(item.id, progress);
+    try {
+      const outcome = await this.#handle(item.change, progress, context.current);
+      this.#progress.delete(item.id);
+      if (outcome.kind === 'delivered') this.#status.lastSentAtMs = this.#o.nowMs();
+      return outcome;
+    } catch (error) {
+      const message = redactError(error);
+      this.#status.lastError = message;
+      this.#status.lastErrorAtMs = this.#o.nowMs();
+      if (!isRetryable(error)) {
+        this.#progress.delete(item.id);
+        return { kind: 'failed', error: message };
       }
-    });
+      const waitMs = error instanceof IntegrationError && error.code === 'rate-limited' ? error.retryAfterMs : null;
+      if (waitMs === null) return { kind: 'retry', error: message };
+      const notBeforeMs = this.#o.nowMs() + waitMs;
+      this.#pausedUntilMs = Math.max(this.#pausedUntilMs, notBeforeMs);
+      return { kind: 'retry', error: message, notBeforeMs };
+    }
   }
 
-  retryQueued(): Promise<void> {
-    return this.#serialised(async () => {
-      const now = this.#o.nowMs();
-      let stillFailing = 0;
-      let lastError = '';
-      for (const [subjectKey, entries] of [...this.#queue]) {
-        while (entries.length > 0) {
-          const work = entries[0]!;
-          if (work.nextAttemptAtMs > now) break;
-          try {
-            const detail = await this.#handle(work.item, work.progress);
-            entries.shift();
-            const after = work.attempts > 0 ? ` (after ${work.attempts} failed attempt${work.attempts === 1 ? '' : 's'})` : ' (after earlier queued work)';
-            if (detail !== null) await this.#sent(work.item, `${detail}${after}`);
-          } catch (error) {
-            const message = redactError(error);
-            if (isRetryable(error)) {
-              work.attempts += 1;
-              work.nextAttemptAtMs = now + backoffDelayMs(work.attempts - 1, this.#o.queueBackoff, this.#o.random);
-              stillFailing += 1;
-              lastError = message;
-              this.#noteError(message);
-              break;
-            }
-            entries.shift();
-            await this.#giveUp(work.item, message);
-          }
-        }
-        if (entries.length === 0) this.#queue.delete(subjectKey);
-      }
-      this.#status.queued = this.#queuedCount();
-      if (stillFailing > 0) {
-        this.#o.log('warn', `freshdesk: ${this.#status.queued} operation(s) still queued; last error: ${lastError}`);
-      }
-    });
+  readyAtMs(): number {
+    return this.#pausedUntilMs;
   }
 
-  close(): Promise<void> {
-    return this.#serialised(async () => {
-      const queued = this.#queuedCount();
-      if (queued > 0) {
-        this.#o.log('warn', `freshdesk: closing with ${queued} operation(s) still queued; they are not kept across restarts (open tickets are)`);
-      }
-    });
+  /** An open incident lacks its ticket when its subject has no open ticket and none was ever opened for it. */
+  async lacks(incident: IncidentRecord): Promise<boolean> {
+    if ((await this.#o.store.openTicket(incident.subjectKey)) !== null) return false;
+    const last = await this.#o.store.lastTicket(incident.subjectKey);
+    return last === null || last.incidentId !== incident.id;
+  }
+
+  async close(): Promise<void> {
+    // Nothing is held here: pending work is in the store's outbox.
   }
 
   status(): NotifierStatus {
-    return { ...this.#status, queued: this.#queuedCount() };
+    return { ...this.#status };
   }
 
-  /** Carries out one incident change; returns what was done for the record, or null when nothing was due. */
-  async #handle(item: IncidentChange, progress: Progress): Promise<string | null> {
+  /** Carries out one incident change. */
+  async #handle(item: IncidentChange, progress: Progress, current: IncidentRecord | null): Promise<DeliveryOutcome> {
     const { incident } = item;
     let open = await this.#o.store.openTicket(incident.subjectKey);
     if (item.change !== 'resolved') {
       if (progress.createdTicketId !== null && open?.ticketId !== progress.createdTicketId) {
-        // Created earlier in this change's life, but the store write failed: write it now.
+        // Created earlier in this item's life, but the store write failed: write it now.
         await this.#o.store.saveTicket(this.#newRecord(item, progress.createdTicketId));
-        return `ticket ${progress.createdTicketId} opened`;
+        return { kind: 'delivered', detail: `ticket ${progress.createdTicketId} opened` };
+      }
+      if (open !== null) {
+        const left = await this.#leftToPerson(open, item, progress);
+        if (left === 'gone') {
+          open = null;
+        } else if (left !== null) {
+          if (open.incidentId === incident.id) return { kind: 'superseded', detail: left };
+          // A person closed the previous incident's ticket; this incident gets a new one.
+          open = null;
+        }
       }
       if (open !== null) {
         try {
-          return await this.#noteChange(open, item, progress);
+          return { kind: 'delivered', detail: await this.#noteChange(open, item, progress) };
         } catch (error) {
           if (!isNotFound(error)) throw error;
-          // Deleted in Freshdesk by someone: forget it and open a new one below.
-          await this.#o.store.saveTicket({ ...open, resolvedAtMs: this.#o.nowMs() });
-          this.#o.log('warn', `freshdesk: ticket ${open.ticketId} of ${incidentTitle(incident)} no longer exists in Freshdesk; opening a new one`);
+          await this.#forgetDeleted(open, incident);
           open = null;
-          progress.noted = false;
-          progress.updated = false;
         }
       }
-      return this.#openTicket(item, progress);
+      const last = await this.#o.store.lastTicket(incident.subjectKey);
+      if (last !== null && last.incidentId === incident.id && last.closedByPerson === true) {
+        return { kind: 'superseded', detail: `ticket ${last.ticketId} of this incident was closed by a person in Freshdesk; pathmon leaves it alone` };
+      }
+      if (current !== null && current.id === incident.id && current.state === 'resolved') {
+        return {
+          kind: 'superseded',
+          detail: `the incident resolved at ${utcTime(current.resolvedAtMs ?? current.updatedAtMs)} before its ticket could be opened; no ticket for a fault that is over`,
+        };
+      }
+      progress.noted = false;
+      progress.updated = false;
+      return { kind: 'delivered', detail: await this.#openTicket(item, progress, last !== null && last.resolvedAtMs !== null ? last : null) };
     }
-    if (open === null) return null;
-    return this.#resolve(open, item, progress);
+    if (open === null) {
+      return { kind: 'superseded', detail: 'no open ticket to resolve (none was opened, or a person closed it)' };
+    }
+    const left = await this.#leftToPerson(open, item, progress);
+    if (left === 'gone') return { kind: 'delivered', detail: `ticket ${open.ticketId} no longer exists in Freshdesk; forgotten` };
+    if (left !== null) return { kind: 'superseded', detail: left };
+    return { kind: 'delivered', detail: await this.#resolve(open, item, progress) };
   }
 
-  async #openTicket(item: IncidentChange, progress: Progress): Promise<string> {
+  /**
+   * Reads the ticket before pathmon touches it again: null when it is still pathmon's to note or
+   * resolve; 'gone' when it was deleted (forgotten in the store); otherwise why pathmon leaves it alone
+   * (an agent resolved or closed it; marked closed-by-person in the store).
+   */
+  async #leftToPerson(open: TicketRecord, item: IncidentChange, progress: Progress): Promise<string | null | 'gone'> {
+    // Noted earlier in this item's life: the ticket was pathmon's a moment ago.
+    if (progress.noted) return null;
+    let ticket: FreshdeskTicket;
+    try {
+      ticket = await this.#o.client.getTicket(open.ticketId);
+    } catch (error) {
+      if (!isNotFound(error)) throw error;
+      await this.#forgetDeleted(open, item.incident);
+      return 'gone';
+    }
+    if (ticket.status !== freshdeskStatus.resolved && ticket.status !== freshdeskStatus.closed) return null;
+    const how = ticket.status === freshdeskStatus.closed ? 'closed' : 'resolved';
+    await this.#o.store.saveTicket({ ...open, resolvedAtMs: this.#o.nowMs(), closedByPerson: true });
+    this.#o.log('warn', `freshdesk: ticket ${open.ticketId} of ${incidentTitle(item.incident)} was ${how} by a person; pathmon leaves it alone`);
+    return `ticket ${open.ticketId} was ${how} by a person in Freshdesk; pathmon leaves it alone`;
+  }
+
+  async #forgetDeleted(open: TicketRecord, incident: IncidentRecord): Promise<void> {
+    await this.#o.store.saveTicket({ ...open, resolvedAtMs: this.#o.nowMs() });
+    this.#o.log('warn', `freshdesk: ticket ${open.ticketId} of ${incidentTitle(incident)} no longer exists in Freshdesk`);
+  }
+
+  async #openTicket(item: IncidentChange, progress: Progress, earlier: TicketRecord | null): Promise<string> {
     const { incident } = item;
     for (let attempt = 1; ; attempt += 1) {
       const existing = await this.#findOpenInFreshdesk(item);
@@ -215,10 +251,10 @@ export class FreshdeskNotifier implements Notifier {
         return `ticket ${existing.id} found open in Freshdesk (tag ${subjectTag(incident)}) and noted`;
       }
       try {
-        const created = await this.#o.client.createTicket(this.#ticketInput(item));
+        const created = await this.#o.client.createTicket(this.#ticketInput(item, earlier));
         progress.createdTicketId = created.id;
         await this.#o.store.saveTicket(this.#newRecord(item, created.id));
-        return `ticket ${created.id} opened`;
+        return `ticket ${created.id} opened${earlier === null ? '' : ` (follows ticket ${earlier.ticketId})`}`;
       } catch (error) {
         const ambiguous = error instanceof IntegrationError && error.ambiguous && error.retryable;
         if (!ambiguous || attempt >= this.#o.maxCreateAttempts) throw error;
@@ -295,7 +331,8 @@ export class FreshdeskNotifier implements Notifier {
     return null;
   }
 
-  #ticketInput(item: IncidentChange) {
+  /** `earlier` is the subject's previous ticket, named in the description so the history stays linked. */
+  #ticketInput(item: IncidentChange, earlier: TicketRecord | null) {
     const { incident } = item;
     const { subject } = incident;
     const tag = subjectTag(incident);
@@ -310,6 +347,7 @@ export class FreshdeskNotifier implements Notifier {
       description: [
         `<p>pathmon measured ${what}.</p>`,
         incidentEvidenceHtml(item),
+        ...(earlier === null ? [] : [earlierTicketHtml(earlier)]),
         `<p>This ticket is kept by pathmon: changes are added as notes and it is resolved when the incident resolves. Subject tag: ${escapeHtml(tag)}.</p>`,
       ].join('\n'),
       status: freshdeskStatus.open,
@@ -353,69 +391,13 @@ export class FreshdeskNotifier implements Notifier {
     return { subjectKey: incident.subjectKey, incidentId: incident.id, ticketId, openedAtMs: this.#o.nowMs(), lastState: incident.kind, resolvedAtMs: null };
   }
 
-  /** Queues work; `failed` work waits one backoff step, work queued behind others waits for them. */
-  #enqueue(item: IncidentChange, progress: Progress, reason: string, failed: boolean): void {
-    const key = item.incident.subjectKey;
-    const entries = this.#queue.get(key) ?? [];
-    const waitMs = failed ? backoffDelayMs(0, this.#o.queueBackoff, this.#o.random) : 0;
-    entries.push({ item, progress, attempts: failed ? 1 : 0, nextAttemptAtMs: this.#o.nowMs() + waitMs });
-    while (entries.length > this.#o.maxQueuedPerPath) {
-      const dropped = entries.shift()!;
-      void this.#giveUp(dropped.item, `dropped: more than ${this.#o.maxQueuedPerPath} operations queued for this subject (${reason})`);
-    }
-    this.#queue.set(key, entries);
-    this.#status.queued = this.#queuedCount();
-  }
+}
 
-  async #sent(item: IncidentChange, detail: string): Promise<void> {
-    this.#status.lastSentAtMs = this.#o.nowMs();
-    this.#o.log('info', `freshdesk: ${item.change} ${incidentTitle(item.incident)}: ${detail}`);
-    await this.#record(item, 'sent', detail);
-  }
-
-  async #failed(item: IncidentChange, progress: Progress, error: unknown): Promise<void> {
-    const message = redactError(error);
-    this.#noteError(message);
-    if (isRetryable(error)) {
-      this.#enqueue(item, progress, message, true);
-      this.#o.log('warn', `freshdesk: ${item.change} ${incidentTitle(item.incident)} queued for retry: ${message}`);
-      await this.#record(item, 'queued', message);
-    } else {
-      await this.#giveUp(item, message);
-    }
-  }
-
-  async #giveUp(item: IncidentChange, message: string): Promise<void> {
-    this.#noteError(message);
-    this.#o.log('error', `freshdesk: ${item.change} ${incidentTitle(item.incident)} failed, not retried: ${message}`);
-    await this.#record(item, 'failed', message);
-  }
-
-  #noteError(message: string): void {
-    this.#status.lastError = message;
-    this.#status.lastErrorAtMs = this.#o.nowMs();
-  }
-
-  async #record(item: IncidentChange, status: 'sent' | 'queued' | 'failed', detail: string): Promise<void> {
-    try {
-      await this.#o.store.addNotification({ atMs: this.#o.nowMs(), channel: 'freshdesk', subjectKeys: [item.incident.subjectKey], status, detail: redactSecrets(detail) });
-    } catch (error) {
-      this.#o.log('warn', `freshdesk: could not record the notification (${status}): ${redactError(error)}`);
-    }
-  }
-
-  #queuedCount(): number {
-    let n = 0;
-    for (const entries of this.#queue.values()) n += entries.length;
-    return n;
-  }
-
-  #serialised(work: () => Promise<void>): Promise<void> {
-    const next = this.#chain.then(work, work);
-    // Never throws (the contract), but a bug must not poison the chain: log it and carry on.
-    this.#chain = next.catch((error: unknown) => this.#o.log('error', `freshdesk: internal error: ${redactError(error)}`));
-    return this.#chain;
-  }
+/** "Follows ticket 12, closed by a person": links a subject's tickets so the history reads as one. */
+function earlierTicketHtml(earlier: TicketRecord): string {
+  const how = earlier.closedByPerson === true ? 'which a person closed' : 'resolved';
+  const when = earlier.resolvedAtMs === null ? '' : ` on ${escapeHtml(utcTime(earlier.resolvedAtMs))}`;
+  return `<p>This subject's previous ticket: <b>#${earlier.ticketId}</b> (${how}${when}).</p>`;
 }
 
 /** A path incident resolved because the topology dropped the path, not because it recovered. */

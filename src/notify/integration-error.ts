@@ -40,14 +40,18 @@ export class IntegrationError extends Error {
       fields?: IntegrationFieldError[];
       /** The request may have been carried out although no answer came (timeout or 5xx on a POST). */
       ambiguous?: boolean;
+      /** A 429's Retry-After in milliseconds: queued work must not be tried again before it. */
+      retryAfterMs?: number | null;
     } = {},
   ) {
     super(redactSecrets(message));
     this.fields = options.fields ?? [];
     this.ambiguous = options.ambiguous ?? false;
+    this.retryAfterMs = options.retryAfterMs ?? null;
   }
 
   readonly ambiguous: boolean;
+  readonly retryAfterMs: number | null;
 
   /** Worth trying again later: the service or the network failed, not the request. */
   get retryable(): boolean {

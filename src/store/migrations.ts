@@ -202,6 +202,36 @@ export const migrations: readonly Migration[] = [
           FROM jsonb_array_elements_text(notifications.subject_keys) WITH ORDINALITY AS x(k, i));
     `,
   },
+  {
+    version: 4,
+    name: 'durable notification outbox; tickets closed by a person',
+    sql: `
+      -- One row per notification due, written in the transaction of the incident change causing it,
+      -- so a crash or kill -9 loses none; the dispatcher delivers pending rows oldest first per subject.
+      CREATE TABLE outbox (
+        id                 bigserial PRIMARY KEY,
+        channel            text NOT NULL,
+        subject_key        text NOT NULL,
+        incident_id        text NOT NULL,
+        change             jsonb NOT NULL,
+        created_at_ms      bigint NOT NULL,
+        attempts           integer NOT NULL DEFAULT 0,
+        next_attempt_at_ms bigint NOT NULL,
+        state              text NOT NULL DEFAULT 'pending'
+                           CHECK (state IN ('pending', 'delivered', 'failed', 'superseded')),
+        last_error         text,
+        delivered_at_ms    bigint,
+        detail             text
+      );
+      -- The dispatcher reads only pending rows; finished ones are history until retention.
+      CREATE INDEX outbox_pending ON outbox (id) WHERE state = 'pending';
+      CREATE INDEX outbox_incident ON outbox (incident_id, channel);
+      CREATE INDEX outbox_created_at ON outbox (created_at_ms);
+
+      -- An agent resolved or closed the ticket: pathmon leaves it alone and opens a new one next time.
+      ALTER TABLE tickets ADD COLUMN closed_by_person boolean NOT NULL DEFAULT false;
+    `,
+  },
 ];
 
 export const latestSchemaVersion = migrations[migrations.length - 1]!.version;

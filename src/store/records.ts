@@ -4,6 +4,7 @@
  * Times are epoch milliseconds; units live in field names.
  */
 import type { PathStateName } from '../monitor/path-state.js';
+import type { IncidentChange } from '../incidents/incident.js';
 
 /** One monitored path: what it crosses and which endpoint pair (group) it belongs to. */
 export interface PathRecord {
@@ -72,6 +73,12 @@ export interface TicketRecord {
   /** What the ticket last described: the incident kind (`down`, `loss`, `delay`) or a path state. */
   lastState: string;
   resolvedAtMs: number | null;
+  /**
+   * Set (true) when an agent resolved or closed the ticket in Freshdesk before pathmon did: pathmon then
+   * never notes, resolves or reopens it, and the subject's next incident opens a new ticket naming this
+   * one. Absent on tickets pathmon resolved itself or still keeps.
+   */
+  closedByPerson?: boolean;
 }
 
 /** One cover walk of the link-cover plan. */
@@ -108,6 +115,65 @@ export interface NotificationRecord {
   status: 'sent' | 'queued' | 'failed';
   /** Message id, ticket id or the error (never a secret). */
   detail: string;
+}
+
+/**
+ * The durable outbox: one row per notification due (an incident change for one channel), written in
+ * the transaction that stores the change, so a notification is never lost to a crash, a kill or a
+ * restart. `pending` rows are delivered by the outbox dispatcher, oldest first per subject; the others
+ * are finished and kept (for the record) until retention.
+ */
+export type OutboxState = 'pending' | 'delivered' | 'failed' | 'superseded';
+
+export interface OutboxItem {
+  id: number;
+  channel: NotificationChannel;
+  subjectKey: string;
+  incidentId: string;
+  /** The incident change as it was when the item was queued (the deliverer re-judges it when sending). */
+  change: IncidentChange;
+  createdAtMs: number;
+  /** Delivery attempts made so far. */
+  attempts: number;
+  /** Not tried before this time (backoff, Retry-After). */
+  nextAttemptAtMs: number;
+  state: OutboxState;
+  /** The last failure (scrubbed of secrets), null when none. */
+  lastError: string | null;
+  deliveredAtMs: number | null;
+  /** What was done: ticket id, message id, or why the item was superseded. */
+  detail: string | null;
+}
+
+/** Outbox rows to add for an incident change: one per channel. */
+export interface OutboxWrite {
+  channels: NotificationChannel[];
+  /** created_at_ms and the first next_attempt_at_ms (due at once). */
+  atMs: number;
+}
+
+/** One outbox row to add outside an incident change (start-up reconciliation). */
+export interface OutboxEntry {
+  channel: NotificationChannel;
+  change: IncidentChange;
+  atMs: number;
+}
+
+/** What became of one delivery attempt, as markOutbox stores it (each call counts one attempt). */
+export type OutboxResult =
+  | { state: 'delivered'; atMs: number; detail: string }
+  | { state: 'superseded'; atMs: number; detail: string }
+  | { state: 'failed'; atMs: number; error: string }
+  /** Still pending: try again at nextAttemptAtMs. */
+  | { state: 'pending'; atMs: number; error: string; nextAttemptAtMs: number };
+
+/** Which outbox rows to list (all conditions must hold); oldest first. */
+export interface OutboxFilter {
+  channel?: NotificationChannel;
+  state?: OutboxState;
+  incidentId?: string;
+  subjectKey?: string;
+  limit?: number;
 }
 
 /** The topology as it was when the plan changed. */

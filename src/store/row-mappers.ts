@@ -6,8 +6,8 @@
 import type { PathStateName } from '../monitor/path-state.js';
 import type { IncidentChange, IncidentRecord } from '../incidents/incident.js';
 import type {
-  LinkEstimateRecord, NotificationRecord, PathRecord, RoundResultRecord, TicketRecord, TopologySnapshotRecord, TransitionRecord,
-  WalkRecord,
+  LinkEstimateRecord, NotificationRecord, OutboxItem, PathRecord, RoundResultRecord, TicketRecord, TopologySnapshotRecord,
+  TransitionRecord, WalkRecord,
 } from './records.js';
 
 export const num = (v: unknown): number => Number(v);
@@ -50,6 +50,27 @@ export function ticketFromRow(r: Row): TicketRecord {
     openedAtMs: num(r.opened_at_ms),
     lastState: String(r.last_state),
     resolvedAtMs: numOrNull(r.resolved_at_ms),
+    // Only present when true, so tickets pathmon keeps look as they always did.
+    ...(bool(r.closed_by_person) ? { closedByPerson: true } : {}),
+  };
+}
+
+const bool = (v: unknown): boolean => v === true || v === 't' || v === 'true';
+
+export function outboxFromRow(r: Row): OutboxItem {
+  return {
+    id: num(r.id),
+    channel: r.channel as OutboxItem['channel'],
+    subjectKey: String(r.subject_key),
+    incidentId: String(r.incident_id),
+    change: json<IncidentChange>(r.change),
+    createdAtMs: num(r.created_at_ms),
+    attempts: num(r.attempts),
+    nextAttemptAtMs: num(r.next_attempt_at_ms),
+    state: r.state as OutboxItem['state'],
+    lastError: r.last_error === null || r.last_error === undefined ? null : String(r.last_error),
+    deliveredAtMs: numOrNull(r.delivered_at_ms),
+    detail: r.detail === null || r.detail === undefined ? null : String(r.detail),
   };
 }
 
@@ -83,7 +104,7 @@ export function linkEstimateFromRow(r: Row): LinkEstimateRecord {
     atMs: num(r.at_ms),
     lossRatio: num(r.loss_ratio),
     addedDelayMs: num(r.added_delay_ms),
-    down: r.down === true || r.down === 't' || r.down === 'true',
+    down: bool(r.down),
     confidence: num(r.confidence),
     support: num(r.support),
   };

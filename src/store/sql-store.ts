@@ -1,6 +1,6 @@
 /**
  * The Store over either backend: every statement is written once here (or in history-queries.ts,
- * incident-queries.ts, link-queries.ts, retention.ts, results-insert.ts) against the SqlClient
+ * incident-queries.ts, link-queries.ts, outbox-queries.ts, retention.ts, results-insert.ts) against the SqlClient
  * interface. Each public method turns driver errors into StoreError ('unreachable' or 'query-failed',
  * 'duplicate-open-ticket', 'duplicate-open-incident', 'bad-value') with the password scrubbed, so
  * callers can branch on the code and print the message.
@@ -14,16 +14,19 @@ import {
 import {
   badEstimate, insertLinkEstimates, linkHistory, markWalksGone, routeResults, upsertWalks, walks,
 } from './link-queries.js';
+import {
+  badOutboxEntry, insertOutbox, markOutbox, outboxEntriesOf, outboxItems, pendingOutbox, pruneOutbox,
+} from './outbox-queries.js';
 import type {
-  LinkEstimateRecord, NotificationRecord, PathRecord, RoundResultRecord, TicketRecord, TopologySnapshotRecord,
-  TransitionRecord, WalkRecord,
+  LinkEstimateRecord, NotificationRecord, OutboxEntry, OutboxFilter, OutboxItem, OutboxResult, OutboxWrite, PathRecord,
+  RoundResultRecord, TicketRecord, TopologySnapshotRecord, TransitionRecord, WalkRecord,
 } from './records.js';
 import { insertResults, type InsertMethod } from './results-insert.js';
 import { applyRetention, type RetentionOptions } from './retention.js';
 import {
   notificationFromRow, num, pathFromRow, roundResultFromRow, snapshotFromRow, ticketFromRow, transitionFromRow, type Row,
 } from './row-mappers.js';
-import type { SqlClient } from './sql-client.js';
+import type { SqlClient, SqlQueryable } from './sql-client.js';
 import { StoreError, isUnreachable, scrubbedMessage } from './store-error.js';
 import type { HistoryPoint, PathSummary, Store } from './store.js';
 
@@ -148,10 +151,12 @@ export class SqlStore implements Store {
     return this.run('store.saveTicket', async () => {
       try {
         await this.client.query(
-          `INSERT INTO tickets (ticket_id, subject_key, incident_id, opened_at_ms, last_state, resolved_at_ms) VALUES ($1, $2, $3, $4, $5, $6)
+          `INSERT INTO tickets (ticket_id, subject_key, incident_id, opened_at_ms, last_state, resolved_at_ms, closed_by_person)
+           VALUES ($1, $2, $3, $4, $5, $6, $7)
            ON CONFLICT (ticket_id) DO UPDATE SET subject_key = excluded.subject_key, incident_id = excluded.incident_id,
-             opened_at_ms = excluded.opened_at_ms, last_state = excluded.last_state, resolved_at_ms = excluded.resolved_at_ms`,
-          [t.ticketId, t.subjectKey, t.incidentId, t.openedAtMs, t.lastState, t.resolvedAtMs]);
+             opened_at_ms = excluded.opened_at_ms, last_state = excluded.last_state, resolved_at_ms = excluded.resolved_at_ms,
+             closed_by_person = excluded.closed_by_person`,
+          [t.ticketId, t.subjectKey, t.incidentId, t.openedAtMs, t.lastState, t.resolvedAtMs, t.closedByPerson === true]);
       } catch (err) {
         if ((err as { code?: string }).code === '23505') {
           throw new StoreError('duplicate-open-ticket', this.description,
@@ -165,6 +170,15 @@ export class SqlStore implements Store {
   openTickets(): Promise<TicketRecord[]> {
     return this.run('store.openTickets', async () =>
       (await this.client.query<Row>('SELECT * FROM tickets WHERE resolved_at_ms IS NULL ORDER BY opened_at_ms, ticket_id')).rows.map(ticketFromRow));
+  }
+
+  lastTicket(subjectKey: string): Promise<TicketRecord | null> {
+    return this.run('store.lastTicket', async () => {
+      const { rows } = await this.client.query<Row>(
+        'SELECT * FROM tickets WHERE subject_key = $1 ORDER BY (resolved_at_ms IS NULL) DESC, opened_at_ms DESC, ticket_id DESC LIMIT 1',
+        [subjectKey]);
+      return rows[0] ? ticketFromRow(rows[0]) : null;
+    });
   }
 
   addNotification(n: NotificationRecord): Promise<void> {
@@ -186,10 +200,15 @@ export class SqlStore implements Store {
     return this.run('store.walks', () => walks(this.client));
   }
 
-  recordIncidentChange(change: IncidentChange): Promise<void> {
+  recordIncidentChange(change: IncidentChange, outbox?: OutboxWrite): Promise<void> {
     return this.run('store.recordIncidentChange', async () => {
+      const entries = outbox === undefined ? [] : outboxEntriesOf(change, outbox.channels, outbox.atMs);
+      this.checkOutbox('store.recordIncidentChange', entries);
       try {
-        await recordIncidentChange(this.client, change);
+        await this.client.transaction(async (tx) => {
+          await recordIncidentChange(boundTo(tx, this.client.kind), change);
+          await insertOutbox(tx, entries);
+        });
       } catch (err) {
         if ((err as { code?: string }).code === '23505') {
           throw new StoreError('duplicate-open-incident', this.description,
@@ -199,6 +218,31 @@ export class SqlStore implements Store {
         throw err;
       }
     });
+  }
+
+  enqueueOutbox(entries: OutboxEntry[]): Promise<void> {
+    return this.run('store.enqueueOutbox', async () => {
+      this.checkOutbox('store.enqueueOutbox', entries);
+      await insertOutbox(this.client, entries);
+    });
+  }
+
+  pendingOutbox(nowMs: number, limit: number): Promise<OutboxItem[]> {
+    return this.run('store.pendingOutbox', async () => {
+      if (!Number.isFinite(nowMs) || !Number.isInteger(limit) || limit < 1) {
+        throw new StoreError('bad-value', this.description,
+          `store.pendingOutbox: nowMs ${String(nowMs)} and limit ${String(limit)}: expected epoch milliseconds and a positive integer`);
+      }
+      return pendingOutbox(this.client, nowMs, limit);
+    });
+  }
+
+  markOutbox(id: number, result: OutboxResult): Promise<boolean> {
+    return this.run('store.markOutbox', () => markOutbox(this.client, id, result));
+  }
+
+  outboxItems(filter: OutboxFilter): Promise<OutboxItem[]> {
+    return this.run('store.outboxItems', () => outboxItems(this.client, filter));
   }
 
   openIncidents(): Promise<IncidentRecord[]> {
@@ -272,13 +316,24 @@ export class SqlStore implements Store {
   }
 
   applyRetention(nowMs: number): Promise<{ deletedRounds: number }> {
-    return this.run('store.applyRetention', () => applyRetention(this.client, nowMs, this.options.retention));
+    return this.run('store.applyRetention', async () => {
+      const result = await applyRetention(this.client, nowMs, this.options.retention);
+      await pruneOutbox(this.client, nowMs - this.options.retention.retentionDays * 24 * 3600 * 1000);
+      return result;
+    });
   }
 
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
     await this.client.close().catch(() => { /* closing a broken connection has nothing to report */ });
+  }
+
+  private checkOutbox(operation: string, entries: OutboxEntry[]): void {
+    for (const [i, entry] of entries.entries()) {
+      const problem = badOutboxEntry(entry);
+      if (problem !== null) throw new StoreError('bad-value', this.description, `${operation}: outbox entry ${i}: ${problem}`);
+    }
   }
 
   private async run<T>(operation: string, work: () => Promise<T>): Promise<T> {
@@ -295,4 +350,15 @@ export class SqlStore implements Store {
       throw new StoreError('query-failed', this.description, `${operation}: ${detail} (database ${this.description})`);
     }
   }
+}
+
+/** A client whose "transaction" is the one already open: lets a query helper that opens its own join the caller's. */
+function boundTo(tx: SqlQueryable, kind: SqlClient['kind']): SqlClient {
+  return {
+    kind,
+    query: (sql, params) => tx.query(sql, params),
+    exec: (sql) => tx.exec(sql),
+    transaction: (work) => work(tx),
+    close: async () => undefined,
+  };
 }

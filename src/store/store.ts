@@ -9,6 +9,11 @@ import type { IncidentChange, IncidentRecord } from '../incidents/incident.js';
 import type {
   LinkEstimateRecord,
   NotificationRecord,
+  OutboxEntry,
+  OutboxFilter,
+  OutboxItem,
+  OutboxResult,
+  OutboxWrite,
   PathRecord,
   RoundResultRecord,
   TicketRecord,
@@ -70,6 +75,8 @@ export interface Store {
   openTicket(subjectKey: string): Promise<TicketRecord | null>;
   saveTicket(ticket: TicketRecord): Promise<void>;
   openTickets(): Promise<TicketRecord[]>;
+  /** The subject's most recent ticket, open or not (a new ticket names the one before it). */
+  lastTicket(subjectKey: string): Promise<TicketRecord | null>;
 
   addNotification(notification: NotificationRecord): Promise<void>;
 
@@ -78,8 +85,25 @@ export interface Store {
   markWalksGone(walkIds: string[], atMs: number): Promise<void>;
   walks(): Promise<WalkRecord[]>;
 
-  /** Stores the incident as it now is and appends the change to its history, in one transaction. */
-  recordIncidentChange(change: IncidentChange): Promise<void>;
+  /**
+   * Stores the incident as it now is and appends the change to its history, in one transaction; with
+   * `outbox`, the notifications the change owes (one outbox row per channel) join that transaction, so
+   * a change is never stored without them nor they without it.
+   */
+  recordIncidentChange(change: IncidentChange, outbox?: OutboxWrite): Promise<void>;
+
+  /** Adds outbox rows outside an incident change (start-up reconciliation), in the given order. */
+  enqueueOutbox(entries: OutboxEntry[]): Promise<void>;
+  /**
+   * Pending outbox rows, oldest first, of every (channel, subject) whose oldest pending row is due at
+   * `nowMs`; at most `limit`. A subject's rows after its head are included: the dispatcher sends them in
+   * order once the head is done.
+   */
+  pendingOutbox(nowMs: number, limit: number): Promise<OutboxItem[]>;
+  /** Stores one delivery attempt's result; returns false when the row was no longer pending. */
+  markOutbox(id: number, result: OutboxResult): Promise<boolean>;
+  /** Outbox rows matching the filter, oldest first (status, tests, reconciliation). */
+  outboxItems(filter: OutboxFilter): Promise<OutboxItem[]>;
   /** Open incidents, so a restarted monitor resumes them (and their tickets) instead of opening new ones. */
   openIncidents(): Promise<IncidentRecord[]>;
   /** Incidents open at any time inside the range, newest first. */

@@ -15,8 +15,10 @@
  *
  * Faults are scripted per request: `fd.fail(2, {status: 429, retryAfterS: 1})`, `fd.fail(1, {status:
  * 500})`, `fd.fail(1, {hang: true})` (no answer until the client gives up) or `{hang: true, process: true}`
- * (the work is done, the answer never comes: the ambiguous create). Each fault may be limited to a
- * method and path. Assertions read `fd.tickets`, `fd.requests` and `fd.ticket(id).notes`.
+ * (the work is done, the answer never comes: the ambiguous create), or `{hold: true}` (held until the test
+ * calls `fd.release()`, then carried out and answered: a request that hangs while others go on). Each
+ * fault may be limited to a method and path. `fd.agentSetsStatus(id, 5)` is an agent closing a ticket.
+ * Assertions read `fd.tickets`, `fd.requests`, `fd.held()` and `fd.ticket(id).notes`.
  *
  * Usage:
  *   const fd = await startFakeFreshdesk({ apiKey: 'k' });   // fd.baseUrl = http://127.0.0.1:PORT
@@ -59,7 +61,8 @@ export interface FakeRequest {
 
 export type FakeFault =
   | { status: number; retryAfterS?: number; body?: unknown }
-  | { hang: true; /** Do the work, then never answer. */ process?: boolean };
+  | { hang: true; /** Do the work, then never answer. */ process?: boolean }
+  | { hold: true };
 
 export interface FaultMatch {
   method?: string;
@@ -76,6 +79,14 @@ export interface FakeFreshdesk {
   fail(times: number, fault: FakeFault, match?: FaultMatch): void;
   /** As if an agent deleted the ticket: later calls on it get 404. */
   deleteTicket(id: number): void;
+  /** As if an agent changed the ticket's status (4 resolved, 5 closed) in Freshdesk. */
+  agentSetsStatus(id: number, status: number): void;
+  /** Requests held by a `hold` fault and not yet released. */
+  held(): FakeRequest[];
+  /** Carries out and answers every held request. */
+  release(): void;
+  /** Drops every scripted fault not yet used. */
+  clearFaults(): void;
   close(): Promise<void>;
 }
 
@@ -272,6 +283,7 @@ export async function startFakeFreshdesk(options: { apiKey: string; port?: numbe
   };
 
   const held = new Set<ServerResponse>();
+  const holding: { record: FakeRequest; run: () => void }[] = [];
   const server = createServer((req, res) => {
     const chunks: Buffer[] = [];
     let size = 0;
@@ -289,6 +301,11 @@ export async function startFakeFreshdesk(options: { apiKey: string; port?: numbe
       requests.push(record);
       if (tooLarge) return send(res, record, 413, { code: 'request_too_large', message: 'Request body too large' });
       const fault = takeFault(method, path);
+      if (fault !== null && 'hold' in fault) {
+        const raw = Buffer.concat(chunks).toString('utf8');
+        holding.push({ record, run: () => handle(req, res, raw, record, true) });
+        return;
+      }
       if (fault !== null && 'hang' in fault) {
         held.add(res);
         res.on('close', () => held.delete(res));
@@ -317,7 +334,21 @@ export async function startFakeFreshdesk(options: { apiKey: string; port?: numbe
     ticket: (id) => tickets.find((t) => t.id === id),
     fail: (times, fault, match = {}) => faults.push({ remaining: times, fault, match }),
     deleteTicket: (id) => deleted.add(id),
+    agentSetsStatus: (id, status) => {
+      const ticket = tickets.find((t) => t.id === id);
+      if (ticket === undefined) throw new Error(`fakeFreshdesk.agentSetsStatus: no ticket ${id}`);
+      ticket.status = status;
+      ticket.updatedAtMs = Date.now();
+    },
+    held: () => holding.map((h) => h.record),
+    release: () => {
+      for (const h of holding.splice(0)) h.run();
+    },
+    clearFaults: () => {
+      faults.length = 0;
+    },
     close: async () => {
+      holding.length = 0;
       for (const res of held) res.destroy();
       server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));

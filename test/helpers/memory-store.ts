@@ -1,12 +1,14 @@
 /**
- * An in-memory Store for the web and monitor tests: the same contract (paths, walks, incidents, link
- * estimates, tickets keyed by incident subject), plain arrays, the same rollup idea (rounds folded into at most maxPoints buckets) so the chart
+ * An in-memory Store for the web, monitor and notifier tests: the same contract (paths, walks,
+ * incidents, link estimates, tickets keyed by incident subject, the notification outbox with the same
+ * per-subject ordering rule), plain arrays, the same rollup idea (rounds folded into at most maxPoints buckets) so the chart
  * sees what it will see from the database. Not for production: no persistence, no retention.
  */
 import type { IncidentChange, IncidentRecord } from '../../src/incidents/incident.js';
 import type { PathStateName } from '../../src/monitor/path-state.js';
 import type {
-  LinkEstimateRecord, NotificationRecord, PathRecord, RoundResultRecord, TicketRecord, TopologySnapshotRecord, TransitionRecord, WalkRecord,
+  LinkEstimateRecord, NotificationRecord, OutboxEntry, OutboxFilter, OutboxItem, OutboxResult, OutboxWrite, PathRecord, RoundResultRecord,
+  TicketRecord, TopologySnapshotRecord, TransitionRecord, WalkRecord,
 } from '../../src/store/records.js';
 import type { HistoryPoint, PathSummary, Store } from '../../src/store/store.js';
 
@@ -22,6 +24,7 @@ export class MemoryStore implements Store {
   readonly incidentRecords = new Map<string, IncidentRecord>();
   readonly changes: IncidentChange[] = [];
   readonly estimates = new Map<string, LinkEstimateRecord>();
+  readonly outbox: OutboxItem[] = [];
   private readonly byPath = new Map<string, RoundResultRecord[]>();
 
   async upsertPaths(paths: PathRecord[]): Promise<void> {
@@ -68,6 +71,13 @@ export class MemoryStore implements Store {
   async openTickets(): Promise<TicketRecord[]> {
     return this.tickets.filter((t) => t.resolvedAtMs === null);
   }
+  async lastTicket(subjectKey: string): Promise<TicketRecord | null> {
+    const mine = this.tickets.filter((t) => t.subjectKey === subjectKey);
+    const open = mine.find((t) => t.resolvedAtMs === null);
+    if (open) return { ...open };
+    const last = [...mine].sort((a, b) => b.openedAtMs - a.openedAtMs || b.ticketId - a.ticketId)[0];
+    return last ? { ...last } : null;
+  }
   async addNotification(notification: NotificationRecord): Promise<void> {
     this.notifications.push(notification);
   }
@@ -91,7 +101,7 @@ export class MemoryStore implements Store {
     return [...this.walkRecords.values()].sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
   }
 
-  async recordIncidentChange(change: IncidentChange): Promise<void> {
+  async recordIncidentChange(change: IncidentChange, outbox?: OutboxWrite): Promise<void> {
     const { incident } = change;
     if (incident.state === 'open') {
       const clash = [...this.incidentRecords.values()].find((i) => i.subjectKey === incident.subjectKey && i.state === 'open' && i.id !== incident.id);
@@ -99,6 +109,41 @@ export class MemoryStore implements Store {
     }
     this.incidentRecords.set(incident.id, structuredClone(incident));
     this.changes.push(structuredClone(change));
+    if (outbox) await this.enqueueOutbox(outbox.channels.map((channel) => ({ channel, change, atMs: outbox.atMs })));
+  }
+
+  async enqueueOutbox(entries: OutboxEntry[]): Promise<void> {
+    for (const entry of entries) {
+      this.outbox.push({
+        id: this.outbox.length + 1, channel: entry.channel, subjectKey: entry.change.incident.subjectKey, incidentId: entry.change.incident.id,
+        change: structuredClone(entry.change), createdAtMs: entry.atMs, attempts: 0, nextAttemptAtMs: entry.atMs, state: 'pending',
+        lastError: null, deliveredAtMs: null, detail: null,
+      });
+    }
+  }
+  async pendingOutbox(nowMs: number, limit: number): Promise<OutboxItem[]> {
+    const pending = this.outbox.filter((o) => o.state === 'pending');
+    const headDue = new Map<string, number>();
+    for (const o of pending) if (!headDue.has(`${o.channel}\n${o.subjectKey}`)) headDue.set(`${o.channel}\n${o.subjectKey}`, o.nextAttemptAtMs);
+    return pending.filter((o) => headDue.get(`${o.channel}\n${o.subjectKey}`)! <= nowMs).slice(0, limit).map((o) => structuredClone(o));
+  }
+  async markOutbox(id: number, result: OutboxResult): Promise<boolean> {
+    const row = this.outbox.find((o) => o.id === id);
+    if (!row || row.state !== 'pending') return false;
+    row.attempts += 1;
+    row.state = result.state;
+    if (result.state === 'pending') row.nextAttemptAtMs = result.nextAttemptAtMs;
+    if (result.state === 'pending' || result.state === 'failed') row.lastError = result.error;
+    row.deliveredAtMs = result.state === 'delivered' ? result.atMs : null;
+    if (result.state === 'delivered' || result.state === 'superseded') row.detail = result.detail;
+    return true;
+  }
+  async outboxItems(filter: OutboxFilter): Promise<OutboxItem[]> {
+    return this.outbox
+      .filter((o) => (filter.channel === undefined || o.channel === filter.channel) && (filter.state === undefined || o.state === filter.state)
+        && (filter.incidentId === undefined || o.incidentId === filter.incidentId) && (filter.subjectKey === undefined || o.subjectKey === filter.subjectKey))
+      .slice(0, filter.limit ?? Infinity)
+      .map((o) => structuredClone(o));
   }
   async openIncidents(): Promise<IncidentRecord[]> {
     return [...this.incidentRecords.values()].filter((i) => i.state === 'open').sort((a, b) => a.openedAtMs - b.openedAtMs).map((i) => structuredClone(i));

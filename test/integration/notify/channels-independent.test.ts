@@ -12,6 +12,7 @@ import { SecretError } from '../../../src/secrets/errors.js';
 import { startFakeFreshdesk, type FakeFreshdesk } from '../../helpers/fake-freshdesk.js';
 import { startSmtpSink, type SmtpSink } from '../../helpers/smtp-sink.js';
 import { MemoryNotifyStore } from './support/memory-notify-store.js';
+import { outboxUnderTest } from './support/outbox-under-test.js';
 import { linkChange, pathChange } from './support/sample-incidents.js';
 import { samplePath } from './support/sample-transitions.js';
 
@@ -38,17 +39,21 @@ describe('Freshdesk and e-mail fail apart', () => {
       log: () => undefined,
     });
   const round = (id: string) => [pathChange(samplePath(id), 'UP', 'DOWN', Date.now())];
-  const notifyAll = async (notifiers: Notifier[], id: string) => {
-    for (const n of notifiers) await n.notify(round(id));
+  /** One round's changes through the outbox, as the monitor sends them: one row per channel. */
+  const notifyAll = async (store: MemoryNotifyStore, notifiers: Notifier[], changes: ReturnType<typeof round>) => {
+    await outboxUnderTest(store, notifiers, Date.now).send(changes);
   };
+  /** The channels run side by side, so their records are compared per channel. */
+  const byChannel = (store: MemoryNotifyStore) =>
+    [...store.notifications].sort((a, b) => a.channel.localeCompare(b.channel)).map((n) => [n.channel, n.status, n.subjectKeys]);
 
   it('a wrong Freshdesk key: the ticket fails, the mail goes', async () => {
     const store = new MemoryNotifyStore();
     const notifiers = build(store, { FD_KEY: 'not-the-key-Xx' }, sink.port);
-    await notifyAll(notifiers, 'p-wrong-key');
+    await notifyAll(store, notifiers, round('p-wrong-key'));
     await sink.waitForMessages(1);
     assert.equal(fd.tickets.length, 0);
-    assert.deepEqual(store.notifications.map((n) => [n.channel, n.status]), [['freshdesk', 'failed'], ['email', 'sent']]);
+    assert.deepEqual(byChannel(store), [['email', 'sent', ['path:p-wrong-key']], ['freshdesk', 'failed', ['path:p-wrong-key']]]);
     for (const n of notifiers) await n.close();
   });
 
@@ -58,10 +63,10 @@ describe('Freshdesk and e-mail fail apart', () => {
     const deadPort = closed.port;
     await closed.close();
     const notifiers = build(store, { FD_KEY: key }, deadPort);
-    await notifyAll(notifiers, 'p-smtp-down');
+    await notifyAll(store, notifiers, round('p-smtp-down'));
     assert.equal(fd.tickets.length, 1);
-    assert.deepEqual(store.notifications.map((n) => [n.channel, n.status]), [['freshdesk', 'sent'], ['email', 'queued']]);
-    assert.deepEqual(notifiers.map((n) => [n.channel, n.status?.().queued]), [['freshdesk', 0], ['email', 1]]);
+    assert.deepEqual(byChannel(store), [['email', 'queued', ['path:p-smtp-down']], ['freshdesk', 'sent', ['path:p-smtp-down']]]);
+    assert.deepEqual(store.outbox.map((o) => [o.channel, o.state]), [['freshdesk', 'delivered'], ['email', 'pending']]);
     for (const n of notifiers) await n.close();
   });
 
@@ -73,10 +78,9 @@ describe('Freshdesk and e-mail fail apart', () => {
     await closed.close();
     const notifiers = build(store, { FD_KEY: key }, deadPort);
     const change = linkChange({ atMs: Date.now(), kind: 'down', controlPlaneUp: true });
-    for (const n of notifiers) await n.notify([change]);
+    await notifyAll(store, notifiers, [change]);
     assert.deepEqual(fd.tickets.map((t) => t.subject), ['R4→R6: 100 % loss (data plane down, control plane up)']);
-    assert.deepEqual(store.notifications.map((n) => [n.channel, n.status, n.subjectKeys]),
-      [['freshdesk', 'sent', [change.incident.subjectKey]], ['email', 'queued', [change.incident.subjectKey]]]);
+    assert.deepEqual(byChannel(store), [['email', 'queued', [change.incident.subjectKey]], ['freshdesk', 'sent', [change.incident.subjectKey]]]);
     for (const n of notifiers) await n.close();
   });
 

@@ -1,8 +1,9 @@
 /**
  * The e-mail notifier through nodemailer to a real SMTP server started here: what arrives (one mail per
  * incident change, its subject naming the change and the subject, the evidence), that a round without
- * changes sends nothing, that an SMTP outage queues the mails and a later retry delivers them in order,
- * and that the SMTP password is used for AUTH yet appears in no error, log line or record.
+ * changes sends nothing, that an SMTP outage keeps the mails in the outbox and a later pass delivers
+ * them in order (saying they are late), and that the SMTP password is used for AUTH yet appears in no
+ * error, log line or record. The mails go through the outbox as the monitor sends them.
  */
 import assert from 'node:assert/strict';
 import { after, before, beforeEach, describe, it } from 'node:test';
@@ -12,6 +13,7 @@ import { smtpTransport } from '../../../src/notify/smtp-transport.js';
 import { resolveSecret } from '../../../src/secrets/resolve-secret.js';
 import { startSmtpSink, type SmtpSink } from '../../helpers/smtp-sink.js';
 import { MemoryNotifyStore } from './support/memory-notify-store.js';
+import { outboxUnderTest } from './support/outbox-under-test.js';
 import { linkChange, pathChange } from './support/sample-incidents.js';
 import { fakeClock, samplePath } from './support/sample-transitions.js';
 
@@ -33,17 +35,15 @@ function mailerFor(port: number, store: MemoryNotifyStore, options: { password?:
   const logs: string[] = [];
   const notifier = new EmailNotifier({
     transport: smtpTransport(config, password),
-    store,
     from: config.from,
     to: config.to,
     subjectPrefix: config.subjectPrefix,
     maxAttempts: config.maxAttempts,
-    maxQueued: config.maxQueued,
     nowMs: clock.nowMs,
-    log: (level, message) => logs.push(`${level} ${message}`),
     random: () => 0.5,
   });
-  return { notifier, clock, logs };
+  const outbox = outboxUnderTest(store, [notifier], clock.nowMs, (level, message) => logs.push(`${level} ${message}`));
+  return { notifier, clock, logs, ...outbox };
 }
 
 describe('e-mail through SMTP', () => {
@@ -60,14 +60,14 @@ describe('e-mail through SMTP', () => {
 
   it('sends one mail per incident change of a round, each naming the change and the subject, with the evidence', async () => {
     const store = new MemoryNotifyStore();
-    const { notifier, clock } = mailerFor(sink.port, store);
+    const { notifier, send, clock } = mailerFor(sink.port, store);
     const link = linkChange({ atMs: clock.nowMs(), kind: 'down', controlPlaneUp: true });
     const round = [
       pathChange(samplePath('p-up', ['R1', 'R3', 'R6']), 'DEGRADED', 'UP', clock.nowMs()),
       link,
       pathChange(samplePath('p-deg', ['R1', 'R5', 'R6']), 'UP', 'DEGRADED', clock.nowMs()),
     ];
-    await notifier.notify(round);
+    await send(round);
     const mails = await sink.waitForMessages(3);
     assert.equal(sink.messages.length, 3, 'one mail per change');
     assert.deepEqual(mails.map((m) => m.subject), [
@@ -103,10 +103,10 @@ describe('e-mail through SMTP', () => {
 
   it('sends nothing for a round without changes', async () => {
     const store = new MemoryNotifyStore();
-    const { notifier } = mailerFor(sink.port, store);
-    await notifier.notify([]);
-    await notifier.retryQueued();
-    await notifier.notify([pathChange(samplePath('p-one'), 'UP', 'DOWN', 0)]);
+    const { notifier, send, dispatch } = mailerFor(sink.port, store);
+    await send([]);
+    await dispatch();
+    await send([pathChange(samplePath('p-one'), 'UP', 'DOWN', 0)]);
     await sink.waitForMessages(1);
     assert.equal(sink.messages.length, 1, 'only the round with a change made a mail');
     assert.equal(store.notifications.length, 1);
@@ -119,24 +119,29 @@ describe('e-mail through SMTP', () => {
     await down.close();
     const store = new MemoryNotifyStore();
     const clock = fakeClock();
-    const { notifier, logs } = mailerFor(port, store, { clock });
-    await notifier.notify([pathChange(samplePath('p-a', ['A', 'B']), 'UP', 'DOWN', clock.nowMs())]);
-    await notifier.notify([pathChange(samplePath('p-a', ['A', 'B']), 'DOWN', 'UP', clock.nowMs()), linkChange({ atMs: clock.nowMs() })]);
-    assert.deepEqual(store.notifications.map((n) => n.status), ['queued', 'queued', 'queued']);
+    const { notifier, send, dispatch, pending, logs } = mailerFor(port, store, { clock });
+    await send([pathChange(samplePath('p-a', ['A', 'B']), 'UP', 'DOWN', clock.nowMs())]);
+    await send([pathChange(samplePath('p-a', ['A', 'B']), 'DOWN', 'UP', clock.nowMs()), linkChange({ atMs: clock.nowMs() })]);
+    assert.deepEqual(store.notifications.map((n) => n.status), ['queued'], 'one failure; the later mails wait without a connection attempt each');
     assert.match(store.notifications[0]!.detail, /ECONNREFUSED/);
-    assert.equal(notifier.status().queued, 3);
+    assert.equal((await pending()).length, 3);
     assert.ok(logs.some((l) => l.startsWith('warn ')), 'the failure is reported');
 
     const back = await startSmtpSink({ port });
     try {
-      await notifier.retryQueued();
+      await dispatch();
       assert.equal(back.messages.length, 0, 'not before the backoff time');
       clock.advance(60_000);
-      await notifier.retryQueued();
+      await dispatch();
       const mails = await back.waitForMessages(3);
       assert.deepEqual(mails.map((m) => m.subject), ['[pathmon] opened: A > B DOWN', '[pathmon] resolved: A > B UP', '[pathmon] opened: R4→R6: 20 % loss']);
-      assert.deepEqual(store.notifications.map((n) => n.status), ['queued', 'queued', 'queued', 'sent', 'sent', 'sent']);
-      assert.equal(notifier.status().queued, 0);
+      assert.deepEqual(store.notifications.map((n) => n.status), ['queued', 'sent', 'sent', 'sent']);
+      assert.equal((await pending()).length, 0);
+      for (const mail of mails) {
+        assert.match(mail.text, /Late: queued since 2025-01-01 10:00:00 UTC \(60 s ago\)/, 'a late mail says since when it waited');
+      }
+      assert.match(mails[0]!.text, /the incident has since resolved/, 'and that the fault it reports is over');
+      assert.doesNotMatch(mails[1]!.text, /since resolved/);
     } finally {
       await notifier.close();
       await back.close();
@@ -146,17 +151,18 @@ describe('e-mail through SMTP', () => {
   it('retries a mail the server refused with 451 and gives up after maxAttempts, reporting it failed', async () => {
     const store = new MemoryNotifyStore();
     const clock = fakeClock();
-    const { notifier } = mailerFor(sink.port, store, { clock });
+    const { notifier, send, dispatch } = mailerFor(sink.port, store, { clock });
     sink.rejectNext(3);
-    await notifier.notify([pathChange(samplePath('p-refused'), 'UP', 'DOWN', clock.nowMs())]);
+    await send([pathChange(samplePath('p-refused'), 'UP', 'DOWN', clock.nowMs())]);
     for (let i = 0; i < 2; i += 1) {
       clock.advance(3_600_000);
-      await notifier.retryQueued();
+      await dispatch();
     }
     assert.equal(sink.messages.length, 0);
     assert.deepEqual(store.notifications.map((n) => n.status), ['queued', 'failed']);
     assert.match(store.notifications[1]!.detail, /451/);
-    assert.equal(notifier.status().queued, 0);
+    assert.equal(store.outbox[0]!.state, 'failed');
+    assert.equal(store.outbox[0]!.attempts, 3);
     await notifier.close();
   });
 
@@ -165,14 +171,14 @@ describe('e-mail through SMTP', () => {
     try {
       const store = new MemoryNotifyStore();
       const good = mailerFor(authSink.port, store, { password: smtpPassword });
-      await good.notifier.notify([pathChange(samplePath('p-auth'), 'UP', 'DOWN', 0)]);
+      await good.send([pathChange(samplePath('p-auth'), 'UP', 'DOWN', 0)]);
       const [mail] = await authSink.waitForMessages(1);
       assert.equal(mail!.authUser, 'pathmon');
       await good.notifier.close();
 
       const wrong = 'wrong-pw-Yt55?';
       const bad = mailerFor(authSink.port, store, { password: wrong });
-      await bad.notifier.notify([pathChange(samplePath('p-auth'), 'DOWN', 'UP', 0)]);
+      await bad.send([pathChange(samplePath('p-auth'), 'DOWN', 'UP', 0)]);
       assert.equal(store.notifications.at(-1)?.status, 'queued');
       assert.match(store.notifications.at(-1)!.detail, /535|auth|login/i);
       const everything = [...good.logs, ...bad.logs, JSON.stringify(store.notifications), JSON.stringify(bad.notifier.status())].join('\n');

@@ -60,19 +60,19 @@ describe('Freshdesk errors', () => {
 
   it('a 400 from the notifier is recorded failed (with the field), not queued', async () => {
     const store = new MemoryNotifyStore();
-    const { notifier, clock, logs } = freshdeskUnderTest(fd, store, { requesterEmail: 'broken address' });
-    await notifier.notify([pathChange(samplePath('path-400'), 'UP', 'DOWN', clock.nowMs())]);
+    const { notifier, send, dispatch, pending, clock, logs } = freshdeskUnderTest(fd, store, { requesterEmail: 'broken address' });
+    await send([pathChange(samplePath('path-400'), 'UP', 'DOWN', clock.nowMs())]);
     assert.equal(fd.tickets.length, 0);
     assert.equal(store.notifications.length, 1);
     assert.equal(store.notifications[0]!.status, 'failed');
     assert.match(store.notifications[0]!.detail, /email/);
-    assert.equal(notifier.status().queued, 0);
+    assert.equal((await pending()).length, 0);
     assert.ok(logs.some((l) => l.startsWith('error ')));
   });
 
   it('a wrong key gets a clear 401, is not retried, and appears nowhere', async () => {
     const store = new MemoryNotifyStore();
-    const { notifier, client, clock, logs } = freshdeskUnderTest(fd, store, { apiKey: wrongKey });
+    const { notifier, send, dispatch, pending, client, clock, logs } = freshdeskUnderTest(fd, store, { apiKey: wrongKey });
     const error = await client.addNote(1, 'x', true).then(() => null, (e: unknown) => e);
     assert.ok(error instanceof IntegrationError);
     assert.equal(error.status, 401);
@@ -80,7 +80,7 @@ describe('Freshdesk errors', () => {
     assert.ok(!leaks(`${error.message} ${error.stack ?? ''} ${inspect(error, { depth: 5 })} ${JSON.stringify(error)}`, wrongKey));
 
     fd.requests.length = 0;
-    await notifier.notify([pathChange(samplePath('path-401'), 'UP', 'DOWN', clock.nowMs())]);
+    await send([pathChange(samplePath('path-401'), 'UP', 'DOWN', clock.nowMs())]);
     assert.equal(fd.requests.length, 1, 'no retry of a 401');
     assert.equal(store.notifications[0]!.status, 'failed');
     assert.match(store.notifications[0]!.detail, /401/);
@@ -93,11 +93,11 @@ describe('Freshdesk errors', () => {
     const store = new MemoryNotifyStore();
     const clock = fakeClock();
     const deadFd = { ...fd, baseUrl: `http://127.0.0.1:${port}` };
-    const { notifier, logs } = freshdeskUnderTest(deadFd, store, { clock, maxRetries: 2 });
-    await notifier.notify([pathChange(samplePath('path-unreachable'), 'UP', 'DOWN', clock.nowMs())]);
+    const { notifier, send, dispatch, pending, logs } = freshdeskUnderTest(deadFd, store, { clock, maxRetries: 2 });
+    await send([pathChange(samplePath('path-unreachable'), 'UP', 'DOWN', clock.nowMs())]);
     assert.equal(store.notifications[0]!.status, 'queued');
     assert.match(store.notifications[0]!.detail, /ECONNREFUSED/);
-    assert.equal(notifier.status().queued, 1);
+    assert.equal((await pending()).length, 1);
     assert.match(notifier.status().lastError ?? '', /ECONNREFUSED/);
     assert.ok(logs.some((l) => l.startsWith('warn ')));
     assert.ok(!leaks([...logs, JSON.stringify(store.notifications)].join('\n'), testApiKey));

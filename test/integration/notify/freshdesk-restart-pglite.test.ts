@@ -33,8 +33,8 @@ describe('Freshdesk across a daemon restart (PGlite store)', () => {
     const firstStore = await openStore(`pglite:${dir}`);
     const first = freshdeskUnderTest(fd, firstStore);
     const openedAtMs = first.clock.nowMs();
-    await first.notifier.notify([pathChange(path, 'UP', 'DOWN', openedAtMs)]);
-    await first.notifier.close();
+    await first.send([pathChange(path, 'UP', 'DOWN', openedAtMs)]);
+    await first.dispatcher.close();
     await firstStore.close();
     assert.equal(fd.tickets.length, 1);
 
@@ -42,13 +42,13 @@ describe('Freshdesk across a daemon restart (PGlite store)', () => {
     try {
       const second = freshdeskUnderTest(fd, secondStore);
       // The restarted monitor re-announces the state it resumed, then the path changes and recovers.
-      await second.notifier.notify([pathChange(path, 'DOWN', 'DEGRADED', second.clock.nowMs(), openedAtMs)]);
-      await second.notifier.notify([pathChange(path, 'DEGRADED', 'UP', second.clock.nowMs(), openedAtMs)]);
+      await second.send([pathChange(path, 'DOWN', 'DEGRADED', second.clock.nowMs(), openedAtMs)]);
+      await second.send([pathChange(path, 'DEGRADED', 'UP', second.clock.nowMs(), openedAtMs)]);
       assert.equal(fd.tickets.length, 1, 'no duplicate');
       assert.equal(fd.tickets[0]!.notes.length, 2);
       assert.equal(fd.tickets[0]!.status, 4);
       assert.equal(await secondStore.openTicket(`path:${path.id}`), null);
-      assert.equal(fd.requests.filter((r) => r.method === 'GET').length, 1, 'Freshdesk was searched only before the first create');
+      assert.equal(fd.requests.filter((r) => r.method === 'GET' && r.path === '/api/v2/tickets').length, 1, 'Freshdesk was searched only before the first create');
     } finally {
       await secondStore.close();
     }
@@ -60,9 +60,8 @@ describe('Freshdesk across a daemon restart (PGlite store)', () => {
     const firstStore = await openStore(`pglite:${dir}`);
     const first = freshdeskUnderTest(fd, firstStore);
     const opened = linkChange({ atMs: first.clock.nowMs(), kind: 'loss', lossPct: 20 });
-    await first.notifier.notify([opened]);
-    await firstStore.recordIncidentChange(opened);
-    await first.notifier.close();
+    await first.send([opened]);
+    await first.dispatcher.close();
     await firstStore.close();
     assert.equal(fd.tickets.length, 1);
 
@@ -73,14 +72,14 @@ describe('Freshdesk across a daemon restart (PGlite store)', () => {
       assert.equal(resumed?.id, opened.incident.id);
       const second = freshdeskUnderTest(fd, secondStore);
       const worse = linkChange({ atMs: second.clock.nowMs() + 20_000, openedAtMs: resumed!.openedAtMs, kind: 'down', change: 'updated', previous: resumed! });
-      await second.notifier.notify([worse]);
-      await second.notifier.notify([linkChange({ atMs: second.clock.nowMs() + 40_000, openedAtMs: resumed!.openedAtMs, kind: 'down', change: 'resolved', previous: worse.incident })]);
+      await second.send([worse]);
+      await second.send([linkChange({ atMs: second.clock.nowMs() + 40_000, openedAtMs: resumed!.openedAtMs, kind: 'down', change: 'resolved', previous: worse.incident })]);
       assert.equal(fd.tickets.length, 1, 'no duplicate');
       assert.equal(fd.tickets[0]!.notes.length, 2);
       assert.equal(fd.tickets[0]!.priority, 4);
       assert.equal(fd.tickets[0]!.status, 4);
       assert.equal(await secondStore.openTicket(opened.incident.subjectKey), null);
-      assert.equal(fd.requests.filter((r) => r.method === 'GET').length, 1, 'Freshdesk was searched only before the first create');
+      assert.equal(fd.requests.filter((r) => r.method === 'GET' && r.path === '/api/v2/tickets').length, 1, 'Freshdesk was searched only before the first create');
       const [ticket] = (await secondStore.notifications(0)).filter((n) => n.channel === 'freshdesk' && n.subjectKeys[0] === opened.incident.subjectKey);
       assert.equal(ticket?.status, 'sent');
     } finally {

@@ -31,11 +31,11 @@ describe('Freshdesk tickets', () => {
 
   it('path incident: opens one ticket on DEGRADED, notes the change to DOWN and raises its priority, resolves it on UP', async () => {
     const store = new MemoryNotifyStore();
-    const { notifier, clock } = freshdeskUnderTest(fd, store);
+    const { notifier, send, dispatch, pending, clock } = freshdeskUnderTest(fd, store);
     const path = samplePath('path-a');
     const openedAtMs = clock.nowMs();
 
-    await notifier.notify([pathChange(path, 'UP', 'DEGRADED', clock.nowMs())]);
+    await send([pathChange(path, 'UP', 'DEGRADED', clock.nowMs())]);
     assert.equal(fd.tickets.length, 1);
     const ticket = fd.tickets[0]!;
     assert.match(ticket.subject, /R1 > R2 > R4 > R6/);
@@ -54,7 +54,7 @@ describe('Freshdesk tickets', () => {
       { subjectKey: 'path:path-a', incidentId: `path:path-a@${openedAtMs}`, ticketId: ticket.id, openedAtMs, lastState: 'loss', resolvedAtMs: null });
 
     clock.advance(60_000);
-    await notifier.notify([pathChange(path, 'DEGRADED', 'DOWN', clock.nowMs(), openedAtMs)]);
+    await send([pathChange(path, 'DEGRADED', 'DOWN', clock.nowMs(), openedAtMs)]);
     assert.equal(fd.tickets.length, 1, 'no second ticket');
     assert.equal(ticket.notes.length, 1);
     assert.match(ticket.notes[0]!.body, /DEGRADED -&gt; DOWN/);
@@ -63,7 +63,7 @@ describe('Freshdesk tickets', () => {
     assert.equal(ticket.status, 2);
 
     clock.advance(60_000);
-    await notifier.notify([pathChange(path, 'DOWN', 'UP', clock.nowMs(), openedAtMs)]);
+    await send([pathChange(path, 'DOWN', 'UP', clock.nowMs(), openedAtMs)]);
     assert.equal(ticket.notes.length, 2);
     assert.match(ticket.notes[1]!.body, /recovered/);
     assert.equal(ticket.status, 4, 'resolved');
@@ -72,7 +72,7 @@ describe('Freshdesk tickets', () => {
     assert.deepEqual(store.notifications.map((n) => n.status), ['sent', 'sent', 'sent']);
 
     clock.advance(60_000);
-    await notifier.notify([pathChange(path, 'UP', 'DOWN', clock.nowMs())]);
+    await send([pathChange(path, 'UP', 'DOWN', clock.nowMs())]);
     assert.equal(fd.tickets.length, 2, 'a new failure after resolution opens a new ticket');
     assert.equal(fd.tickets[1]!.priority, 4);
     assert.equal((await store.openTicket('path:path-a'))?.incidentId, `path:path-a@${clock.nowMs()}`, 'the new ticket is the new incident\'s');
@@ -80,10 +80,10 @@ describe('Freshdesk tickets', () => {
 
   it('says "no longer exists" and resolves when the path is GONE; UP without a ticket does nothing', async () => {
     const store = new MemoryNotifyStore();
-    const { notifier, clock } = freshdeskUnderTest(fd, store);
+    const { notifier, send, dispatch, pending, clock } = freshdeskUnderTest(fd, store);
     const path = samplePath('path-gone', ['A', 'B']);
-    await notifier.notify([pathChange(path, 'UP', 'DOWN', clock.nowMs()), pathChange(samplePath('other'), null, 'UP', clock.nowMs())]);
-    await notifier.notify([pathChange(path, 'DOWN', 'GONE', clock.nowMs())]);
+    await send([pathChange(path, 'UP', 'DOWN', clock.nowMs()), pathChange(samplePath('other'), null, 'UP', clock.nowMs())]);
+    await send([pathChange(path, 'DOWN', 'GONE', clock.nowMs())]);
     assert.equal(fd.tickets.length, 1);
     assert.match(fd.tickets[0]!.notes[0]!.body, /no longer exists/);
     assert.equal(fd.tickets[0]!.status, 4);
@@ -94,12 +94,12 @@ describe('Freshdesk tickets', () => {
     const store = new MemoryNotifyStore();
     const path = samplePath('path-restart');
     const first = freshdeskUnderTest(fd, store);
-    await first.notifier.notify([pathChange(path, 'UP', 'DOWN', first.clock.nowMs())]);
-    await first.notifier.close();
+    await first.send([pathChange(path, 'UP', 'DOWN', first.clock.nowMs())]);
+    await first.dispatcher.close();
 
     const second = freshdeskUnderTest(fd, store);
-    await second.notifier.notify([pathChange(path, 'UP', 'DOWN', second.clock.nowMs())]);
-    await second.notifier.notify([pathChange(path, 'DOWN', 'DEGRADED', second.clock.nowMs())]);
+    await second.send([pathChange(path, 'UP', 'DOWN', second.clock.nowMs())]);
+    await second.send([pathChange(path, 'DOWN', 'DEGRADED', second.clock.nowMs())]);
     assert.equal(fd.tickets.length, 1);
     assert.equal(fd.tickets[0]!.notes.length, 2);
   });
@@ -107,11 +107,11 @@ describe('Freshdesk tickets', () => {
   it('never duplicates when the store lost the ticket: the path tag finds it in Freshdesk', async () => {
     const path = samplePath('path-lost-store');
     const first = freshdeskUnderTest(fd, new MemoryNotifyStore());
-    await first.notifier.notify([pathChange(path, 'UP', 'DOWN', first.clock.nowMs())]);
+    await first.send([pathChange(path, 'UP', 'DOWN', first.clock.nowMs())]);
 
     const freshStore = new MemoryNotifyStore();
     const second = freshdeskUnderTest(fd, freshStore);
-    await second.notifier.notify([pathChange(path, 'UP', 'DOWN', second.clock.nowMs())]);
+    await second.send([pathChange(path, 'UP', 'DOWN', second.clock.nowMs())]);
     assert.equal(fd.tickets.length, 1);
     assert.equal(fd.tickets[0]!.notes.length, 1, 'the adopted ticket gets a note instead');
     assert.equal((await freshStore.openTicket(`path:${path.id}`))?.ticketId, fd.tickets[0]!.id);
@@ -119,9 +119,9 @@ describe('Freshdesk tickets', () => {
 
   it('a create Freshdesk carried out but never answered (timeout) is found, not repeated', async () => {
     const store = new MemoryNotifyStore();
-    const { notifier, clock } = freshdeskUnderTest(fd, store, { timeoutMs: 300 });
+    const { notifier, send, dispatch, pending, clock } = freshdeskUnderTest(fd, store, { timeoutMs: 300 });
     fd.fail(1, { hang: true, process: true }, { method: 'POST', path: createPath });
-    await notifier.notify([pathChange(samplePath('path-ambiguous'), 'UP', 'DOWN', clock.nowMs())]);
+    await send([pathChange(samplePath('path-ambiguous'), 'UP', 'DOWN', clock.nowMs())]);
     assert.equal(fd.tickets.length, 1, 'exactly one ticket');
     assert.equal((await store.openTicket('path:path-ambiguous'))?.ticketId, fd.tickets[0]!.id);
     assert.equal(store.notifications.at(-1)?.status, 'sent');
@@ -129,85 +129,111 @@ describe('Freshdesk tickets', () => {
 
   it('a create that timed out without being carried out is tried again and made once', async () => {
     const store = new MemoryNotifyStore();
-    const { notifier, clock } = freshdeskUnderTest(fd, store, { timeoutMs: 300 });
+    const { notifier, send, dispatch, pending, clock } = freshdeskUnderTest(fd, store, { timeoutMs: 300 });
     fd.fail(1, { hang: true }, { method: 'POST', path: createPath });
-    await notifier.notify([pathChange(samplePath('path-timeout'), 'UP', 'DOWN', clock.nowMs())]);
+    await send([pathChange(samplePath('path-timeout'), 'UP', 'DOWN', clock.nowMs())]);
     assert.equal(fd.tickets.length, 1);
     assert.equal(fd.requests.filter((r) => r.method === 'POST' && createPath.test(r.path)).length, 2);
   });
 
   it('honours 429 Retry-After (through the injected sleep) and then succeeds', async () => {
     const store = new MemoryNotifyStore();
-    const { notifier, clock, sleeps } = freshdeskUnderTest(fd, store);
+    const { notifier, send, dispatch, pending, clock, sleeps } = freshdeskUnderTest(fd, store);
     fd.fail(2, { status: 429, retryAfterS: 7 });
-    await notifier.notify([pathChange(samplePath('path-429'), 'UP', 'DOWN', clock.nowMs())]);
+    await send([pathChange(samplePath('path-429'), 'UP', 'DOWN', clock.nowMs())]);
     assert.equal(fd.tickets.length, 1);
     assert.deepEqual(sleeps, [7000, 7000]);
     assert.deepEqual(fd.requests.map((r) => r.status), [429, 429, 400, 201], 'the lookup finds no contact yet (400 on email), then the create');
   });
 
-  it('queues the work when Retry-After is longer than it will wait, and does it on a later retryQueued()', async () => {
+  it('queues the work when Retry-After is longer than it will wait, and does it only once the Retry-After has passed', async () => {
     const store = new MemoryNotifyStore();
     const clock = fakeClock();
-    const { notifier, sleeps } = freshdeskUnderTest(fd, store, { clock, maxRetryAfterMs: 60_000 });
+    const { notifier, send, dispatch, pending, sleeps } = freshdeskUnderTest(fd, store, { clock, maxRetryAfterMs: 60_000 });
     fd.fail(1, { status: 429, retryAfterS: 3600 });
-    await notifier.notify([pathChange(samplePath('path-429-long'), 'UP', 'DOWN', clock.nowMs())]);
+    await send([pathChange(samplePath('path-429-long'), 'UP', 'DOWN', clock.nowMs())]);
     assert.equal(fd.tickets.length, 0);
     assert.deepEqual(sleeps, [], 'did not sleep an hour');
     assert.equal(store.notifications.at(-1)?.status, 'queued');
-    assert.equal(notifier.status().queued, 1);
+    assert.equal((await pending()).length, 1);
 
-    await notifier.retryQueued();
+    await dispatch();
     assert.equal(fd.tickets.length, 0, 'not before its backoff time');
     clock.advance(10 * 60_000);
-    await notifier.retryQueued();
+    await dispatch();
+    assert.equal(fd.tickets.length, 0, 'the backoff has passed, the Retry-After has not');
+    assert.equal(fd.requests.length, 1, 'not even a lookup before the Retry-After');
+    clock.advance(50 * 60_000);
+    await dispatch();
     assert.equal(fd.tickets.length, 1);
     assert.equal(store.notifications.at(-1)?.status, 'sent');
-    assert.equal(notifier.status().queued, 0);
+    assert.equal((await pending()).length, 0);
   });
 
   it('retries 5xx with backoff on every call, and a 5xx create only after looking for the ticket', async () => {
     const store = new MemoryNotifyStore();
-    const { notifier, clock, sleeps } = freshdeskUnderTest(fd, store);
+    const { notifier, send, dispatch, pending, clock, sleeps } = freshdeskUnderTest(fd, store);
     const path = samplePath('path-5xx');
     fd.fail(1, { status: 500 }, { method: 'POST', path: createPath });
-    await notifier.notify([pathChange(path, 'UP', 'DOWN', clock.nowMs())]);
+    await send([pathChange(path, 'UP', 'DOWN', clock.nowMs())]);
     assert.equal(fd.tickets.length, 1);
     assert.deepEqual(fd.requests.map((r) => `${r.method} ${r.status}`), ['GET 400', 'POST 500', 'GET 400', 'POST 201']);
 
     fd.fail(2, { status: 503 }, { method: 'PUT' });
     sleeps.length = 0;
-    await notifier.notify([pathChange(path, 'DOWN', 'UP', clock.nowMs())]);
+    await send([pathChange(path, 'DOWN', 'UP', clock.nowMs())]);
     assert.equal(fd.tickets[0]!.status, 4);
     assert.equal(sleeps.length, 2, 'two backoff waits');
     assert.ok(sleeps[1]! > sleeps[0]!, 'the backoff grows');
   });
 
-  it('keeps per-subject order when Freshdesk is unreachable: create then resolve, each step once', async () => {
+  it('keeps per-subject order when Freshdesk is unreachable: create then note, each step once', async () => {
     const store = new MemoryNotifyStore();
     const clock = fakeClock();
-    const { notifier } = freshdeskUnderTest(fd, store, { clock, maxRetries: 1 });
+    const { send, dispatch, pending } = freshdeskUnderTest(fd, store, { clock, maxRetries: 1 });
     const path = samplePath('path-outage');
+    const openedAtMs = clock.nowMs();
     fd.fail(2, { status: 502 }); // the lookup and its one retry
-    await notifier.notify([pathChange(path, 'UP', 'DOWN', clock.nowMs())]);
-    await notifier.notify([pathChange(path, 'DOWN', 'UP', clock.nowMs())]);
-    assert.equal(notifier.status().queued, 2);
-    assert.deepEqual(store.notifications.map((n) => n.status), ['queued', 'queued']);
+    await send([pathChange(path, 'UP', 'DOWN', openedAtMs)]);
+    clock.advance(1000);
+    await send([pathChange(path, 'DOWN', 'DEGRADED', clock.nowMs(), openedAtMs)]);
+    assert.equal((await pending()).length, 2);
+    assert.deepEqual(store.notifications.map((n) => n.status), ['queued'], 'the later change waits behind, untried');
     clock.advance(10 * 60_000);
-    await notifier.retryQueued();
+    await dispatch();
     assert.equal(fd.tickets.length, 1);
-    assert.equal(fd.tickets[0]!.status, 4, 'created, then resolved');
-    assert.equal(fd.tickets[0]!.notes.length, 1, 'one recovery note');
-    assert.equal(notifier.status().queued, 0);
+    assert.match(fd.tickets[0]!.subject, /DOWN/, 'created first, from the first change');
+    assert.equal(fd.tickets[0]!.notes.length, 1, 'then one note for the second');
+    assert.match(fd.tickets[0]!.notes[0]!.body, /DOWN -&gt; DEGRADED/);
+    assert.equal((await pending()).length, 0);
+  });
+
+  it('a create queued during an outage is not sent once the incident has recovered: no ticket opened and resolved in one breath', async () => {
+    const store = new MemoryNotifyStore();
+    const clock = fakeClock();
+    const { send, dispatch, pending } = freshdeskUnderTest(fd, store, { clock, maxRetries: 1 });
+    const path = samplePath('path-short-outage');
+    const openedAtMs = clock.nowMs();
+    fd.fail(2, { status: 502 });
+    await send([pathChange(path, 'UP', 'DOWN', openedAtMs)]);
+    clock.advance(5000);
+    await send([pathChange(path, 'DOWN', 'UP', clock.nowMs(), openedAtMs)]);
+    clock.advance(10 * 60_000);
+    await dispatch();
+    assert.equal(fd.tickets.length, 0, 'no ticket for a fault that is over');
+    assert.equal(fd.requests.filter((r) => r.method !== 'GET' || r.status !== 502).length, 0, 'nothing but the failed lookups reached Freshdesk');
+    assert.equal((await pending()).length, 0);
+    assert.deepEqual(store.outbox.map((o) => [o.change.change, o.state]), [['opened', 'superseded'], ['resolved', 'superseded']]);
+    assert.match(store.outbox[0]!.detail ?? '', /resolved/);
   });
 
   it('opens a new ticket when the one it remembered was deleted in Freshdesk', async () => {
     const store = new MemoryNotifyStore();
-    const { notifier, clock } = freshdeskUnderTest(fd, store);
+    const { notifier, send, dispatch, pending, clock } = freshdeskUnderTest(fd, store);
     const path = samplePath('path-deleted');
-    await notifier.notify([pathChange(path, 'UP', 'DEGRADED', clock.nowMs())]);
+    await send([pathChange(path, 'UP', 'DEGRADED', clock.nowMs())]);
     fd.deleteTicket(fd.tickets[0]!.id);
-    await notifier.notify([pathChange(path, 'DEGRADED', 'DOWN', clock.nowMs())]);
+    await send([pathChange(path, 'DEGRADED', 'DOWN', clock.nowMs())]);
     assert.equal(fd.tickets.length, 2);
     assert.equal((await store.openTicket(`path:${path.id}`))?.ticketId, fd.tickets[1]!.id);
   });
@@ -215,15 +241,15 @@ describe('Freshdesk tickets', () => {
   it('keeps a ticket it created while the store was down, and saves it once the store is back', async () => {
     const store = new MemoryNotifyStore();
     const clock = fakeClock();
-    const { notifier } = freshdeskUnderTest(fd, store, { clock });
+    const { notifier, send, dispatch, pending } = freshdeskUnderTest(fd, store, { clock });
     const path = samplePath('path-store-down');
     store.failingSaves = true;
-    await notifier.notify([pathChange(path, 'UP', 'DOWN', clock.nowMs())]);
+    await send([pathChange(path, 'UP', 'DOWN', clock.nowMs())]);
     assert.equal(fd.tickets.length, 1, 'created in Freshdesk');
-    assert.equal(notifier.status().queued, 1, 'the store write is queued');
+    assert.equal((await pending()).length, 1, 'the store write is queued');
     store.failingSaves = false;
     clock.advance(10 * 60_000);
-    await notifier.retryQueued();
+    await dispatch();
     assert.equal(fd.tickets.length, 1, 'still one ticket');
     assert.equal(fd.tickets[0]!.notes.length, 0, 'only the missing store write was repeated');
     assert.equal((await store.openTicket(`path:${path.id}`))?.ticketId, fd.tickets[0]!.id);
@@ -232,25 +258,25 @@ describe('Freshdesk tickets', () => {
   it('queues the work while the store cannot be read, and does it when the store is back', async () => {
     const store = new MemoryNotifyStore();
     const clock = fakeClock();
-    const { notifier } = freshdeskUnderTest(fd, store, { clock });
+    const { notifier, send, dispatch, pending } = freshdeskUnderTest(fd, store, { clock });
     const path = samplePath('path-store-unreadable');
     store.failing = true;
-    await notifier.notify([pathChange(path, 'UP', 'DOWN', clock.nowMs())]);
+    await send([pathChange(path, 'UP', 'DOWN', clock.nowMs())]);
     assert.equal(fd.tickets.length, 0);
-    assert.equal(notifier.status().queued, 1);
+    assert.equal((await pending()).length, 1);
     store.failing = false;
     clock.advance(10 * 60_000);
-    await notifier.retryQueued();
+    await dispatch();
     assert.equal(fd.tickets.length, 1);
     assert.equal(store.notifications.at(-1)?.status, 'sent');
   });
   it('link incident: one ticket naming link, direction and estimate, with the evidence; noted, raised, resolved', async () => {
     const store = new MemoryNotifyStore();
-    const { notifier, clock } = freshdeskUnderTest(fd, store);
+    const { notifier, send, dispatch, pending, clock } = freshdeskUnderTest(fd, store);
     const openedAtMs = clock.nowMs();
     const opened = linkChange({ atMs: openedAtMs, kind: 'loss', lossPct: 20 });
     const key = opened.incident.subjectKey;
-    await notifier.notify([opened]);
+    await send([opened]);
     assert.equal(fd.tickets.length, 1);
     const ticket = fd.tickets[0]!;
     assert.equal(ticket.subject, 'R4→R6: 20 % loss');
@@ -269,7 +295,7 @@ describe('Freshdesk tickets', () => {
 
     clock.advance(30_000);
     const worse = linkChange({ atMs: clock.nowMs(), openedAtMs, kind: 'down', change: 'updated', controlPlaneUp: true, previous: opened.incident, reason: 'estimate rose from 20 % to 100 %' });
-    await notifier.notify([worse]);
+    await send([worse]);
     assert.equal(fd.tickets.length, 1, 'an update is a note, not a ticket');
     assert.equal(ticket.notes.length, 1);
     assert.match(ticket.notes[0]!.body, /R4→R6: 20 % loss -&gt; R4→R6: 100 % loss \(data plane down, control plane up\)/);
@@ -278,7 +304,7 @@ describe('Freshdesk tickets', () => {
     assert.equal((await store.openTicket(key))?.lastState, 'down');
 
     clock.advance(30_000);
-    await notifier.notify([linkChange({ atMs: clock.nowMs(), openedAtMs, kind: 'down', change: 'resolved', previous: worse.incident })]);
+    await send([linkChange({ atMs: clock.nowMs(), openedAtMs, kind: 'down', change: 'resolved', previous: worse.incident })]);
     assert.equal(ticket.notes.length, 2);
     assert.match(ticket.notes[1]!.body, /Incident resolved.*healthy for 3 rounds/);
     assert.equal(ticket.status, 4);
@@ -287,7 +313,7 @@ describe('Freshdesk tickets', () => {
 
     clock.advance(60_000);
     const again = linkChange({ atMs: clock.nowMs(), kind: 'loss', lossPct: 5 });
-    await notifier.notify([again]);
+    await send([again]);
     assert.equal(fd.tickets.length, 2, 'a new incident on the same link after resolution is a new ticket');
     assert.equal((await store.openTicket(key))?.incidentId, again.incident.id);
     assert.ok(fd.tickets[1]!.tags.includes(ticket.tags[2]!), 'the subject tag is stable across incidents');
@@ -295,11 +321,12 @@ describe('Freshdesk tickets', () => {
 
   it('names both directions, delay and the control plane in the subject; one ticket per link', async () => {
     const store = new MemoryNotifyStore();
-    const { notifier, clock } = freshdeskUnderTest(fd, store);
+    // One subject at a time, so the tickets are made in the changes' order.
+    const { send, clock } = freshdeskUnderTest(fd, store, { concurrency: 1 });
     const delay = linkChange({ atMs: clock.nowMs(), linkKeys: ['R2->R4', 'R4->R2'], label: 'R2↔R4', kind: 'delay', addedDelayMs: 10 });
     const down = linkChange({ atMs: clock.nowMs(), kind: 'down', controlPlaneUp: true });
     const downNoPlane = linkChange({ atMs: clock.nowMs(), linkKeys: ['R1->R3'], label: 'R1→R3', kind: 'down', controlPlaneUp: null });
-    await notifier.notify([delay, down, downNoPlane]);
+    await send([delay, down, downNoPlane]);
     assert.deepEqual(fd.tickets.map((t) => t.subject), [
       'R2↔R4: +10.0 ms one-way delay',
       'R4→R6: 100 % loss (data plane down, control plane up)',
@@ -315,10 +342,10 @@ describe('Freshdesk tickets', () => {
   it('never duplicates a link ticket when the store lost it: the subject tag finds it in Freshdesk', async () => {
     const first = freshdeskUnderTest(fd, new MemoryNotifyStore());
     const opened = linkChange({ atMs: first.clock.nowMs(), kind: 'loss' });
-    await first.notifier.notify([opened]);
+    await first.send([opened]);
     const freshStore = new MemoryNotifyStore();
     const second = freshdeskUnderTest(fd, freshStore);
-    await second.notifier.notify([linkChange({ atMs: second.clock.nowMs() + 10_000, openedAtMs: second.clock.nowMs(), kind: 'delay', change: 'updated', previous: opened.incident })]);
+    await second.send([linkChange({ atMs: second.clock.nowMs() + 10_000, openedAtMs: second.clock.nowMs(), kind: 'delay', change: 'updated', previous: opened.incident })]);
     assert.equal(fd.tickets.length, 1);
     assert.equal(fd.tickets[0]!.notes.length, 1);
     assert.equal((await freshStore.openTicket(opened.incident.subjectKey))?.ticketId, fd.tickets[0]!.id);
@@ -327,19 +354,21 @@ describe('Freshdesk tickets', () => {
   it('keeps each subject\'s order while another subject\'s work goes through', async () => {
     const store = new MemoryNotifyStore();
     const clock = fakeClock();
-    const { notifier } = freshdeskUnderTest(fd, store, { clock, maxRetries: 0 });
+    // One subject at a time, so the link's lookup is the request that fails.
+    const { send, dispatch, pending } = freshdeskUnderTest(fd, store, { clock, maxRetries: 0, concurrency: 1 });
     const link = linkChange({ atMs: clock.nowMs() });
     fd.fail(1, { status: 502 });
-    await notifier.notify([link, pathChange(samplePath('path-beside'), 'UP', 'DOWN', clock.nowMs())]);
-    await notifier.notify([linkChange({ atMs: clock.nowMs(), change: 'resolved', previous: link.incident })]);
+    await send([link, pathChange(samplePath('path-beside'), 'UP', 'DOWN', clock.nowMs())]);
+    await send([linkChange({ atMs: clock.nowMs() + 1000, openedAtMs: clock.nowMs(), kind: 'down', change: 'updated', previous: link.incident })]);
     assert.equal(fd.tickets.length, 1, 'the path ticket was not held up by the link\'s failure');
     assert.match(fd.tickets[0]!.subject, /R1 > R2 > R4 > R6 DOWN/);
-    assert.equal(notifier.status().queued, 2, 'the link\'s open and its resolve wait, in order');
+    assert.equal((await pending()).length, 2, 'the link\'s open and its update wait, in order');
     clock.advance(10 * 60_000);
-    await notifier.retryQueued();
+    await dispatch();
     assert.equal(fd.tickets.length, 2);
     assert.equal(fd.tickets[1]!.subject, 'R4→R6: 20 % loss');
-    assert.equal(fd.tickets[1]!.status, 4, 'opened, then resolved');
-    assert.equal(notifier.status().queued, 0);
+    assert.equal(fd.tickets[1]!.notes.length, 1, 'opened, then noted');
+    assert.equal(fd.tickets[1]!.priority, 4, 'and raised to DOWN');
+    assert.equal((await pending()).length, 0);
   });
 });

@@ -1,7 +1,8 @@
 /**
  * Fakes for the monitor's unit tests: the nanog76 topology really planned, a probe "network" where a
  * test impairs links by name, a clock that advances when slept on, a result writer that can be made to
- * fail, notifiers that record what they were given, and a planner a test feeds plan diffs by hand.
+ * fail, notifiers that record the outbox items delivered to them, and a planner a test feeds plan diffs
+ * by hand.
  */
 import { join } from 'node:path';
 import type { PathAddressing, RoundOptions, RoundResult, RoundStats } from '../../../probes/index.js';
@@ -12,13 +13,14 @@ import type { TopologySource } from '../../../src/live/topology-source.js';
 import { StaticTopologySource } from '../../../src/live/index.js';
 import type { MonitorClock, MonitorDeps, Planner, ResultQueue } from '../../../src/monitor/monitor-deps.js';
 import { PathMonitor } from '../../../src/monitor/path-monitor.js';
-import type { Notifier } from '../../../src/notify/notifier.js';
+import type { DeliveryOutcome, Notifier } from '../../../src/notify/notifier.js';
 import type { IncidentChange } from '../../../src/incidents/index.js';
 import { IncidentEvaluator, LinkEstimateEvaluator } from '../../../src/monitor/index.js';
 import { WalkReplanner } from '../../../src/live/index.js';
 import type { PathHops, TopologyGraph } from '../../../topology/index.js';
 import { planPaths } from '../../../src/plan-paths.js';
-import type { RoundResultRecord } from '../../../src/store/records.js';
+import type { OutboxItem, RoundResultRecord } from '../../../src/store/records.js';
+import type { Store } from '../../../src/store/store.js';
 import { MemoryStore } from '../../helpers/memory-store.js';
 import { repoRoot } from '../../helpers/repo-root.js';
 
@@ -100,17 +102,26 @@ function hopsKey(hops: Pick<PathHops, 'hops' | 'returnAddress'>): string {
   return `${hops.hops.join(',')}>${hops.returnAddress}`;
 }
 
+/** A channel that records every outbox item delivered to it (or throws `failWith` on every attempt). */
 export class RecordingNotifier implements Notifier {
-  readonly calls: IncidentChange[][] = [];
-  retries = 0;
+  readonly delivered: OutboxItem[] = [];
+  readonly concurrency = 4;
+  readonly retryBackoff = { baseMs: 30_000, capMs: 600_000 };
+  readonly maxAttempts = Number.POSITIVE_INFINITY;
+  attempts = 0;
   closed = false;
   constructor(readonly channel: 'email' | 'freshdesk', private readonly failWith: Error | null = null) {}
-  async notify(changes: IncidentChange[]): Promise<void> {
-    this.calls.push(changes);
+  async deliver(item: OutboxItem): Promise<DeliveryOutcome> {
+    this.attempts++;
     if (this.failWith) throw this.failWith;
+    this.delivered.push(item);
+    return { kind: 'delivered', detail: `recorded ${item.id}` };
   }
-  async retryQueued(): Promise<void> {
-    this.retries++;
+  /** The changes delivered, one group per round that made them (oldest first), in the order they were made. */
+  get calls(): IncidentChange[][] {
+    const rounds = new Map<number, OutboxItem[]>();
+    for (const item of this.delivered) rounds.set(item.createdAtMs, [...(rounds.get(item.createdAtMs) ?? []), item]);
+    return [...rounds].sort(([a], [b]) => a - b).map(([, items]) => items.sort((a, b) => a.id - b.id).map((item) => item.change));
   }
   async close(): Promise<void> {
     this.closed = true;
@@ -188,11 +199,22 @@ export interface Harness {
  * reach the notifiers); `localize` adds the real walk planner and the link estimator, as `pathmon run`
  * wires them.
  */
-export function harness(options: { config?: MonitorConfig; store?: FlakyStore; ticketsFail?: Error; retentionEveryMs?: number; localize?: boolean } = {}): Harness {
+export function harness(options: {
+  config?: MonitorConfig;
+  store?: FlakyStore;
+  /** Replaces the store the monitor uses (a real PGlite store); `store` is then unused. */
+  monitorStore?: Store;
+  /** Replaces the recording notifiers (real ones against fakes). */
+  notifiers?: Notifier[];
+  clockStartMs?: number;
+  ticketsFail?: Error;
+  retentionEveryMs?: number;
+  localize?: boolean;
+} = {}): Harness {
   const config = options.config ?? (options.localize ? testConfig('localize: { probesPerWalk: 40, probeSpacingMs: 5 }', 2000) : testConfig('localize: { enabled: false }'));
   const source = new StaticTopologySource(topologyFile);
   const planned: GroupedPath[] = planPaths(source.graph, 'dev1', 'dev2', {}, 'loop').planned.map((entry) => ({ ...entry, group: 'lab', from: 'dev1', to: 'dev2' }));
-  const clock = new FakeClock();
+  const clock = new FakeClock(options.clockStartMs);
   const network = new FakeNetwork(source.graph, clock);
   for (const path of planned) network.learn(path.hops!);
   const walkPlanner = options.localize ? new WalkReplanner(source, { prober: 'dev1', coverage: 2, maxHops: 16 }) : null;
@@ -219,10 +241,10 @@ export function harness(options: { config?: MonitorConfig; store?: FlakyStore; t
       ...(walkPlanner ? [new LinkEstimateEvaluator(groups)] : []),
       new IncidentEvaluator({ graph: () => source.graph, groups, paths: () => monitor!.pathStatuses(), thresholds: config.linkThresholds, hysteresisRounds: config.hysteresisRounds }),
     ],
-    store,
+    store: options.monitorStore ?? store,
     writer,
     runRound: network.runRound,
-    notifiers: [tickets, mail],
+    notifiers: options.notifiers ?? [tickets, mail],
     clock,
     log: { info: (line) => logs.push(line), warn: (line) => logs.push(`WARN ${line}`) },
     ...(options.retentionEveryMs !== undefined ? { retentionEveryMs: options.retentionEveryMs } : {}),

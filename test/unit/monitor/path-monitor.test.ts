@@ -92,11 +92,13 @@ test('transitions made while the database is down are stored, in order, once it 
   await rounds(h, 3);
   assert.equal((await h.store.transitions(null, 0)).filter((t) => t.from !== null).length, 0);
   assert.ok(h.logs.some((line) => line.startsWith('WARN monitor: cannot store')));
-  assert.equal(h.mail.calls.length, 2, 'notifiers are told (opened, resolved) even while the database is away');
+  assert.equal(h.mail.calls.length, 0, 'nothing is sent that is not stored: the changes wait in memory with the notifications they owe');
   h.store.down = false;
   await rounds(h, 1);
   const stored = (await h.store.transitions(null, 0)).filter((t) => t.from !== null);
   assert.deepEqual(stored.map((t) => t.to), [...Array(4).fill('DOWN'), ...Array(4).fill('UP')]);
+  assert.deepEqual(h.mail.calls.map((round) => round.map((c) => c.change)), [Array(4).fill('opened'), Array(4).fill('resolved')],
+    'once stored, both rounds\' changes are delivered, in order');
   assert.equal(h.writer.written.length, 10 * 8, 'every round reached the writer');
 });
 
@@ -137,16 +139,22 @@ test('a DOWN path incident resolves when its path is GONE', async () => {
   assert.equal(h.monitor.incidents().length, 0);
 });
 
-test('a notifier that throws does not stop the other notifier or the next round', async () => {
+test('a notifier that throws does not stop the other notifier or the next round; its work stays in the outbox', async () => {
   const h = harness({ ticketsFail: new Error('freshdesk exploded') });
   await h.monitor.start();
   h.network.fault('R4', 'R6', 'down');
   await rounds(h, 4);
   assert.equal(h.mail.calls.length, 1);
-  assert.equal(h.tickets.calls.length, 1);
-  assert.ok(h.logs.some((line) => /WARN monitor: freshdesk notify failed: freshdesk exploded/.test(line)));
+  assert.equal(h.tickets.attempts, 4, 'each of the four incidents tried once, then waiting out its backoff');
+  assert.ok(h.logs.some((line) => /^WARN freshdesk: opened .* queued for retry at .*: freshdesk exploded/.test(line)));
   assert.equal(h.monitor.counters().rounds, 4);
-  assert.equal(h.mail.retries, 4, 'queued notifications are retried every round');
+  const waiting = await h.store.outboxItems({ channel: 'freshdesk', state: 'pending' });
+  assert.equal(waiting.length, 4);
+  assert.ok(waiting.every((item) => item.attempts === 1 && item.lastError === 'freshdesk exploded'));
+  assert.deepEqual(h.monitor.notifierStatus().map((s) => [s.channel, s.queued]), [['freshdesk', 4], ['email', 0]]);
+  h.clock.now += 10 * 60_000;
+  await rounds(h, 1);
+  assert.equal(h.tickets.attempts, 8, 'retried once their backoff has passed');
 });
 
 test("a restarted monitor resumes each path's stored state and open incidents instead of announcing them again", async () => {

@@ -1,18 +1,20 @@
 /**
- * A Freshdesk notifier wired to a fake Freshdesk, with everything a test watches: the sleeps it asked
- * for (Retry-After, backoff) instead of real waits, its log lines, a hand-moved clock.
+ * A Freshdesk notifier wired to a fake Freshdesk and driven through the outbox as the monitor drives it,
+ * with everything a test watches: the sleeps it asked for (Retry-After, backoff) instead of real waits,
+ * its log lines (the notifier's and the dispatcher's), a hand-moved clock.
  */
 import { FreshdeskClient } from '../../../../src/notify/freshdesk-client.js';
 import { FreshdeskNotifier, type FreshdeskNotifierOptions, type NotifyStore } from '../../../../src/notify/freshdesk-notifier.js';
 import { Secret } from '../../../../src/secrets/secret.js';
 import type { FakeFreshdesk } from '../../../helpers/fake-freshdesk.js';
+import { outboxUnderTest, type OutboxTestStore } from './outbox-under-test.js';
 import { fakeClock } from './sample-transitions.js';
 
 export const testApiKey = 'fd-test-key-7Qz9wXv2Lk';
 
 export function freshdeskUnderTest(
   fd: FakeFreshdesk,
-  store: NotifyStore,
+  store: NotifyStore & OutboxTestStore,
   overrides: { apiKey?: string; timeoutMs?: number; maxRetries?: number; maxRetryAfterMs?: number; clock?: ReturnType<typeof fakeClock> } & Partial<FreshdeskNotifierOptions> = {},
 ) {
   const clock = overrides.clock ?? fakeClock();
@@ -31,6 +33,7 @@ export function freshdeskUnderTest(
     nowMs: clock.nowMs,
     random: () => 0.5,
   });
+  const log = (level: string, message: string) => logs.push(`${level} ${message}`);
   const notifier = new FreshdeskNotifier({
     client,
     store,
@@ -40,10 +43,11 @@ export function freshdeskUnderTest(
     source: 2,
     privateNotes: true,
     nowMs: clock.nowMs,
-    log: (level, message) => logs.push(`${level} ${message}`),
+    log,
     sleep,
     random: () => 0.5,
     ...overrides,
   });
-  return { notifier, client, clock, sleeps, logs };
+  const outbox = outboxUnderTest(store, [notifier], clock.nowMs, log);
+  return { notifier, client, clock, sleeps, logs, ...outbox };
 }
