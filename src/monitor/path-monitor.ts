@@ -386,9 +386,19 @@ export class PathMonitor implements MonitorView {
 
   /** Stores what the evaluators found (incident changes with their outbox rows), then delivers the outbox. */
   private async finish(findings: RoundFindings, atMs: number): Promise<void> {
-    for (const { path, transition } of findings.transitions) {
-      this.pendingWrites.push(`transition of ${path.id}`, () => this.deps.store.addTransition(transition));
+    if (findings.transitions.length > 0) {
+      const records = findings.transitions.map((t) => t.transition);
+      this.pendingWrites.push(`${records.length} transition(s)`, () => this.deps.store.addTransitions(records));
+    }
+    // Every transition is stored; the log names the first ones and counts the rest, so a fabric-wide
+    // outage is a screenful, not tens of thousands of lines.
+    for (const { path, transition } of findings.transitions.slice(0, LOGGED_TRANSITIONS)) {
       this.deps.log.info(`monitor: ${path.group} ${path.names.join(' ')} (${path.id}): ${transition.from ?? 'new'} -> ${transition.to}: ${transition.reason}`);
+    }
+    if (findings.transitions.length > LOGGED_TRANSITIONS) {
+      const byState = new Map<string, number>();
+      for (const { transition } of findings.transitions.slice(LOGGED_TRANSITIONS)) byState.set(transition.to, (byState.get(transition.to) ?? 0) + 1);
+      this.deps.log.info(`monitor: and ${findings.transitions.length - LOGGED_TRANSITIONS} more transition(s) this round: ${[...byState].map(([to, n]) => `${n} -> ${to}`).join(', ')}`);
     }
     if (findings.estimates) {
       this.lastEstimates = { atMs, estimates: findings.estimates };
@@ -531,6 +541,9 @@ export class PathMonitor implements MonitorView {
     }
   }
 }
+
+/** Transitions logged one per line in a round; the rest are counted by new state. */
+const LOGGED_TRANSITIONS = 50;
 
 function isResuming(evaluator: RoundEvaluator): evaluator is ResumingEvaluator {
   return typeof (evaluator as Partial<ResumingEvaluator>).resume === 'function';

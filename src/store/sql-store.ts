@@ -122,6 +122,18 @@ export class SqlStore implements Store {
     });
   }
 
+  addTransitions(ts: readonly TransitionRecord[]): Promise<void> {
+    if (ts.length === 0) return Promise.resolve();
+    return this.run('store.addTransitions', async () => {
+      // One statement for the whole round; ORDINALITY keeps the ids in the order the evaluator made them.
+      await this.client.query(
+        `INSERT INTO transitions (path_id, at_ms, from_state, to_state, reason, evidence)
+         SELECT p, a, f, t, r, e::jsonb FROM unnest($1::text[], $2::bigint[], $3::text[], $4::text[], $5::text[], $6::text[])
+           WITH ORDINALITY AS u(p, a, f, t, r, e, n) ORDER BY n`,
+        [ts.map((t) => t.pathId), ts.map((t) => t.atMs), ts.map((t) => t.from), ts.map((t) => t.to), ts.map((t) => t.reason), ts.map((t) => JSON.stringify(t.evidence))]);
+    });
+  }
+
   currentStates(): Promise<Map<string, { state: PathStateName; sinceMs: number }>> {
     return this.run('store.currentStates', async () => {
       const { rows } = await this.client.query<Row>(

@@ -67,6 +67,8 @@ export interface Store {
   /** Writes now; the monitor calls it through the batching writer, never per round row. */
   insertResults(results: RoundResultRecord[]): Promise<void>;
   addTransition(transition: TransitionRecord): Promise<void>;
+  /** A round's transitions in one statement: a fabric-wide outage can move tens of thousands at once. */
+  addTransitions(transitions: readonly TransitionRecord[]): Promise<void>;
   /** Every path's latest state (from transitions), so a restarted monitor resumes where it was. */
   currentStates(): Promise<Map<string, { state: PathStateName; sinceMs: number }>>;
   transitions(pathId: string | null, sinceMs: number, untilMs?: number): Promise<TransitionRecord[]>;

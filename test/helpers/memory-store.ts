@@ -47,6 +47,9 @@ export class MemoryStore implements Store {
       list.push(result);
     }
   }
+  async addTransitions(transitions: readonly TransitionRecord[]): Promise<void> {
+    for (const transition of transitions) await this.addTransition(transition);
+  }
   async addTransition(transition: TransitionRecord): Promise<void> {
     this.transitionRecords.push(transition);
   }

@@ -147,6 +147,10 @@ export class FakeWriter implements ResultQueue {
 export class FlakyStore extends MemoryStore {
   down = false;
   closedCalls = 0;
+  override async addTransitions(...args: Parameters<MemoryStore['addTransitions']>): Promise<void> {
+    if (this.down) throw new Error('store.addTransitions: connection refused');
+    return super.addTransitions(...args);
+  }
   override async addTransition(...args: Parameters<MemoryStore['addTransition']>): Promise<void> {
     if (this.down) throw new Error('store.addTransition: connection refused');
     return super.addTransition(...args);
