@@ -54,6 +54,8 @@ export class IncidentDesk {
       transitions: input.transitions,
       paths: input.paths,
       explainers: this.#links.open(),
+      // With localization on, give the link under a newly failing path a round to be blamed first.
+      graceRounds: input.localization === null ? 0 : 1,
     });
     return { changes: [...linkChanges, ...pathChanges], open: this.open() };
   }

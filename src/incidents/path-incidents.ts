@@ -36,6 +36,13 @@ export interface PathRoundInput {
   /** Open link and group incidents after this round: what may explain a failing path. */
   explainers: readonly IncidentRecord[];
   hysteresisRounds: number;
+  /**
+   * Rounds a newly failing path waits for a link incident to explain it before it opens its own. With
+   * localization on, a path and the link under it cross their thresholds in the same round only when
+   * their figures agree to the round; one round of grace keeps a broken link from ticketing each path
+   * over it first. Default 0.
+   */
+  graceRounds?: number;
 }
 
 interface PathTrack {
@@ -45,6 +52,8 @@ interface PathTrack {
   incident: IncidentRecord | null;
   /** Rounds in a row the path has been failing with neither an incident nor an explainer. */
   unexplainedRounds: number;
+  /** The transition that made the path fail while it waits out the grace rounds; null when not waiting. */
+  waiting: TransitionRecord | null;
 }
 
 export class PathIncidents {
@@ -95,6 +104,11 @@ export class PathIncidents {
       }
       // An explained path opens nothing; an open incident it now explains is resolved below, not updated first.
       if (explainerOf(path) !== null) continue;
+      if (open === null && (input.graceRounds ?? 0) > 0) {
+        track.waiting = transition;
+        track.unexplainedRounds = 0;
+        continue;
+      }
       if (open === null) {
         changes.push(this.#open(track, transition, input.atMs, transition.reason));
       } else if (transition.to !== stateOf(open)) {
@@ -119,6 +133,16 @@ export class PathIncidents {
         continue;
       }
       track.unexplainedRounds = isFailing(status.state) && explainer === null ? track.unexplainedRounds + 1 : 0;
+      if (track.waiting !== null) {
+        // Waiting out the grace rounds after its own transition: open if still failing and unexplained.
+        if (!isFailing(status.state) || explainer !== null) track.waiting = null;
+        else if (track.unexplainedRounds > (input.graceRounds ?? 0)) {
+          const transition = track.waiting;
+          track.waiting = null;
+          changes.push(this.#open(track, transition, input.atMs, `${transition.reason} (no link incident explains it)`));
+        }
+        continue;
+      }
       if (track.unexplainedRounds >= input.hysteresisRounds && !transitioned.has(track.path.id)) {
         const reason = `${status.state} and no link incident explains it any more (for ${input.hysteresisRounds} rounds)`;
         const transition = track.lastTransition ?? syntheticTransition(status, input.atMs, input.hysteresisRounds);
@@ -131,7 +155,7 @@ export class PathIncidents {
   #trackOf(path: PathRecord): PathTrack {
     let track = this.#tracks.get(path.id);
     if (track === undefined) {
-      track = { path, lastTransition: null, incident: this.#resumed.get(path.id) ?? null, unexplainedRounds: 0 };
+      track = { path, lastTransition: null, incident: this.#resumed.get(path.id) ?? null, unexplainedRounds: 0, waiting: null };
       this.#resumed.delete(path.id);
       this.#tracks.set(path.id, track);
     }

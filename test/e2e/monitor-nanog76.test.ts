@@ -127,6 +127,8 @@ notifiers:
     const crossing = paths.filter((p) => crosses(p.names, 'R2', 'R4'));
     assert.equal(crossing.length, 4);
     const mailsBefore = smtp.messages.length;
+    // A delay is blamed on a link against each walk's own healthy baseline, which takes 3 healthy rounds.
+    await new Promise((resolve) => setTimeout(resolve, 4 * intervalMs));
 
     const impairedAtMs = Date.now();
     const impair = runCli(['lab', 'impair', '--lab', lab, 'R2', 'R4', '--delay-ms', '50']);

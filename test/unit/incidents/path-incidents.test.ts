@@ -36,7 +36,7 @@ function driver() {
       return atMs;
     },
     /** One round: the given transitions (applied to the path states first) and open link incidents. */
-    round(moves: { path: PathRecord; to: PathStateName; lossPct?: number; p50?: number }[] = [], explainers: IncidentRecord[] = []): IncidentChange[] {
+    round(moves: { path: PathRecord; to: PathStateName; lossPct?: number; p50?: number }[] = [], explainers: IncidentRecord[] = [], graceRounds = 0): IncidentChange[] {
       atMs += 10_000;
       const transitions = moves.map((m) => {
         const from = states.get(m.path.id)!.state;
@@ -44,7 +44,7 @@ function driver() {
         const rounds = [0, 1, 2].map((i) => resultRound(m.path.id, atMs - i * 1000, m.lossPct ?? (m.to === 'DOWN' ? 100 : 0), m.p50 ?? 1));
         return { transition: transition(m.path.id, atMs, from, m.to, rounds), path: m.path };
       });
-      return paths.round({ atMs, transitions, paths: [...states.values()], explainers, hysteresisRounds: N });
+      return paths.round({ atMs, transitions, paths: [...states.values()], explainers, hysteresisRounds: N, graceRounds });
     },
   };
 }
@@ -175,4 +175,29 @@ test('the desk runs links then paths: one incident for the broken link, none for
   const recovery = [round({}), round({}), round({}, [[viaR6, 'UP']])].flatMap((r) => r.changes);
   assert.deepEqual(recovery.map((c) => [c.change, c.incident.subjectKey.split(':')[0]]), [['resolved', 'link']]);
   assert.deepEqual(desk.open(), []);
+});
+
+test('with a grace round, a failing path waits one round for a link incident: explained then, it never opens', () => {
+  const d = driver();
+  assert.deepEqual(d.round([{ path: viaR6, to: 'DOWN' }], [], 1), [], 'nothing in the round the path fails');
+  assert.deepEqual(d.round([], [linkIncident([R4_R6], 'R4→R6')], 1), [], 'the link incident explains it: no path incident');
+  assert.deepEqual(d.round([], [linkIncident([R4_R6], 'R4→R6')], 1), []);
+});
+
+test('with a grace round, a failing path that no link incident explains opens one round late, citing its transition', () => {
+  const d = driver();
+  assert.deepEqual(d.round([{ path: viaR5, to: 'DEGRADED', lossPct: 40 }], [], 1), []);
+  const changes = d.round([], [], 1);
+  assert.equal(changes.length, 1);
+  assert.equal(changes[0]!.change, 'opened');
+  assert.equal(changes[0]!.incident.subjectKey, 'path:p-r5');
+  assert.match(changes[0]!.incident.summary + changes[0]!.reason, /no link incident explains it/);
+  assert.equal(changes[0]!.incident.transition?.to, 'DEGRADED');
+});
+
+test('with a grace round, a path that recovers within it opens nothing', () => {
+  const d = driver();
+  assert.deepEqual(d.round([{ path: viaR5, to: 'DEGRADED', lossPct: 40 }], [], 1), []);
+  assert.deepEqual(d.round([{ path: viaR5, to: 'UP' }], [], 1), []);
+  assert.deepEqual(d.round([], [], 1), []);
 });
