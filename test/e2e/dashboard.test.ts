@@ -1,7 +1,9 @@
 /**
  * The dashboard in a real browser (Debian's Chromium through playwright-core) against the web server over
  * the recorded monitor (real nanog76 topology and plan, history in PGlite): rows present, a state change
- * appearing live without reload, the chart drawn from data points; the incidents page listing the
+ * appearing live without reload; the state filter and the search judged by the rows actually on screen
+ * (computed display and box, not the `hidden` attribute), with a query taken from the data so it matches
+ * something, and one that matches nothing; the chart drawn from data points; the incidents page listing the
  * recorded one-way R4→R6 incident; the map painting that direction red and its reverse not, and following
  * a one-way impairment live; the per-link chart drawn from stored estimates. Colours are asserted as
  * displayed (the computed stroke of the link's line), not as attributes. Screenshots go to
@@ -19,6 +21,7 @@ import { startWebServer, type WebServer } from '../../src/web/index.js';
 import { launchBrowser, screenshot, type TestBrowser } from '../helpers/browser.js';
 import { INCIDENT_TICKET_ID, LINK_INCIDENT_TICKET_ID, RecordedMonitor } from '../helpers/recorded-monitor.js';
 import { repoRoot } from '../helpers/repo-root.js';
+import { visibleRows } from './dashboard/visible-rows.js';
 
 const NANOG76 = join(repoRoot, 'lab', 'topologies', 'nanog76.yaml');
 const WAIT_MS = 20_000;
@@ -67,17 +70,82 @@ describe('dashboard in Chromium', () => {
     await monitor.setState(victim, 'UP', 'restored by the dashboard test');
   });
 
-  it('sorts and filters the table', async () => {
+  it('sorts the table by a column', async () => {
     const { page } = browser;
+    await page.goto(`${server.url}/`);
+    await page.waitForSelector('#table[data-rows="8"]', { timeout: WAIT_MS });
     await page.locator('#head span[data-key="lastP50"]').click();
     await page.waitForSelector('#table[data-sorted="lastP50:asc"]', { timeout: WAIT_MS });
     const p50s = await page.locator('.vt-body .vt-row:not([hidden]) > span:nth-child(4)').allInnerTexts();
     const values = p50s.map(Number);
     assert.deepEqual(values, [...values].sort((a, b) => a - b));
-    await page.fill('#filter', 'R3 › R5');
-    await page.waitForFunction(() => Number(document.getElementById('table')!.dataset.rows) < 8, undefined, { timeout: WAIT_MS });
-    for (const text of await page.locator('.vt-body .vt-row:not([hidden]) > span:nth-child(2)').allInnerTexts()) assert.match(text, /R3 › R5/);
+  });
+
+  it('hides the rows of unticked states on screen, not only in the count', async () => {
+    const { page } = browser;
+    await page.goto(`${server.url}/`);
+    await page.waitForSelector('#table[data-rows="8"]', { timeout: WAIT_MS });
+    assert.equal((await visibleRows(page)).length, 8);
+    const victim = monitor.paths()[2]!.record.id;
+    await monitor.setState(victim, 'DOWN', 'set by the filter test');
+    await page.locator(`.vt-body .vt-row[data-path-id="${victim}"] .state.DOWN`).waitFor({ timeout: WAIT_MS });
+
+    for (const state of ['UP', 'DEGRADED', 'GONE']) await page.uncheck(`.state-filter[value="${state}"]`);
+    await page.waitForSelector('#table[data-rows="1"]', { timeout: WAIT_MS });
+    assert.equal(await page.locator('#count').innerText(), '1 of 8 paths');
+    assert.match(await page.locator('#summary').innerText(), /^1 DOWN · 0 DEGRADED · 7 UP/);
+    const onlyDown = await visibleRows(page);
+    assert.deepEqual(onlyDown.map((row) => [row.pathId, row.state]), [[victim, 'DOWN']], 'only the DOWN row is on screen');
+    await screenshot(page, 'dashboard-paths-only-down');
+
+    await page.check('.state-filter[value="UP"]');
+    await page.waitForSelector('#table[data-rows="8"]', { timeout: WAIT_MS });
+    const all = await visibleRows(page);
+    assert.equal(all.length, 8);
+    assert.equal(all.filter((row) => row.state === 'UP').length, 7);
+    for (const state of ['DEGRADED', 'GONE']) await page.check(`.state-filter[value="${state}"]`);
+    await monitor.setState(victim, 'UP', 'restored by the filter test');
+    await page.locator(`.vt-body .vt-row[data-path-id="${victim}"] .state.UP`).waitFor({ timeout: WAIT_MS });
+  });
+
+  it('searches the labels users see: the path as names joined by ›, the group and the state', async () => {
+    const { page } = browser;
+    const labels = monitor.paths().map((path) => ({ id: path.record.id, label: path.record.names.join(' › ') }));
+    // A query taken from the data: two consecutive hops that some paths cross and others do not.
+    const query = hopPairQuery(labels.map((path) => path.label));
+    const expected = labels.filter((path) => path.label.includes(query)).map((path) => path.id).sort();
+    assert.ok(expected.length > 0 && expected.length < labels.length, `"${query}" matches ${expected.length} of ${labels.length} paths`);
+
+    await page.fill('#filter', query);
+    await page.waitForSelector(`#table[data-rows="${expected.length}"]`, { timeout: WAIT_MS });
+    const shown = await visibleRows(page);
+    assert.deepEqual(shown.map((row) => row.pathId).sort(), expected);
+    for (const row of shown) assert.ok(row.path.includes(query), `row "${row.path}" shows "${query}"`);
+    await screenshot(page, 'dashboard-paths-search');
+
+    // The state as shown in the first column.
+    const victim = monitor.paths()[5]!.record.id;
+    await monitor.setState(victim, 'DEGRADED', 'set by the search test');
+    await page.fill('#filter', 'degraded');
+    await page.waitForSelector('#table[data-rows="1"]', { timeout: WAIT_MS });
+    assert.deepEqual((await visibleRows(page)).map((row) => [row.pathId, row.state]), [[victim, 'DEGRADED']]);
+    await monitor.setState(victim, 'UP', 'restored by the search test');
+
+    // The group, as shown in the third column.
+    const group = monitor.paths()[0]!.record.group;
+    await page.fill('#filter', group);
+    await page.waitForSelector(`#table[data-rows="${labels.length}"]`, { timeout: WAIT_MS });
+    assert.ok((await visibleRows(page)).every((row) => row.group === group));
+
+    // A query that matches nothing leaves nothing on screen, and says so.
+    await page.fill('#filter', 'R6 › R1 › nowhere');
+    await page.waitForSelector('#table[data-rows="0"]', { timeout: WAIT_MS });
+    assert.deepEqual(await visibleRows(page), []);
+    assert.equal(await page.locator('#count').innerText(), '0 of 8 paths');
+    assert.ok(await page.locator('#empty').isVisible(), 'the table says that no path matches');
     await page.fill('#filter', '');
+    await page.waitForSelector(`#table[data-rows="${labels.length}"]`, { timeout: WAIT_MS });
+    assert.equal((await visibleRows(page)).length, labels.length);
   });
 
   it('draws the path chart from data points, with the recorded incident and its ticket listed', async () => {
@@ -218,4 +286,16 @@ const GREEN = 'rgb(46, 157, 79)';
 /** The colour the browser draws a link direction in: its computed stroke, whatever set it. */
 async function strokeOf(page: TestBrowser['page'], from: string, to: string): Promise<string> {
   return page.locator(`#map line.link[data-from="${from}"][data-to="${to}"]`).evaluate((line) => getComputedStyle(line).stroke);
+}
+
+/** `A › B` for the consecutive hop pair crossed by the most paths short of all of them. */
+function hopPairQuery(labels: string[]): string {
+  const counts = new Map<string, number>();
+  for (const label of labels) {
+    const names = label.split(' › ');
+    for (const pair of new Set(names.slice(1, -2).map((name, i) => `${name} › ${names[i + 2]}`))) counts.set(pair, (counts.get(pair) ?? 0) + 1);
+  }
+  const [best] = [...counts].filter(([, count]) => count < labels.length).sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0]));
+  if (!best) throw new Error(`dashboard.test.hopPairQuery: no hop pair is crossed by some but not all of ${labels.length} paths`);
+  return best[0];
 }

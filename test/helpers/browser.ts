@@ -20,12 +20,18 @@ export interface TestBrowser {
   close(): Promise<void>;
 }
 
-export async function launchBrowser(viewport = { width: 1400, height: 900 }): Promise<TestBrowser> {
+export interface LaunchOptions {
+  /** The browser's time zone (an IANA name), so a test can check what a user elsewhere sees. Default: the host's. */
+  timezoneId?: string;
+}
+
+export async function launchBrowser(viewport = { width: 1400, height: 900 }, options: LaunchOptions = {}): Promise<TestBrowser> {
   const profile = mkdtempSync(join(tmpdir(), 'pathmon-chromium-'));
   const context = await chromium.launchPersistentContext(profile, {
     executablePath: CHROMIUM,
     headless: true,
     viewport,
+    ...(options.timezoneId ? { timezoneId: options.timezoneId } : {}),
     args: [
       '--headless',
       '--no-sandbox',

@@ -58,6 +58,11 @@ export interface RecordedMonitorOptions {
    * topology with those routers; without them only the plan and estimates are recorded.
    */
   linkIncidents?: boolean;
+  /**
+   * Record a full outage of the last path: 100 % loss for the rounds in [startMs, endMs), with the
+   * UP -> DOWN transition at the first round in it and DOWN -> UP at the first round after it. Default none.
+   */
+  outage?: { startMs: number; endMs: number };
 }
 
 export const INCIDENT_TICKET_ID = 4242;
@@ -126,7 +131,7 @@ export class RecordedMonitor implements MonitorView {
     }));
     const monitor = new RecordedMonitor(topology, records, `file:${file}`, { ...options, nowMs });
     await monitor.store.upsertPaths(records);
-    await monitor.recordHistory(historyHours, options.incident ?? true);
+    await monitor.recordHistory(historyHours, options.incident ?? true, options.outage);
     monitor.linksRecord = new RecordedLinks(monitor, topology, from, (update) => monitor.emit(update));
     await monitor.linksRecord.record(options.linkIncidents ?? true);
     return monitor;
@@ -264,20 +269,39 @@ export class RecordedMonitor implements MonitorView {
   }
 
   /** History up to just before now, so the first round() a test runs is the newest point. */
-  private async recordHistory(hours: number, incident: boolean): Promise<void> {
+  private async recordHistory(hours: number, incident: boolean, outage?: { startMs: number; endMs: number }): Promise<void> {
     const start = this.nowMs - hours * 3600_000;
     const endMs = this.nowMs - 1000;
-    const victim = incident ? [...this.live.values()].at(-1)?.record : undefined;
+    const last = [...this.live.values()].at(-1)?.record;
+    const victim = incident ? last : undefined;
     const incidentFrom = this.nowMs - 2 * 3600_000;
     const incidentTo = incidentFrom + 20 * 60_000;
     const results: RoundResultRecord[] = [];
+    const outageRounds: number[] = [];
+    let recoveredAtMs: number | null = null;
     for (let at = start; at <= endMs; at += this.roundIntervalMs) {
+      this.pathOverrides.clear();
       if (victim && at >= incidentFrom && at < incidentTo) this.pathOverrides.set(victim.id, { lossPct: 30 });
-      else this.pathOverrides.clear();
+      if (last && outage && at >= outage.startMs && at < outage.endMs) {
+        this.pathOverrides.set(last.id, { lossPct: 100 });
+        outageRounds.push(at);
+      }
+      if (outage && at >= outage.endMs && recoveredAtMs === null && outageRounds.length > 0) recoveredAtMs = at;
       results.push(...this.runRound(at, false));
     }
     this.pathOverrides.clear();
     await this.store.insertResults(results);
+    if (last && outageRounds.length > 0) {
+      const evidence = { rounds: [], thresholds: DEFAULT_THRESHOLDS, hysteresisRounds: 1 };
+      await this.store.addTransition({ pathId: last.id, atMs: outageRounds[0]!, from: 'UP', to: 'DOWN', reason: 'loss 100 %: nothing came back', evidence });
+      if (recoveredAtMs !== null) {
+        await this.store.addTransition({ pathId: last.id, atMs: recoveredAtMs, from: 'DOWN', to: 'UP', reason: 'loss 0 % <= 5 %', evidence });
+        this.path(last.id).stateSinceMs = recoveredAtMs;
+      } else {
+        this.path(last.id).state = 'DOWN';
+        this.path(last.id).stateSinceMs = outageRounds[0]!;
+      }
+    }
     if (!victim || incidentFrom < start) return;
     const evidence = { rounds: [], thresholds: DEFAULT_THRESHOLDS, hysteresisRounds: 3 };
     await this.store.addTransition({ pathId: victim.id, atMs: incidentFrom, from: 'UP', to: 'DEGRADED', reason: 'loss 30 % > 5 % for 3 rounds', evidence });

@@ -1,9 +1,38 @@
-// The history chart: delay (p50 line, p95 line, the delay threshold) over loss bars (and the loss
-// threshold), state changes as coloured vertical lines, tickets as flags. Drawn on one canvas by hand:
-// the data is at most a few thousand points, and a dependency would weigh more than this file.
+// The path history chart: the RTT distribution as SmokePing-style smoke (min–p95, p95–p99 and p99–max
+// bands, darker where most probes were) with the p50 and p95 lines over it, loss bars below, the
+// thresholds, state changes as coloured lines with labels that never overlap, and tickets as flags.
+//
+// Drawn on one canvas by hand rather than with a charting library: the dashboard's static route serves
+// only the files of src/web/static, so a library would have to be copied into the tree, and what this
+// chart needs beyond lines (bands and bars sized by time, gaps left empty, label lanes) is the part
+// such a library leaves to its caller anyway.
+//
+// Everything is placed by time: a point covers the time it stands for (chart-spans.js), so loss and
+// smoke appear exactly where and as long as they happened, and a stretch without data stays empty.
 import { ms, pct, stateColour, time } from './format.js';
+import { layoutMarks } from './chart-marks.js';
+import { emptySpans, pointSpans, typicalStepMs } from './chart-spans.js';
+import { label, tickStepMs, ticks, timeZone } from './chart-time.js';
 
-const PAD = { left: 56, right: 16, top: 16, bottom: 28, gap: 22 };
+const LANES = 3;
+const LANE_PX = 13;
+const PAD = { left: 60, right: 16, top: 10 + LANES * LANE_PX, bottom: 30, gap: 24 };
+/** The series colours, from app.css's custom properties (one place for the chart and its legend). */
+function colours() {
+  const css = getComputedStyle(document.documentElement);
+  const v = (name) => css.getPropertyValue(name).trim();
+  return {
+    p50: v('--p50'),
+    p95: v('--p95'),
+    smokeP95: v('--smoke-p95'),
+    smokeP99: v('--smoke-p99'),
+    smokeMax: v('--smoke-max'),
+    loss: v('--down'),
+    threshold: v('--degraded'),
+    empty: v('--no-data'),
+    ticket: v('--ticket'),
+  };
+}
 
 export class HistoryChart {
   constructor(canvas, tip, onZoom) {
@@ -33,13 +62,20 @@ export class HistoryChart {
     return event.clientX - this.canvas.getBoundingClientRect().left;
   }
   timeAt(x) {
-    const { sinceMs, untilMs } = this.data;
+    const { sinceMs, untilMs } = this.view;
     return sinceMs + ((x - PAD.left) / (this.width - PAD.left - PAD.right)) * (untilMs - sinceMs);
   }
 
-  show(data) {
+  /**
+   * data: the history API's answer; view: the time range to show (default the data's own), which may
+   * reach a little past the data so its ends are not drawn against the frame.
+   */
+  show(data, view = { sinceMs: data.sinceMs, untilMs: data.untilMs }) {
     this.data = data;
-    this.canvas.dataset.points = String(data.points.length);
+    this.view = view;
+    this.stepMs = typicalStepMs(data.points, (data.untilMs - data.sinceMs) / Math.max(1, data.maxPoints ?? 500));
+    this.spans = pointSpans(data.points, this.stepMs, data.untilMs);
+    Object.assign(this.canvas.dataset, { points: String(data.points.length), sinceMs: String(view.sinceMs), untilMs: String(view.untilMs), stepMs: String(this.stepMs) });
     this.draw();
   }
 
@@ -56,71 +92,122 @@ export class HistoryChart {
     g.clearRect(0, 0, width, height);
     g.font = '11px system-ui, sans-serif';
 
-    const { sinceMs, untilMs, points, thresholds, transitions, tickets } = this.data;
-    const plotW = width - PAD.left - PAD.right;
-    const delayH = (height - PAD.top - PAD.bottom - PAD.gap) * 0.68;
-    const lossTop = PAD.top + delayH + PAD.gap;
+    const palette = colours();
+    const { points, thresholds, transitions, tickets } = this.data;
+    const { sinceMs, untilMs } = this.view;
+    const spans = this.spans;
+    const plotLeft = PAD.left;
+    const plotRight = width - PAD.right;
+    const plotW = plotRight - plotLeft;
+    const delayH = (height - PAD.top - PAD.bottom - PAD.gap) * 0.7;
+    const delayBottom = PAD.top + delayH;
+    const lossTop = delayBottom + PAD.gap;
     const lossH = height - lossTop - PAD.bottom;
-    const x = (t) => PAD.left + ((t - sinceMs) / (untilMs - sinceMs)) * plotW;
-    const delays = points.flatMap((p) => [p.rttP50Ms, p.rttP95Ms]).filter((v) => v != null);
-    const delayMax = Math.max(thresholds.delayMs * 1.15, ...delays, 0.001) * 1.05;
-    const yDelay = (v) => PAD.top + delayH - (v / delayMax) * delayH;
+    const lossBottom = lossTop + lossH;
+    const x = (t) => plotLeft + ((t - sinceMs) / (untilMs - sinceMs)) * plotW;
+    // Scaled to p99 (or p95) and the threshold: a single slow probe (max) must not flatten the rest; the
+    // max band is clipped at the top instead.
+    const tops = points.map((p) => p.rttP99Ms ?? p.rttP95Ms ?? p.rttP50Ms).filter((v) => v != null);
+    const delayMax = Math.max(thresholds.delayMs * 1.15, ...tops, 0.001) * 1.05;
+    const yDelay = (v) => delayBottom - (Math.min(v, delayMax) / delayMax) * delayH;
     const lossMax = Math.max(thresholds.lossPct * 1.5, ...points.map((p) => p.lossPct), 1);
-    const yLoss = (v) => lossTop + lossH - (v / lossMax) * lossH;
+    const yLoss = (v) => lossBottom - (v / lossMax) * lossH;
+    Object.assign(canvas.dataset, { plotLeft: String(plotLeft), plotRight: String(plotRight), lossTop: String(lossTop), lossBottom: String(lossBottom) });
 
-    // Axes and grid
+    // No data (the monitor was not running, or the path not yet planned): shaded, and said so.
+    g.textAlign = 'center';
+    // Past the data's end (now) is the future, not a gap: left plain.
+    for (const span of emptySpans(spans, this.stepMs, sinceMs, Math.min(untilMs, this.data.untilMs))) {
+      const a = Math.max(plotLeft, x(span.startMs));
+      const b = Math.min(plotRight, x(span.endMs));
+      if (b - a < 1) continue;
+      g.fillStyle = palette.empty;
+      g.fillRect(a, PAD.top, b - a, delayH);
+      g.fillRect(a, lossTop, b - a, lossH);
+      if (b - a > 60) {
+        g.fillStyle = '#9aa1ab';
+        g.fillText('no data', (a + b) / 2, PAD.top + delayH / 2);
+      }
+    }
+
+    // Grid and value axes
     g.strokeStyle = '#e2e6eb';
     g.fillStyle = '#66707c';
     g.lineWidth = 1;
     g.textAlign = 'right';
     for (let i = 0; i <= 4; i++) {
       const v = (delayMax * i) / 4;
-      line(g, PAD.left, yDelay(v), width - PAD.right, yDelay(v));
-      g.fillText(`${ms(v)} ms`, PAD.left - 4, yDelay(v) + 3);
+      line(g, plotLeft, yDelay(v), plotRight, yDelay(v));
+      g.fillText(`${ms(v)} ms`, plotLeft - 4, yDelay(v) + 3);
     }
     for (const v of [0, lossMax / 2, lossMax]) {
-      line(g, PAD.left, yLoss(v), width - PAD.right, yLoss(v));
-      g.fillText(`${pct(v)} %`, PAD.left - 4, yLoss(v) + 3);
+      line(g, plotLeft, yLoss(v), plotRight, yLoss(v));
+      g.fillText(`${pct(v)} %`, plotLeft - 4, yLoss(v) + 3);
     }
+    // Time axis, in the browser's zone, which is printed at its end.
+    const stepMs = tickStepMs(sinceMs, untilMs, Math.max(3, Math.floor(plotW / 110)));
     g.textAlign = 'center';
-    for (const t of ticks(sinceMs, untilMs, 6)) {
-      g.fillText(label(t, untilMs - sinceMs), x(t), height - 10);
-      line(g, x(t), PAD.top, x(t), lossTop + lossH);
+    for (const t of ticks(sinceMs, untilMs, Math.max(3, Math.floor(plotW / 110)))) {
+      line(g, x(t), PAD.top, x(t), lossBottom);
+      g.fillText(label(t, untilMs - sinceMs, stepMs), x(t), height - 12);
     }
+    g.textAlign = 'right';
+    g.fillStyle = '#1d232b';
+    const zone = timeZone(untilMs);
+    g.fillText(`times: ${zone.offset}`, plotRight, height - 1);
+    canvas.dataset.timeZone = zone.text;
 
-    // Loss bars, each as wide as the time its point stands for (not the plot split by the point count).
-    const barW = Math.max(1, x(sinceMs + stepOf(points, sinceMs, untilMs)) - x(sinceMs) - 1);
-    g.fillStyle = '#d23b3b';
-    for (const p of points) if (p.lossPct > 0) g.fillRect(x(p.atMs) - barW / 2, yLoss(p.lossPct), barW, lossTop + lossH - yLoss(p.lossPct));
+    // Smoke: one column per point, as wide as its time, nested bands from the widest (max) in.
+    g.save();
+    g.beginPath();
+    g.rect(plotLeft, PAD.top, plotW, delayH);
+    g.clip();
+    const bands = [
+      [palette.smokeMax, (p) => p.rttMaxMs ?? p.rttP99Ms],
+      [palette.smokeP99, (p) => p.rttP99Ms ?? p.rttP95Ms],
+      [palette.smokeP95, (p) => p.rttP95Ms],
+    ];
+    for (const [colour, top] of bands) {
+      g.fillStyle = colour;
+      points.forEach((p, i) => {
+        const high = top(p);
+        const low = p.rttMinMs ?? p.rttP50Ms;
+        if (high == null || low == null) return;
+        const [a, b] = columnPx(x, spans[i]);
+        g.fillRect(a, yDelay(high), b - a, Math.max(1, yDelay(low) - yDelay(high)));
+      });
+    }
+    // Percentile lines through each column's middle, broken where data is missing.
+    series(g, points, spans, (p) => p.rttP95Ms, x, yDelay, palette.p95, 1.2);
+    series(g, points, spans, (p) => p.rttP50Ms, x, yDelay, palette.p50, 1.8);
+    g.restore();
 
-    // Delay lines
-    series(g, points, (p) => p.rttP95Ms, x, yDelay, '#9bb7ea', 1);
-    series(g, points, (p) => p.rttP50Ms, x, yDelay, '#2f6fde', 1.6);
+    // Loss bars: from where each point's time starts to where it ends, whole pixels so neighbours join.
+    g.fillStyle = palette.loss;
+    points.forEach((p, i) => {
+      if (!(p.lossPct > 0)) return;
+      const [a, b] = columnPx(x, spans[i]);
+      const left = Math.max(plotLeft, a);
+      const right = Math.min(plotRight, b);
+      if (right > left) g.fillRect(left, yLoss(p.lossPct), right - left, lossBottom - yLoss(p.lossPct));
+    });
 
     // Thresholds
     g.setLineDash([6, 4]);
-    g.strokeStyle = '#d99a00';
-    line(g, PAD.left, yDelay(thresholds.delayMs), width - PAD.right, yDelay(thresholds.delayMs));
-    line(g, PAD.left, yLoss(thresholds.lossPct), width - PAD.right, yLoss(thresholds.lossPct));
+    g.strokeStyle = palette.threshold;
+    line(g, plotLeft, yDelay(thresholds.delayMs), plotRight, yDelay(thresholds.delayMs));
+    line(g, plotLeft, yLoss(thresholds.lossPct), plotRight, yLoss(thresholds.lossPct));
     g.setLineDash([]);
     g.fillStyle = '#a87700';
     g.textAlign = 'left';
-    g.fillText(`delay threshold ${thresholds.delayMs} ms`, PAD.left + 4, yDelay(thresholds.delayMs) - 4);
-    g.fillText(`loss threshold ${thresholds.lossPct} %`, PAD.left + 4, yLoss(thresholds.lossPct) - 4);
+    g.fillText(`delay threshold ${thresholds.delayMs} ms`, plotLeft + 4, yDelay(thresholds.delayMs) - 4);
+    g.fillText(`loss threshold ${thresholds.lossPct} %`, plotLeft + 4, yLoss(thresholds.lossPct) - 4);
 
-    // Transitions and tickets
-    for (const t of transitions) {
-      if (t.atMs < sinceMs || t.atMs > untilMs) continue;
-      g.strokeStyle = stateColour[t.to];
-      g.lineWidth = 2;
-      line(g, x(t.atMs), PAD.top, x(t.atMs), lossTop + lossH);
-      g.fillStyle = stateColour[t.to];
-      g.fillText(t.to, x(t.atMs) + 3, PAD.top + 9);
-    }
+    this.drawTransitions(g, transitions, x, plotLeft, plotRight, lossBottom);
     for (const ticket of tickets) {
-      if (ticket.openedAtMs < sinceMs) continue;
+      if (ticket.openedAtMs < sinceMs || ticket.openedAtMs > untilMs) continue;
       const tx = x(ticket.openedAtMs);
-      g.fillStyle = '#7a3fc4';
+      g.fillStyle = palette.ticket;
       g.beginPath();
       g.moveTo(tx, lossTop - 4);
       g.lineTo(tx + 10, lossTop - 9);
@@ -132,36 +219,76 @@ export class HistoryChart {
 
     if (this.drag) {
       g.fillStyle = 'rgba(47,111,222,.15)';
-      g.fillRect(Math.min(this.drag.from, this.drag.to), PAD.top, Math.abs(this.drag.to - this.drag.from), lossTop + lossH - PAD.top);
+      g.fillRect(Math.min(this.drag.from, this.drag.to), PAD.top, Math.abs(this.drag.to - this.drag.from), lossBottom - PAD.top);
     }
-    this.hoverTip(g, points, x, PAD.top, lossTop + lossH);
+    this.hoverTip(g, x, PAD.top, lossBottom);
   }
 
-  hoverTip(g, points, x, top, bottom) {
+  /** Coloured lines at each change; labels in lanes above the plot (chart-marks.js), never overlapping. */
+  drawTransitions(g, transitions, x, plotLeft, plotRight, bottom) {
+    const { sinceMs, untilMs } = this.view;
+    const shown = transitions.filter((t) => t.atMs >= sinceMs && t.atMs <= untilMs);
+    for (const t of shown) {
+      g.strokeStyle = stateColour[t.to];
+      g.lineWidth = 1.5;
+      line(g, x(t.atMs), PAD.top - 2, x(t.atMs), bottom);
+    }
+    g.lineWidth = 1;
+    g.font = '600 10px system-ui, sans-serif';
+    const { placed, omitted } = layoutMarks(
+      shown.map((t) => ({ x: x(t.atMs), text: t.to, atMs: t.atMs })),
+      (text) => g.measureText(text).width,
+      { leftPx: plotLeft, rightPx: plotRight, lanes: LANES },
+    );
+    g.textAlign = 'left';
+    for (const placedLabel of placed) {
+      const y = 10 + placedLabel.lane * LANE_PX;
+      const mark = placedLabel.mark;
+      // A thin leader from the label's lane down to its line, so a moved label still points at its change.
+      g.strokeStyle = stateColour[mark.text];
+      line(g, mark.x, y - 4, mark.x, PAD.top - 2);
+      g.fillStyle = stateColour[mark.text];
+      g.fillText(placedLabel.text, placedLabel.leftPx, y + 3);
+    }
+    g.font = '11px system-ui, sans-serif';
+    if (omitted) {
+      g.fillStyle = '#66707c';
+      g.textAlign = 'right';
+      g.fillText(`${omitted} more changes (zoom in to label them)`, plotRight, 10 + LANES * LANE_PX - 2);
+    }
+    this.canvas.dataset.marks = JSON.stringify(placed.map((l) => ({ text: l.text, state: l.mark.text, atMs: l.mark.atMs, lane: l.lane, leftPx: l.leftPx, rightPx: l.rightPx })));
+    this.canvas.dataset.marksOmitted = String(omitted);
+  }
+
+  hoverTip(g, x, top, bottom) {
+    const { points } = this.data;
     if (this.hover == null || !points.length || this.hover < PAD.left) {
       this.tip.style.display = 'none';
       return;
     }
     const t = this.timeAt(this.hover);
-    let best = points[0];
-    for (const p of points) if (Math.abs(p.atMs - t) < Math.abs(best.atMs - t)) best = p;
+    const i = this.spans.findIndex((span) => t >= span.startMs && t < span.endMs);
     g.strokeStyle = '#1d232b';
-    line(g, x(best.atMs), top, x(best.atMs), bottom);
+    line(g, this.hover, top, this.hover, bottom);
     this.tip.style.display = 'block';
-    this.tip.style.left = `${Math.min(x(best.atMs) + 12, this.width - 200)}px`;
+    this.tip.style.left = `${Math.min(this.hover + 12, this.width - 240)}px`;
     this.tip.style.top = '20px';
-    this.tip.textContent = `${time(best.atMs)}${best.rounds > 1 ? ` (${best.rounds} rounds)` : ''}\np50 ${ms(best.rttP50Ms)} ms  p95 ${ms(best.rttP95Ms)} ms\nloss ${pct(best.lossPct)} %  (${best.received}/${best.sent})`;
+    if (i < 0) {
+      this.tip.textContent = `${time(t)}\nno data`;
+      return;
+    }
+    const p = points[i];
+    this.tip.textContent =
+      `${time(p.atMs)}${p.rounds > 1 ? ` (${p.rounds} rounds)` : ''}\n` +
+      `p50 ${ms(p.rttP50Ms)} ms  p95 ${ms(p.rttP95Ms)} ms  p99 ${ms(p.rttP99Ms)} ms\n` +
+      `min ${ms(p.rttMinMs)} ms  max ${ms(p.rttMaxMs)} ms\nloss ${pct(p.lossPct)} %  (${p.received}/${p.sent})`;
   }
 }
 
-/** The time one point stands for: the smallest gap between points (a round, or a rollup bucket). */
-export function stepOf(points, sinceMs, untilMs) {
-  let step = Infinity;
-  for (let i = 1; i < points.length; i++) {
-    const gap = points[i].atMs - points[i - 1].atMs;
-    if (gap > 0 && gap < step) step = gap;
-  }
-  return Number.isFinite(step) ? step : (untilMs - sinceMs) / 100;
+/** A span's column in whole pixels (at least one), so neighbouring columns join without seams. */
+function columnPx(x, span) {
+  const a = Math.floor(x(span.startMs));
+  return [a, Math.max(a + 1, Math.ceil(x(span.endMs)))];
 }
 
 export function line(g, x1, y1, x2, y2) {
@@ -171,35 +298,22 @@ export function line(g, x1, y1, x2, y2) {
   g.stroke();
 }
 
-function series(g, points, value, x, y, colour, width) {
+function series(g, points, spans, value, x, y, colour, width) {
   g.strokeStyle = colour;
   g.lineWidth = width;
   g.beginPath();
   let pen = false;
-  for (const p of points) {
+  points.forEach((p, i) => {
     const v = value(p);
     if (v == null) {
       pen = false;
-      continue;
+      return;
     }
-    if (pen) g.lineTo(x(p.atMs), y(v));
-    else g.moveTo(x(p.atMs), y(v));
-    pen = true;
-  }
+    const px = x((spans[i].startMs + spans[i].endMs) / 2);
+    if (pen) g.lineTo(px, y(v));
+    else g.moveTo(px, y(v));
+    pen = !spans[i].gapAfter;
+  });
   g.stroke();
   g.lineWidth = 1;
-}
-
-const STEPS = [60e3, 300e3, 900e3, 1800e3, 3600e3, 3 * 3600e3, 6 * 3600e3, 12 * 3600e3, 86400e3, 2 * 86400e3, 7 * 86400e3];
-export function ticks(since, until, count) {
-  const step = STEPS.find((s) => (until - since) / s <= count) ?? STEPS[STEPS.length - 1];
-  const offset = new Date().getTimezoneOffset() * 60e3;
-  const out = [];
-  for (let t = Math.ceil((since - offset) / step) * step + offset; t <= until; t += step) out.push(t);
-  return out;
-}
-export function label(t, spanMs) {
-  const d = new Date(t);
-  const hm = d.toLocaleTimeString(undefined, { hour: '2-digit', minute: '2-digit', hour12: false });
-  return spanMs > 2 * 86400e3 ? `${d.getMonth() + 1}/${d.getDate()}` : spanMs > 86400e3 ? `${d.getMonth() + 1}/${d.getDate()} ${hm}` : hm;
 }

@@ -4,7 +4,8 @@
 // bucket), so bars are sized by time and a fault that lasted ten minutes looks ten minutes long whatever
 // the number of points. The axes, ticks and labels are the history chart's.
 import { ms, pct, time } from './format.js';
-import { label, line, ticks } from './chart.js';
+import { line } from './chart.js';
+import { label, ticks, timeZone } from './chart-time.js';
 
 const PAD = { left: 56, right: 16, top: 16, bottom: 28, gap: 22 };
 const DELAY = '#d99a00';
@@ -88,6 +89,9 @@ export class LinkChart {
     g.textAlign = 'left';
     g.fillStyle = '#66707c';
     g.fillText('added one-way delay', PAD.left + 4, PAD.top - 4);
+    g.textAlign = 'right';
+    g.fillText(`times: ${timeZone(untilMs).offset}`, width - PAD.right, PAD.top - 4);
+    g.textAlign = 'left';
     g.fillText('loss', PAD.left + 4, lossTop - 6);
 
     // Bars: from the point's time to the end of the time it stands for.

@@ -48,13 +48,14 @@ $('body').addEventListener('click', (event) => {
 });
 
 function refresh() {
-  const text = $('filter').value.trim().toLowerCase();
+  const words = searchWords($('filter').value);
   const states = new Set([...document.querySelectorAll('.state-filter:checked')].map((box) => box.value));
   const group = $('group').value;
   const order = [];
   for (let i = 0; i < rows.length; i++) {
     const row = rows[i];
-    if (!states.has(row.state) || (group && row.group !== group) || (text && !row.search.includes(text))) continue;
+    if (!states.has(row.state) || (group && row.group !== group)) continue;
+    if (words.length && !matches(row, words)) continue;
     order.push(i);
   }
   const key = keys[sort.key];
@@ -68,9 +69,41 @@ function refresh() {
   });
   table.show(rows, order);
   $('count').textContent = `${order.length} of ${rows.length} paths`;
+  // Counted here, not at load, so a live transition updates the header too.
+  const counts = rows.reduce((acc, row) => ((acc[row.state] = (acc[row.state] ?? 0) + 1), acc), {});
+  $('summary').textContent = ['DOWN', 'DEGRADED', 'UP', 'GONE'].map((s) => `${counts[s] ?? 0} ${s}`).join(' · ');
+  $('empty').hidden = order.length > 0 || rows.length === 0;
   for (const head of document.querySelectorAll('#head span')) head.dataset.dir = head.dataset.key === sort.key ? sort.dir : '';
   $('table').dataset.sorted = `${sort.key}:${sort.dir}`;
   $('table').dataset.rows = String(order.length);
+}
+
+/**
+ * Search is over what the table shows: the path as its names joined by ›, the group, the state, and the
+ * id. Arrows are spelled in several ways (`R1 › R3`, `R1>R3`, `R1 -> R3`, `dev1->dev2`), so all of them
+ * are folded to one `>` with no spaces around it; words separated by spaces must all match, in any order.
+ */
+function searchText(text) {
+  return text.toLowerCase().replace(/\s*(›|->|>)\s*/g, '>').replace(/\s+/g, ' ').trim();
+}
+function searchWords(query) {
+  const text = searchText(query);
+  return text ? text.split(' ') : [];
+}
+function matches(row, words) {
+  const state = row.state.toLowerCase();
+  return words.every((word) => row.search.includes(word) || state.includes(word));
+}
+
+let refreshPending = false;
+/** One refresh per frame however many transitions arrive in it. */
+function refreshSoon() {
+  if (refreshPending) return;
+  refreshPending = true;
+  requestAnimationFrame(() => {
+    refreshPending = false;
+    refresh();
+  });
 }
 
 let version = 0;
@@ -78,7 +111,10 @@ async function load() {
   const body = await api('/api/paths');
   nowMs = body.nowMs;
   version++;
-  rows = body.paths.map((row) => ({ ...row, version, label: row.names.join(' › '), search: `${row.id} ${row.group} ${row.names.join(' ')}`.toLowerCase() }));
+  rows = body.paths.map((row) => {
+    const label = row.names.join(' › ');
+    return { ...row, version, label, search: searchText(`${label} ${row.group} ${row.id}`) };
+  });
   byId.clear();
   for (const row of rows) byId.set(row.id, row);
   const groups = [...new Set(rows.map((row) => row.group))].sort();
@@ -88,8 +124,6 @@ async function load() {
     select.innerHTML = '<option value="">all groups</option>' + groups.map((g) => `<option>${escapeHtml(g)}</option>`).join('');
     select.value = chosen;
   }
-  const counts = rows.reduce((acc, row) => ((acc[row.state] = (acc[row.state] ?? 0) + 1), acc), {});
-  $('summary').textContent = ['DOWN', 'DEGRADED', 'UP', 'GONE'].map((s) => `${counts[s] ?? 0} ${s}`).join(' · ');
   refresh();
 }
 
@@ -118,6 +152,7 @@ liveEvents({
     row.state = update.to;
     row.stateSinceMs = update.atMs;
     row.version = ++version;
-    table.paint(true);
+    // The new state may move the row in or out of the state filter, the search or the sort order.
+    refreshSoon();
   },
 });

@@ -1,5 +1,7 @@
 // A virtualised table: only the rows in view (plus a margin) exist in the DOM, in a reused pool, so
 // 10,000 paths cost what 40 cost. Sorting and filtering work on an index array over plain row objects.
+// Pooled elements past the last shown row are `hidden`; app.css makes `[hidden]` beat `.vt-row`'s grid
+// display, or a filter that shrinks the list would leave the old rows on screen.
 const ROW_HEIGHT = 26;
 const OVERSCAN = 10;
 
