@@ -4,33 +4,38 @@
  * arguments and turns errors into messages and exit codes: usage errors exit 2, everything else 1, and
  * nothing prints a stack trace at an engineer.
  *
+ * Every command module is imported inside its action, never at the top: together they pull in PGlite,
+ * gRPC, prom-client and the topology library, which cost most of a second to load, and `pathmon --help`,
+ * `--version` or a usage error need none of them. For the same reason errors are mapped to messages by
+ * their `name` (each of pathmon's error classes sets one) rather than by `instanceof`, which would need
+ * every error class, and so every heavy module, loaded up front.
+ *
  * `pathmon lab ...` is handed to the lab's own CLI in a child process: the application never links the
- * lab's code, and the lab stays a test instrument rather than part of the monitor.
+ * lab's code, and the lab stays a test instrument rather than part of the monitor. A packed install
+ * ships without the lab, and says so.
  */
 import { spawn } from 'node:child_process';
+import { existsSync, readFileSync } from 'node:fs';
 import { constants as osConstants } from 'node:os';
 import { fileURLToPath } from 'node:url';
-import { Command, InvalidArgumentError, Option } from 'commander';
-import { TopologyError, type HostDeclaration } from '../topology/index.js';
+import { Command, Option } from 'commander';
+import type { HostDeclaration } from '../topology/index.js';
 import { CliError } from './cli-error.js';
 import { decimal, returnMode, wholeNumber } from './options.js';
-import { pathsCommand } from './commands/paths-command.js';
-import { probeCommand } from './commands/probe-command.js';
-import { topologyCommand } from './commands/topology-command.js';
-import { ConfigError } from './config/index.js';
-import { checkConfigCommand } from './commands/check-config-command.js';
-import { runCommand } from './commands/run-command.js';
-import { reportCommand } from './commands/report-command.js';
-import { historyCommand } from './commands/history-command.js';
-import { planCommand } from './commands/plan-command.js';
-import { localizeCommand } from './commands/localize-command.js';
-import { StoreError } from './store/index.js';
-import { SecretError, redactSecrets } from './secrets/index.js';
-import { collectHostArgument, TopologySourceError } from './live/index.js';
-import { WebError } from './web/index.js';
+
+/** The version in the package.json beside the build (dist/src/cli.js → package.json), so a packed install reports its own. */
+function packageVersion(): string {
+  try {
+    const manifest = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version?: unknown };
+    return typeof manifest.version === 'string' ? manifest.version : 'unknown';
+  } catch {
+    return 'unknown';
+  }
+}
 
 const program = new Command('pathmon')
   .description('Topology-aware active path monitor: every simple path, probed with nested GRE.')
+  .version(packageVersion(), '-V, --version', 'print the pathmon version')
   .showHelpAfterError()
   .exitOverride();
 
@@ -45,14 +50,35 @@ function stopSignal(): AbortSignal {
 
 const hostHelp = 'attach a host the topology lacks (repeatable): NAME=ADDRESS/LEN, joined to the router announcing that subnet in BGP-LS (its address derived for /31 and /30), or NAME=ADDRESS/LEN@ROUTER[:ROUTER_ADDRESS]';
 
-/** `--host` values, collected and checked; a bad one is a usage error. */
-function hostArgument(text: string, previous: HostDeclaration[] | undefined): HostDeclaration[] {
-  try {
-    return collectHostArgument(text, previous);
-  } catch (error) {
-    throw new InvalidArgumentError((error as Error).message);
-  }
+/**
+ * `--host` values are only collected while parsing: checking one needs the topology library, which is
+ * loaded in the pre-action hook below, once a command is really going to run.
+ */
+function hostArgument(text: string, previous: string[] | undefined): string[] {
+  return [...(previous ?? []), text];
 }
+
+/** Checks the collected `--host` texts; a bad one is a usage error naming the argument, as commander's own are. */
+async function checkHostOptions(command: Command): Promise<void> {
+  const texts = command.getOptionValue('host') as string[] | undefined;
+  if (!texts || texts.length === 0) return;
+  // The file itself, not live/index.js, which would load ExaBGP supervision and the replanners too.
+  const { parseHostArgument } = await import('./live/host-argument.js');
+  const hosts: HostDeclaration[] = [];
+  for (const text of texts) {
+    try {
+      hosts.push(parseHostArgument(text));
+    } catch (error) {
+      command.error(`error: option '--host <name=address/len>' argument '${text}' is invalid. ${(error as Error).message}`, {
+        exitCode: 2,
+        code: 'commander.invalidArgument',
+      });
+    }
+  }
+  command.setOptionValue('host', hosts);
+}
+
+program.hook('preAction', async (_program, command) => checkHostOptions(command));
 
 const withPathOptions = (command: Command): Command =>
   command
@@ -69,6 +95,7 @@ const withPathOptions = (command: Command): Command =>
 withPathOptions(program.command('paths').description('list every simple path and its hop addresses'))
   .option('--watch', 'keep following the topology and print each re-plan (gone/added paths) until stopped')
   .action(async (options) => {
+    const { pathsCommand } = await import('./commands/paths-command.js');
     process.exitCode = await pathsCommand(options, process.stdout, process.stderr, stopSignal());
   });
 
@@ -81,6 +108,7 @@ program
   .option('--json', 'machine-readable output: {status, nodes, links}, one link entry per direction')
   .option('--watch', 'print each change (link/node up/down, metric change, session up/down) as a JSON line until stopped')
   .action(async (options) => {
+    const { topologyCommand } = await import('./commands/topology-command.js');
     process.exitCode = await topologyCommand(options, process.stdout, process.stderr, stopSignal());
   });
 
@@ -89,6 +117,7 @@ withPathOptions(program.command('probe').description('probe every path once and 
   .option('--interval-ms <ms>', 'time between probes on one path', decimal(0, 3_600_000), 100)
   .option('--timeout-ms <ms>', 'how long a probe may take to return', decimal(1, 600_000), 1000)
   .action(async (options) => {
+    const { probeCommand } = await import('./commands/probe-command.js');
     process.exitCode = await probeCommand(options, process.stdout, process.stderr);
   });
 
@@ -104,6 +133,7 @@ program
   .option('--max-hops <n>', 'most links one walk may cross (24 bytes of header each)', wholeNumber(2, 64), 16)
   .option('--json', 'machine-readable output')
   .action(async (options) => {
+    const { planCommand } = await import('./commands/plan-command.js');
     process.exitCode = await planCommand(options, process.stdout, process.stderr);
   });
 
@@ -123,6 +153,7 @@ program
   .option('--wait-ms <ms>', 'exabgp: how long to wait for End-of-RIB', wholeNumber(1, 86_400_000), 30_000)
   .option('--json', 'machine-readable output')
   .action(async (options) => {
+    const { localizeCommand } = await import('./commands/localize-command.js');
     process.exitCode = await localizeCommand(options, process.stdout, process.stderr);
   });
 
@@ -131,7 +162,8 @@ program
   .description('validate a monitor config without opening sockets; --json prints it with secrets redacted')
   .argument('<file>', 'the YAML config `pathmon run --config` would use')
   .option('--json', 'machine-readable output')
-  .action((file: string, options: { json?: boolean }) => {
+  .action(async (file: string, options: { json?: boolean }) => {
+    const { checkConfigCommand } = await import('./commands/check-config-command.js');
     process.exitCode = checkConfigCommand(file, options, process.stdout);
   });
 
@@ -157,11 +189,13 @@ program
     'probe even when the prober node\'s address is on no interface of this host (run refuses otherwise: probes would leave by this host\'s routes, from the wrong place); for an address routed here on purpose, e.g. behind NAT',
   )
   .action(async (options) => {
+    const { runCommand } = await import('./commands/run-command.js');
     process.exitCode = await runCommand(options, process.stderr);
   });
 
 withStoreOptions(program.command('report').description('per-path table from history: loss, p50/p95/p99, time in each state, open tickets')).action(
   async (options) => {
+    const { reportCommand } = await import('./commands/report-command.js');
     process.exitCode = await reportCommand(options, process.stdout);
   },
 );
@@ -170,6 +204,7 @@ withStoreOptions(program.command('history').description('one path\'s rounds and 
   .argument('<path-id>', 'the path id (or a unique prefix), as `pathmon report` shows it')
   .option('--max-points <n>', 'at most this many points (long windows are rolled up)', wholeNumber(1, 100_000), 500)
   .action(async (pathId: string, options) => {
+    const { historyCommand } = await import('./commands/history-command.js');
     process.exitCode = await historyCommand(pathId, options, process.stdout);
   });
 
@@ -182,6 +217,11 @@ program
   .argument('[args...]')
   .action(async () => {
     const labCli = fileURLToPath(new URL('../lab/cli.js', import.meta.url));
+    if (!existsSync(labCli)) {
+      throw new CliError(
+        `pathmon lab: the namespace lab is not part of this install (${labCli} is missing): it is a test instrument that ships with the source repository only; expected a checkout built with \`npm run build\``,
+      );
+    }
     const args = process.argv.slice(process.argv.indexOf('lab') + 1);
     const child = spawn(process.execPath, [labCli, ...args], {
       stdio: 'inherit',
@@ -201,32 +241,48 @@ program
     for (const signal of signals) process.off(signal, forward);
   });
 
+/**
+ * How each of pathmon's error classes, known by its `name`, is shown: `as-is` for errors written for
+ * the terminal (CliError and its subclasses carry their own exit status), `prefixed` for module errors
+ * whose message starts with `module.function:`. Anything else is a bug and keeps its stack.
+ */
+const ERROR_STYLES: Readonly<Record<string, 'as-is' | 'prefixed'>> = {
+  CliError: 'as-is',
+  TopologySourceError: 'as-is',
+  StoreError: 'prefixed',
+  SecretError: 'prefixed',
+  WebError: 'prefixed',
+  ConfigError: 'prefixed',
+  TopologyError: 'prefixed',
+  ObservationsFileError: 'prefixed',
+  IntegrationError: 'prefixed',
+  ProbeKeyError: 'prefixed',
+};
+
+async function exitCodeFor(error: unknown): Promise<number> {
+  const commanderCode = (error as { code?: unknown } | null)?.code;
+  if (commanderCode === 'commander.helpDisplayed' || commanderCode === 'commander.version') return 0;
+  if (typeof commanderCode === 'string' && commanderCode.startsWith('commander.')) return 2;
+  // Imported here, not on top: the scrubber is small, and secrets registered by a command were
+  // registered in this same module instance.
+  const { redactSecrets } = await import('./secrets/redact.js');
+  const name = error instanceof Error ? error.name : '';
+  const style = Object.hasOwn(ERROR_STYLES, name) ? ERROR_STYLES[name] : undefined;
+  if (style === 'as-is') {
+    process.stderr.write(`${redactSecrets((error as Error).message)}\n`);
+    const exitCode = (error as { exitCode?: unknown }).exitCode;
+    return typeof exitCode === 'number' && Number.isInteger(exitCode) && exitCode > 0 ? exitCode : 1;
+  }
+  if (style === 'prefixed') {
+    process.stderr.write(`pathmon: ${redactSecrets((error as Error).message)}\n`);
+    return 1;
+  }
+  process.stderr.write(`pathmon: ${redactSecrets((error as Error)?.stack ?? String(error))}\n`);
+  return 1;
+}
+
 try {
   await program.parseAsync(process.argv);
 } catch (error) {
-  process.exitCode = exitCodeFor(error);
-}
-
-function exitCodeFor(error: unknown): number {
-  const commanderCode = (error as { code?: string }).code;
-  if (commanderCode === 'commander.helpDisplayed' || commanderCode === 'commander.version') return 0;
-  if (commanderCode?.startsWith('commander.')) return 2;
-  if (error instanceof CliError) {
-    process.stderr.write(`${error.message}\n`);
-    return error.exitCode;
-  }
-  if (error instanceof StoreError || error instanceof SecretError || error instanceof TopologySourceError || error instanceof WebError) {
-    process.stderr.write(`pathmon: ${redactSecrets(error.message)}\n`);
-    return 1;
-  }
-  if (error instanceof ConfigError) {
-    process.stderr.write(`pathmon: ${error.message}\n`);
-    return 1;
-  }
-  if (error instanceof TopologyError) {
-    process.stderr.write(`pathmon: ${error.message}\n`);
-    return 1;
-  }
-  process.stderr.write(`pathmon: ${(error as Error).stack ?? String(error)}\n`);
-  return 1;
+  process.exitCode = await exitCodeFor(error);
 }

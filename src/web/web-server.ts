@@ -8,6 +8,8 @@
  *
  * No request can crash the process: every handler's error becomes a JSON answer, and unknown methods,
  * oversized URLs and malformed percent-encoding get 4xx answers.
+ *
+ * /healthz and /readyz answer without a token, for service managers and load balancers (health.ts).
  */
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { MonitorView } from '../monitor/monitor-view.js';
@@ -15,6 +17,7 @@ import { createMetrics } from '../metrics/index.js';
 import { apiRoute, NotFound, type ApiContext } from './api-routes.js';
 import { bearerMatcher, checkedToken } from './bearer-token.js';
 import { EventStream } from './event-stream.js';
+import { readiness } from './health.js';
 import { DEFAULT_LISTEN, isLoopbackHost, parseListen, urlOf } from './listen-address.js';
 import { LastHourSummaries } from './path-rows.js';
 import { securityHeaders, sendError, sendJson } from './respond.js';
@@ -91,6 +94,12 @@ export async function startWebServer(view: MonitorView, options: WebServerOption
       return sendError(req, res, 400, 'bad-url', 'web: the request URL cannot be parsed; expected a path such as /api/paths');
     }
     const pathname = url.pathname.replace(/\/+$/, '') || '/';
+    // No token needed: the answers hold no path measurement (see health.ts), and probes rarely carry one.
+    if (pathname === '/healthz') return sendJson(req, res, 200, { status: 'ok' });
+    if (pathname === '/readyz') {
+      const ready = readiness(view);
+      return sendJson(req, res, ready.ready ? 200 : 503, ready);
+    }
     const guarded = pathname === '/metrics' || pathname === '/api' || pathname.startsWith('/api/');
     if (guarded && !authorized(req.headers.authorization)) {
       return sendError(req, res, 401, 'unauthorized', 'web: this needs `Authorization: Bearer TOKEN` with the token pathmon was started with', undefined, {
