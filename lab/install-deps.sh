@@ -11,11 +11,14 @@
 #   frr               the lab's real IGP (ospfd), whose TE database feeds the lab's BGP-LS originator
 #   gobgpd golang-github-osrg-gobgp-dev   the lab's BGP-LS speaker and its gRPC .proto files
 #   chromium          the dashboard's browser tests (driven by playwright-core)
+#   prometheus        promtool checks /metrics and the alert rules; a real Prometheus scrapes pathmon in a test
+#   systemd           systemd-analyze verifies the service unit
+#   libcap2-bin       setcap, for the test that runs pathmon unprivileged with CAP_NET_RAW
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 packages=(iproute2 procps python3-scapy python3-networkx tshark g++ make python3 libpcap-dev
-  exabgp frr gobgpd golang-github-osrg-gobgp-dev chromium)
+  exabgp frr gobgpd golang-github-osrg-gobgp-dev chromium prometheus systemd libcap2-bin)
 missing=()
 for package in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed" || missing+=("$package")

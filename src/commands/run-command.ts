@@ -141,7 +141,7 @@ export async function runCommand(options: RunOptions, err: NodeJS.WritableStream
     let web: WebServer | null = null;
     if (options.listen !== undefined) {
       const view: MonitorViewWithWriter = viewWithWriter(monitor, writer);
-      web = await startWebServer(view, { listen: options.listen, token: webToken, log: (line) => log.warn(line) }).catch(closingFirst);
+      web = await startWebServer(view, { listen: options.listen, token: webToken, log: (line) => log.warn(line), metrics: config.metrics }).catch(closingFirst);
       log.info(`run: dashboard at ${web.url}`);
     }
 

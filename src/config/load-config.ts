@@ -15,6 +15,7 @@ import {
   defaultHysteresisRounds,
   defaultLinkThresholds,
   defaultLocalize,
+  defaultMetrics,
   defaultProbing,
   defaultRetentionDays,
   defaultThresholds,
@@ -107,6 +108,7 @@ function resolveConfig(raw: RawMonitorConfig, file: string): MonitorConfig {
     ),
     storage: raw.storage === undefined ? null : storageConfig(raw.storage, relative),
     retentionDays: raw.retentionDays ?? defaultRetentionDays,
+    metrics: { ...defaultMetrics, ...raw.metrics },
     notifiers: notifiersConfig(raw.notifiers, relative),
   };
 }
@@ -234,6 +236,15 @@ function crossFieldProblems(raw: RawMonitorConfig): ConfigProblem[] {
       problems.push({ path: ['hosts', index, problem.field], text: problem.text });
     }
   });
+  const buckets = raw.metrics?.rttBucketsMs ?? [];
+  for (let i = 1; i < buckets.length; i++) {
+    if (buckets[i]! <= buckets[i - 1]!) {
+      problems.push({
+        path: ['metrics', 'rttBucketsMs', i],
+        text: `metrics.rttBucketsMs[${i}] (${buckets[i]}) is not above metrics.rttBucketsMs[${i - 1}] (${buckets[i - 1]}); expected strictly increasing upper bounds`,
+      });
+    }
+  }
   if (raw.storage !== undefined) {
     const url = typeof raw.storage === 'string' ? raw.storage : raw.storage.url;
     const path = typeof raw.storage === 'string' ? ['storage'] : ['storage', 'url'];

@@ -36,6 +36,17 @@ export const defaultRetentionDays = 30;
 export const defaultLocalize = { enabled: true, coverage: 2, maxHops: 16, probesPerWalk: 100, probeSpacingMs: 5 } as const;
 /** Where neither linkThresholds nor thresholds are set: low enough to catch a 5 % loss or a 2 ms delay. */
 export const defaultLinkThresholds = { lossPct: 2, addedDelayMs: 1 } as const;
+/**
+ * `/metrics`: RTT histogram bounds from 10 µs (the probe engine times replies to the microsecond, and a
+ * LAN hop answers in tens of them) to 1 s, three per decade; and per-path histograms on. Every path's
+ * histogram shares these bounds, so Prometheus can sum buckets across paths and probers.
+ */
+export const defaultMetrics = {
+  rttBucketsMs: Object.freeze([0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 25, 50, 100, 250, 500, 1000]) as readonly number[],
+  pathHistograms: true,
+} as const;
+/** Bounds beyond this many multiply every path's series for detail no dashboard shows. */
+export const MAX_RTT_BUCKETS = 40;
 
 const pathBounds = z.strictObject(
   {
@@ -154,6 +165,19 @@ export const monitorConfigSchema = z.strictObject(
     hosts: hosts.optional(),
     storage: storage.optional(),
     retentionDays: wholeNumber(1, 3650, ' of days').optional(),
+    metrics: z
+      .strictObject(
+        {
+          rttBucketsMs: z
+            .array(decimal(0.001, 600_000, 'milliseconds'), { error: 'expected a list of RTT bucket upper bounds in milliseconds, like [0.01, 0.1, 1, 10, 100]' })
+            .min(1, 'expected at least one RTT bucket upper bound')
+            .max(MAX_RTT_BUCKETS, `expected at most ${MAX_RTT_BUCKETS} RTT bucket upper bounds`)
+            .optional(),
+          pathHistograms: z.boolean({ error: 'expected true or false' }).optional(),
+        },
+        { error: 'expected a mapping { rttBucketsMs?, pathHistograms? }' },
+      )
+      .optional(),
     notifiers: z
       .strictObject(
         {
@@ -198,6 +222,8 @@ export function allowedKeysAt(path: (string | number)[]): string[] {
       return ['env', 'file'];
     case 'notifiers':
       return ['freshdesk', 'email'];
+    case 'metrics':
+      return Object.keys(defaultMetrics);
     case 'freshdesk':
       return Object.keys(freshdeskConfigSchema.shape);
     case 'email':

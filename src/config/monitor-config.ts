@@ -44,6 +44,14 @@ export interface LinkThresholds {
   addedDelayMs: number;
 }
 
+/** `metrics:`: what /metrics exports. */
+export interface MetricsConfig {
+  /** RTT histogram upper bounds, strictly increasing; the +Inf bucket is implied. */
+  rttBucketsMs: readonly number[];
+  /** False drops the per-path RTT histogram (most of a path's series); the per-group one stays. */
+  pathHistograms: boolean;
+}
+
 export interface StorageConfig {
   /** `pglite:/abs/dir` or `postgres://user@host/db` (never with a password in it). */
   url: string;
@@ -91,6 +99,7 @@ export interface MonitorConfig {
   /** Null: not configured (the CLI's --db or the default data directory decides). */
   storage: StorageConfig | null;
   retentionDays: number;
+  metrics: MetricsConfig;
   /** Absent: that channel is off. */
   notifiers: { freshdesk?: FreshdeskConfig; email?: EmailConfig };
 }

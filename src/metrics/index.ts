@@ -1,14 +1,37 @@
 /**
  * src/metrics: pathmon's Prometheus exposition, computed from a MonitorView at scrape time. The web
- * server serves it at `/metrics`; nothing here opens a socket. Families: per path (path-metrics.ts), per
- * directed link and incident (link-metrics.ts), and the whole monitor (monitor-metrics.ts).
+ * server serves it at `/metrics`; nothing here opens a socket. Families: per path and per group
+ * (path-metrics.ts), per directed link and incident (link-metrics.ts), the whole monitor
+ * (monitor-metrics.ts), build info and the Node.js process. `kit/` holds what a Prometheus and Grafana
+ * owner installs beside it: alerting and recording rules, a dashboard and its provisioning files.
  */
-import { Registry, collectDefaultMetrics } from 'prom-client';
+import { Registry } from 'prom-client';
+import { defaultMetrics } from '../config/index.js';
 import type { MonitorView } from '../monitor/monitor-view.js';
+import { registerBuildInfo } from './build-info.js';
+import { GroupRttTotals } from './group-rtt.js';
 import { registerLinkMetrics } from './link-metrics.js';
 import { registerMonitorMetrics } from './monitor-metrics.js';
 import { registerPathMetrics } from './path-metrics.js';
 import { ProbeTotals } from './probe-totals.js';
+import { registerProcessMetrics } from './process-metrics.js';
+import { RttBucketSelector } from './rtt-buckets.js';
+
+export { pathmonVersion } from './build-info.js';
+export { hopsLabel, MAX_HOPS_CHARS } from './path-labels.js';
+
+export interface MetricsOptions {
+  /** Epoch milliseconds; tests pass a fake clock. */
+  clock?: () => number;
+  /** The Node.js process series (default true). */
+  processMetrics?: boolean;
+  /** RTT histogram bounds to export (config `metrics.rttBucketsMs`); default the config's default. */
+  rttBucketsMs?: readonly number[];
+  /** Export each path's RTT histogram (config `metrics.pathHistograms`, default true). */
+  pathHistograms?: boolean;
+  /** `pathmon_build_info`'s version label; default the package's version. */
+  version?: string;
+}
 
 export interface PathmonMetrics {
   /** The Content-Type of `render()`'s text (Prometheus text format 0.0.4). */
@@ -17,13 +40,15 @@ export interface PathmonMetrics {
   close(): void;
 }
 
-export function createMetrics(view: MonitorView, options: { clock?: () => number; processMetrics?: boolean } = {}): PathmonMetrics {
+export function createMetrics(view: MonitorView, options: MetricsOptions = {}): PathmonMetrics {
   const registry = new Registry();
   const totals = new ProbeTotals(view);
-  registerPathMetrics(registry, view, totals);
+  const buckets = new RttBucketSelector(options.rttBucketsMs ?? defaultMetrics.rttBucketsMs);
+  registerPathMetrics(registry, view, totals, new GroupRttTotals(), { buckets, pathHistograms: options.pathHistograms ?? defaultMetrics.pathHistograms });
   registerMonitorMetrics(registry, view, options.clock ?? Date.now);
   registerLinkMetrics(registry, view);
-  if (options.processMetrics ?? true) collectDefaultMetrics({ register: registry });
+  registerBuildInfo(registry, options.version);
+  if (options.processMetrics ?? true) registerProcessMetrics(registry);
   return {
     contentType: registry.contentType,
     render: () => registry.metrics(),

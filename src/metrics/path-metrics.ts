@@ -1,23 +1,39 @@
 /**
  * Per-path series. Labels are `path_id` and `group` only: both are bounded by the probe plan (maxPaths
- * per endpoint pair), while hop names or addresses would multiply series on every topology change. GONE
+ * per endpoint pair), while hop names or addresses on every series would multiply series on every
+ * topology change. The names live on one series per path instead, `pathmon_path_info{path_id, group,
+ * from, to, hops}` (value 1), which PromQL joins on (`* on(path_id) group_left(from, to, hops)`). GONE
  * paths have no series at all. Units follow Prometheus conventions: seconds and ratios (0..1).
+ *
+ * The per-path RTT histogram is most of a path's series (one per bucket, plus sum and count), so
+ * `pathHistograms: false` drops it; the per-group histogram (group-rtt.ts) stays for heatmaps.
  */
 import type { Registry } from 'prom-client';
 import type { LivePath, MonitorView } from '../monitor/monitor-view.js';
 import { pathStateNames } from '../monitor/path-state.js';
+import type { GroupHistogram, GroupRttTotals } from './group-rtt.js';
 import { registerFamily, type Sample } from './metric-family.js';
+import { pathInfoLabels } from './path-labels.js';
 import type { ProbeTotals } from './probe-totals.js';
+import type { RttBucketSelector, SourceHistogram } from './rtt-buckets.js';
 
 const LIVE_STATES = pathStateNames.filter((state) => state !== 'GONE');
 
-export function registerPathMetrics(registry: Registry, view: MonitorView, totals: ProbeTotals): void {
+export interface PathMetricsOptions {
+  buckets: RttBucketSelector;
+  pathHistograms: boolean;
+}
+
+export function registerPathMetrics(registry: Registry, view: MonitorView, totals: ProbeTotals, groupRtt: GroupRttTotals, options: PathMetricsOptions): void {
   // One view read per scrape, shared by the families (prom-client collects them in turn).
   let snapshot: { at: number; paths: LivePath[] } | null = null;
   const livePaths = (): LivePath[] => {
     const now = Date.now();
     if (!snapshot || now - snapshot.at > 500) {
-      const paths = view.paths().filter((path) => path.state !== 'GONE');
+      const all = view.paths();
+      // GONE paths too: their last replies belong to the group's totals.
+      groupRtt.update(all);
+      const paths = all.filter((path) => path.state !== 'GONE');
       totals.retain(new Set(paths.map((path) => path.record.id)));
       snapshot = { at: now, paths };
     }
@@ -25,9 +41,18 @@ export function registerPathMetrics(registry: Registry, view: MonitorView, total
   };
   const labelsOf = (path: LivePath) => ({ path_id: path.record.id, group: path.record.group });
 
-  registerFamily(registry, 'pathmon_path_rtt_seconds', 'Round-trip time of every probe reply since start, per path.', 'histogram', () =>
-    livePaths().flatMap((path) => histogramSamples('pathmon_path_rtt_seconds', labelsOf(path), path.rttHistogram)),
+  registerFamily(registry, 'pathmon_path_info', 'One series per path (value 1) naming it: endpoints and hops by node name, for joins on path_id.', 'gauge', () =>
+    livePaths().map((path) => ({ labels: pathInfoLabels(path.record), value: 1 })),
   );
+  if (options.pathHistograms) {
+    registerFamily(registry, 'pathmon_path_rtt_seconds', 'Round-trip time of every probe reply since start, per path.', 'histogram', () =>
+      livePaths().flatMap((path) => histogramSamples('pathmon_path_rtt_seconds', labelsOf(path), path.rttHistogram, options.buckets)),
+    );
+  }
+  registerFamily(registry, 'pathmon_group_rtt_seconds', 'Round-trip time of every probe reply since start, all paths of the group (paths that left included).', 'histogram', () => {
+    livePaths(); // brings the group totals up to date
+    return [...groupRtt.histograms()].flatMap(([group, histogram]) => histogramSamples('pathmon_group_rtt_seconds', { group }, histogram, options.buckets));
+  });
   registerFamily(registry, 'pathmon_path_loss_ratio', 'Share of the last round\'s probes that did not come back (0..1).', 'gauge', () =>
     livePaths().flatMap((path) => (path.lastRound ? [{ labels: labelsOf(path), value: path.lastRound.lossPct / 100 }] : [])),
   );
@@ -59,11 +84,12 @@ export function registerPathMetrics(registry: Registry, view: MonitorView, total
   });
 }
 
-function histogramSamples(name: string, labels: Record<string, string>, histogram: LivePath['rttHistogram']): Sample[] {
-  const samples: Sample[] = histogram.upperBoundsMs.map((boundMs, i) => ({
+function histogramSamples(name: string, labels: Record<string, string>, histogram: SourceHistogram | GroupHistogram, buckets: RttBucketSelector): Sample[] {
+  const { boundsMs, sourceIndexes } = buckets.select(histogram.upperBoundsMs);
+  const samples: Sample[] = boundsMs.map((boundMs, i) => ({
     metricName: `${name}_bucket`,
     labels: { ...labels, le: boundMs / 1000 },
-    value: histogram.cumulativeCounts[i] ?? 0,
+    value: histogram.cumulativeCounts[sourceIndexes[i]!] ?? 0,
   }));
   samples.push({ metricName: `${name}_bucket`, labels: { ...labels, le: '+Inf' }, value: histogram.count });
   samples.push({ metricName: `${name}_sum`, labels, value: histogram.sumMs / 1000 });

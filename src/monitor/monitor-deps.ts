@@ -73,7 +73,7 @@ export interface MonitorLog {
 }
 
 export interface MonitorDeps {
-  config: Pick<MonitorConfig, 'probing' | 'hysteresisRounds' | 'groups' | 'thresholds'> & Partial<Pick<MonitorConfig, 'localize'>>;
+  config: Pick<MonitorConfig, 'probing' | 'hysteresisRounds' | 'groups' | 'thresholds'> & Partial<Pick<MonitorConfig, 'localize' | 'metrics'>>;
   source: TopologySource;
   planner: Planner;
   /** The link-cover planner; absent, no walks are probed. */

@@ -36,7 +36,7 @@ import type { PathTransition } from './path-transition.js';
 import { PendingWrites } from './pending-writes.js';
 import { emptyFindings, type RoundEvaluator, type RoundFindings } from './round-evaluator.js';
 import type { RouteOutcome, RoundOutcome } from './round-outcome.js';
-import { addRttSamples, emptyRttHistogram, type RttHistogram } from './rtt-histogram.js';
+import { addRttSamples, emptyRttHistogram, rttBucketUpperBoundsMs, type RttHistogram } from './rtt-histogram.js';
 
 interface MonitoredPath {
   record: PathRecord;
@@ -74,6 +74,8 @@ export class PathMonitor implements MonitorView {
   private readonly pendingWrites: PendingWrites;
   private readonly thresholdsByGroup: Map<string, Thresholds>;
   private readonly pathStates: PathStateEvaluator;
+  /** The RTT histogram bounds every path shares (`metrics.rttBucketsMs`), frozen once. */
+  private readonly rttBoundsMs: readonly number[];
   private readonly evaluators: RoundEvaluator[];
   private readonly openIncidents = new Map<string, IncidentRecord>();
   /** Delivers the store's notification outbox through the notifiers. */
@@ -97,6 +99,7 @@ export class PathMonitor implements MonitorView {
     this.store = deps.store;
     this.pendingWrites = new PendingWrites((line) => deps.log.warn(line));
     this.thresholdsByGroup = new Map(deps.config.groups.map((group) => [group.name, group.thresholds]));
+    this.rttBoundsMs = deps.config.metrics ? Object.freeze([...deps.config.metrics.rttBucketsMs]) : rttBucketUpperBoundsMs;
     this.pathStates = new PathStateEvaluator(deps.config.hysteresisRounds, (group) => this.thresholdsOf(group));
     this.evaluators = [this.pathStates, ...(deps.evaluators ?? [])];
     this.dispatcher = new OutboxDispatcher({
@@ -491,7 +494,7 @@ export class PathMonitor implements MonitorView {
       }
       const record = pathRecord(entry, atMs);
       this.pathStates.track(record, stored.get(id));
-      this.monitored.set(id, { record, planned: entry, active: true, lastRound: null, histogram: emptyRttHistogram() });
+      this.monitored.set(id, { record, planned: entry, active: true, lastRound: null, histogram: emptyRttHistogram(this.rttBoundsMs) });
       records.push(record);
     }
     return records;

@@ -1,19 +1,22 @@
 /**
  * A path's RTTs since start in Prometheus histogram form: fixed upper bounds, cumulative counts, sum and
  * count. Fixed bounds (not HdrHistogram's) because Prometheus aggregates buckets across probers and
- * paths only when every series has the same `le` labels; they span a LAN hop (0.1 ms) to a satellite
- * link (5 s). The +Inf bucket is `count`. Every path's histogram shares one frozen array of bounds
- * (a copy per path was ~150 bytes of 20,000 paths' memory for the same 15 numbers); writing to it throws.
+ * paths only when every series has the same `le` labels. They come from the config's
+ * `metrics.rttBucketsMs` (default 10 µs to 1 s, since the engine measures to microseconds); the +Inf
+ * bucket is `count`. Every path's histogram shares one frozen array of bounds (a copy per path was
+ * ~150 bytes of 20,000 paths' memory for the same numbers); writing to it throws.
  */
+import { defaultMetrics } from '../config/index.js';
 import type { LivePath } from './monitor-view.js';
 
-export const rttBucketUpperBoundsMs: readonly number[] = Object.freeze([0.1, 0.25, 0.5, 1, 2, 5, 10, 20, 50, 100, 200, 500, 1000, 2000, 5000]);
+export const rttBucketUpperBoundsMs: readonly number[] = Object.freeze([...defaultMetrics.rttBucketsMs]);
 
 export type RttHistogram = LivePath['rttHistogram'];
 
-export function emptyRttHistogram(): RttHistogram {
+/** @param upperBoundsMs a frozen array shared by every path of one monitor. */
+export function emptyRttHistogram(upperBoundsMs: readonly number[] = rttBucketUpperBoundsMs): RttHistogram {
   // The type says number[] (the view's contract); the array is frozen, so a write fails loudly.
-  return { upperBoundsMs: rttBucketUpperBoundsMs as number[], cumulativeCounts: rttBucketUpperBoundsMs.map(() => 0), sumMs: 0, count: 0 };
+  return { upperBoundsMs: upperBoundsMs as number[], cumulativeCounts: upperBoundsMs.map(() => 0), sumMs: 0, count: 0 };
 }
 
 /** Adds one round's samples (ns, NaN for a probe that never returned: not an RTT, skipped). */

@@ -34,6 +34,8 @@ export interface WebServerOptions {
   clock?: () => number;
   /** Where server-side failures are reported (never with secrets). Default: stderr. */
   log?: (line: string) => void;
+  /** The config's `metrics:` section: RTT bucket bounds and whether per-path histograms are exported. */
+  metrics?: { rttBucketsMs?: readonly number[]; pathHistograms?: boolean };
 }
 
 export interface WebServer {
@@ -61,7 +63,7 @@ export async function startWebServer(view: MonitorView, options: WebServerOption
   const authorized = token ? bearerMatcher(token) : () => true;
   const files = loadStaticFiles();
   const events = new EventStream();
-  const metrics = createMetrics(view, { clock });
+  const metrics = createMetrics(view, { clock, ...options.metrics });
   const spark = new SparklineBuffer();
   const context: ApiContext = { view, clock, spark, summaries: new LastHourSummaries(view, clock), startedAtMs: clock() };
 

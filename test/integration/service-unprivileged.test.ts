@@ -134,7 +134,6 @@ test(
     skip: canDrop && existsSync('/usr/sbin/setcap') ? false : 'needs root, setpriv and setcap',
     // A file capability on node is not passed to the probe-tx helper it starts, so the helper cannot
     // open its raw socket; openProbeSender must then send from Node, which does hold the capability.
-    todo: 'src/open-probe-sender.ts falls back to the Node sender only when the helper cannot be built',
   },
   () => {
     const node = join(scratch, 'node');

@@ -12,7 +12,7 @@ test('counts are cumulative per upper bound, NaN (lost) samples are skipped, sum
   assert.equal(at(0.5), 1);
   assert.equal(at(1), 2, 'a sample equal to a bound falls in that bucket (le)');
   assert.equal(at(10), 3);
-  assert.equal(at(5000), 3, 'above the last bound: only in +Inf, which is count');
+  assert.equal(at(1000), 3, 'above the last bound: only in +Inf, which is count');
   assert.equal(histogram.sumMs, 0.3 + 1 + 7 + 9000);
   for (let i = 1; i < histogram.cumulativeCounts.length; i++) assert.ok(histogram.cumulativeCounts[i]! >= histogram.cumulativeCounts[i - 1]!);
 });

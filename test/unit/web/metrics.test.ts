@@ -11,7 +11,7 @@ import { repoRoot } from '../../helpers/repo-root.js';
 
 const NANOG76 = join(repoRoot, 'lab', 'topologies', 'nanog76.yaml');
 const NOW = 1_700_000_000_000;
-const ALLOWED_LABELS = new Set(['path_id', 'group', 'state', 'le', 'reason', 'freshness', 'link', 'from', 'to', 'kind', 'subject_kind', 'id', 'subject', 'direction']);
+const ALLOWED_LABELS = new Set(['path_id', 'group', 'state', 'le', 'reason', 'freshness', 'link', 'from', 'to', 'kind', 'subject_kind', 'id', 'subject', 'direction', 'hops', 'version', 'node_version']);
 
 async function setup() {
   const monitor = await RecordedMonitor.fromTopology(NANOG76, 'dev1', 'dev2', { nowMs: NOW, historyHours: 1, incident: false });
