@@ -23,11 +23,21 @@
  * is tried `maxRejectAttempts` times, then set aside in `spillDir/rejected-*.jsonl` for a person to
  * look at, so one bad row cannot stop every later round from being written.
  *
+ * With a spill directory, rows held in memory are also journaled (round-journal.ts): add() appends them
+ * to a journal segment in `spillDir` with one synchronous write before it returns, so a round the
+ * monitor counts after add() survives a kill -9 (not a power loss, unless `journalFsync`). Segments are
+ * deleted as their rows are written, and a new writer on the directory sends the rows of segments an
+ * earlier process left first (they are older than anything it spilled), then its spill files. Rows sent
+ * again that the database already had are ignored by it. A journal append that fails is reported like a
+ * spill failure (onSpillError, `spillFailures`); the rows stay in memory and `stats().unjournaled`
+ * counts them until they are written.
+ *
  * Timers come in through `timers`, so unit tests drive time by hand and never sleep.
  */
 import { rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { RoundResultRecord } from './records.js';
+import { RoundJournal } from './round-journal.js';
 import { SpillQueue } from './spill-queue.js';
 import { StoreError, isUnreachable } from './store-error.js';
 
@@ -61,6 +71,13 @@ export interface ResultWriterOptions {
    * this the oldest are dropped (counted in `dropped`). Default 100,000.
    */
   maxUnsavedRows?: number;
+  /**
+   * Journal rows held in memory in `spillDir` before add() returns, so a kill -9 loses none. Default
+   * true when there is a spill directory (there is nowhere to journal without one).
+   */
+  journal?: boolean;
+  /** fsync each journal append: survives a power loss too, at a disk flush per round. Default false. */
+  journalFsync?: boolean;
   retryInitialMs?: number;
   retryMaxMs?: number;
   maxRejectAttempts?: number;
@@ -107,7 +124,14 @@ export interface ResultWriterStats {
   unsaved: number;
   /** Rows lost: memory full with no spillDir, beyond maxUnsavedRows, or refused and not set aside. */
   dropped: number;
-  /** Spill-directory writes (and reads) that failed. */
+  /**
+   * Rows held in memory whose journal append failed: lost if the process is killed before they are
+   * written. Always 0 without a journal (no spill directory), where every held row is in memory only.
+   */
+  unjournaled: number;
+  /** Rows read back from an earlier process's journal at start (sent again; the database ignores doubles). */
+  replayedFromJournal: number;
+  /** Spill-directory writes (and reads) that failed, journal appends included. */
   spillFailures: number;
   lastSpillError: string | null;
   /** Rows the database refused and that were set aside in rejected-*.jsonl. */
@@ -139,6 +163,10 @@ export class ResultWriter {
   private readonly maxRejectAttempts: number;
   private readonly timers: WriterTimers;
   private readonly spill: SpillQueue<RoundResultRecord> | null;
+  private readonly journal: RoundJournal<RoundResultRecord> | null;
+  /** Set at close: held rows that are still on disk in the journal (the next writer sends them). */
+  private journaledAtClose = 0;
+  private replayedFromJournal = 0;
 
   private memory: RoundResultRecord[] = [];
   /** Rows newer than everything spilled that the spill directory refused: written after the spill files. */
@@ -159,6 +187,8 @@ export class ResultWriter {
   private lastError: string | null = null;
   private lastSpillError: string | null = null;
   private lastErrorAtMs: number | null = null;
+  /** onSpillError calls so far: lets add() report at most once. */
+  private reports = 0;
 
   constructor(private readonly sink: ResultSink, private readonly options: ResultWriterOptions = {}) {
     this.batchRows = positive(options.batchRows ?? 1000, 'batchRows');
@@ -171,8 +201,18 @@ export class ResultWriter {
     this.timers = options.timers ?? realTimers;
     this.retryDelayMs = this.retryInitialMs;
     this.spill = options.spillDir ? openSpill(options.spillDir) : null;
-    // Rows spilled by an earlier process on this directory go out first.
-    if (this.spill && this.spill.rowCount > 0) this.schedule(0);
+    this.journal = options.spillDir && options.journal !== false
+      ? openJournal(options.spillDir, this.batchRows, options.journalFsync === true)
+      : null;
+    if (this.journal) {
+      // An earlier process's held rows are older than anything it spilled (memory is written before the
+      // spill files, and nothing enters memory while spill files wait): they go first.
+      this.memory = this.journal.recovered;
+      this.journal.recovered = [];
+      this.replayedFromJournal = this.memory.length;
+    }
+    // Rows journaled or spilled by an earlier process on this directory go out first.
+    if ((this.spill && this.spill.rowCount > 0) || this.memory.length > 0) this.schedule(0);
   }
 
   /** Queues rows and returns at once. */
@@ -182,15 +222,23 @@ export class ResultWriter {
     }
     if (rows.length === 0) return;
     const spilling = this.spill !== null && (this.spill.rowCount > 0 || this.spillHead !== null || this.unspilled.length > 0);
+    const reportsBefore = this.reports;
+    let journalError: unknown = null;
     if (spilling) {
       this.toSpill(rows, 'add');
     } else {
       const room = Math.max(0, this.maxMemoryRows - this.memory.length);
-      for (let i = 0; i < Math.min(room, rows.length); i++) this.memory.push(rows[i]!);
+      const toMemory = room >= rows.length ? rows : rows.slice(0, room);
+      journalError = this.toJournal(toMemory);
+      for (const row of toMemory) this.memory.push(row);
       if (rows.length > room) {
         if (this.spill) this.toSpill(rows.slice(room), 'add');
         else this.dropOldest(rows.slice(room));
       }
+    }
+    // One report per add(), i.e. per round: a spill failure in the same add() already said the disk refuses.
+    if (journalError !== null && this.reports === reportsBefore) {
+      this.report('spill-failed', `cannot journal ${this.journal!.unjournaled} held row(s) in ${this.journal!.dir} (lost if the process is killed before they are written): ${errorText(journalError)}`, journalError);
     }
     if (this.failing) return; // the retry timer is already set
     if (this.memory.length >= this.batchRows) this.kick(false);
@@ -224,13 +272,17 @@ export class ResultWriter {
         try {
           this.spill.prepend(this.memory);
           this.counters.spilledTotal += this.memory.length;
+          const spilled = this.memory.length;
           this.memory = [];
+          this.releaseJournal(spilled);
         } catch (error) {
           this.spillFailed(error, `cannot spill ${this.memory.length} row(s) to ${this.spill.dir} at close`);
         }
       }
       if (this.spill && this.unspilled.length > 0) this.toSpill([], 'close');
     }
+    // Held rows still in the journal are not lost: the next writer on the directory sends them.
+    this.journaledAtClose = this.journal?.rowsOnDisk() ?? 0;
     this.closed = true;
     this.cancelTimer();
     const stats = this.stats();
@@ -252,7 +304,9 @@ export class ResultWriter {
     return {
       ...this.counters,
       buffered: held,
-      unsaved: this.closed ? held : this.unspilled.length,
+      unsaved: this.closed ? Math.max(0, held - this.journaledAtClose) : this.unspilled.length,
+      unjournaled: this.journal?.unjournaled ?? 0,
+      replayedFromJournal: this.replayedFromJournal,
       lastSpillError: this.lastSpillError,
       spilled: this.spill ? this.spill.rowCount - this.spillHeadDone : 0,
       state: this.closed ? 'closed' : this.failing ? 'retrying' : 'ok',
@@ -383,6 +437,7 @@ export class ResultWriter {
   private consume(batch: Batch): void {
     if (batch.from === 'memory') {
       this.memory.splice(0, batch.rows.length);
+      this.releaseJournal(batch.rows.length);
       return;
     }
     if (batch.from === 'unspilled') {
@@ -391,6 +446,34 @@ export class ResultWriter {
     }
     this.spillHeadDone += batch.rows.length;
     if (this.spillHead && this.spillHeadDone >= this.spillHead.length) this.finishSpillHead();
+  }
+
+  /**
+   * Journals rows about to enter memory, before add() returns. Returns the error of a failed append (the
+   * rows are still kept in memory, and counted as unjournaled), for add() to report once.
+   */
+  private toJournal(rows: readonly RoundResultRecord[]): unknown {
+    if (this.journal === null || rows.length === 0) return null;
+    try {
+      this.journal.append(rows);
+      return null;
+    } catch (error) {
+      this.counters.spillFailures++;
+      this.lastSpillError = errorText(error);
+      return error;
+    }
+  }
+
+  /** The oldest `count` memory rows are written or on disk elsewhere: cut them from the journal. */
+  private releaseJournal(count: number): void {
+    if (this.journal === null) return;
+    try {
+      this.journal.release(count);
+    } catch (error) {
+      // The rows are written; a segment that cannot be deleted is sent again by the next process on the
+      // directory, and the rounds table ignores rows it already has.
+      this.spillFailed(error, `cannot delete a written journal segment in ${this.journal.dir}`);
+    }
   }
 
   /** Deletes the spill file whose rows are all written. */
@@ -454,6 +537,7 @@ export class ResultWriter {
   }
 
   private report(code: SpillError['code'], what: string, cause?: unknown): void {
+    this.reports++;
     const stats = this.stats();
     const message =
       `store.ResultWriter: ${what}; ${stats.unsaved} row(s) held in memory only (at most ${this.maxUnsavedRows}), ${stats.dropped} dropped so far; ` +
@@ -482,6 +566,14 @@ function openSpill(dir: string): SpillQueue<RoundResultRecord> {
     return new SpillQueue<RoundResultRecord>(dir);
   } catch (error) {
     throw new StoreError('bad-location', '', `store.ResultWriter: cannot use the spill directory ${dir}: ${errorText(error)}; expected a directory this process can read and write`);
+  }
+}
+
+function openJournal(dir: string, segmentRows: number, fsync: boolean): RoundJournal<RoundResultRecord> {
+  try {
+    return new RoundJournal<RoundResultRecord>(dir, { segmentRows, fsync });
+  } catch (error) {
+    throw new StoreError('bad-location', '', `store.ResultWriter: cannot read the round journal in ${dir}: ${errorText(error)}; expected a directory this process can read and write`);
   }
 }
 

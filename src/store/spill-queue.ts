@@ -15,7 +15,7 @@
  * mid-prepend never held committed rows (the rename is the commit) and are removed on open.
  */
 import {
-  closeSync, fstatSync, ftruncateSync, mkdirSync, openSync, readFileSync, readdirSync, renameSync, rmSync, unlinkSync, writeSync,
+  closeSync, fstatSync, fsyncSync, ftruncateSync, mkdirSync, openSync, readFileSync, readdirSync, renameSync, rmSync, unlinkSync, writeSync,
 } from 'node:fs';
 import { join } from 'node:path';
 
@@ -154,14 +154,16 @@ export class SpillQueue<Row> {
  * Appends `text` to `path` completely or not at all (as far as the file system lets a failing write be
  * undone): a short or failed write is cut back to the length before it, or the file removed if this
  * call created it (`created`). Returns a function that undoes the append (used when a later file of the
- * same call fails).
+ * same call fails). `fsync` waits for the data to reach the disk (power-loss safety; a process crash alone
+ * keeps what the page cache holds). Shared with the round journal (round-journal.ts).
  */
-function appendWhole(path: string, text: string, created: boolean): () => void {
+export function appendWhole(path: string, text: string, created: boolean, fsync = false): () => void {
   const fd = openSync(path, 'a');
   let sizeBefore = 0;
   try {
     sizeBefore = fstatSync(fd).size;
     writeFully(fd, Buffer.from(text, 'utf8'));
+    if (fsync) fsyncSync(fd);
   } catch (error) {
     cutBack(path, fd, sizeBefore, created);
     closeQuietly(fd);
@@ -236,7 +238,7 @@ function closeQuietly(fd: number): void {
   }
 }
 
-function linesOf<Row>(rows: readonly Row[], from: number, to: number): string {
+export function linesOf<Row>(rows: readonly Row[], from: number, to: number): string {
   let text = '';
   for (let i = from; i < to; i++) text += `${JSON.stringify(rows[i])}\n`;
   return text;

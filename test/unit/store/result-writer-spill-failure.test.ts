@@ -71,12 +71,14 @@ describe('ResultWriter when the spill directory refuses rows', () => {
     const { db, clock, writer, errors, breakSpill, mendSpill } = setup({ maxMemoryRows: 8 });
     db.down = true;
     breakSpill();
-    writer.add(rows(0, 8)); // fills memory: nothing refused yet
+    writer.add(rows(0, 8)); // fills memory; the journal cannot take them: a kill would lose them
     await settle();
-    assert.equal(errors.length, 0);
+    assert.equal(errors.length, 1, 'the failed journal append is reported');
+    assert.equal(errors[0]!.error.code, 'spill-failed');
+    assert.equal(errors[0]!.stats.unjournaled, 8);
     for (let round = 1; round <= 3; round++) {
       assert.doesNotThrow(() => writer.add(rows(round * 8, 8)), 'add() never throws at the monitor');
-      assert.equal(errors.length, round, 'one error report per round while rows are held unsaved');
+      assert.equal(errors.length, round + 1, 'one error report per round while rows are held unsaved');
     }
     const last = errors.at(-1)!;
     assert.ok(last.error instanceof SpillError);
@@ -84,15 +86,16 @@ describe('ResultWriter when the spill directory refuses rows', () => {
     assert.equal(last.stats.unsaved, 24);
     let stats = writer.stats();
     assert.equal(stats.unsaved, 24);
+    assert.equal(stats.unjournaled, 8);
     assert.equal(stats.buffered, 32);
     assert.equal(stats.dropped, 0);
-    assert.equal(stats.spillFailures, 3);
+    assert.equal(stats.spillFailures, 4, 'one journal append and three spill appends failed');
     assert.ok(stats.lastSpillError);
 
     // The disk is back: the held rows go to the spill directory at the next round, errors stop.
     mendSpill();
     writer.add(rows(32, 8));
-    assert.equal(errors.length, 3);
+    assert.equal(errors.length, 4);
     stats = writer.stats();
     assert.equal(stats.unsaved, 0);
     assert.equal(stats.spilled, 32);
