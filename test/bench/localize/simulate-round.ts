@@ -6,23 +6,14 @@
  * 30 µs mean, and 1 % of probes get a 0.3-1 ms outlier. Seeded, so every run sees the same rounds.
  */
 import type { RouteObservation } from '../../../src/localize/index.js';
+import { seededRandom } from '../../helpers/seeded-random.js';
 
 export const BACKGROUND_LOSS = 1e-4;
 const NOISE_MEAN_MS = 0.03;
 const OUTLIER_SHARE = 0.01;
 const HOST_COST_MS = 0.08;
 
-/** mulberry32: a small, fast, seeded PRNG. */
-export function seededRandom(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+export { seededRandom } from '../../helpers/seeded-random.js';
 
 export interface SimRoutes {
   ids: string[];

@@ -4,23 +4,13 @@
  * between routes, as a plan's are), every route distinct. Seeded, so two runs probe the same routes.
  */
 import type { PathAddressing } from '../../../probes/index.js';
+import { seededRandom as generator } from '../../helpers/seeded-random.js';
 
 const PROBER = '10.255.0.1';
 const POOL = 4096;
 const MIN_HOPS = 2;
 const MAX_HOPS = 8;
 
-/** mulberry32: a small seeded generator, so the routes do not depend on Math.random. */
-function generator(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 2 ** 32;
-  };
-}
 
 export function syntheticRoutes(count: number, seed = 1): PathAddressing[] {
   if (!Number.isInteger(count) || count < 0) throw new RangeError(`bench.syntheticRoutes: count must be a whole number, got ${count}`);

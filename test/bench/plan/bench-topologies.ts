@@ -6,6 +6,7 @@
  */
 import { buildTopology, type TopologyEvent, type TopologyGraph } from '../../../topology/index.js';
 import { edgeSwitch, fatTree } from '../fat-tree.js';
+import { seededRandom as seeded } from '../../helpers/seeded-random.js';
 
 export interface BenchTopology {
   name: string;
@@ -88,14 +89,4 @@ function dotted(value: number): string {
   return [24, 16, 8, 0].map((shift) => Math.floor(value / 2 ** shift) % 256).join('.');
 }
 
-/** mulberry32: a small seeded generator, so the random graph is the same on every run. */
-export function seeded(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+export { seededRandom as seeded } from '../../helpers/seeded-random.js';

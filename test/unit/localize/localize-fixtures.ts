@@ -4,6 +4,7 @@
  * (expected counts, for recovery tests) or sampled (binomial loss, noisy delay, for noise tests).
  */
 import type { RouteObservation } from '../../../src/localize/index.js';
+import { seededRandom } from '../../helpers/seeded-random.js';
 
 /** A small graph with a triangle, a square and a chord, behind the prober's access link P–A. */
 export const EDGES: [string, string][] = [
@@ -64,17 +65,7 @@ export function exactRound(walks: { id: string; links: string[] }[], faults: Fau
   });
 }
 
-/** mulberry32: a small seeded PRNG, so every sampled round is reproducible. */
-export function seededRandom(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+export { seededRandom } from '../../helpers/seeded-random.js';
 
 /** A sampled round: binomial loss per probe and link, exponential per-hop delay noise, rare outliers. */
 export function noisyRound(walks: { id: string; links: string[] }[], faults: Faults, random: () => number, sent = 100, backgroundLoss = 1e-4): RouteObservation[] {

@@ -9,17 +9,8 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { buildTopology, planLinkCover, type TopologyEvent, type TopologyGraph } from '../../../topology/index.js';
 import { allWalks, assertGroupsInseparable, assertPlanConsistent } from './link-cover-checks.js';
+import { seededRandom as seeded } from '../../helpers/seeded-random.js';
 
-function seeded(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 interface RandomCase {
   topology: TopologyGraph;
