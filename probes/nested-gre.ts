@@ -1,7 +1,7 @@
 /**
  * The nested-GRE probe: builds the packet that forces a UDP probe along a path (one IPv4+GRE layer per
- * hop, each addressed to the next router, a UDP datagram back to the prober at the core; see DESIGN.md
- * "Forcing a path: hop addressing"), and peels such packets layer by layer. Building happens once per
+ * hop, each addressed to the next router, a UDP datagram back to the prober at the core; the README's
+ * "How a path is forced" has the addressing), and peels such packets layer by layer. Building happens once per
  * path in a ProbeTemplate; per packet only the sequence and send time change, so `stamp` patches those
  * 12 bytes and adjusts the UDP checksum by RFC 1624 instead of re-encoding: no allocation, no full
  * checksum pass at send time, where a slow path would show up as measured delay. Per round only the

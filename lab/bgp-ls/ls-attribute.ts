@@ -3,7 +3,7 @@
  *
  * gobgpd decodes what it is given and re-encodes it, silently dropping TLVs it does not know (delay 1114,
  * prefix metric 1155, ...); an attribute left empty that way reaches ExaBGP as an empty attribute 29,
- * which ExaBGP treats as a withdraw (shared/BGPLS-LAB.md). So only TLVs both gobgpd 3.10 and ExaBGP
+ * which ExaBGP treats as a withdraw. So only TLVs both gobgpd 3.10 and ExaBGP
  * 4.2.21 decode are written, and every attribute must carry at least one: encoding an empty one throws.
  * TLVs go out in gobgpd's own order, so what the lab sends and what gobgpd forwards compare byte for byte.
  *

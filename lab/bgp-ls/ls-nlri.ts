@@ -2,7 +2,7 @@
  * RFC 7752 link-state NLRIs: node (type 1), link (type 2) and IPv4 prefix (type 3), as the lab's BGP-LS
  * originator hands them to gobgpd in `Path.nlri_binary`.
  *
- * Only descriptors that both gobgpd 3.10 and ExaBGP 4.2.21 handle are ever written (shared/BGPLS-LAB.md):
+ * Only descriptors that both gobgpd 3.10 and ExaBGP 4.2.21 handle are ever written:
  * no MT-ID (TLV 263, ExaBGP spins forever), no BGP router id (516, ExaBGP resets the session), and no
  * link local/remote identifiers (258, ExaBGP drops them): lab links are numbered, so they are named by
  * their IPv4 interface and neighbor addresses, which is also what pathmon pins a probe leg to.

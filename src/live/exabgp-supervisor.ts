@@ -1,5 +1,5 @@
 /**
- * Keeps one ExaBGP running and honest. ExaBGP 4.2's BGP-LS decoder has faults (shared/BGPLS-LAB.md):
+ * Keeps one ExaBGP running and honest. ExaBGP 4.2's BGP-LS decoder has faults:
  * it can exit, reset sessions, or spin forever at 100% CPU ignoring SIGTERM (the MT-ID TLV). So:
  * - exit, for whatever reason: restart after a backoff that doubles per quick failure (500 ms up to
  *   30 s) and resets once a run has lasted `stableMs`;

@@ -1,6 +1,6 @@
 /**
- * Shortest routes out of and back to the prober, the two trees every candidate walk is cut from
- * (LOCALIZE.md): a breadth-first tree from the prober gives `P ⇝ u` for every node, one on the
+ * Shortest routes out of and back to the prober, the two trees every candidate walk is cut from: a
+ * breadth-first tree from the prober gives `P ⇝ u` for every node, one on the
  * reversed graph gives `v ⇝ P`, so the shortest walk across link u→v is `P ⇝ u, u→v, v ⇝ P` and its
  * length `distFrom[u] + 1 + distTo[v]` decides whether the link fits in maxHops at all.
  *

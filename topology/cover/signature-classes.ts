@@ -4,7 +4,7 @@
  * alone in its class is 1-identifiable. The class of every link and every class's size are arrays, so
  * adding a walk and scoring a candidate both cost O(links in the walk).
  *
- * LOCALIZE.md suggests hashing signatures (a random 64-bit key per walk XORed into each link it
+ * One could hash signatures (a random 64-bit key per walk XORed into each link it
  * crosses). Explicit class numbers give the same classes, exactly (no collision to rule out), and let
  * a score read `size[class[link]]` instead of looking a 64-bit hash up in a map; the walk ids, which
  * must be stable across runs, are digests of link keys anyway (walk.ts).

@@ -19,7 +19,7 @@
  * plans are the same from run to run.
  *
  * The way home takes the tree link unless that un-splits a class and a detour of a few legs over links
- * the walk has not crossed avoids it (LOCALIZE.md's "return avoiding v→u", done greedily, leg by leg,
+ * the walk has not crossed avoids it (the return avoiding v→u, done greedily, leg by leg,
  * for the price of a few array reads). Where that is not enough, the exact search in link-groups.ts
  * (breadth-first with the link removed) either finds the separating walk or proves there is none.
  */

@@ -1,7 +1,7 @@
 /**
  * One line of ExaBGP 4.2's JSON API output (format version "4.0.1") to topology events.
  *
- * This parser sits on a live feed from a program with known decoder faults (shared/BGPLS-LAB.md): it
+ * This parser sits on a live feed from a program with known decoder faults: it
  * prints lines that are not JSON, drops unnumbered link ids, loses unknown attributes, and turns empty
  * link-state attributes into withdraws. So it never throws: every line yields either events plus the
  * names of what it ignored, or `ok: false` with a short, low-cardinality reason that callers count.

@@ -1,5 +1,5 @@
 /**
- * Every ExaBGP 4.2.21 decoder fault of shared/BGPLS-LAB.md, replayed against the real ExaBGP: a test BGP
+ * Every ExaBGP 4.2.21 BGP-LS decoder fault we know of, replayed against the real ExaBGP: a test BGP
  * speaker (bgp-speaker.ts) on loopback sends the UPDATEs of test/fixtures/exabgp/edge-case-updates.hex.txt
  * one case at a time, and pathmon's exabgp: source must survive each as the README says: bad lines
  * skipped and counted, session resets marked stale with the graph kept, the MT-ID hang SIGKILLed and
