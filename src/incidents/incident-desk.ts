@@ -54,8 +54,10 @@ export class IncidentDesk {
       transitions: input.transitions,
       paths: input.paths,
       explainers: this.#links.open(),
-      // With localization on, give the link under a newly failing path a round to be blamed first.
-      graceRounds: input.localization === null ? 0 : 1,
+      // With localization on, the link under a newly failing path gets as many rounds to be blamed as the
+      // path took to fail: a path of a few probes can cross its threshold on noise a round or two before
+      // the link's estimate has held for hysteresisRounds.
+      graceRounds: input.localization === null ? 0 : input.hysteresisRounds,
     });
     return { changes: [...linkChanges, ...pathChanges], open: this.open() };
   }

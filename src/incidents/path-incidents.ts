@@ -39,8 +39,8 @@ export interface PathRoundInput {
   /**
    * Rounds a newly failing path waits for a link incident to explain it before it opens its own. With
    * localization on, a path and the link under it cross their thresholds in the same round only when
-   * their figures agree to the round; one round of grace keeps a broken link from ticketing each path
-   * over it first. Default 0.
+   * their figures agree to the round; the grace keeps a broken link from ticketing each path over it
+   * first. Default 0.
    */
   graceRounds?: number;
 }

@@ -116,7 +116,7 @@ export async function startLocalizeLab(options: { topology: string; prober: stri
       config,
       `topology: ${join(repoRoot, options.topology)}
 prober: { node: ${options.prober} }
-probing: { intervalMs: ${intervalMs}, probesPerRound: 5, probeSpacingMs: 10, timeoutMs: 250 }
+probing: { intervalMs: ${intervalMs}, probesPerRound: 10, probeSpacingMs: 10, timeoutMs: 250 }
 localize: { coverage: 2, probesPerWalk: 200, probeSpacingMs: 1 }
 linkThresholds: { lossPct: 2, addedDelayMs: 1 }
 thresholds: { delayMs: 500, lossPct: 50 }
