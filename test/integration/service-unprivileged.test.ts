@@ -10,9 +10,9 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { chmodSync, copyFileSync, existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { chmodSync, copyFileSync, existsSync, mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { cliPath } from '../helpers/cli.js';
 import { repoRoot } from '../helpers/repo-root.js';
@@ -23,12 +23,27 @@ const canDrop = process.getuid?.() === 0 && existsSync(SETPRIV);
 const skip = canDrop ? false : 'needs root and /usr/bin/setpriv to run pathmon as another user';
 
 let scratch = '';
+/** Directories made traversable for nobody, with the modes to put back. */
+const opened: { dir: string; mode: number }[] = [];
 before(() => {
   scratch = mkdtempSync(join(tmpdir(), 'pathmon-service-'));
   // nobody compiles the C helpers into its own cache, as the unit's CacheDirectory lets it.
   chmodSync(scratch, 0o777);
+  // nobody must reach the build: a checkout made with mktemp (as CI's clone may be) is 0700. Each
+  // directory from the checkout up that others cannot traverse gets o+x for the run, restored after.
+  for (let dir = repoRoot; ; dir = dirname(dir)) {
+    const mode = statSync(dir).mode & 0o7777;
+    if ((mode & 0o001) === 0) {
+      opened.push({ dir, mode });
+      chmodSync(dir, mode | 0o005);
+    }
+    if (dirname(dir) === dir) break;
+  }
 });
-after(() => rmSync(scratch, { recursive: true, force: true }));
+after(() => {
+  rmSync(scratch, { recursive: true, force: true });
+  for (const { dir, mode } of opened.reverse()) chmodSync(dir, mode);
+});
 
 /** setpriv arguments for nobody with no groups, with or without CAP_NET_RAW as an ambient capability. */
 function asNobody(withNetRaw: boolean): string[] {
