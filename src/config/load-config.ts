@@ -71,7 +71,7 @@ function resolveConfig(raw: RawMonitorConfig, file: string): MonitorConfig {
   const probing = { ...defaultProbing, ...raw.probing };
   const thresholds = { ...defaultThresholds, ...raw.thresholds };
   const bounds = { maxHops: 16, maxPaths: 1000, ...raw.pathBounds };
-  const groups: MonitorGroup[] = raw.groups.map((group) => ({
+  const groups: MonitorGroup[] = (raw.groups ?? []).map((group) => ({
     name: group.name,
     endpoints: group.endpoints,
     thresholds: { ...thresholds, ...group.thresholds },
@@ -110,6 +110,10 @@ function resolveConfig(raw: RawMonitorConfig, file: string): MonitorConfig {
     retentionDays: raw.retentionDays ?? defaultRetentionDays,
     metrics: { ...defaultMetrics, ...raw.metrics },
     notifiers: notifiersConfig(raw.notifiers, relative),
+    targetGroups: raw.targets ?? [],
+    syslog: raw.syslog ?? null,
+    remediation: raw.remediation ?? null,
+    fleet: raw.fleet ?? null,
   };
 }
 
@@ -199,9 +203,12 @@ function crossFieldProblems(raw: RawMonitorConfig): ConfigProblem[] {
         'expected fewer probes per walk, a shorter spacing or timeout, a longer interval, or localize: { enabled: false }',
     });
   }
+  if ((raw.groups ?? []).length === 0 && (raw.targets ?? []).length === 0) {
+    problems.push({ path: ['groups'], text: 'expected at least one of groups (paths between topology nodes) or targets (ICMP/TCP/UDP targets)' });
+  }
   const groupNames = new Map<string, number>();
   const endpointGroup = new Map<string, string>();
-  raw.groups.forEach((group, index) => {
+  (raw.groups ?? []).forEach((group, index) => {
     const first = groupNames.get(group.name);
     if (first !== undefined) {
       problems.push({ path: ['groups', index, 'name'], text: `got ${showValue(group.name)}, already the name of groups[${first}]; expected group names to be unique` });

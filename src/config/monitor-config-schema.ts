@@ -8,6 +8,10 @@
 import { z } from 'zod';
 import { emailConfigSchema, freshdeskConfigSchema } from '../notify/config-schema.js';
 import { secretRefSchema } from '../secrets/index.js';
+import { targetGroupsSchema } from './target-groups-schema.js';
+import { syslogConfigSchema } from '../syslog/syslog-config-schema.js';
+import { remediationConfigSchema } from '../remediate/remediation-config-schema.js';
+import { fleetConfigSchema } from '../fleet/fleet-config-schema.js';
 
 const EXPECT_NAME = 'expected a name of 1 to 64 letters, digits, "_", "." or "-", starting with a letter or digit';
 const NAME = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/;
@@ -160,7 +164,16 @@ export const monitorConfigSchema = z.strictObject(
         ),
         { error: 'expected a list of groups, each { name, endpoints: [NODE, ...] }' },
       )
-      .min(1, 'expected at least one group'),
+      .min(1, 'expected at least one group')
+      .optional(),
+    /** Probe targets that are not topology nodes (ICMP, TCP, UDP). */
+    targets: targetGroupsSchema.optional(),
+    /** Device logs received over syslog. */
+    syslog: syslogConfigSchema.optional(),
+    /** Rules matching events and incidents to actions. */
+    remediation: remediationConfigSchema.optional(),
+    /** This prober as one agent of a fleet sharing a PostgreSQL server. */
+    fleet: fleetConfigSchema.optional(),
     /** Probers and endpoints that are hosts, attached to the topology by configuration (BGP-LS has routers only). */
     hosts: hosts.optional(),
     storage: storage.optional(),

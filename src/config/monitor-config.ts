@@ -3,6 +3,10 @@
  * `load-config.ts`; nothing downstream re-checks or re-defaults a field.
  */
 import type { HostDeclaration, PathBounds, ReturnMode } from '../../topology/index.js';
+import type { TargetGroupConfig } from './target-groups-schema.js';
+import type { SyslogConfig } from '../syslog/syslog-config-schema.js';
+import type { RemediationConfig } from '../remediate/remediation-config-schema.js';
+import type { FleetConfig } from '../fleet/fleet-config-schema.js';
 import type { PlanTarget } from '../live/plan-diff.js';
 import type { EmailConfig, FreshdeskConfig } from '../notify/config-schema.js';
 import type { SecretRef } from '../secrets/index.js';
@@ -102,4 +106,12 @@ export interface MonitorConfig {
   metrics: MetricsConfig;
   /** Absent: that channel is off. */
   notifiers: { freshdesk?: FreshdeskConfig; email?: EmailConfig };
+  /** `targets:`: ICMP/TCP/UDP target groups, empty when none. */
+  targetGroups: TargetGroupConfig[];
+  /** `syslog:`; null: no receiver. */
+  syslog: SyslogConfig | null;
+  /** `remediation:`; null: no rules run. */
+  remediation: RemediationConfig | null;
+  /** `fleet:`; null: a single prober (the default). */
+  fleet: FleetConfig | null;
 }

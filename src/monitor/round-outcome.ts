@@ -7,11 +7,11 @@
 import type { RoundStats } from '../../probes/index.js';
 
 export interface RouteOutcome {
-  /** A user path (from a group's endpoint pair) or a cover walk. */
-  kind: 'path' | 'walk';
+  /** A user path (from a group's endpoint pair), a cover walk, or an ICMP/TCP/UDP target (no links). */
+  kind: 'path' | 'walk' | 'target';
   /** Path id or walk id. */
   id: string;
-  /** The path's group; null for walks. */
+  /** The path's or target's group; null for walks. */
   group: string | null;
   /** Directed link keys crossed, in order, a key once per crossing. */
   linkKeys: readonly string[];

@@ -8,6 +8,9 @@
  */
 import { StoreError } from './store-error.js';
 import type { SqlClient } from './sql-client.js';
+import { migration5 } from './migrations/5-syslog-events.js';
+import { migration6 } from './migrations/6-action-runs.js';
+import { migration7 } from './migrations/7-fleet-agents.js';
 
 export interface Migration {
   version: number;
@@ -232,6 +235,9 @@ export const migrations: readonly Migration[] = [
       ALTER TABLE tickets ADD COLUMN closed_by_person boolean NOT NULL DEFAULT false;
     `,
   },
+  migration5,
+  migration6,
+  migration7,
 ];
 
 export const latestSchemaVersion = migrations[migrations.length - 1]!.version;

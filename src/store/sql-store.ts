@@ -51,6 +51,11 @@ export class SqlStore implements Store {
   insertMethod: InsertMethod;
   private closed = false;
 
+  /** The connection, for the feature modules that own their tables (syslog events, action runs, the fleet). */
+  get sqlClient(): SqlClient {
+    return this.client;
+  }
+
   constructor(private readonly client: SqlClient, private readonly options: SqlStoreOptions) {
     this.description = options.description;
     this.schema = options.schema;

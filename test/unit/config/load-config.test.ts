@@ -84,7 +84,11 @@ test('every bad field is reported at once, each with its value and what was expe
 test('missing required fields are named', () => {
   const error = configError('prober: { node: dev1 }');
   assert.match(error.message, /topology: missing; expected a topology file path/);
-  assert.match(error.message, /groups: missing; expected a list of groups/);
+});
+
+test('a config with neither groups nor targets is refused, naming both', () => {
+  const error = configError('topology: t.yaml\nprober: { node: dev1 }');
+  assert.match(error.message, /groups: expected at least one of groups \(paths between topology nodes\) or targets/);
 });
 
 test('group names must be unique and the prober is not its own endpoint', () => {
