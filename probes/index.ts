@@ -19,4 +19,4 @@ export { nativeHelperPath, NativeHelperError } from './transport/native-helper.j
 export { PathHistograms, type HistogramSummaryMs } from './stats/path-histograms.js';
 export { ProbeSigner, ProbeKeyError, HMAC_TAG_BYTES, FLAG_HMAC } from './auth/probe-hmac.js';
 export { measureProberOverhead, type ProberOverhead } from './engine/prober-overhead.js';
-export type { ProbeKindName, TargetAddressing, TargetRoundOptions, KindDropCounts, TargetRoundResult, TargetProber } from './kinds/probe-kind.js';
+export type { ProbeKindName, TargetAddressing, TargetRoundOptions, KindDropCounts, TargetRoundResult, TargetProber, TargetProberOptions, OpenTargetProber } from './kinds/probe-kind.js';

@@ -58,3 +58,16 @@ export interface TargetProber {
   runRound(targets: readonly TargetAddressing[], options: TargetRoundOptions): Promise<TargetRoundResult>;
   close(): Promise<void>;
 }
+
+export interface TargetProberOptions {
+  /** Send from this address (the kernel chooses when absent). */
+  sourceAddress?: string;
+  /** Identifies this run's probes (ICMP identifier, payload session); random when absent. */
+  sessionId?: number;
+}
+
+/**
+ * Opens a kind's sockets. For icmp without CAP_NET_RAW it falls back to an unprivileged ping socket
+ * where net.ipv4.ping_group_range allows, else throws an error that says what to grant.
+ */
+export type OpenTargetProber = (kind: Exclude<ProbeKindName, 'gre'>, options?: TargetProberOptions) => Promise<TargetProber>;
