@@ -9,6 +9,7 @@ import { readFileSync } from 'node:fs';
 import { dirname, isAbsolute, resolve } from 'node:path';
 import { LineCounter, parseDocument, type Document } from 'yaml';
 import { ConfigError } from './config-error.js';
+import { durationMsOrNull } from './duration.js';
 import { formatConfigPath, problemsFromIssues, showValue, type ConfigProblem } from './config-problems.js';
 import {
   allowedKeysAt,
@@ -19,6 +20,7 @@ import {
   defaultProbing,
   defaultRetentionDays,
   defaultThresholds,
+  durationKeys,
   monitorConfigSchema,
   type RawMonitorConfig,
 } from './monitor-config-schema.js';
@@ -59,8 +61,9 @@ export function parseConfig(text: string, file: string): MonitorConfig {
   }
   const parsed = monitorConfigSchema.safeParse(data, { reportInput: true });
   if (!parsed.success) fail(problemsFromIssues(parsed.error.issues, allowedKeysAt), doc, lineCounter, file);
-  const raw = parsed.data;
-  const problems = crossFieldProblems(raw);
+  const { raw, written, problems: spellingProblems } = withDurationsAsNumbers(parsed.data);
+  if (spellingProblems.length > 0) fail(spellingProblems, doc, lineCounter, file);
+  const problems = crossFieldProblems(raw, written);
   if (problems.length > 0) fail(problems, doc, lineCounter, file);
   return resolveConfig(raw, file);
 }
@@ -169,13 +172,59 @@ function storageConfig(storage: NonNullable<RawMonitorConfig['storage']>, relati
   return { url: located, ...(withFile ? { password: withFile } : {}), ...(schema ? { schema } : {}) };
 }
 
-function crossFieldProblems(raw: RawMonitorConfig): ConfigProblem[] {
+/** Where a duration key was written (`probing.interval: 2s`), the message name of the number it set. */
+type WrittenAs = Map<string, string>;
+
+/**
+ * The config with every duration key (`interval: 2s`) turned into the number it spells (`intervalMs:
+ * 2000`), so the rules below and the rest of pathmon see one spelling. Both spellings of one setting is
+ * a problem naming both, not a silent choice. `written` remembers the author's spelling for messages.
+ */
+function withDurationsAsNumbers(parsed: RawMonitorConfig): { raw: RawMonitorConfig; written: WrittenAs; problems: ConfigProblem[] } {
+  const raw = structuredClone(parsed) as RawMonitorConfig;
+  const written: WrittenAs = new Map();
+  const problems: ConfigProblem[] = [];
+  const sections: { path: (string | number)[]; section: (typeof durationKeys)[number]['section']; object: Record<string, unknown> | undefined }[] = [
+    { path: [], section: null, object: raw as Record<string, unknown> },
+    { path: ['probing'], section: 'probing', object: raw.probing },
+    { path: ['localize'], section: 'localize', object: raw.localize },
+    { path: ['thresholds'], section: 'thresholds', object: raw.thresholds },
+    { path: ['linkThresholds'], section: 'linkThresholds', object: raw.linkThresholds },
+    ...(raw.groups ?? []).map((group, index) => ({ path: ['groups', index, 'thresholds'], section: 'thresholds' as const, object: group.thresholds })),
+  ];
+  for (const { path, section, object } of sections) {
+    if (object === undefined) continue;
+    for (const spelling of durationKeys.filter((d) => d.section === section)) {
+      const text = object[spelling.key];
+      if (typeof text !== 'string') continue;
+      const durationName = formatConfigPath([...path, spelling.key]);
+      const numberName = formatConfigPath([...path, spelling.msKey]);
+      if (object[spelling.msKey] !== undefined) {
+        problems.push({
+          path: [...path, spelling.key],
+          text: `${durationName} (${text}) and ${numberName} (${showValue(object[spelling.msKey])}) are both set; expected one of them`,
+        });
+        continue;
+      }
+      delete object[spelling.key];
+      // The schema has checked the text (and, for whole units, that it divides evenly).
+      object[spelling.msKey] = durationMsOrNull(text)! / spelling.msPerUnit;
+      written.set(numberName, `${durationName} (${text})`);
+    }
+  }
+  return { raw, written, problems };
+}
+
+function crossFieldProblems(raw: RawMonitorConfig, written: WrittenAs = new Map()): ConfigProblem[] {
   const problems: ConfigProblem[] = [];
   const probing = { ...defaultProbing, ...raw.probing };
+  const named = (name: string, value: number) => written.get(name) ?? `${name} (${value})`;
+  const interval = named('probing.intervalMs', probing.intervalMs);
+  const timeout = named('probing.timeoutMs', probing.timeoutMs);
   if (probing.timeoutMs > probing.intervalMs) {
     problems.push({
-      path: ['probing', 'timeoutMs'],
-      text: `probing.timeoutMs (${probing.timeoutMs}) cannot exceed probing.intervalMs (${probing.intervalMs}); expected a round to end before the next starts`,
+      path: ['probing', written.has('probing.timeoutMs') ? 'timeout' : 'timeoutMs'],
+      text: `${timeout} cannot exceed ${interval}; expected a round to end before the next starts`,
     });
   } else {
     const roundMs = (probing.probesPerRound - 1) * probing.probeSpacingMs + probing.timeoutMs;
@@ -183,8 +232,8 @@ function crossFieldProblems(raw: RawMonitorConfig): ConfigProblem[] {
       problems.push({
         path: ['probing', 'probesPerRound'],
         text:
-          `a round takes (probing.probesPerRound (${probing.probesPerRound}) - 1) × probing.probeSpacingMs (${probing.probeSpacingMs}) ` +
-          `+ probing.timeoutMs (${probing.timeoutMs}) = ${roundMs} ms, which cannot exceed probing.intervalMs (${probing.intervalMs}); ` +
+          `a round takes (probing.probesPerRound (${probing.probesPerRound}) - 1) × ${named('probing.probeSpacingMs', probing.probeSpacingMs)} ` +
+          `+ ${timeout} = ${roundMs} ms, which cannot exceed ${interval}; ` +
           'expected fewer probes, a shorter spacing or timeout, or a longer interval',
       });
     }
@@ -198,8 +247,8 @@ function crossFieldProblems(raw: RawMonitorConfig): ConfigProblem[] {
     problems.push({
       path: ['localize', fitted ? 'enabled' : 'probesPerWalk'],
       text:
-        `a round probes the paths for ${pathsMs} ms, then the walks for ${fitted ? 'at least ' : ''}(localize.probesPerWalk (${fitted ? 1 : localize.probesPerWalk}) - 1) × localize.probeSpacingMs (${localize.probeSpacingMs}) ` +
-        `+ probing.timeoutMs (${probing.timeoutMs}) = ${walksMs} ms; together ${pathsMs + walksMs} ms, which cannot exceed probing.intervalMs (${probing.intervalMs}); ` +
+        `a round probes the paths for ${pathsMs} ms, then the walks for ${fitted ? 'at least ' : ''}(localize.probesPerWalk (${fitted ? 1 : localize.probesPerWalk}) - 1) × ${named('localize.probeSpacingMs', localize.probeSpacingMs)} ` +
+        `+ ${timeout} = ${walksMs} ms; together ${pathsMs + walksMs} ms, which cannot exceed ${interval}; ` +
         'expected fewer probes per walk, a shorter spacing or timeout, a longer interval, or localize: { enabled: false }',
     });
   }

@@ -12,6 +12,7 @@ import { targetGroupsSchema } from './target-groups-schema.js';
 import { syslogConfigSchema } from '../syslog/syslog-config-schema.js';
 import { remediationConfigSchema } from '../remediate/remediation-config-schema.js';
 import { fleetConfigSchema } from '../fleet/fleet-config-schema.js';
+import { DURATION_FORMS, durationMsOrNull, formatDurationMs } from './duration.js';
 
 const EXPECT_NAME = 'expected a name of 1 to 64 letters, digits, "_", "." or "-", starting with a letter or digit';
 const NAME = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/;
@@ -28,6 +29,44 @@ function decimal(min: number, max: number, unit: string) {
   const text = `expected a number of ${unit} from ${min} to ${max}`;
   return z.number({ error: text }).min(min, text).max(max, text);
 }
+
+/**
+ * A duration written with its unit (`interval: 2s`), the other spelling of a `…Ms` number. Kept as text
+ * here: load-config.ts turns it into the `…Ms` field, and names the key the author wrote in messages.
+ */
+function duration(minMs: number, maxMs: number, what: string, msKey: string) {
+  const shown = (ms: number) => (ms < 1000 ? `${ms}ms` : formatDurationMs(ms));
+  const range = `from ${shown(minMs)} to ${shown(maxMs)}`;
+  const text = `expected ${what} as ${DURATION_FORMS}, ${range} (or ${msKey} as a number)`;
+  return z.string({ error: text }).superRefine((value, ctx) => {
+    const ms = durationMsOrNull(value);
+    if (ms === null || ms < minMs || ms > maxMs) ctx.addIssue({ code: 'custom', message: text, input: value });
+  });
+}
+
+/** A duration in whole days (`retention: 30d`, `4w`). */
+function wholeDays(min: number, max: number, msKey: string) {
+  const text = `expected a whole number of days from ${min}d to ${max}d, like 30d or 4w (or ${msKey} as a number)`;
+  return z.string({ error: text }).superRefine((value, ctx) => {
+    const ms = durationMsOrNull(value);
+    const days = ms === null ? NaN : ms / 86_400_000;
+    if (!Number.isInteger(days) || days < min || days > max) ctx.addIssue({ code: 'custom', message: text, input: value });
+  });
+}
+
+/**
+ * Every duration key beside the number it spells: [section (null: top level), duration key, number key,
+ * milliseconds per unit of the number]. Both spellings are accepted, one at a time.
+ */
+export const durationKeys: readonly { section: 'probing' | 'localize' | 'thresholds' | 'linkThresholds' | null; key: string; msKey: string; msPerUnit: number }[] = [
+  { section: 'probing', key: 'interval', msKey: 'intervalMs', msPerUnit: 1 },
+  { section: 'probing', key: 'probeSpacing', msKey: 'probeSpacingMs', msPerUnit: 1 },
+  { section: 'probing', key: 'timeout', msKey: 'timeoutMs', msPerUnit: 1 },
+  { section: 'localize', key: 'probeSpacing', msKey: 'probeSpacingMs', msPerUnit: 1 },
+  { section: 'thresholds', key: 'delay', msKey: 'delayMs', msPerUnit: 1 },
+  { section: 'linkThresholds', key: 'addedDelay', msKey: 'addedDelayMs', msPerUnit: 1 },
+  { section: null, key: 'retention', msKey: 'retentionDays', msPerUnit: 86_400_000 },
+];
 
 export const defaultProbing = { intervalMs: 10_000, probesPerRound: 10, probeSpacingMs: 100, timeoutMs: 1000, mode: 'loop' } as const;
 export const defaultThresholds = { delayMs: 100, lossPct: 5 } as const;
@@ -63,9 +102,10 @@ const pathBounds = z.strictObject(
 const thresholds = z.strictObject(
   {
     delayMs: decimal(0.001, 600_000, 'milliseconds').optional(),
+    delay: duration(0.001, 600_000, 'the p50 RTT above which a round is a breach', 'delayMs').optional(),
     lossPct: decimal(0, 100, 'percent').optional(),
   },
-  { error: 'expected a mapping { delayMs?, lossPct? }' },
+  { error: 'expected a mapping { delayMs? (or delay), lossPct? }' },
 );
 
 const storage = z.union(
@@ -116,12 +156,15 @@ export const monitorConfigSchema = z.strictObject(
       .strictObject(
         {
           intervalMs: decimal(10, 86_400_000, 'milliseconds between round starts').optional(),
+          interval: duration(10, 86_400_000, 'the time between round starts', 'intervalMs').optional(),
           probesPerRound: wholeNumber(1, 10_000, ' of probes per path').optional(),
           probeSpacingMs: decimal(0, 60_000, 'milliseconds between two probes of one path').optional(),
+          probeSpacing: duration(0, 60_000, 'the time between two probes of one path', 'probeSpacingMs').optional(),
           timeoutMs: decimal(1, 600_000, 'milliseconds a probe may take').optional(),
+          timeout: duration(1, 600_000, 'the time a probe may take', 'timeoutMs').optional(),
           mode: z.enum(['loop', 'direct'], { error: 'expected "loop" or "direct"' }).optional(),
         },
-        { error: 'expected a mapping { intervalMs?, probesPerRound?, probeSpacingMs?, timeoutMs?, mode? }' },
+        { error: 'expected a mapping { interval?, probesPerRound?, probeSpacing?, timeout?, mode? } (or intervalMs, probeSpacingMs, timeoutMs as numbers)' },
       )
       .optional(),
     pathBounds: pathBounds.optional(),
@@ -136,8 +179,9 @@ export const monitorConfigSchema = z.strictObject(
           maxHops: wholeNumber(2, 64, ' of links per walk').optional(),
           probesPerWalk: wholeNumber(1, 100_000, ' of probes per walk and round').optional(),
           probeSpacingMs: decimal(0, 60_000, 'milliseconds between two probes of one walk').optional(),
+          probeSpacing: duration(0, 60_000, 'the time between two probes of one walk', 'probeSpacingMs').optional(),
         },
-        { error: 'expected a mapping { enabled?, coverage?, separation?, maxHops?, probesPerWalk?, probeSpacingMs? }' },
+        { error: 'expected a mapping { enabled?, coverage?, separation?, maxHops?, probesPerWalk?, probeSpacing? (or probeSpacingMs) }' },
       )
       .optional(),
     linkThresholds: z
@@ -145,8 +189,9 @@ export const monitorConfigSchema = z.strictObject(
         {
           lossPct: decimal(0, 100, 'percent').optional(),
           addedDelayMs: decimal(0.001, 600_000, 'milliseconds of added one-way delay').optional(),
+          addedDelay: duration(0.001, 600_000, 'the added one-way delay', 'addedDelayMs').optional(),
         },
-        { error: 'expected a mapping { lossPct?, addedDelayMs? }' },
+        { error: 'expected a mapping { lossPct?, addedDelay? (or addedDelayMs) }' },
       )
       .optional(),
     groups: z
@@ -178,6 +223,7 @@ export const monitorConfigSchema = z.strictObject(
     hosts: hosts.optional(),
     storage: storage.optional(),
     retentionDays: wholeNumber(1, 3650, ' of days').optional(),
+    retention: wholeDays(1, 3650, 'retentionDays').optional(),
     metrics: z
       .strictObject(
         {
@@ -216,15 +262,15 @@ export function allowedKeysAt(path: (string | number)[]): string[] {
     case 'prober':
       return ['node', 'listenAddress'];
     case 'probing':
-      return Object.keys(defaultProbing);
+      return [...Object.keys(defaultProbing), ...durationKeysOf('probing')];
     case 'pathBounds':
       return ['maxHops', 'maxPaths'];
     case 'thresholds':
-      return ['delayMs', 'lossPct'];
+      return ['delayMs', 'lossPct', ...durationKeysOf('thresholds')];
     case 'localize':
-      return [...Object.keys(defaultLocalize), 'separation'];
+      return [...Object.keys(defaultLocalize), 'separation', ...durationKeysOf('localize')];
     case 'linkThresholds':
-      return ['lossPct', 'addedDelayMs'];
+      return ['lossPct', 'addedDelayMs', ...durationKeysOf('linkThresholds')];
     case 'groups':
       return ['name', 'endpoints', 'pathBounds', 'thresholds'];
     case 'storage':
@@ -246,4 +292,8 @@ export function allowedKeysAt(path: (string | number)[]): string[] {
     default:
       return [];
   }
+}
+
+function durationKeysOf(section: (typeof durationKeys)[number]['section']): string[] {
+  return durationKeys.filter((d) => d.section === section).map((d) => d.key);
 }

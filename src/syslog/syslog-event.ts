@@ -39,4 +39,29 @@ export interface SyslogEvent {
   linkKey: string | null;
   /** The open incident it was attached to, if any. */
   incidentId: string | null;
+  /**
+   * What the message says about an interface, a neighbour and a state change, read from the known
+   * forms (Cisco LINEPROTO/LINK/ETHPORT/OSPF/BGP, Juniper SNMP_TRAP_LINK_*, RPD_OSPF_NBR*, FRR ospfd
+   * AdjChg and bgpd ADJCHANGE); absent or empty when the message has none of them. Correlation maps
+   * these to a link of the topology.
+   */
+  facts?: SyslogFacts;
+  /** The line was longer than syslog.maxLineBytes: `raw` and `message` hold its first bytes only. */
+  truncated?: boolean;
+  /** The bytes were not valid UTF-8: they were decoded with U+FFFD in place of each bad sequence. */
+  invalidUtf8?: boolean;
+}
+
+export interface SyslogFacts {
+  /** The device's interface name, as written (`GigabitEthernet0/1`, `ge-0/0/1`, `eth1`). */
+  interface?: string;
+  /** The neighbour's address on the link (BGP peer, OSPF NbrIP). */
+  neighborAddress?: string;
+  /** The neighbour's router id (OSPF `Nbr`). */
+  neighborId?: string;
+  /** The state left and the state entered, as the device wrote them (`Full`, `Deleted`, `down`). */
+  fromState?: string;
+  toState?: string;
+  /** The change read as a direction: `down` when the link, protocol or adjacency went away. */
+  direction?: 'up' | 'down';
 }

@@ -1,5 +1,5 @@
 /**
- * The probe engine against its peers, in one run on this machine (issue 6): how many nested-GRE probes
+ * The probe engine against its peers, in one run on this machine: how many nested-GRE probes
  * per second pathmon sends *and* matches with < 1 % loss, against the ceiling (a C sendto loop built
  * with cc now), the C decapsulating responder on its own, and scapy (the hackathon's tool); how close
  * its delay estimates come to the delay the lab routers really applied; which receive timestamp wins;

@@ -1,5 +1,5 @@
 /**
- * Monitor at scale (issue 15): CPU per round and memory per route, for the probe engine alone and for
+ * Monitor at scale: CPU per round and memory per route, for the probe engine alone and for
  * the whole `pathmon run`. Goal: at most 0.5 s of CPU per round at 20,000 routes x 2 probes and at
  * most 5 KB per walk or path, so 100,000 routes fit a 10 s round on one core.
  *

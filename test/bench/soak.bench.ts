@@ -1,5 +1,5 @@
 /**
- * Soak (issue 10, "Nothing lost, nothing silent"): the real `pathmon run` on about 1,000 answered paths
+ * Soak ("nothing lost, nothing silent"): the real `pathmon run` on about 1,000 answered paths
  * for 10 minutes, with the database cut for a minute and the monitor kill -9'd and restarted once, and
  * two link faults so that notifications are due. The peer is the run's own ledger: what the database
  * says was run and was due against what was stored and delivered; no other tool is compared.

@@ -1,5 +1,5 @@
 /**
- * The Freshdesk breaks an unlucky operator hit (issue 10), against the fake Freshdesk and through the
+ * The Freshdesk breaks an unlucky operator hit, against the fake Freshdesk and through the
  * outbox as the monitor drives it: a ticket an agent closed or resolved is never noted, resolved or
  * reopened by pathmon, and the subject's next incident opens a new ticket naming it; a long
  * `Retry-After` holds all queued work until it has passed; one hanging request delays only its own

@@ -1,5 +1,5 @@
 /**
- * "kill -9 loses queued work" (issue 10): tickets and mails queued while Freshdesk answered 500 and the
+ * "kill -9 loses queued work": tickets and mails queued while Freshdesk answered 500 and the
  * SMTP server was away must be delivered by the next process, once each, and nothing must be opened for
  * an incident that was already over. Twice: a monitor on the nanog76 fakes over a PGlite store, dropped
  * mid-way without close() (its in-memory state gone, as a kill leaves it) and followed by a new monitor

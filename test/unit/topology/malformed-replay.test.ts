@@ -73,7 +73,7 @@ describe('malformed collection replay', () => {
     });
   }
 
-  it("the brief's wrong-shape line (NLRIs null, 5, and a bare link) is handled without events", () => {
+  it("the documented wrong-shape line (NLRIs null, 5, and a bare link) is handled without events", () => {
     const line =
       '{"exabgp":"4.0.1","type":"update","neighbor":{"message":{"update":{"announce":{"bgp-ls bgp-ls":{"x":[null, 5, {"ls-nlri-type":"bgpls-link"}]}}}}}}';
     const result = parseExabgpLine(line);
