@@ -5,8 +5,20 @@
  * PacketEncodeError, so a bad value never turns into silently truncated bytes.
  */
 
-export class PacketDecodeError extends Error {
+/**
+ * Base of the probes library's errors. It carries the properties the application's own error base has
+ * (`code`, `exitCode`, `isPathmonError`) without importing it, so the CLI reports a probes error the
+ * way it reports its own, and this library stays free of the application.
+ */
+export abstract class ProbesError extends Error {
+  abstract readonly code: string;
+  readonly exitCode: number = 1;
+  readonly isPathmonError = true as const;
+}
+
+export class PacketDecodeError extends ProbesError {
   override name = 'PacketDecodeError';
+  readonly code = 'malformed-packet';
   constructor(
     readonly layer: string,
     /** Absolute offset in the decoded buffer of the byte that made the input malformed. */
@@ -17,8 +29,9 @@ export class PacketDecodeError extends Error {
   }
 }
 
-export class PacketEncodeError extends Error {
+export class PacketEncodeError extends ProbesError {
   override name = 'PacketEncodeError';
+  readonly code = 'invalid-packet-value';
   constructor(
     readonly layer: string,
     readonly reason: string,

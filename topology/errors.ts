@@ -12,8 +12,15 @@ export type TopologyErrorCode =
   | 'invalid-option'
   | 'invalid-walk';
 
+/**
+ * The topology library's one error class. Besides `code` it carries `exitCode` and `isPathmonError`,
+ * the properties of the application's error base, so the CLI reports it like its own without this
+ * library importing the application.
+ */
 export class TopologyError extends Error {
   override name = 'TopologyError';
+  readonly exitCode: number = 1;
+  readonly isPathmonError = true as const;
   constructor(
     readonly code: TopologyErrorCode,
     message: string,

@@ -9,14 +9,16 @@
  */
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import { HEADER_LENGTH } from '../codec/probe-payload.js';
+import { ProbesError } from '../errors.js';
 
 export const HMAC_TAG_BYTES = 16;
 /** Payload flag: an HMAC tag follows the payload. */
 export const FLAG_HMAC = 0x01;
 const MIN_KEY_BYTES = 16;
 
-export class ProbeKeyError extends Error {
+export class ProbeKeyError extends ProbesError {
   override name = 'ProbeKeyError';
+  readonly code = 'bad-probe-key';
 }
 
 export class ProbeSigner {

@@ -10,9 +10,11 @@ import { existsSync, mkdirSync, readFileSync, renameSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { ProbesError } from '../errors.js';
 
-export class NativeHelperError extends Error {
+export class NativeHelperError extends ProbesError {
   override name = 'NativeHelperError';
+  readonly code = 'native-helper-unavailable';
   constructor(
     readonly helper: string,
     readonly reason: string,

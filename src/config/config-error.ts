@@ -3,8 +3,11 @@
  * (`probing.timeoutMs`), `where` adds the file and line, so a caller can point an editor at it; the
  * message lists every problem found, each naming the field, the value and what was expected.
  */
-export class ConfigError extends Error {
+import { PathmonError } from '../pathmon-error.js';
+
+export class ConfigError extends PathmonError {
   override name = 'ConfigError';
+  readonly code = 'invalid-config';
   constructor(
     message: string,
     /** YAML path of the first problem, `(top level)` for the document itself. */

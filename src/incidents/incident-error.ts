@@ -5,13 +5,15 @@
  * Callers branch on `code`, never on the text.
  */
 
+import { PathmonError } from '../pathmon-error.js';
+
 export type IncidentErrorCode =
   /** A round's input is malformed: a threshold, an estimate, a time. */
   | 'invalid-input'
   /** resume() was handed records it cannot continue (two open incidents for one subject, …). */
   | 'invalid-resume';
 
-export class IncidentError extends Error {
+export class IncidentError extends PathmonError {
   override name = 'IncidentError';
   constructor(
     readonly code: IncidentErrorCode,

@@ -1,13 +1,13 @@
 /**
  * The one error type of live topology: a bad `--topology` spec, an unreadable file, an ExaBGP that
- * cannot be started, or no End-of-RIB within the wait. It extends CliError so the CLI prints the
- * message as it is, without a stack, and tests check `code` rather than the text.
+ * cannot be started, or no End-of-RIB within the wait. A PathmonError, so the CLI prints the message
+ * without a stack, and tests check `code` rather than the text.
  */
-import { CliError } from '../cli-error.js';
+import { PathmonError } from '../pathmon-error.js';
 
 export type TopologySourceErrorCode = 'bad-spec' | 'unreadable' | 'bad-exabgp-config' | 'exabgp-start' | 'not-ready' | 'closed' | 'bad-host' | 'host-clash';
 
-export class TopologySourceError extends CliError {
+export class TopologySourceError extends PathmonError {
   override name = 'TopologySourceError';
   constructor(
     readonly code: TopologySourceErrorCode,

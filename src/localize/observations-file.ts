@@ -27,6 +27,7 @@
  * to a cap), not just the first, so one edit pass fixes them all.
  */
 import type { TopologyGraph, TopologyLink } from '../../topology/index.js';
+import { PathmonError } from '../pathmon-error.js';
 import type { RouteObservation } from './localize-types.js';
 
 export interface ObservationsProblem {
@@ -36,7 +37,7 @@ export interface ObservationsProblem {
   message: string;
 }
 
-export class ObservationsFileError extends Error {
+export class ObservationsFileError extends PathmonError {
   override name = 'ObservationsFileError';
   readonly code = 'invalid-observations';
   constructor(

@@ -4,6 +4,7 @@
  * it named. Tests check `service`, `status`, `code` and `fields`, never the text. The message is scrubbed
  * of secrets when the error is built, so it can be logged and stored as is.
  */
+import { PathmonError } from '../pathmon-error.js';
 import { redactSecrets } from '../secrets/redact.js';
 
 export type IntegrationService = 'freshdesk' | 'smtp';
@@ -28,7 +29,7 @@ export interface IntegrationFieldError {
   code: string;
 }
 
-export class IntegrationError extends Error {
+export class IntegrationError extends PathmonError {
   override name = 'IntegrationError';
   readonly fields: IntegrationFieldError[];
   constructor(

@@ -1,9 +1,11 @@
 /**
  * Typed errors for secret resolution. The message names the reference (variable or file), never a value.
  */
+import { PathmonError } from '../pathmon-error.js';
+
 export type SecretErrorCode = 'missing-env' | 'empty' | 'unreadable-file';
 
-export class SecretError extends Error {
+export class SecretError extends PathmonError {
   override name = 'SecretError';
   constructor(
     readonly code: SecretErrorCode,

@@ -36,6 +36,7 @@
  */
 import { rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { PathmonError } from '../pathmon-error.js';
 import type { RoundResultRecord } from './records.js';
 import { RoundJournal } from './round-journal.js';
 import { SpillQueue } from './spill-queue.js';
@@ -97,7 +98,7 @@ export interface ResultWriterOptions {
  * them; they are held in memory), `rows-dropped` (beyond the memory bound, or no spill directory),
  * `unsaved-at-close` (the writer closed still holding rows). `cause` is the file system's error.
  */
-export class SpillError extends Error {
+export class SpillError extends PathmonError {
   override name = 'SpillError';
   constructor(
     readonly code: 'spill-failed' | 'rows-dropped' | 'unsaved-at-close',

@@ -4,6 +4,8 @@
  * carry driver text is scrubbed of the password before it is built, so printing a StoreError is safe.
  */
 
+import { PathmonError } from '../pathmon-error.js';
+
 export type StoreErrorCode =
   /** The location string is neither `pglite:DIR`, a directory path nor `postgres://…`. */
   | 'bad-location'
@@ -26,7 +28,7 @@ export type StoreErrorCode =
   /** A path that is not, and for this command cannot become, a PGlite data directory (missing, a file, on /proc, …). */
   | 'bad-data-dir';
 
-export class StoreError extends Error {
+export class StoreError extends PathmonError {
   override name = 'StoreError';
   constructor(
     readonly code: StoreErrorCode,
