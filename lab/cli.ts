@@ -1,9 +1,13 @@
 /**
  * `pathmon lab ...`: the lab's own command line, run by `pathmon lab` in a child process. Every command
- * that acts on a running lab takes `--lab NAME`, else $PATHMON_LAB, else the only lab that is up.
+ * names its lab with `--lab NAME` (`up` too: it names the lab it builds), else $PATHMON_LAB, else the
+ * only lab that is up. `--lab` may stand anywhere before a `--`: before the command (`lab --lab L
+ * status`), after it, or after `exec NODE`, where pass-through options would otherwise hand it to the
+ * command being run. `up --name` is the old spelling, still accepted with a note.
  */
 import { Command, InvalidArgumentError } from 'commander';
 import { chooseLab, describeForwarder, knownLabs, labDown, labExec, labImpair, labStatus, labUp, type LabStatus } from './index.js';
+import { forwardIntoNamespace, namespaceOfNode } from './lab-forward.js';
 
 const number = (min: number, max: number) => (text: string) => {
   const value = Number(text);
@@ -13,16 +17,61 @@ const number = (min: number, max: number) => (text: string) => {
   return value;
 };
 
+/**
+ * The arguments with every `--lab NAME` / `--lab=NAME` before `--` (and `up`'s old `--name`) taken out
+ * and given once, right after the command, where commander reads it whatever the command's other
+ * options. Two different names are an error rather than a guess.
+ */
+function withLabAfterCommand(args: string[], warn: (line: string) => void): string[] {
+  const end = args.includes('--') ? args.indexOf('--') : args.length;
+  let commandAt = -1;
+  for (let i = 0; i < end && commandAt < 0; i++) {
+    if (args[i] === '--lab') i++; // its value is not the command
+    else if (!args[i]!.startsWith('-')) commandAt = i;
+  }
+  if (commandAt < 0) return args;
+  const command = args[commandAt];
+  const names: string[] = [];
+  const rest: string[] = [];
+  for (let i = 0; i < end; i++) {
+    const arg = args[i]!;
+    const spelling = arg === '--lab' || arg.startsWith('--lab=') ? '--lab' : command === 'up' && (arg === '--name' || arg.startsWith('--name=')) ? '--name' : null;
+    if (spelling === null) {
+      rest.push(arg);
+      continue;
+    }
+    const value = arg.includes('=') ? arg.slice(arg.indexOf('=') + 1) : args[++i];
+    if (value === undefined || (!arg.includes('=') && i >= end)) throw new Error(`lab: ${spelling} needs a lab name; expected ${spelling} NAME`);
+    if (spelling === '--name') warn('pathmon lab up: --name is deprecated; it is --lab NAME now, as in every other lab command');
+    names.push(value);
+  }
+  const distinct = [...new Set(names)];
+  if (distinct.length > 1) throw new Error(`lab: --lab given as ${distinct.join(' and ')}; expected one lab name`);
+  const at = rest.indexOf(command!) + 1;
+  const lab = distinct.length ? ['--lab', distinct[0]!] : [];
+  return [...rest.slice(0, at), ...lab, ...rest.slice(at), ...args.slice(end)];
+}
+
+/** The lab a command means, checked to exist when it was named. */
+function labNamed(named: string | undefined): string {
+  const lab = chooseLab(named);
+  const labs = knownLabs();
+  if (!labs.includes(lab)) {
+    throw new Error(`lab: no lab named "${lab}" is up; expected one of: ${labs.join(', ') || '(none: start one with `pathmon lab up FILE --lab NAME`)'}`);
+  }
+  return lab;
+}
+
 const program = new Command('pathmon lab').description('namespace test labs').enablePositionalOptions().showHelpAfterError().exitOverride();
 
 program
   .command('up')
   .description('build a YAML topology as network namespaces with GRE router processes')
   .argument('<file>', 'YAML topology (for example lab/topologies/nanog76.yaml)')
-  .option('--name <lab>', 'lab name, the prefix of every namespace (default: the topology name)')
+  .option('--lab <name>', 'lab name, the prefix of every namespace (default: the topology name); --name is the old spelling')
   .option('--bgp-ls [host]', 'also run OSPF in the routers and a BGP-LS feed (gobgpd) towards a prober host (default: the first host)')
   .action(async (file, options) => {
-    const { lab, plan, bgpLs, forwarder } = await labUp(file, { name: options.name, bgpLs: options.bgpLs });
+    const { lab, plan, bgpLs, forwarder } = await labUp(file, { name: options.lab, bgpLs: options.bgpLs });
     const routers = plan.nodes.filter((node) => node.kind === 'router').length;
     process.stdout.write(`lab ${lab} is up: ${routers} routers, ${plan.nodes.length - routers} hosts, namespaces ${lab}.NODE\n`);
     process.stdout.write(`${describeForwarder(forwarder)}\n`);
@@ -42,7 +91,7 @@ program
   .option('--lab <name>')
   .option('--all', 'every lab that has state')
   .action((options) => {
-    const labs = options.all ? knownLabs() : [chooseLab(options.lab)];
+    const labs = options.all ? knownLabs() : [labNamed(options.lab)];
     for (const lab of labs) {
       const { namespaces, killed } = labDown(lab);
       process.stdout.write(`lab ${lab} is down: removed ${namespaces.length} namespaces, stopped ${killed} processes\n`);
@@ -55,7 +104,7 @@ program
   .option('--lab <name>')
   .option('--json')
   .action((options) => {
-    const status = labStatus(chooseLab(options.lab));
+    const status = labStatus(labNamed(options.lab));
     process.stdout.write(options.json ? `${JSON.stringify(status, null, 2)}\n` : statusText(status));
   });
 
@@ -76,7 +125,7 @@ program
   .action((a, b, options) => {
     if (options.down && options.up) throw new InvalidArgumentError('--down and --up contradict each other; expected one of them');
     const table = labImpair(
-      chooseLab(options.lab),
+      labNamed(options.lab),
       a,
       b,
       { delayMs: options.delayMs, jitterMs: options.jitterMs, lossPct: options.lossPct, down: options.down ? true : options.up ? false : undefined, clear: options.clear },
@@ -96,7 +145,29 @@ program
   .action(async (node, command, options) => {
     // With pass-through options commander hands over the `--` separator too; it is not part of the command.
     const argv = command[0] === '--' ? command.slice(1) : command;
-    process.exitCode = await labExec(chooseLab(options.lab), node, argv, process.env.PATHMON_CLI ?? 'pathmon');
+    process.exitCode = await labExec(labNamed(options.lab), node, argv, process.env.PATHMON_CLI ?? 'pathmon');
+  });
+
+program
+  .command('forward')
+  .description('reach a TCP port inside a node\'s namespace (a dashboard started with `lab exec NODE -- pathmon run --listen 127.0.0.1:PORT`) from this host at 127.0.0.1:PORT; runs until Ctrl-C')
+  .requiredOption('--node <node>', 'the node whose namespace the service runs in')
+  .requiredOption('--port <port>', 'the service\'s TCP port inside the namespace', number(1, 65_535))
+  .option('--listen-port <port>', 'the port on this host\'s 127.0.0.1 (default: the same port; 0 picks a free one)', number(0, 65_535))
+  .option('--target-host <address>', 'the address the service listens on inside the namespace', '127.0.0.1')
+  .option('--lab <name>')
+  .action(async (options) => {
+    const lab = labNamed(options.lab);
+    const namespace = namespaceOfNode(lab, options.node);
+    const forward = await forwardIntoNamespace(namespace, options.port, {
+      targetHost: options.targetHost,
+      ...(options.listenPort !== undefined ? { listenPort: options.listenPort } : {}),
+    });
+    process.stdout.write(`forwarding http://${forward.host}:${forward.port}/ to ${options.targetHost}:${options.port} in ${options.node} (namespace ${namespace}); Ctrl-C to stop\n`);
+    await new Promise<void>((resolve) => {
+      for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.once(signal, () => resolve());
+    });
+    await forward.close();
   });
 
 function statusText(status: LabStatus): string {
@@ -125,7 +196,8 @@ function statusText(status: LabStatus): string {
 }
 
 try {
-  await program.parseAsync(process.argv);
+  const args = withLabAfterCommand(process.argv.slice(2), (line) => process.stderr.write(`${line}\n`));
+  await program.parseAsync(args, { from: 'user' });
 } catch (error) {
   const code = (error as { code?: string }).code;
   if (code === 'commander.helpDisplayed') process.exitCode = 0;

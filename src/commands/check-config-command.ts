@@ -2,7 +2,10 @@
  * `pathmon check-config FILE`: validates a monitor config without opening a socket or a database, so it
  * can run in CI or before a deploy. When the topology is a file it is read too, and every group's
  * endpoints are planned, because a config that names a node the topology lacks is as broken as one
- * with a typo in a key. `--json` prints the resolved config with every secret redacted.
+ * with a typo in a key. Every secret reference (`{ env: NAME }`, `{ file: PATH }`) is resolved too and
+ * each one unset, empty or unreadable is named by its config key, because a config whose Freshdesk key
+ * is missing fails at the first ticket, mid-outage; `--no-secrets` skips that where the secrets live
+ * only on the production host. `--json` prints the resolved config with every secret redacted.
  */
 import { loadConfigFile, redactUrl, type MonitorConfig } from '../config/index.js';
 import { redactedConfig } from '../config/index.js';
@@ -10,10 +13,12 @@ import { CliError } from '../cli-error.js';
 import { loadTopology } from '../load-topology.js';
 import { planPaths } from '../plan-paths.js';
 import { TopologyError } from '../../topology/index.js';
-import { toSafeJson } from '../secrets/index.js';
+import { toSafeJson, unresolvedSecrets, type SecretSources, type UnresolvedSecret } from '../secrets/index.js';
 
 export interface CheckConfigOptions {
   json?: boolean;
+  /** False (`--no-secrets`): do not resolve secret references. Default true. */
+  secrets?: boolean;
 }
 
 interface TargetCheck {
@@ -24,18 +29,26 @@ interface TargetCheck {
   problem: string | null;
 }
 
-export function checkConfigCommand(file: string, options: CheckConfigOptions, out: NodeJS.WritableStream): number {
+/** @param sources where secrets are read from (default: this process's environment and files). */
+export function checkConfigCommand(file: string, options: CheckConfigOptions, out: NodeJS.WritableStream, sources: SecretSources = {}): number {
   const config = loadConfigFile(file);
   const checks = config.topology.startsWith('file:') ? checkTargets(config) : null;
   const failed = checks?.filter((check) => check.problem !== null) ?? [];
+  const secrets: UnresolvedSecret[] | null = options.secrets === false ? null : unresolvedSecrets(config, sources);
+  const valid = failed.length === 0 && (secrets ?? []).length === 0;
   if (options.json) {
-    out.write(`${toSafeJson({ valid: failed.length === 0, config: redactedConfig(config), targets: checks }, 2)}\n`);
+    const secretProblems = secrets?.map((s) => ({ key: s.key, problem: s.problem })) ?? null;
+    out.write(`${toSafeJson({ valid, config: redactedConfig(config), targets: checks, secrets: secretProblems }, 2)}\n`);
   } else {
-    out.write(`${file}: ${failed.length === 0 ? 'valid' : 'INVALID'}\n`);
-    out.write(summary(config, checks));
+    out.write(`${file}: ${valid ? 'valid' : 'INVALID'}\n`);
+    out.write(summary(config, checks, secrets));
   }
-  if (failed.length > 0) {
-    if (!options.json) throw new CliError(`pathmon check-config: ${failed.map((check) => `groups ${check.group} endpoint ${check.to}: ${check.problem}`).join('; ')}`);
+  if (!valid) {
+    const problems = [
+      ...failed.map((check) => `groups ${check.group} endpoint ${check.to}: ${check.problem}`),
+      ...(secrets ?? []).map((secret) => `${secret.key}: ${secret.problem}`),
+    ];
+    if (!options.json) throw new CliError(`pathmon check-config: ${problems.join('; ')}${(secrets ?? []).length > 0 ? ' (set them, or pass --no-secrets to check the rest only)' : ''}`);
     return 1;
   }
   return 0;
@@ -55,7 +68,7 @@ function checkTargets(config: MonitorConfig): TargetCheck[] {
   });
 }
 
-function summary(config: MonitorConfig, checks: TargetCheck[] | null): string {
+function summary(config: MonitorConfig, checks: TargetCheck[] | null, secrets: UnresolvedSecret[] | null): string {
   const p = config.probing;
   const lines = [
     `  topology  ${config.topology}${checks === null ? ' (not contacted: checked when `pathmon run` starts)' : ''}`,
@@ -72,6 +85,7 @@ function summary(config: MonitorConfig, checks: TargetCheck[] | null): string {
     `  storage   ${config.storage ? redactUrl(config.storage.url) : 'not set: --db, or PGlite in --data-dir (default ./pathmon-data)'}`,
     `  notifiers ${[config.notifiers.freshdesk ? 'freshdesk' : '', config.notifiers.email ? 'email' : ''].filter(Boolean).join(', ') || 'none'}`,
     `  retention ${config.retentionDays} days`,
+    `  secrets   ${secrets === null ? 'not checked (--no-secrets)' : secrets.length === 0 ? 'every reference resolves' : secrets.map((s) => `${s.key}: ${s.problem}`).join('; ')}`,
   ];
   return `${lines.join('\n')}\n`;
 }

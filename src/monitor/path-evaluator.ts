@@ -104,30 +104,59 @@ function sideOf(verdict: PathStateName, state: PathStateName): 'worse' | 'better
   return difference > 0 ? 'worse' : difference < 0 ? 'better' : null;
 }
 
+/**
+ * The transition's reason, in which every comparison is true of the rounds it describes. A state is
+ * decided by N rounds that need not agree (a new path is the mildest of its first N; a path leaving DOWN
+ * the worst of N better ones), so rounds within thresholds and rounds beyond them are described apart:
+ * "p50 RTT up to 21.01 ms ≤ 15 ms" is what one sentence over all of them would say.
+ */
 function reasonFor(to: PathStateName, rounds: RoundResultRecord[], verdicts: VerdictDetail[], settings: EvaluationSettings): string {
   const n = rounds.length;
   const { delayMs, lossPct } = settings.thresholds;
   const forRounds = `for ${n} round${n === 1 ? '' : 's'}`;
   if (to === 'DOWN') return `100 % loss ${forRounds}`;
-  if (to === 'UP') {
-    const worstP50 = Math.max(...rounds.map((r) => r.rttP50Ms ?? 0));
-    const worstLoss = Math.max(...rounds.map((r) => r.lossPct));
-    return `within thresholds ${forRounds}: p50 RTT up to ${fmt(worstP50)} ms ≤ ${fmt(delayMs)} ms, loss up to ${fmt(worstLoss)} % ≤ ${fmt(lossPct)} %`;
-  }
-  const parts: string[] = [];
+  const within = rounds.filter((_, i) => verdicts[i]!.verdict === 'UP');
   const delayed = rounds.filter((_, i) => verdicts[i]!.delayBreached);
   const lossy = rounds.filter((_, i) => verdicts[i]!.lossBreached);
-  if (delayed.length > 0) parts.push(`p50 RTT ${range(delayed.map((r) => r.rttP50Ms!))} ms > ${fmt(delayMs)} ms in ${delayed.length} of ${n} rounds`);
-  if (lossy.length > 0) parts.push(`loss ${range(lossy.map((r) => r.lossPct))} % > ${fmt(lossPct)} % in ${lossy.length} of ${n} rounds`);
-  return parts.join('; ');
+  const inRounds = (count: number) => `in ${count} of ${n} rounds`;
+  const breaches: string[] = [];
+  if (delayed.length > 0) breaches.push(`p50 RTT ${compared(delayed.map((r) => r.rttP50Ms!), '>', delayMs, 'ms')} ${inRounds(delayed.length)}`);
+  if (lossy.length > 0) breaches.push(`loss ${compared(lossy.map((r) => r.lossPct), '>', lossPct, '%')} ${inRounds(lossy.length)}`);
+  if (to === 'UP' && within.length === n) return `within thresholds ${forRounds}: ${withinText(within, settings)}`;
+  if (to === 'UP') {
+    // Deciding a new path: the mildest of its first N rounds, some of which breached.
+    return `UP as the mildest of the first ${n} rounds: within thresholds ${inRounds(within.length)} (${withinText(within, settings)}); ${breaches.join('; ')}`;
+  }
+  const good = within.length > 0 ? `; within thresholds ${inRounds(within.length)}` : '';
+  return `${breaches.join('; ')}${good}`;
 }
 
-function range(values: number[]): string {
+/** "p50 RTT 3.1–4.2 ms ≤ 15 ms, loss 0 % ≤ 5 %" over rounds that were all within thresholds. */
+function withinText(rounds: RoundResultRecord[], settings: EvaluationSettings): string {
+  const p50s = rounds.map((r) => r.rttP50Ms).filter((v): v is number => v !== null);
+  const parts = p50s.length > 0 ? [`p50 RTT ${compared(p50s, '≤', settings.thresholds.delayMs, 'ms')}`] : [];
+  parts.push(`loss ${compared(rounds.map((r) => r.lossPct), '≤', settings.thresholds.lossPct, '%')}`);
+  return parts.join(', ');
+}
+
+/**
+ * "21.01 ms > 15 ms" or "3–4.2 ms ≤ 15 ms", the numbers rounded to two decimals unless that would make
+ * the comparison read false (15.004 > 15 shown as "15 > 15"): then with as many more as it takes.
+ */
+function compared(values: number[], op: '>' | '≤', threshold: number, unit: 'ms' | '%'): string {
   const low = Math.min(...values);
   const high = Math.max(...values);
-  return low === high ? fmt(low) : `${fmt(low)}–${fmt(high)}`;
+  let digits = 2;
+  while (digits < 12 && op === '>' && round(low, digits) <= round(threshold, digits)) digits += 1;
+  const shown = low === high || round(low, digits) === round(high, digits) ? fmt(low, digits) : `${fmt(low, digits)}–${fmt(high, digits)}`;
+  return `${shown} ${unit} ${op} ${fmt(threshold, Math.max(2, digits))} ${unit}`;
 }
 
-function fmt(value: number): string {
-  return String(Math.round(value * 100) / 100);
+function round(value: number, digits: number): number {
+  const scale = 10 ** digits;
+  return Math.round(value * scale) / scale;
+}
+
+function fmt(value: number, digits = 2): string {
+  return String(round(value, digits));
 }

@@ -1,12 +1,2 @@
-/**
- * The states a monitored path can be in, shared by the monitor, the store, the notifiers and the views.
- *
- * UP: every threshold met. DEGRADED: a delay or loss threshold breached. DOWN: 100 % loss. GONE: the
- * topology no longer has the path; it is not failing, it does not exist, and is reported apart.
- */
-export type PathStateName = 'UP' | 'DEGRADED' | 'DOWN' | 'GONE';
-
-export const pathStateNames: readonly PathStateName[] = ['UP', 'DEGRADED', 'DOWN', 'GONE'];
-
-/** Worst first: a link's colour on the topology map is the worst state of the paths crossing it. */
-export const stateSeverity: Record<PathStateName, number> = { DOWN: 3, DEGRADED: 2, UP: 1, GONE: 0 };
+/** The path states, defined in the store (the lower folder) and re-exported for the monitor's code. */
+export { pathStateNames, stateSeverity, type PathStateName } from '../store/path-states.js';

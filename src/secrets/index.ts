@@ -8,3 +8,4 @@ export { resolveSecret, type SecretSources } from './resolve-secret.js';
 export { SecretError, type SecretErrorCode } from './errors.js';
 export { registerSecretValue, redactSecrets, redactError, redactedMark } from './redact.js';
 export { toSafeJson, toSafeObject } from './safe-json.js';
+export { secretRefsIn, unresolvedSecrets, type SecretRefAt, type UnresolvedSecret } from './unresolved-secrets.js';

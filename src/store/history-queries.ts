@@ -10,7 +10,7 @@
  * of maxima (exact); p50/p95/p99 are the same percentile taken over the members' own p50/p95/p99
  * (percentile_cont, unweighted): an approximation that keeps one definition whatever the source.
  */
-import type { PathStateName } from '../monitor/path-state.js';
+import type { PathStateName } from './path-states.js';
 import { num, numOrNull, pathFromRow, type Row } from './row-mappers.js';
 import type { SqlQueryable } from './sql-client.js';
 import type { HistoryPoint, PathSummary } from './store.js';

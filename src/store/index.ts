@@ -11,6 +11,8 @@ export { defaultRetention, type RetentionOptions } from './retention.js';
 export { latestSchemaVersion } from './migrations.js';
 export type { InsertMethod } from './results-insert.js';
 export type { Store, HistoryPoint, PathSummary } from './store.js';
+export { readOnlyStore, readMethodNames, type ReadOnlyStore, type ReadMethodName } from './read-only-store.js';
+export { pathStateNames, stateSeverity, type PathStateName } from './path-states.js';
 export type * from './records.js';
 export { ResultWriter, SpillError, realTimers, type ResultWriterOptions, type ResultWriterStats, type ResultWriterView, type ResultSink, type WriterTimers } from './result-writer.js';
 export { makeDirectory, checkDataDirForRead, isPgliteDataDir } from './data-dir.js';

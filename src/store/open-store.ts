@@ -33,6 +33,12 @@ export interface OpenStoreOptions {
   maxConnections?: number;
   /** How round results are written; default: `copy` on a server, `unnest` on PGlite. */
   insertMethod?: InsertMethod;
+  /**
+   * Told, in words for an operator, what a slow open is doing while it does it: PGlite's first start in
+   * a fresh directory takes about 10 s with nothing else to show. Called before the slow step and once
+   * the store is ready (with the time it took); never for a server, which opens in milliseconds.
+   */
+  onProgress?: (message: string) => void;
 }
 
 export const DEFAULT_SCHEMA = 'pathmon';
@@ -41,12 +47,19 @@ export async function openStore(location: string, options: OpenStoreOptions = {}
   const parsed = parseLocation(location);
   const schema = checkSchemaName(options.schema ?? DEFAULT_SCHEMA, parsed.description);
   let client: SqlClient | null = null;
+  const startedMs = Date.now();
+  let told = false;
+  const onProgress = options.onProgress && ((message: string) => {
+    told = true;
+    options.onProgress!(message);
+  });
   try {
     client = parsed.kind === 'pglite'
       ? await openPgliteClient(parsed.dataDir, schema, {
         mode: options.mode ?? 'write',
         description: parsed.description,
         ...(options.waitForReaderMs !== undefined ? { waitForReaderMs: options.waitForReaderMs } : {}),
+        ...(onProgress ? { onProgress } : {}),
       })
       : await openPgClient(parsed.url, schema, {
         connectTimeoutMs: options.connectTimeoutMs ?? 5_000,
@@ -54,6 +67,7 @@ export async function openStore(location: string, options: OpenStoreOptions = {}
         maxConnections: options.maxConnections ?? 4,
       });
     const schemaVersion = await migrate(client, parsed.description);
+    if (told) onProgress!(`embedded database ready (${((Date.now() - startedMs) / 1000).toFixed(1)} s)`);
     return new SqlStore(client, {
       description: parsed.description,
       secrets: parsed.secrets,

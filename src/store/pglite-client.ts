@@ -14,9 +14,13 @@
  *    the monitor's last commit); if no consistent copy opens after a few tries, the error names the
  *    holder and points at its --listen API.
  * Lock and snapshot are released by close().
+ *
+ * A fresh directory's first open is slow (PGlite runs initdb in WebAssembly: about 10 s, against 1-2 s to
+ * open an existing one), so `onProgress` is told before it starts, and the caller can say why nothing
+ * else has happened yet.
  */
 import { PGlite } from '@electric-sql/pglite';
-import { checkDataDirForRead, prepareDataDirForWrite } from './data-dir.js';
+import { checkDataDirForRead, isPgliteDataDir, prepareDataDirForWrite } from './data-dir.js';
 import { snapshotDataDir, type DataDirSnapshot } from './data-dir-snapshot.js';
 import type { SqlClient, SqlQueryable, SqlRows } from './sql-client.js';
 import { StoreError } from './store-error.js';
@@ -29,6 +33,13 @@ export interface PgliteOpenOptions {
   description?: string;
   /** How long a writer waits for a report holding the directory. Default 15 s. */
   waitForReaderMs?: number;
+  /** Told what a slow step is about to do (creating a fresh database), in words for an operator. */
+  onProgress?: (message: string) => void;
+}
+
+/** What the operator is told before a fresh data directory's first open. */
+export function initialisingMessage(dataDir: string): string {
+  return `initialising the embedded database in ${dataDir} (first start takes ~10 s)…`;
 }
 
 /** How many fresh snapshots a read-only open tries before giving up. */
@@ -42,6 +53,8 @@ export async function openPgliteClient(dataDir: string | null, schema: string, o
     const lock = await acquireStoreLock(dataDir, {
       mode: 'write', description, ...(options.waitForReaderMs !== undefined ? { waitForReaderMs: options.waitForReaderMs } : {}),
     });
+    // Said only once the lock is ours: a second monitor refused for the lock creates nothing.
+    options.onProgress?.(isPgliteDataDir(dataDir) ? `opening the embedded database in ${dataDir}…` : initialisingMessage(dataDir));
     return openReleasing(dataDir, schema, () => lock.release());
   }
   checkDataDirForRead(dataDir, description);

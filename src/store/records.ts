@@ -3,7 +3,7 @@
  * them to one SQL schema; the monitor, the notifiers, the reports and the dashboard only know these shapes.
  * Times are epoch milliseconds; units live in field names.
  */
-import type { PathStateName } from '../monitor/path-state.js';
+import type { PathStateName } from './path-states.js';
 import type { IncidentChange } from '../incidents/incident.js';
 
 /** One monitored path: what it crosses and which endpoint pair (group) it belongs to. */

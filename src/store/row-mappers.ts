@@ -3,7 +3,7 @@
  * number) and on double precision sums, so every numeric column goes through Number() here and
  * nowhere else.
  */
-import type { PathStateName } from '../monitor/path-state.js';
+import type { PathStateName } from './path-states.js';
 import type { IncidentChange, IncidentRecord } from '../incidents/incident.js';
 import type {
   LinkEstimateRecord, NotificationRecord, OutboxItem, PathRecord, RoundResultRecord, TicketRecord, TopologySnapshotRecord,

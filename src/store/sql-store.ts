@@ -6,7 +6,7 @@
  * callers can branch on the code and print the message.
  */
 import type { IncidentChange, IncidentRecord } from '../incidents/incident.js';
-import type { PathStateName } from '../monitor/path-state.js';
+import type { PathStateName } from './path-states.js';
 import { historyPoints, pathSummaries } from './history-queries.js';
 import {
   incidentById, incidentChanges, incidentsIn, openIncidents, recordIncidentChange,

@@ -4,7 +4,7 @@
  * Writes of round results go through a batching writer that buffers (bounded, spilled to disk) while
  * the database is unreachable, so a database outage loses no round.
  */
-import type { PathStateName } from '../monitor/path-state.js';
+import type { PathStateName } from './path-states.js';
 import type { IncidentChange, IncidentRecord } from '../incidents/incident.js';
 import type {
   LinkEstimateRecord,

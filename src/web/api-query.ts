@@ -4,7 +4,7 @@
  * Times accept epoch milliseconds, ISO 8601, `now` and relative offsets such as `-6h` so URLs stay
  * readable (`?since=-24h`).
  */
-import { pathStateNames, type PathStateName } from '../monitor/path-state.js';
+import { pathStateNames, type PathStateName } from '../store/index.js';
 import { ApiInputError } from './web-error.js';
 
 export const MAX_RANGE_MS = 30 * 24 * 3600_000;

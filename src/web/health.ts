@@ -6,7 +6,7 @@
  * token, so they carry no measurement and no error text: the reason is a code and a sentence that
  * points to the log and /api/status, which hold the details.
  */
-import type { MonitorView } from '../monitor/monitor-view.js';
+import type { DashboardView } from './dashboard-view.js';
 import type { ResultWriterView } from '../store/index.js';
 
 export type ReadinessReason = 'ready' | 'no-round-yet' | 'store-unwritable' | 'store-closed';
@@ -20,7 +20,7 @@ export interface Readiness {
 }
 
 /** The monitor's readiness now. A view without a result writer (recorded data) counts as writable. */
-export function readiness(view: MonitorView & ResultWriterView): Readiness {
+export function readiness(view: DashboardView & ResultWriterView): Readiness {
   const { rounds, lastRoundAtMs } = view.counters();
   const answer = (reason: ReadinessReason, message: string): Readiness => ({ ready: reason === 'ready', reason, message, rounds, lastRoundAtMs });
   const writer = view.resultWriter?.() ?? null;

@@ -6,7 +6,7 @@
  */
 import type { TopologyGraph } from '../../topology/index.js';
 import type { IncidentRecord } from '../incidents/incident.js';
-import type { MonitorView } from '../monitor/monitor-view.js';
+import type { DashboardView } from './dashboard-view.js';
 import type { LinkEstimateRecord, TicketRecord } from '../store/records.js';
 import { DEFAULT_MAX_POINTS, incidentStateParam, intParam, MAX_POINTS_LIMIT, rangeParams } from './api-query.js';
 import { NotFound } from './web-error.js';
@@ -16,7 +16,7 @@ export const INCIDENT_RANGE_MS = 7 * 86_400_000;
 const MAX_INCIDENTS = 5000;
 
 export interface IncidentApiContext {
-  view: MonitorView;
+  view: DashboardView;
   clock: () => number;
 }
 
@@ -174,7 +174,7 @@ function ticketsByIncident(tickets: TicketRecord[]): Map<string, TicketRecord> {
 }
 
 /** Route ids to names: paths from the view, walks from the store (read only when a walk is asked for). */
-async function routeNames(view: MonitorView, ids: string[]): Promise<Map<string, NamedRoute>> {
+async function routeNames(view: DashboardView, ids: string[]): Promise<Map<string, NamedRoute>> {
   const paths = new Map(view.paths().map((path) => [path.record.id, path.record.names]));
   const named = new Map<string, NamedRoute>();
   const missing: string[] = [];

@@ -4,9 +4,10 @@
  * until the next round (or SUMMARY_TTL_MS), so a table refresh per round costs one query, not one per
  * path and not one per browser.
  */
-import type { LivePath, MonitorView } from '../monitor/monitor-view.js';
-import type { PathStateName } from '../monitor/path-state.js';
-import type { PathSummary } from '../store/store.js';
+import type { LivePath } from '../monitor/monitor-view.js';
+import type { DashboardView } from './dashboard-view.js';
+import type { PathStateName } from '../store/index.js';
+import type { PathSummary } from '../store/index.js';
 import type { SparklineBuffer } from './sparkline-buffer.js';
 
 const HOUR_MS = 3600_000;
@@ -30,7 +31,7 @@ export class LastHourSummaries {
   private pending: Promise<Map<string, PathSummary>> | null = null;
 
   constructor(
-    private readonly view: MonitorView,
+    private readonly view: DashboardView,
     private readonly clock: () => number,
   ) {}
 

@@ -4,7 +4,7 @@
  * O(1) per round and bounded (SPARK_POINTS numbers per path; rings of paths that left the view are
  * dropped). It is filled from round updates and, at start, from the store in the background.
  */
-import type { HistoryPoint } from '../store/store.js';
+import type { HistoryPoint } from '../store/index.js';
 
 export const SPARK_POINTS = 30;
 

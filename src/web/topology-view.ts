@@ -12,8 +12,9 @@
  */
 import type { TopologyLink, TopologyNode } from '../../topology/index.js';
 import { incidentKindSeverity, type IncidentKind, type IncidentRecord } from '../incidents/incident.js';
-import type { LiveLink, MonitorView } from '../monitor/monitor-view.js';
-import { stateSeverity, type PathStateName } from '../monitor/path-state.js';
+import type { LiveLink } from '../monitor/monitor-view.js';
+import type { DashboardView } from './dashboard-view.js';
+import { stateSeverity, type PathStateName } from '../store/index.js';
 import type { TopologySourceStatus } from '../live/topology-source.js';
 import { layeredLayout } from './topology-layout.js';
 
@@ -65,7 +66,7 @@ export interface TopologyMap {
   links: MapLink[];
 }
 
-export function topologyMap(view: MonitorView): TopologyMap {
+export function topologyMap(view: DashboardView): TopologyMap {
   const { graph, status } = view.topology();
   const incidents = view.incidents().filter((incident) => incident.state === 'open');
   const blamed = blamedLinks(incidents);

@@ -35,8 +35,16 @@ function colours() {
 }
 
 export class HistoryChart {
-  constructor(canvas, tip, onZoom) {
+  /**
+   * options.lanes: rows for state-change labels above the plot (default 3); options.fitToData: scale the
+   * delay axis to the data alone, as SmokePing does, so the smoke of a path far below its threshold
+   * still has height in a small chart (the threshold line is then drawn only when it is in range).
+   */
+  constructor(canvas, tip, onZoom, options = {}) {
     Object.assign(this, { canvas, tip, onZoom });
+    this.lanes = options.lanes ?? LANES;
+    this.fitToData = options.fitToData ?? false;
+    this.pad = { ...PAD, top: 10 + this.lanes * LANE_PX };
     this.data = null;
     canvas.addEventListener('mousedown', (e) => (this.drag = { from: this.xOf(e), to: this.xOf(e) }));
     canvas.addEventListener('mousemove', (e) => {
@@ -63,7 +71,7 @@ export class HistoryChart {
   }
   timeAt(x) {
     const { sinceMs, untilMs } = this.view;
-    return sinceMs + ((x - PAD.left) / (this.width - PAD.left - PAD.right)) * (untilMs - sinceMs);
+    return sinceMs + ((x - this.pad.left) / (this.width - this.pad.left - this.pad.right)) * (untilMs - sinceMs);
   }
 
   /**
@@ -96,19 +104,20 @@ export class HistoryChart {
     const { points, thresholds, transitions, tickets } = this.data;
     const { sinceMs, untilMs } = this.view;
     const spans = this.spans;
-    const plotLeft = PAD.left;
-    const plotRight = width - PAD.right;
+    const plotLeft = this.pad.left;
+    const plotRight = width - this.pad.right;
     const plotW = plotRight - plotLeft;
-    const delayH = (height - PAD.top - PAD.bottom - PAD.gap) * 0.7;
-    const delayBottom = PAD.top + delayH;
-    const lossTop = delayBottom + PAD.gap;
-    const lossH = height - lossTop - PAD.bottom;
+    const delayH = (height - this.pad.top - this.pad.bottom - this.pad.gap) * 0.7;
+    const delayBottom = this.pad.top + delayH;
+    const lossTop = delayBottom + this.pad.gap;
+    const lossH = height - lossTop - this.pad.bottom;
     const lossBottom = lossTop + lossH;
     const x = (t) => plotLeft + ((t - sinceMs) / (untilMs - sinceMs)) * plotW;
     // Scaled to p99 (or p95) and the threshold: a single slow probe (max) must not flatten the rest; the
     // max band is clipped at the top instead.
     const tops = points.map((p) => p.rttP99Ms ?? p.rttP95Ms ?? p.rttP50Ms).filter((v) => v != null);
-    const delayMax = Math.max(thresholds.delayMs * 1.15, ...tops, 0.001) * 1.05;
+    const delayMax = Math.max(this.fitToData ? 0 : thresholds.delayMs * 1.15, ...tops, 0.001) * 1.05;
+    const thresholdShown = thresholds.delayMs <= delayMax;
     const yDelay = (v) => delayBottom - (Math.min(v, delayMax) / delayMax) * delayH;
     const lossMax = Math.max(thresholds.lossPct * 1.5, ...points.map((p) => p.lossPct), 1);
     const yLoss = (v) => lossBottom - (v / lossMax) * lossH;
@@ -122,11 +131,11 @@ export class HistoryChart {
       const b = Math.min(plotRight, x(span.endMs));
       if (b - a < 1) continue;
       g.fillStyle = palette.empty;
-      g.fillRect(a, PAD.top, b - a, delayH);
+      g.fillRect(a, this.pad.top, b - a, delayH);
       g.fillRect(a, lossTop, b - a, lossH);
       if (b - a > 60) {
         g.fillStyle = '#9aa1ab';
-        g.fillText('no data', (a + b) / 2, PAD.top + delayH / 2);
+        g.fillText('no data', (a + b) / 2, this.pad.top + delayH / 2);
       }
     }
 
@@ -148,7 +157,7 @@ export class HistoryChart {
     const stepMs = tickStepMs(sinceMs, untilMs, Math.max(3, Math.floor(plotW / 110)));
     g.textAlign = 'center';
     for (const t of ticks(sinceMs, untilMs, Math.max(3, Math.floor(plotW / 110)))) {
-      line(g, x(t), PAD.top, x(t), lossBottom);
+      line(g, x(t), this.pad.top, x(t), lossBottom);
       g.fillText(label(t, untilMs - sinceMs, stepMs), x(t), height - 12);
     }
     g.textAlign = 'right';
@@ -160,7 +169,7 @@ export class HistoryChart {
     // Smoke: one column per point, as wide as its time, nested bands from the widest (max) in.
     g.save();
     g.beginPath();
-    g.rect(plotLeft, PAD.top, plotW, delayH);
+    g.rect(plotLeft, this.pad.top, plotW, delayH);
     g.clip();
     const bands = [
       [palette.smokeMax, (p) => p.rttMaxMs ?? p.rttP99Ms],
@@ -195,12 +204,14 @@ export class HistoryChart {
     // Thresholds
     g.setLineDash([6, 4]);
     g.strokeStyle = palette.threshold;
-    line(g, plotLeft, yDelay(thresholds.delayMs), plotRight, yDelay(thresholds.delayMs));
+    if (thresholdShown) line(g, plotLeft, yDelay(thresholds.delayMs), plotRight, yDelay(thresholds.delayMs));
     line(g, plotLeft, yLoss(thresholds.lossPct), plotRight, yLoss(thresholds.lossPct));
     g.setLineDash([]);
     g.fillStyle = '#a87700';
     g.textAlign = 'left';
-    g.fillText(`delay threshold ${thresholds.delayMs} ms`, plotLeft + 4, yDelay(thresholds.delayMs) - 4);
+    if (thresholdShown) g.fillText(`delay threshold ${thresholds.delayMs} ms`, plotLeft + 4, yDelay(thresholds.delayMs) - 4);
+    // Below the time axis, where no data is drawn.
+    else g.fillText(`delay threshold ${thresholds.delayMs} ms: above the scale`, plotLeft, height - 1);
     g.fillText(`loss threshold ${thresholds.lossPct} %`, plotLeft + 4, yLoss(thresholds.lossPct) - 4);
 
     this.drawTransitions(g, transitions, x, plotLeft, plotRight, lossBottom);
@@ -219,9 +230,9 @@ export class HistoryChart {
 
     if (this.drag) {
       g.fillStyle = 'rgba(47,111,222,.15)';
-      g.fillRect(Math.min(this.drag.from, this.drag.to), PAD.top, Math.abs(this.drag.to - this.drag.from), lossBottom - PAD.top);
+      g.fillRect(Math.min(this.drag.from, this.drag.to), this.pad.top, Math.abs(this.drag.to - this.drag.from), lossBottom - this.pad.top);
     }
-    this.hoverTip(g, x, PAD.top, lossBottom);
+    this.hoverTip(g, x, this.pad.top, lossBottom);
   }
 
   /** Coloured lines at each change; labels in lanes above the plot (chart-marks.js), never overlapping. */
@@ -231,14 +242,14 @@ export class HistoryChart {
     for (const t of shown) {
       g.strokeStyle = stateColour[t.to];
       g.lineWidth = 1.5;
-      line(g, x(t.atMs), PAD.top - 2, x(t.atMs), bottom);
+      line(g, x(t.atMs), this.pad.top - 2, x(t.atMs), bottom);
     }
     g.lineWidth = 1;
     g.font = '600 10px system-ui, sans-serif';
     const { placed, omitted } = layoutMarks(
       shown.map((t) => ({ x: x(t.atMs), text: t.to, atMs: t.atMs })),
       (text) => g.measureText(text).width,
-      { leftPx: plotLeft, rightPx: plotRight, lanes: LANES },
+      { leftPx: plotLeft, rightPx: plotRight, lanes: this.lanes },
     );
     g.textAlign = 'left';
     for (const placedLabel of placed) {
@@ -246,7 +257,7 @@ export class HistoryChart {
       const mark = placedLabel.mark;
       // A thin leader from the label's lane down to its line, so a moved label still points at its change.
       g.strokeStyle = stateColour[mark.text];
-      line(g, mark.x, y - 4, mark.x, PAD.top - 2);
+      line(g, mark.x, y - 4, mark.x, this.pad.top - 2);
       g.fillStyle = stateColour[mark.text];
       g.fillText(placedLabel.text, placedLabel.leftPx, y + 3);
     }
@@ -254,7 +265,7 @@ export class HistoryChart {
     if (omitted) {
       g.fillStyle = '#66707c';
       g.textAlign = 'right';
-      g.fillText(`${omitted} more changes (zoom in to label them)`, plotRight, 10 + LANES * LANE_PX - 2);
+      g.fillText(`${omitted} more changes (zoom in to label them)`, plotRight, 10 + this.lanes * LANE_PX - 2);
     }
     this.canvas.dataset.marks = JSON.stringify(placed.map((l) => ({ text: l.text, state: l.mark.text, atMs: l.mark.atMs, lane: l.lane, leftPx: l.leftPx, rightPx: l.rightPx })));
     this.canvas.dataset.marksOmitted = String(omitted);
@@ -262,7 +273,7 @@ export class HistoryChart {
 
   hoverTip(g, x, top, bottom) {
     const { points } = this.data;
-    if (this.hover == null || !points.length || this.hover < PAD.left) {
+    if (this.hover == null || !points.length || this.hover < this.pad.left) {
       this.tip.style.display = 'none';
       return;
     }

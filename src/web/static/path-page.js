@@ -3,6 +3,10 @@
 // stored point (at most FIT_MAX_MS back) to now, with a little room before it, so five minutes of data
 // fill the chart instead of a sliver of a fixed six hours. Live: a round or a transition of this path
 // re-reads the chart when the range ends now.
+//
+// Under it, SmokePing's view: the last 3 hours, 30 hours and 10 days at once, each with its RTT smoke
+// and loss, so a short spike and a slow drift are both in sight without choosing a range; a drag on one
+// shows that stretch in the main chart.
 import { api, liveEvents, throttle } from './api.js';
 import { ago, escapeHtml, ms, pct, time } from './format.js';
 import { HistoryChart } from './chart.js';
@@ -20,6 +24,31 @@ const chart = new HistoryChart($('chart'), $('tip'), (since, until) => {
   $('reset').hidden = false;
   loadHistory();
 });
+
+/** The three fixed ranges, each a HistoryChart over its own canvas (path.html's `.range-chart`). */
+const rangeCharts = [...document.querySelectorAll('canvas.range-chart')].map((canvas) => ({
+  canvas,
+  spanMs: Number(canvas.dataset.spanMs),
+  chart: new HistoryChart(canvas, canvas.parentElement.querySelector('.tip'), (since, until) => {
+    zoom = { since, until };
+    $('reset').hidden = false;
+    loadHistory().catch(showError);
+    $('chart').scrollIntoView({ block: 'center' });
+  }, { lanes: 2, fitToData: true }),
+}));
+
+/** Reads and draws each fixed range, ending now; one failing leaves the others drawn. */
+async function loadRanges() {
+  const nowMs = Date.now();
+  await Promise.all(
+    rangeCharts.map(async ({ canvas, spanMs, chart }) => {
+      const since = nowMs - spanMs;
+      const maxPoints = Math.max(50, Math.min(1000, Math.round(canvas.clientWidth / 2)));
+      const history = await api(`/api/paths/${encodeURIComponent(id)}/history?since=${since}&until=${nowMs}&maxPoints=${maxPoints}`);
+      chart.show({ ...history, maxPoints }, { sinceMs: since, untilMs: nowMs });
+    }),
+  );
+}
 
 async function loadPath() {
   const path = await api(`/api/paths/${encodeURIComponent(id)}`);
@@ -133,10 +162,13 @@ function showError(error) {
 
 markRange();
 legend();
-loadPath().then(loadHistory).catch(showError);
+loadPath()
+  .then(() => Promise.all([loadHistory(), loadRanges()]))
+  .catch(showError);
 const refresh = throttle(() => {
   loadPath().catch(showError);
   if (!zoom) loadHistory().catch(showError);
+  loadRanges().catch(showError);
 }, 2000);
 liveEvents({
   round: refresh,

@@ -52,7 +52,7 @@ test('--json prints the resolved config with references, never a secret value', 
       'storage: { url: "postgres://pm@127.0.0.1/pm", password: { env: PM_DB_PASSWORD } }\n' +
       'notifiers:\n  freshdesk: { baseUrl: "http://127.0.0.1:9", apiKey: { env: PM_FD_KEY }, requesterEmail: noc@example.net }\n',
     (file) => {
-      const run = runCli(['check-config', file, '--json']);
+      const run = runCli(['check-config', file, '--json', '--no-secrets']);
       assert.equal(run.status, 0, run.stderr);
       const parsed = JSON.parse(run.stdout) as { valid: boolean; config: { notifiers: { freshdesk: { apiKey: unknown } } } };
       assert.equal(parsed.valid, true);
