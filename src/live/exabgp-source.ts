@@ -5,6 +5,7 @@
  * operator asks for, and logs skipped lines with their first 200 characters.
  */
 import { readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { processLogger } from '../log/index.js';
 import { join } from 'node:path';
 import { TopologyGraph, type ExabgpSkippedLine } from '../../topology/index.js';
 import { buildExabgpConfig, type ExabgpConfig } from './exabgp-config.js';
@@ -68,7 +69,7 @@ export class ExabgpTopologySource implements TopologySource {
       );
     }
     this.timers = options.timers ?? systemTimers;
-    this.log = options.log ?? ((message) => process.stderr.write(`pathmon: exabgp: ${message}\n`));
+    this.log = options.log ?? ((message) => processLogger().child({ component: 'exabgp' }).info(message));
     this.ownWorkDir = options.workDir === undefined;
     this.workDir = options.workDir ?? createExabgpWorkDir();
     try {

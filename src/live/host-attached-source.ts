@@ -8,6 +8,7 @@
  * ExaBGP alike: a file's graph gets the hosts once, a feed's after each line that could move them.
  */
 import type { HostDeclaration } from '../../topology/index.js';
+import { processLogger } from '../log/index.js';
 import { TopologySourceError } from './errors.js';
 import { HostAttacher, type HostStatus } from './host-attacher.js';
 import type { TopologyChange, TopologySource, TopologySourceStatus } from './topology-source.js';
@@ -33,7 +34,7 @@ export class HostAttachedSource implements TopologySource {
     private readonly options: HostAttachedOptions = {},
   ) {
     this.attacher = new HostAttacher(hosts);
-    this.log = options.log ?? ((message) => process.stderr.write(`pathmon: hosts: ${message}\n`));
+    this.log = options.log ?? ((message) => processLogger().child({ component: 'hosts' }).info(message));
     this.unsubscribe = inner.onChange((change) => this.changed(change));
     // A file is complete already, a feed may have lines in: attach what can be attached now.
     this.reconcile();
