@@ -18,7 +18,7 @@ step() { printf '\n== %s\n' "$*"; }
 probe() { pathmon lab exec --lab "$lab" dev1 -- pathmon probe --topology "$topology" --from dev1 --to dev2 --count 50 --interval-ms 10 "$@"; }
 
 step "pathmon lab up $topology"
-pathmon lab up "$topology" --name "$lab"
+pathmon lab up "$topology" --lab "$lab"
 
 step "pathmon paths: every simple path from dev1 to dev2 and the hop addresses that pin it"
 pathmon paths --topology "$topology" --from dev1 --to dev2
