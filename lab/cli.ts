@@ -71,10 +71,11 @@ program
   .option('--lab <name>', 'lab name, the prefix of every namespace (default: the topology name); --name is the old spelling')
   .option('--bgp-ls [host]', 'also run OSPF in the routers and a BGP-LS feed (gobgpd) towards a prober host (default: the first host)')
   .action(async (file, options) => {
-    const { lab, plan, bgpLs, forwarder } = await labUp(file, { name: options.lab, bgpLs: options.bgpLs });
+    const { lab, plan, bgpLs, forwarder, plainIp } = await labUp(file, { name: options.lab, bgpLs: options.bgpLs });
     const routers = plan.nodes.filter((node) => node.kind === 'router').length;
     process.stdout.write(`lab ${lab} is up: ${routers} routers, ${plan.nodes.length - routers} hosts, namespaces ${lab}.NODE\n`);
     process.stdout.write(`${describeForwarder(forwarder)}\n`);
+    process.stdout.write(plainIp.impaired ? 'lab impair applies to plain IP too (ping, TCP, UDP)\n' : `plain IP is not impaired: ${plainIp.reason}\n`);
     if (!bgpLs) {
       process.stdout.write(`try: pathmon lab exec NODE -- pathmon probe --topology ${file} --from NODE --to NODE\n`);
       return;
@@ -91,7 +92,8 @@ program
   .option('--lab <name>')
   .option('--all', 'every lab that has state')
   .action((options) => {
-    const labs = options.all ? knownLabs() : [labNamed(options.lab)];
+    // A named lab is taken down even when its state is gone (a crashed run): down is the clean-up.
+    const labs = options.all ? knownLabs() : [options.lab ? chooseLab(options.lab) : labNamed(undefined)];
     for (const lab of labs) {
       const { namespaces, killed } = labDown(lab);
       process.stdout.write(`lab ${lab} is down: removed ${namespaces.length} namespaces, stopped ${killed} processes\n`);

@@ -16,13 +16,15 @@
 #   libcap2-bin       setcap, for the test that runs pathmon unprivileged with CAP_NET_RAW
 #   fping nmap        the peers of the ICMP and TCP probe benchmark (fping, nping)
 #   nftables          drops a port in the probe-kind tests (a filtered port is loss)
+#   iptables          the lab routers queue plain IP on impaired links to their forwarder (NFQUEUE rules)
+#   iputils-ping      kernel ping in the plain-IP lab test
 #   rsyslog bsdutils  a real syslog client and receiver for the syslog tests and the ingest benchmark's peer
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 packages=(iproute2 procps python3-scapy python3-networkx tshark g++ make python3 libpcap-dev
   exabgp frr gobgpd golang-github-osrg-gobgp-dev chromium prometheus systemd libcap2-bin
-  fping nmap nftables rsyslog bsdutils)
+  fping nmap nftables iptables iputils-ping rsyslog bsdutils)
 missing=()
 for package in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed" || missing+=("$package")

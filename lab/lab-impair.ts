@@ -1,16 +1,25 @@
 /**
  * `lab impair`: changes a link's delay, jitter, loss or state, per direction, on a running lab.
  *
- * The table lives in the lab's state directory and the router processes re-read it on SIGHUP. Taking a
+ * The table lives in the lab's state directory and the router processes re-read it on SIGHUP; the
+ * routers on the link then get netfilter rules that queue the plain IP crossing an impaired direction
+ * to their forwarder (lab/plain-ip.ts), so ping, TCP and UDP suffer the impairment as probes do. Taking a
  * link down in both directions also sets both veth ends down, so the kernel, and any routing daemon in
  * the lab, sees the link fail as it would on a real router; bringing it up restores the addresses and
  * the static routes the kernel flushed with it.
  */
+import { existsSync } from 'node:fs';
 import type { LabNode, LabPlan } from './lab-plan.js';
 import { directionKey, type Impairment, type ImpairmentTable } from './router/impairments.js';
-import { labDir, labFiles, readImpairments, readMeta, readPlan, writeJson } from './lab-state.js';
+import { labDir, labFiles, readImpairments, readMeta, readPlan, writeJson, type LabMeta } from './lab-state.js';
+import { applyPlainIp } from './plain-ip.js';
+import { readReloadAck, reloadAckFile, waitForReloads } from './router/reload-ack.js';
+import { processAlive } from './process-alive.js';
 import { ip, ipBatch } from './ip-command.js';
 import { nodeCommands } from './lab-up.js';
+
+/** How long `lab impair` waits for the routers to confirm; a loaded 2-core machine can be slow to run them. */
+const reloadWaitMs = 5_000;
 
 export interface ImpairmentChange {
   delayMs?: number;
@@ -53,7 +62,12 @@ export function labImpair(lab: string, a: string, b: string, change: ImpairmentC
   }
   writeJson(labFiles(dir).impairments, table);
   if (change.down !== undefined && scope.direction !== 'forward') setLinkState(plan, a, b, links.map((iface) => iface.linkId), change.down);
-  signalRouters(dir);
+  const meta = readMeta(dir);
+  signalRouters(dir, meta);
+  // After the routers have the new table: a packet queued in between meets the table about to apply.
+  // Only a and b have rules that depend on this link.
+  const plainIp = applyPlainIp([nodeA, findNode(plan, b)], meta.forwarder?.kind, table);
+  if (!plainIp.impaired) process.stderr.write(`lab.labImpair: ${plainIp.reason}\n`);
   return table;
 }
 
@@ -68,14 +82,23 @@ function setLinkState(plan: LabPlan, a: string, b: string, linkIds: string[], do
   }
 }
 
-function signalRouters(dir: string): void {
-  for (const pid of Object.values(readMeta(dir).routerPids)) {
+/**
+ * SIGHUPs every router and waits until each live one has the new table in force (reload-ack.ts), so
+ * the first packet after `lab impair` returns already meets the change.
+ */
+function signalRouters(dir: string, meta: LabMeta): void {
+  const before = new Map<string, number>();
+  for (const [node, pid] of Object.entries(meta.routerPids)) {
+    // Routers that never acknowledge (started by an older pathmon) have no file and are not waited for.
+    if (existsSync(reloadAckFile(dir, node)) && processAlive(pid)) before.set(node, readReloadAck(dir, node));
     try {
       process.kill(pid, 'SIGHUP');
     } catch {
       // A router that is gone shows in `lab status`; the others still get the change.
     }
   }
+  const late = waitForReloads(dir, before, reloadWaitMs);
+  if (late.length > 0) process.stderr.write(`lab.labImpair: ${late.join(', ')} did not confirm the change within ${reloadWaitMs} ms; it applies once they catch up\n`);
 }
 
 function findNode(plan: LabPlan, name: string): LabNode {

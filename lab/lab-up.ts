@@ -5,6 +5,10 @@
  * forward in C where the C forwarder builds, else in Node (forwarder-choice.ts); the choice is made
  * here once, logged when it falls back, and recorded in the lab's state for `lab status`.
  *
+ * Plain IP (ping, TCP, UDP between lab nodes) is routed by the router namespaces' kernels along the
+ * same static routes, and hosts send anything else to their router by a default route; `lab impair`
+ * then reaches those packets through netfilter rules that hand them to the C forwarder (plain-ip.ts).
+ *
  * Every sysctl set here has a reason pathmon's probes need: routers forward, and every node accepts
  * packets whose source is one of its own addresses (`accept_local`) arriving on any interface
  * (`rp_filter=0`), since a probe comes home carrying the prober's own address. If any step fails, all
@@ -23,6 +27,7 @@ import { bgpLsPlan } from './bgp-ls/bgp-ls-plan.js';
 import { startBgpLs, type BgpLsState } from './bgp-ls/bgp-ls-up.js';
 import { buildCForwarder } from './router/c-forwarder.js';
 import { chooseForwarder, describeForwarder, FORWARDER_BINARY, FORWARDER_SETTING, type ForwarderChoice } from './router/forwarder-choice.js';
+import { applyPlainIp, type PlainIpResult } from './plain-ip.js';
 
 const routerMain = fileURLToPath(new URL('./router/main.js', import.meta.url));
 const readyTimeoutMs = 15_000;
@@ -35,6 +40,8 @@ export interface LabUpResult {
   plan: LabPlan;
   /** How the routers forward: C, or Node and why. */
   forwarder: ForwarderChoice;
+  /** Whether `lab impair` also applies to plain IP (ICMP, TCP, UDP the routers' kernels forward), or why not. */
+  plainIp: PlainIpResult;
   /** Present with `bgpLs`: the chain's processes and the ExaBGP configuration for the prober. */
   bgpLs?: BgpLsState;
 }
@@ -53,11 +60,11 @@ export async function labUp(topologyFile: string, options: LabUpOptions = {}): P
   const { spec } = parseYamlTopology(text, topologyFile);
   const lab = options.name ?? spec.name ?? basename(topologyFile).replace(/\.ya?ml$/, '').toLowerCase();
   if (!validLabName(lab)) {
-    throw new Error(`lab.labUp: lab name "${lab}" is not usable; expected 1-20 characters of a-z, 0-9 and '-' (give one with --name)`);
+    throw new Error(`lab.labUp: lab name "${lab}" is not usable; expected 1-20 characters of a-z, 0-9 and '-' (give one with --lab)`);
   }
   const leftovers = listNamespaces().filter((namespace) => namespace.startsWith(`${lab}.`));
   if (existsSync(labDir(lab)) || leftovers.length > 0) {
-    throw new Error(`lab.labUp: a lab named "${lab}" is already up or was left behind; run \`pathmon lab down --lab ${lab}\` first, or choose another --name`);
+    throw new Error(`lab.labUp: a lab named "${lab}" is already up or was left behind; run \`pathmon lab down --lab ${lab}\` first, or choose another --lab`);
   }
 
   const plan = labPlan(lab, spec);
@@ -75,13 +82,17 @@ export async function labUp(topologyFile: string, options: LabUpOptions = {}): P
   try {
     buildNamespaces(plan);
     const routerPids = await startRouters(plan, dir, forwarder);
+    // After the routers are ready: each C forwarder has bound its queue by then. No link is impaired
+    // yet, so this checks that iptables works and leaves the routers forwarding at kernel speed.
+    const plainIp = applyPlainIp(plan.nodes, forwarder.kind, {});
+    if (!plainIp.impaired) process.stderr.write(`lab.labUp: ${plainIp.reason}\n`);
     const meta: LabMeta = { lab, topologyFile: resolve(topologyFile), createdAt: new Date().toISOString(), routerPids, forwarder };
     // Written before the chain starts, so `lab status` and `lab down` see a lab whose chain is still converging.
     writeJson(files.meta, meta);
-    if (!bgp) return { lab, dir, plan, forwarder };
+    if (!bgp) return { lab, dir, plan, forwarder, plainIp };
     meta.bgpLs = await startBgpLs(dir, plan, bgp, bgpLsReadyTimeoutMs);
     writeJson(files.meta, meta);
-    return { lab, dir, plan, forwarder, bgpLs: meta.bgpLs };
+    return { lab, dir, plan, forwarder, plainIp, bgpLs: meta.bgpLs };
   } catch (error) {
     labDown(lab);
     throw error;
@@ -123,6 +134,7 @@ function buildNamespaces(plan: LabPlan): void {
 /** Addresses, links up and routes for one node; also what `lab impair --up` replays for a link. */
 export function nodeCommands(node: LabNode, onlyDevices?: Set<string>): string[] {
   const interfaces = node.interfaces.filter((iface) => !onlyDevices || onlyDevices.has(iface.name));
+  const gateway = hostGateway(node);
   return [
     'link set lo up',
     ...interfaces.map((iface) => `addr replace ${iface.address}/${iface.prefixLength} dev ${iface.name}`),
@@ -130,7 +142,17 @@ export function nodeCommands(node: LabNode, onlyDevices?: Set<string>): string[]
     ...node.routes
       .filter((route) => !onlyDevices || onlyDevices.has(route.device))
       .map((route) => `route replace ${route.prefix} via ${route.via} dev ${route.device}`),
+    ...(gateway && (!onlyDevices || onlyDevices.has(gateway.name)) ? [`route replace default via ${gateway.peerAddress} dev ${gateway.name}`] : []),
   ];
+}
+
+/**
+ * A host's default gateway: its first link to a router, as a server's would be. The per-subnet routes
+ * already reach every lab address; the default makes any other address a host targets leave through
+ * its router too (it goes no further than the lab's namespaces), rather than fail on the host itself.
+ */
+export function hostGateway(node: LabNode): LabNode['interfaces'][number] | undefined {
+  return node.kind === 'host' ? node.interfaces.find((iface) => iface.peerKind === 'router') : undefined;
 }
 
 async function startRouters(plan: LabPlan, dir: string, forwarder: ForwarderChoice): Promise<Record<string, number>> {

@@ -17,6 +17,7 @@ import { fileURLToPath } from 'node:url';
 import { nativeHelperPath } from '../../probes/transport/native-helper.js';
 import type { LabInterface } from '../lab-plan.js';
 import { directionKey, type Impairment, type ImpairmentTable } from './impairments.js';
+import { plainIpForwarderLines } from '../plain-ip.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 // From lab/router (sources) or dist/lab/router (build): the C file stays in lab/router-c.
@@ -47,14 +48,19 @@ export function forwarderRules(node: string, interfaces: LabInterface[], impairm
 /** Counters in the shape gre-router.ts writes, from the forwarder's "counters ..." line; undefined for other lines. */
 export function parseForwarderCounters(line: string): object | undefined {
   const fields = line.trim().split(' ');
-  // 14 fields from forwarders built before the scheduling field was added, 15 since.
-  if (fields[0] !== 'counters' || (fields.length !== 14 && fields.length !== 15)) return undefined;
+  // 14 fields from forwarders built before the scheduling field was added, 15 with it, 21 with plain IP.
+  if (fields[0] !== 'counters' || ![14, 15, 21].includes(fields.length)) return undefined;
   const n = fields.slice(1).map(Number);
   if (n.some((x) => !Number.isFinite(x))) return undefined;
-  const [received, forwarded, delayed, malformed, ttlExpired, down, loss, sendError, queued, holdMeanUs, holdMaxUs, lateMeanUs, lateMaxUs, realtime] = n as [number, ...number[]];
+  const [received, forwarded, delayed, malformed, ttlExpired, down, loss, sendError, queued, holdMeanUs, holdMaxUs, lateMeanUs, lateMaxUs, realtime, ...plain] = n as [number, ...number[]];
+  const [plainReceived, plainAccepted, plainDelayed, plainDown, plainLoss, plainError] = plain;
   return {
     forwarder: 'c',
     ...(realtime !== undefined && { realtime: realtime === 1 }),
+    // Plain IP the kernel routed and this router impaired through its netfilter queue (lab/plain-ip.ts).
+    ...(plain.length === 6 && {
+      plain: { received: plainReceived, accepted: plainAccepted, delayed: plainDelayed, dropped: { down: plainDown, loss: plainLoss, verdictError: plainError } },
+    }),
     queued,
     received,
     forwarded,
@@ -75,10 +81,13 @@ export interface CForwarderOptions {
   countersFile: string;
   readyFile: string;
   rulesFile: string;
+  /** Called with the SIGHUP count once the forwarder has loaded the rules written after it (reload-ack.ts). */
+  acknowledge?(generation: number): void;
 }
 
 export function runCForwarder(options: CForwarderOptions): void {
   const { nodeName } = options;
+  let generation = 0;
   const writeRules = () => {
     let impairments: ImpairmentTable = {};
     try {
@@ -88,7 +97,9 @@ export function runCForwarder(options: CForwarderOptions): void {
     }
     const truthFile = existsSync(options.truthDir) ? join(options.truthDir, `${nodeName}.bin`) : undefined;
     mkdirSync(dirname(options.rulesFile), { recursive: true });
-    writeFileSync(`${options.rulesFile}.tmp`, forwarderRules(nodeName, options.interfaces, impairments, truthFile));
+    // The plain-IP lines make the forwarder bind the lab's netfilter queue (lab/plain-ip.ts) before it says ready.
+    const plainLines = [...plainIpForwarderLines(options.interfaces), `generation ${generation}`].join('\n');
+    writeFileSync(`${options.rulesFile}.tmp`, `${forwarderRules(nodeName, options.interfaces, impairments, truthFile)}${plainLines}\n`);
     renameSync(`${options.rulesFile}.tmp`, options.rulesFile);
   };
   writeRules();
@@ -101,6 +112,11 @@ export function runCForwarder(options: CForwarderOptions): void {
     for (const line of lines) {
       if (line === 'ready') {
         writeFileSync(options.readyFile, String(process.pid));
+        continue;
+      }
+      const reloaded = /^reloaded (\d+)$/.exec(line);
+      if (reloaded) {
+        options.acknowledge?.(Number(reloaded[1]));
         continue;
       }
       const counters = parseForwarderCounters(line);
@@ -118,6 +134,7 @@ export function runCForwarder(options: CForwarderOptions): void {
     process.exit(code === 0 ? 0 : 1);
   });
   process.on('SIGHUP', () => {
+    generation++;
     writeRules();
     child.kill('SIGHUP');
   });

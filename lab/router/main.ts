@@ -25,6 +25,7 @@ import { labFiles, readImpairments } from '../lab-state.js';
 import type { LabNode } from '../lab-plan.js';
 import { buildCForwarder, runCForwarder } from './c-forwarder.js';
 import { chooseForwarder, FORWARDER_BINARY, FORWARDER_SETTING } from './forwarder-choice.js';
+import { writeReloadAck } from './reload-ack.js';
 
 const IPPROTO_GRE = 47;
 const IPPROTO_RAW = 255;
@@ -54,6 +55,7 @@ if (forwarder.kind === 'c') {
     countersFile: files.counters(nodeName),
     readyFile: files.ready(nodeName),
     rulesFile: join(stateDir, 'router-c', `${nodeName}.rules`),
+    acknowledge: (generation) => writeReloadAck(stateDir, nodeName, generation),
   });
 } else {
   startNodeRouter(stateDir, nodeName, node);
@@ -107,8 +109,14 @@ function writeCounters(): void {
   lastWritten = text;
 }
 
+let generation = 0;
 reloadImpairments();
-process.on('SIGHUP', reloadImpairments);
+writeReloadAck(stateDir, nodeName, generation);
+process.on('SIGHUP', () => {
+  generation++;
+  reloadImpairments();
+  writeReloadAck(stateDir, nodeName, generation);
+});
 // The shutdown handler holds the sockets: raw-socket closes a socket whose JS object is collected, and
 // nothing else would keep the receive socket reachable once this module has run.
 for (const signal of ['SIGTERM', 'SIGINT'] as const) {

@@ -9,7 +9,7 @@
  * A probe's crossed directed links are worked out from its hop addresses: each hop address belongs to
  * one node on one link, so leg i runs from the previous hop's owner (the prober first) to that owner,
  * over that link. In loop mode a path crosses every link both ways, so a one-way fault hits every loop
- * over that link; direct mode returns by routing (kernel forwarding, never impaired), so there the
+ * over that link; direct mode returns by routing; the faults here sit on directions the routed returns never take, so there the
  * forward legs alone decide, and that is how the reverse direction is shown to still work.
  */
 import { after, before, describe, test } from 'node:test';
