@@ -29,6 +29,14 @@ export interface TargetRoundOptions {
   count: number;
   intervalMs: number;
   timeoutMs: number;
+  /** Called about once a second while the round runs (long one-off runs show progress). */
+  onProgress?: (progress: TargetRoundProgress) => void;
+}
+
+export interface TargetRoundProgress {
+  sent: number;
+  received: number;
+  elapsedMs: number;
 }
 
 export interface KindDropCounts {
@@ -50,11 +58,17 @@ export interface TargetRoundResult {
   /** tcp/udp with a swept source port: the source ports whose probes were lost, per target. */
   failedSourcePorts: number[][];
   drops: KindDropCounts;
+  /** Probes that could not leave (counted as lost), by errno name: EMSGSIZE for a payload over the MTU with DF. */
+  sendErrors?: Record<string, number>;
+  /** From the first send to the last, so a caller can tell the rate it actually achieved. */
+  sendSpanNs?: number;
 }
 
 /** One kind, bound to its sockets. */
 export interface TargetProber {
   readonly kind: Exclude<ProbeKindName, 'gre'>;
+  /** icmp: 'ping-socket' when it fell back to the unprivileged ping socket; 'raw' otherwise. */
+  readonly socket?: 'raw' | 'ping-socket' | 'udp';
   runRound(targets: readonly TargetAddressing[], options: TargetRoundOptions): Promise<TargetRoundResult>;
   close(): Promise<void>;
 }
