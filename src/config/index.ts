@@ -10,3 +10,5 @@ export { defaultHysteresisRounds, defaultLinkThresholds, defaultLocalize, defaul
 export type { LinkThresholds, LocalizeConfig, MetricsConfig, MonitorConfig, MonitorGroup, MonitorTarget, ProbingConfig, SecretReference, StorageConfig, Thresholds } from './monitor-config.js';
 export { parseDurationMs, formatDurationMs } from './duration.js';
 export { storeLocationFor, storeSchemaFor } from './store-location.js';
+export { targetGroupsSchema, targetGroupKeys, type TargetGroupConfig, type TargetSpec } from './target-groups-schema.js';
+export { targetGroupProblems } from './target-group-problems.js';

@@ -8,6 +8,7 @@
 import { readFileSync } from 'node:fs';
 import { dirname, isAbsolute, resolve } from 'node:path';
 import { LineCounter, parseDocument, type Document } from 'yaml';
+import { targetGroupProblems } from './target-group-problems.js';
 import { ConfigError } from './config-error.js';
 import { durationMsOrNull } from './duration.js';
 import { formatConfigPath, problemsFromIssues, showValue, type ConfigProblem } from './config-problems.js';
@@ -29,8 +30,13 @@ import { hostDeclarationProblems, type HostDeclaration } from '../../topology/in
 
 const MAX_PROBLEMS_IN_MESSAGE = 10;
 
+export interface LoadOptions {
+  /** Target groups come from elsewhere too (`run --targets FILE`), so a config without groups or targets is complete. */
+  targetsElsewhere?: boolean;
+}
+
 /** Reads FILE and validates it. @throws ConfigError naming every problem. */
-export function loadConfigFile(file: string): MonitorConfig {
+export function loadConfigFile(file: string, options: LoadOptions = {}): MonitorConfig {
   let text: string;
   try {
     text = readFileSync(file, 'utf8');
@@ -38,14 +44,14 @@ export function loadConfigFile(file: string): MonitorConfig {
     const code = (error as NodeJS.ErrnoException).code ?? (error as Error).message;
     throw new ConfigError(`config.loadConfigFile: cannot read ${file}: ${code}; expected a readable YAML file`, '(top level)', file);
   }
-  return parseConfig(text, file);
+  return parseConfig(text, file, options);
 }
 
 /**
  * Validates config text. @param file the config's path: names it in messages and anchors relative paths.
  * @throws ConfigError
  */
-export function parseConfig(text: string, file: string): MonitorConfig {
+export function parseConfig(text: string, file: string, options: LoadOptions = {}): MonitorConfig {
   const lineCounter = new LineCounter();
   const doc = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: true });
   const syntax = doc.errors[0];
@@ -63,7 +69,7 @@ export function parseConfig(text: string, file: string): MonitorConfig {
   if (!parsed.success) fail(problemsFromIssues(parsed.error.issues, allowedKeysAt), doc, lineCounter, file);
   const { raw, written, problems: spellingProblems } = withDurationsAsNumbers(parsed.data);
   if (spellingProblems.length > 0) fail(spellingProblems, doc, lineCounter, file);
-  const problems = crossFieldProblems(raw, written);
+  const problems = crossFieldProblems(raw, written, options);
   if (problems.length > 0) fail(problems, doc, lineCounter, file);
   return resolveConfig(raw, file);
 }
@@ -215,8 +221,8 @@ function withDurationsAsNumbers(parsed: RawMonitorConfig): { raw: RawMonitorConf
   return { raw, written, problems };
 }
 
-function crossFieldProblems(raw: RawMonitorConfig, written: WrittenAs = new Map()): ConfigProblem[] {
-  const problems: ConfigProblem[] = [];
+function crossFieldProblems(raw: RawMonitorConfig, written: WrittenAs = new Map(), options: LoadOptions = {}): ConfigProblem[] {
+  const problems: ConfigProblem[] = [...targetGroupProblems(raw)];
   const probing = { ...defaultProbing, ...raw.probing };
   const named = (name: string, value: number) => written.get(name) ?? `${name} (${value})`;
   const interval = named('probing.intervalMs', probing.intervalMs);
@@ -252,7 +258,7 @@ function crossFieldProblems(raw: RawMonitorConfig, written: WrittenAs = new Map(
         'expected fewer probes per walk, a shorter spacing or timeout, a longer interval, or localize: { enabled: false }',
     });
   }
-  if ((raw.groups ?? []).length === 0 && (raw.targets ?? []).length === 0) {
+  if ((raw.groups ?? []).length === 0 && (raw.targets ?? []).length === 0 && !options.targetsElsewhere) {
     problems.push({ path: ['groups'], text: 'expected at least one of groups (paths between topology nodes) or targets (ICMP/TCP/UDP targets)' });
   }
   const groupNames = new Map<string, number>();

@@ -8,7 +8,7 @@
 import { z } from 'zod';
 import { emailConfigSchema, freshdeskConfigSchema } from '../notify/config-schema.js';
 import { secretRefSchema } from '../secrets/index.js';
-import { targetGroupsSchema } from './target-groups-schema.js';
+import { targetGroupKeys, targetGroupsSchema } from './target-groups-schema.js';
 import { syslogConfigSchema } from '../syslog/syslog-config-schema.js';
 import { remediationConfigSchema } from '../remediate/remediation-config-schema.js';
 import { fleetConfigSchema } from '../fleet/fleet-config-schema.js';
@@ -273,6 +273,8 @@ export function allowedKeysAt(path: (string | number)[]): string[] {
       return ['lossPct', 'addedDelayMs', ...durationKeysOf('linkThresholds')];
     case 'groups':
       return ['name', 'endpoints', 'pathBounds', 'thresholds'];
+    case 'targets':
+      return [...targetGroupKeys];
     case 'storage':
       return ['url', 'password', 'schema'];
     case 'hosts':

@@ -89,7 +89,7 @@ export function targetSpec(text: string): TargetSpec | null {
 }
 
 const sourcePort = z
-  .union([wholeNumber(1, 65_535), z.string()], { error: EXPECT_SOURCE_PORT })
+  .union([z.number({ error: EXPECT_SOURCE_PORT }).int(EXPECT_SOURCE_PORT).min(1, EXPECT_SOURCE_PORT).max(65_535, EXPECT_SOURCE_PORT), z.string()], { error: EXPECT_SOURCE_PORT })
   .transform((value, ctx): number | readonly [number, number] => {
     if (typeof value === 'number') return value;
     const match = /^\s*(\d{1,5})\s*-\s*(\d{1,5})\s*$/.exec(value);

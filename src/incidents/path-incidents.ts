@@ -104,7 +104,8 @@ export class PathIncidents {
       }
       // An explained path opens nothing; an open incident it now explains is resolved below, not updated first.
       if (explainerOf(path) !== null) continue;
-      if (open === null && (input.graceRounds ?? 0) > 0) {
+      // No link can explain a route that crosses none (an ICMP/TCP/UDP target): it opens at once.
+      if (open === null && path.linkKeys.length > 0 && (input.graceRounds ?? 0) > 0) {
         track.waiting = transition;
         track.unexplainedRounds = 0;
         continue;
@@ -201,8 +202,12 @@ export class PathIncidents {
   }
 }
 
-/** `dev1 > R1 > R2 > R4`: node names, as paths are named in tickets and mails; the id when unnamed. */
+/**
+ * `dev1 > R1 > R2 > R4`: node names, as paths are named in tickets and mails; the id when unnamed. A
+ * target reads `tcp db1:5432 (group db)`: its kind and address, and the group its owner configured.
+ */
 export function pathLabel(path: PathRecord): string {
+  if (path.id.startsWith('target-') && path.linkKeys.length === 0 && path.names.length > 0) return `${path.names[0]} (group ${path.group})`;
   return path.names.length > 0 ? path.names.join(' > ') : path.id;
 }
 

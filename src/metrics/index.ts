@@ -13,6 +13,7 @@ import { GroupRttTotals } from './group-rtt.js';
 import { registerLinkMetrics } from './link-metrics.js';
 import { registerMonitorMetrics } from './monitor-metrics.js';
 import { registerPathMetrics } from './path-metrics.js';
+import { registerTargetMetrics } from './target-metrics.js';
 import { ProbeTotals } from './probe-totals.js';
 import { registerProcessMetrics } from './process-metrics.js';
 import { RttBucketSelector } from './rtt-buckets.js';
@@ -47,6 +48,7 @@ export function createMetrics(view: MonitorView, options: MetricsOptions = {}): 
   registerPathMetrics(registry, view, totals, new GroupRttTotals(), { buckets, pathHistograms: options.pathHistograms ?? defaultMetrics.pathHistograms });
   registerMonitorMetrics(registry, view, options.clock ?? Date.now);
   registerLinkMetrics(registry, view);
+  registerTargetMetrics(registry, view);
   registerBuildInfo(registry, options.version);
   if (options.processMetrics ?? true) registerProcessMetrics(registry);
   return {

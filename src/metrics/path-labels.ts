@@ -28,10 +28,18 @@ export function pathInfoLabels(record: PathRecord): PathInfoLabels {
   let labels = labelled.get(record);
   if (!labels) {
     const names = record.names;
-    labels = { path_id: record.id, group: record.group, from: names[0] ?? '', to: names[names.length - 1] ?? '', hops: hopsLabel(names) };
+    // An ICMP/TCP/UDP target (no links) is named `tcp db1:5432`: from the prober to the target as written.
+    labels = isTarget(record)
+      ? { path_id: record.id, group: record.group, from: record.fromNode, to: record.toNode, hops: hopsLabel(names) }
+      : { path_id: record.id, group: record.group, from: names[0] ?? '', to: names[names.length - 1] ?? '', hops: hopsLabel(names) };
     labelled.set(record, labels);
   }
   return labels;
+}
+
+/** Targets' ids are `target-<digest>` (targets/target-route.ts) and they cross no link. */
+export function isTarget(record: PathRecord): boolean {
+  return record.linkKeys.length === 0 && record.id.startsWith('target-');
 }
 
 /** Node names joined with `->`, at most MAX_HOPS_CHARS long, keeping the ends. */

@@ -15,6 +15,7 @@ import type { TopologySource } from '../live/topology-source.js';
 import type { Notifier } from '../notify/notifier.js';
 import type { RoundResultRecord } from '../store/records.js';
 import type { Store } from '../store/store.js';
+import type { TargetRoundOutput, TargetRoute } from '../targets/index.js';
 
 export interface MonitorClock {
   nowMs(): number;
@@ -67,6 +68,17 @@ export interface ResultQueue {
   stats(): { buffered: number; spilled: number; state: string; lastError: string | null };
 }
 
+/**
+ * ICMP/TCP/UDP targets (targets/ProberTargetRounds with the probe kinds bound): the routes are fixed for
+ * the run; the monitor asks for a round over the ones that are due, after the paths and walks.
+ */
+export interface TargetRounds {
+  readonly routes: readonly TargetRoute[];
+  /** One result per route given, in order; never rejects for a target (a lost round says why). */
+  run(routes: readonly TargetRoute[]): Promise<TargetRoundOutput>;
+  close(): Promise<void>;
+}
+
 export interface MonitorLog {
   info(line: string): void;
   warn(line: string): void;
@@ -86,6 +98,8 @@ export interface MonitorDeps {
   store: Store;
   writer: ResultQueue;
   runRound: RoundRunner;
+  /** ICMP/TCP/UDP targets, monitored like paths; absent, there are none. */
+  targetRounds?: TargetRounds;
   /** Deliverers of the store's notification outbox, one per channel (see notify/outbox-dispatcher.ts). */
   notifiers: Notifier[];
   /** Pending outbox rows read per delivery pass (default 1000). */

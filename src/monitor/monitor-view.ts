@@ -2,7 +2,7 @@
  * What the dashboard, the JSON API and /metrics read from a running monitor. The monitor implements it;
  * tests implement it over recorded data. Views never write.
  */
-import type { RoundStats } from '../../probes/index.js';
+import type { ProbeKindName, RoundStats } from '../../probes/index.js';
 import type { TopologyGraph } from '../../topology/index.js';
 import type { TopologySourceStatus } from '../live/topology-source.js';
 import type { IncidentRecord } from '../incidents/incident.js';
@@ -12,6 +12,10 @@ import type { PathStateName } from './path-state.js';
 
 export interface LivePath {
   record: PathRecord;
+  /** How it is probed: nested GRE along a path, or an ICMP/TCP/UDP target. Absent: gre. */
+  kind?: ProbeKindName;
+  /** A target's own figures (absent for paths). */
+  target?: LiveTarget;
   state: PathStateName;
   stateSinceMs: number;
   /**
@@ -24,6 +28,21 @@ export interface LivePath {
   lastRound: (RoundStats & { atMs: number }) | null;
   /** Every RTT since start, in Prometheus histogram form (cumulative counts per upper bound). */
   rttHistogram: { upperBoundsMs: number[]; cumulativeCounts: number[]; sumMs: number; count: number };
+}
+
+/** What a target's last round found beyond its RoundStats. */
+export interface LiveTarget {
+  /** The target as written (`db1`, `10.2.0.9`) and its destination port (null for icmp). */
+  host: string;
+  port: number | null;
+  /** The address the last round probed (a DNS name's answer then); null before, or when it did not resolve. */
+  address: string | null;
+  /** Why the last round was lost without probing (a name that did not resolve); null when probed. */
+  problem: string | null;
+  /** tcp: probes of the last round answered by RST (port closed, host reachable). */
+  refused: number;
+  /** Swept source ports whose probes were lost in the last round. */
+  failedSourcePorts: number[];
 }
 
 export interface MonitorCounters {

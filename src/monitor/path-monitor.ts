@@ -12,6 +12,11 @@
  * then rolls up and applies retention. Rounds start every `intervalMs`; one that overruns is followed
  * at once by the next, never by two.
  *
+ * ICMP/TCP/UDP targets (`targetRounds`) are routes too: each is registered at start as a PathRecord
+ * (its group, the prober as `from`, the target as written as `to`, named `tcp db1:5432`) and probed
+ * after the walks, every round or on its group's own interval; its outcome has kind 'target' and no
+ * links, so it gets states, history, /metrics and tickets like a path, and no link ever explains it.
+ *
  * `stop()` is what SIGTERM/SIGINT call: the round in progress finishes, then `close()` flushes the
  * writer (spilling to disk if the database is still away), closes the notifiers, the planner, the
  * topology source and the store, in that order.
@@ -27,8 +32,9 @@ import { redactError } from '../secrets/index.js';
 import type { LinkEstimateRecord, PathRecord, RoundResultRecord, TransitionRecord, WalkRecord } from '../store/records.js';
 import type { Store } from '../store/store.js';
 import type { Thresholds } from '../config/index.js';
+import type { TargetRoute, TargetRouteResult } from '../targets/index.js';
 import type { MonitorDeps, ResumingEvaluator } from './monitor-deps.js';
-import type { LiveLink, LivePath, LivePlan, MonitorCounters, MonitorUpdate, MonitorView } from './monitor-view.js';
+import type { LiveLink, LivePath, LivePlan, LiveTarget, MonitorCounters, MonitorUpdate, MonitorView } from './monitor-view.js';
 import { liveLinks } from './live-links.js';
 import { PathStateEvaluator, resultRecord } from './path-state-evaluator.js';
 import type { PathStateName } from './path-state.js';
@@ -47,6 +53,16 @@ interface MonitoredPath {
   histogram: RttHistogram;
 }
 
+interface MonitoredTarget {
+  route: TargetRoute;
+  record: PathRecord;
+  lastRound: (RoundStats & { atMs: number }) | null;
+  histogram: RttHistogram;
+  /** When the target's group was last probed (its own interval counts from there). */
+  lastProbedAtMs: number | null;
+  live: LiveTarget;
+}
+
 interface MonitoredWalk {
   record: WalkRecord;
   planned: PlannedWalk;
@@ -57,6 +73,8 @@ export interface RoundReport {
   atMs: number;
   probedPaths: number;
   probedWalks: number;
+  /** ICMP/TCP/UDP targets probed this round (those whose group was due). */
+  probedTargets: number;
   transitions: TransitionRecord[];
   findings: RoundFindings;
 }
@@ -65,6 +83,7 @@ export class PathMonitor implements MonitorView {
   readonly store: Store;
   private readonly monitored = new Map<string, MonitoredPath>();
   private readonly walks = new Map<string, MonitoredWalk>();
+  private readonly targets = new Map<string, MonitoredTarget>();
   private readonly pendingDiffs: PlanDiff[] = [];
   private readonly pendingWalkDiffs: WalkPlanDiff[] = [];
   /** Transitions found outside a round (paths that vanished while the monitor was away). */
@@ -100,7 +119,11 @@ export class PathMonitor implements MonitorView {
     this.pendingWrites = new PendingWrites((line) => deps.log.warn(line));
     this.thresholdsByGroup = new Map(deps.config.groups.map((group) => [group.name, group.thresholds]));
     this.rttBoundsMs = deps.config.metrics ? Object.freeze([...deps.config.metrics.rttBucketsMs]) : rttBucketUpperBoundsMs;
-    this.pathStates = new PathStateEvaluator(deps.config.hysteresisRounds, (group) => this.thresholdsOf(group));
+    this.pathStates = new PathStateEvaluator(
+      deps.config.hysteresisRounds,
+      (record) => this.thresholdsOf(record),
+      (routeId) => this.targets.get(routeId)?.live.problem ?? null,
+    );
     this.evaluators = [this.pathStates, ...(deps.evaluators ?? [])];
     this.dispatcher = new OutboxDispatcher({
       store: deps.store,
@@ -119,6 +142,10 @@ export class PathMonitor implements MonitorView {
   // ---- MonitorView ----
 
   paths(): LivePath[] {
+    return [...this.pathsOnly(), ...[...this.targets.values()].map((target) => this.liveTarget(target))];
+  }
+
+  private pathsOnly(): LivePath[] {
     return [...this.monitored.values()].map((path) => {
       const state = this.pathStates.stateOf(path.record.id);
       return {
@@ -126,24 +153,34 @@ export class PathMonitor implements MonitorView {
         state: state?.state ?? 'UP',
         stateSinceMs: state?.sinceMs ?? path.record.firstSeenMs,
         deciding: state?.deciding ?? true,
-        thresholds: { ...this.thresholdsOf(path.record.group) },
+        thresholds: { ...this.thresholdsOf(path.record) },
         lastRound: path.lastRound,
-        rttHistogram: {
-          upperBoundsMs: [...path.histogram.upperBoundsMs],
-          cumulativeCounts: [...path.histogram.cumulativeCounts],
-          sumMs: path.histogram.sumMs,
-          count: path.histogram.count,
-        },
+        rttHistogram: histogramCopy(path.histogram),
       };
     });
   }
 
+  private liveTarget(target: MonitoredTarget): LivePath {
+    const state = this.pathStates.stateOf(target.record.id);
+    return {
+      record: target.record,
+      kind: target.route.kind,
+      target: { ...target.live, failedSourcePorts: [...target.live.failedSourcePorts] },
+      state: state?.state ?? 'UP',
+      stateSinceMs: state?.sinceMs ?? target.record.firstSeenMs,
+      deciding: state?.deciding ?? true,
+      thresholds: { ...target.route.thresholds },
+      lastRound: target.lastRound,
+      rttHistogram: histogramCopy(target.histogram),
+    };
+  }
+
   /** Each path's record and state, without the figures paths() copies: what evaluators read every round. */
   pathStatuses(): { record: PathRecord; state: PathStateName; thresholds: Thresholds }[] {
-    return [...this.monitored.values()].map((path) => ({
-      record: path.record,
-      state: this.pathStates.stateOf(path.record.id)?.state ?? 'UP',
-      thresholds: this.thresholdsOf(path.record.group),
+    return [...this.monitored.values(), ...this.targets.values()].map((route) => ({
+      record: route.record,
+      state: this.pathStates.stateOf(route.record.id)?.state ?? 'UP',
+      thresholds: this.thresholdsOf(route.record),
     }));
   }
 
@@ -196,11 +233,12 @@ export class PathMonitor implements MonitorView {
     return [...new Set([...fromPaths, ...fromWalks])];
   }
 
-  /** How many paths and walks the monitor probes now. */
-  probedCounts(): { paths: number; walks: number } {
+  /** How many paths, walks and ICMP/TCP/UDP targets the monitor probes now. */
+  probedCounts(): { paths: number; walks: number; targets: number } {
     return {
       paths: [...this.monitored.values()].filter((path) => path.active && path.planned.hops).length,
       walks: [...this.walks.values()].filter((walk) => walk.planned.hops).length,
+      targets: this.targets.size,
     };
   }
 
@@ -230,8 +268,8 @@ export class PathMonitor implements MonitorView {
       }),
     );
     this.logProblems(first);
-    const added = this.register(first.added, nowMs, stored);
-    this.pendingWrites.push(`${added.length} path(s)`, () => this.deps.store.upsertPaths(added));
+    const added = [...this.register(first.added, nowMs, stored), ...this.registerTargets(nowMs, stored)];
+    this.pendingWrites.push(`${added.length} path(s) and target(s)`, () => this.deps.store.upsertPaths(added));
     if (this.deps.walkPlanner) {
       const walks = this.deps.walkPlanner.start();
       this.unsubscribers.push(this.deps.walkPlanner.onPlan((diff) => this.pendingWalkDiffs.push(diff)));
@@ -240,7 +278,7 @@ export class PathMonitor implements MonitorView {
     this.snapshotTopology(nowMs);
 
     // Paths the store knows as live that the topology no longer has: they went while we were away.
-    const planned = new Set(first.added.map((path) => path.path.id));
+    const planned = new Set([...first.added.map((path) => path.path.id), ...this.targets.keys()]);
     const vanished = [...stored].filter(([id, entry]) => !planned.has(id) && entry.state !== 'GONE');
     if (vanished.length > 0) {
       const records = new Map((await this.deps.store.paths()).map((record) => [record.id, record]));
@@ -257,7 +295,8 @@ export class PathMonitor implements MonitorView {
     const counts = this.probedCounts();
     this.deps.log.info(
       `monitor: ${this.monitored.size} path(s) planned, ${counts.paths} probed` +
-        (this.deps.walkPlanner ? `; ${counts.walks} cover walk(s) ${this.planSummary()}` : ''),
+        (this.deps.walkPlanner ? `; ${counts.walks} cover walk(s) ${this.planSummary()}` : '') +
+        (this.deps.targetRounds ? `; ${counts.targets} ICMP/TCP/UDP target(s)` : ''),
     );
   }
 
@@ -306,6 +345,7 @@ export class PathMonitor implements MonitorView {
     });
     await step('outbox delivery', () => this.dispatcher.close());
     for (const notifier of this.deps.notifiers) await step(`${notifier.channel} notifier`, () => notifier.close());
+    if (this.deps.targetRounds) await step('target probers', () => this.deps.targetRounds!.close());
     await step('planner', async () => this.deps.planner.close());
     if (this.deps.walkPlanner) await step('walk planner', async () => this.deps.walkPlanner!.close());
     await step('topology source', () => this.deps.source.close());
@@ -345,6 +385,10 @@ export class PathMonitor implements MonitorView {
       });
       probedWalks.forEach((walk, index) => routes.push({ kind: 'walk', id: walk.record.id, group: null, linkKeys: walk.record.linkKeys, stats: walkStats.perPath[index]! }));
     }
+    const probedTargets = await this.probeTargets(atMs);
+    for (const target of probedTargets) {
+      routes.push({ kind: 'target', id: target.record.id, group: target.record.group, linkKeys: target.record.linkKeys, stats: target.lastRound! });
+    }
     if (routes.length > 0) this.deps.writer.add(routes.map((route) => resultRecord(route.id, atMs, route.stats)));
     this.countersValue.rounds++;
     this.countersValue.lastRoundAtMs = atMs;
@@ -366,8 +410,71 @@ export class PathMonitor implements MonitorView {
     }
     await this.finish(findings, atMs);
     await this.maybeApplyRetention(atMs);
-    this.emit({ kind: 'round', atMs, pathIds: probedPaths.map((path) => path.record.id) });
-    return { atMs, probedPaths: probedPaths.length, probedWalks: probedWalks.length, transitions: findings.transitions.map((t) => t.transition), findings };
+    this.emit({ kind: 'round', atMs, pathIds: [...probedPaths, ...probedTargets].map((route) => route.record.id) });
+    return {
+      atMs,
+      probedPaths: probedPaths.length,
+      probedWalks: probedWalks.length,
+      probedTargets: probedTargets.length,
+      transitions: findings.transitions.map((t) => t.transition),
+      findings,
+    };
+  }
+
+  /**
+   * Probes the targets whose group is due (every round, or `everyMs` after its last round) and keeps
+   * what each found. A target's resolved address is its record's hop: stored again when DNS moves it.
+   */
+  private async probeTargets(atMs: number): Promise<MonitoredTarget[]> {
+    const rounds = this.deps.targetRounds;
+    if (!rounds || this.targets.size === 0) return [];
+    const due = [...this.targets.values()].filter((target) => {
+      const { everyMs } = target.route;
+      return everyMs === null || target.lastProbedAtMs === null || atMs - target.lastProbedAtMs >= everyMs;
+    });
+    if (due.length === 0) return [];
+    let output: Awaited<ReturnType<typeof rounds.run>>;
+    try {
+      output = await rounds.run(due.map((target) => target.route));
+    } catch (error) {
+      // TargetRounds promises a result per target; if one breaks that promise, the round is lost for all.
+      this.deps.log.warn(`monitor: the target round failed: ${redactError(error)}`);
+      return [];
+    }
+    const moved: PathRecord[] = [];
+    due.forEach((target, index) => {
+      const result = output.results[index]!;
+      const previousProblem = target.live.problem;
+      this.keepTargetResult(target, result, atMs);
+      if (result.problem !== null && result.problem !== previousProblem) this.deps.log.warn(`monitor: ${target.route.group} ${target.route.label}: round lost: ${result.problem}`);
+      if (result.problem === null && previousProblem !== null) this.deps.log.info(`monitor: ${target.route.group} ${target.route.label}: probed again (${result.address})`);
+      if (result.address !== null && result.address !== target.record.hops[0]) {
+        target.record = { ...target.record, hops: [result.address] };
+        moved.push(target.record);
+      }
+      if (result.problem === null) {
+        this.countersValue.probesSent += result.stats.sent;
+        this.countersValue.probesReceived += result.stats.received;
+      }
+    });
+    this.countersValue.drops.malformed += output.drops.malformed;
+    this.countersValue.drops.otherSession += output.drops.foreign;
+    this.countersValue.drops.forged += output.drops.forged;
+    if (moved.length > 0) this.pendingWrites.push(`addresses of ${moved.length} target(s)`, () => this.deps.store.upsertPaths(moved));
+    return due;
+  }
+
+  private keepTargetResult(target: MonitoredTarget, result: TargetRouteResult, atMs: number): void {
+    target.lastProbedAtMs = atMs;
+    target.lastRound = { ...result.stats, atMs };
+    addRttSamples(target.histogram, result.samplesNs);
+    target.live = {
+      ...target.live,
+      address: result.address,
+      problem: result.problem,
+      refused: result.refused,
+      failedSourcePorts: [...result.failedSourcePorts],
+    };
   }
 
   /** One probing pass over some routes; counts what was sent, received and dropped. */
@@ -500,6 +607,26 @@ export class PathMonitor implements MonitorView {
     return records;
   }
 
+  /** Registers every ICMP/TCP/UDP target (fixed for the run); returns their records for the store. */
+  private registerTargets(atMs: number, stored: Map<string, { state: PathStateName; sinceMs: number }>): PathRecord[] {
+    const records: PathRecord[] = [];
+    for (const route of this.deps.targetRounds?.routes ?? []) {
+      if (this.targets.has(route.id)) continue;
+      const record = targetRecord(route, atMs);
+      this.pathStates.track(record, stored.get(route.id));
+      this.targets.set(route.id, {
+        route,
+        record,
+        lastRound: null,
+        histogram: emptyRttHistogram(this.rttBoundsMs),
+        lastProbedAtMs: null,
+        live: { host: route.target.host, port: route.port, address: null, problem: null, refused: 0, failedSourcePorts: [] },
+      });
+      records.push(record);
+    }
+    return records;
+  }
+
   /** The graph as it was when the plan changed, so history can show what the topology looked like. */
   private snapshotTopology(atMs: number): void {
     const { graph, status } = this.topology();
@@ -521,8 +648,8 @@ export class PathMonitor implements MonitorView {
     for (const problem of diff.problems) this.deps.log.warn(`monitor: group ${problem.target.group}, ${problem.target.from} -> ${problem.target.to}: ${problem.reason}`);
   }
 
-  private thresholdsOf(group: string): Thresholds {
-    return this.thresholdsByGroup.get(group) ?? this.deps.config.thresholds;
+  private thresholdsOf(record: PathRecord): Thresholds {
+    return this.targets.get(record.id)?.route.thresholds ?? this.thresholdsByGroup.get(record.group) ?? this.deps.config.thresholds;
   }
 
   /** Runs a step whose failure must not stop the loop (notifiers promise not to throw; this is the belt). */
@@ -565,6 +692,36 @@ function estimateRows(estimates: LinkEstimates, atMs: number): LinkEstimateRecor
       confidence: e.confidence,
       support: e.support,
     }));
+}
+
+function histogramCopy(histogram: RttHistogram): LivePath['rttHistogram'] {
+  return {
+    upperBoundsMs: [...histogram.upperBoundsMs],
+    cumulativeCounts: [...histogram.cumulativeCounts],
+    sumMs: histogram.sumMs,
+    count: histogram.count,
+  };
+}
+
+/**
+ * A target as a PathRecord: from the prober to the target as written, named by kind and target
+ * (`tcp db1:5432`) so reports, tickets and /metrics read naturally; no links; its hop is the address
+ * it last resolved to (none until the first round). A literal address is its own hop from the start.
+ */
+function targetRecord(route: TargetRoute, atMs: number): PathRecord {
+  const literal = /^\d{1,3}(\.\d{1,3}){3}$/.test(route.target.host);
+  return {
+    id: route.id,
+    group: route.group,
+    fromNode: route.from,
+    toNode: route.target.text,
+    names: [route.label],
+    hops: literal ? [route.target.host] : [],
+    hopNames: [route.target.text],
+    linkKeys: [],
+    firstSeenMs: atMs,
+    goneAtMs: null,
+  };
 }
 
 function pathRecord(entry: GroupedPath, atMs: number): PathRecord {

@@ -1,8 +1,11 @@
 /**
- * The path-state evaluator: every user path's UP / DEGRADED / DOWN / GONE state, with hysteresis
- * (path-evaluator.ts holds the rules as pure functions; this class holds each path's place in them).
- * As a RoundEvaluator it reads the paths of a round's outcome; the monitor also tells it when the plan
- * adds, brings back or removes a path, since those change states without a round.
+ * The path-state evaluator: every user path's and ICMP/TCP/UDP target's UP / DEGRADED / DOWN / GONE
+ * state, with hysteresis (path-evaluator.ts holds the rules as pure functions; this class holds each
+ * route's place in them). As a RoundEvaluator it reads the paths and targets of a round's outcome
+ * (walks are the localizer's); the monitor also tells it when the plan adds, brings back or removes a
+ * path, since those change states without a round. A target's round that could not probe at all (its
+ * name did not resolve) is judged as the loss it is, and the reason is added to the transition, so the
+ * ticket says "db1 did not resolve" rather than only "100 % loss".
  */
 import type { PathRecord, RoundResultRecord } from '../store/records.js';
 import type { Thresholds } from '../config/index.js';
@@ -23,7 +26,9 @@ export class PathStateEvaluator implements RoundEvaluator {
 
   constructor(
     private readonly hysteresisRounds: number,
-    private readonly thresholdsOf: (group: string) => Thresholds,
+    private readonly thresholdsOf: (record: PathRecord) => Thresholds,
+    /** Why a route's last round was lost without probing (targets only); null when it was probed. */
+    private readonly problemOf: (routeId: string) => string | null = () => null,
   ) {}
 
   /** A path the plan has (new, or back from GONE); `resumed` is its stored state after a restart. */
@@ -42,7 +47,7 @@ export class PathStateEvaluator implements RoundEvaluator {
   gone(record: PathRecord, atMs: number): PathTransition | null {
     const known = this.tracked.get(record.id) ?? { record, evaluation: newPathEvaluation(record.id) };
     known.record = record;
-    const { next, transition } = pathGone(known.evaluation, atMs, this.settingsFor(record.group));
+    const { next, transition } = pathGone(known.evaluation, atMs, this.settingsFor(record));
     known.evaluation = next;
     this.tracked.set(record.id, known);
     return transition ? { path: record, transition } : null;
@@ -60,23 +65,25 @@ export class PathStateEvaluator implements RoundEvaluator {
     return { state: known.evaluation.state ?? 'UP', sinceMs: known.evaluation.sinceMs, deciding: known.evaluation.deciding };
   }
 
-  thresholds(group: string): Thresholds {
-    return this.thresholdsOf(group);
+  thresholds(record: PathRecord): Thresholds {
+    return this.thresholdsOf(record);
   }
 
   evaluate(outcome: RoundOutcome, findings: RoundFindings): void {
     for (const route of outcome.routes) {
-      if (route.kind !== 'path') continue;
+      if (route.kind === 'walk') continue;
       const known = this.tracked.get(route.id);
       if (!known) continue;
-      const { next, transition } = evaluateRound(known.evaluation, resultRecord(route.id, outcome.atMs, route.stats), this.settingsFor(known.record.group));
+      const { next, transition } = evaluateRound(known.evaluation, resultRecord(route.id, outcome.atMs, route.stats), this.settingsFor(known.record));
       known.evaluation = next;
-      if (transition) findings.transitions.push({ path: known.record, transition });
+      if (!transition) continue;
+      const problem = route.kind === 'target' && transition.to !== 'UP' ? this.problemOf(route.id) : null;
+      findings.transitions.push({ path: known.record, transition: problem === null ? transition : { ...transition, reason: `${transition.reason} (${problem})` } });
     }
   }
 
-  private settingsFor(group: string): EvaluationSettings {
-    return { hysteresisRounds: this.hysteresisRounds, thresholds: this.thresholdsOf(group) };
+  private settingsFor(record: PathRecord): EvaluationSettings {
+    return { hysteresisRounds: this.hysteresisRounds, thresholds: this.thresholdsOf(record) };
   }
 }
 
