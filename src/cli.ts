@@ -7,8 +7,9 @@
  * Every command module is imported inside its action, never at the top: together they pull in PGlite,
  * gRPC, prom-client and the topology library, which cost most of a second to load, and `pathmon --help`,
  * `--version` or a usage error need none of them. For the same reason errors are mapped to messages by
- * their `name` (each of pathmon's error classes sets one) rather than by `instanceof`, which would need
- * every error class, and so every heavy module, loaded up front.
+ * the properties every error raised on purpose carries (`code`, `exitCode`, see pathmon-error.ts) rather
+ * than by `instanceof`, which would need every error class, and so every heavy module, loaded up front;
+ * and the logger (pino) is made in the pre-action hook, once a command is really going to run.
  *
  * `pathmon lab ...` is handed to the lab's own CLI in a child process: the application never links the
  * lab's code, and the lab stays a test instrument rather than part of the monitor. A packed install
@@ -20,7 +21,7 @@ import { constants as osConstants } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { Command, Option } from 'commander';
 import type { HostDeclaration } from '../topology/index.js';
-import { CliError } from './cli-error.js';
+import type { LogFormat, LogThreshold } from './log/index.js';
 import { decimal, returnMode, wholeNumber } from './options.js';
 
 /** The version in the package.json beside the build (dist/src/cli.js → package.json), so a packed install reports its own. */
@@ -37,7 +38,32 @@ const program = new Command('pathmon')
   .description('Topology-aware active path monitor: every simple path, probed with nested GRE.')
   .version(packageVersion(), '-V, --version', 'print the pathmon version')
   .showHelpAfterError()
-  .exitOverride();
+  .exitOverride()
+  // The values are listed here, not imported from log/: that would load the logger for `--help`.
+  .addOption(
+    new Option('--log-level <level>', 'least severe log lines written to stderr (debug and trace add stacks)')
+      .choices(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'])
+      .env('PATHMON_LOG_LEVEL')
+      .default('info'),
+  )
+  .addOption(
+    new Option('--log-format <format>', 'text: readable lines; json: one JSON object per line (time, level, msg, component, fields)')
+      .choices(['text', 'json'])
+      .env('PATHMON_LOG_FORMAT')
+      .default('text'),
+  );
+
+interface LogOptions {
+  logLevel: LogThreshold;
+  logFormat: LogFormat;
+}
+
+/** Makes the process logger from the global options; commands take it from log/index.ts. */
+async function installProcessLogger(): Promise<void> {
+  const { createLogger, setProcessLogger } = await import('./log/index.js');
+  const { logLevel, logFormat } = program.opts<LogOptions>();
+  setProcessLogger(createLogger({ level: logLevel, format: logFormat }));
+}
 
 const topologyHelp = 'topology: a YAML, neighbor table or ExaBGP JSON file (recognised by content), or exabgp:FILE to run ExaBGP with your neighbor config';
 
@@ -78,6 +104,7 @@ async function checkHostOptions(command: Command): Promise<void> {
   command.setOptionValue('host', hosts);
 }
 
+program.hook('preAction', installProcessLogger);
 program.hook('preAction', async (_program, command) => checkHostOptions(command));
 
 const withPathOptions = (command: Command): Command =>
@@ -116,9 +143,28 @@ withPathOptions(program.command('probe').description('probe every path once and 
   .option('--count <n>', 'probes per path', wholeNumber(1, 1_000_000), 10)
   .option('--interval-ms <ms>', 'time between probes on one path', decimal(0, 3_600_000), 100)
   .option('--timeout-ms <ms>', 'how long a probe may take to return', decimal(1, 600_000), 1000)
+  .addOption(new Option('--kind <kind>', 'gre: every path from --from to --to; icmp, tcp, udp: one --target (no topology needed)').choices(['gre', 'icmp', 'tcp', 'udp']).default('gre'))
+  .option('--target <host[:port]>', 'icmp/tcp/udp: an IPv4 address or DNS name, with :PORT for tcp and udp')
+  .option('--source-port <port|first-last>', 'tcp/udp: the source port, or a range swept one probe per port')
+  .option('--payload-bytes <n>', 'icmp: echo data bytes (DF is set, for MTU checks)', wholeNumber(0, 65507))
+  .option('--progress', 'sent/received/elapsed on stderr every few seconds (default when stderr is a terminal)')
   .action(async (options) => {
     const { probeCommand } = await import('./commands/probe-command.js');
     process.exitCode = await probeCommand(options, process.stdout, process.stderr);
+  })
+  // --kind icmp|tcp|udp needs no topology: probe-command checks --topology/--from/--to for gre itself.
+  .options.filter((option) => ['--topology', '--from', '--to'].includes(option.long ?? '')).forEach((option) => option.makeOptionMandatory(false));
+
+program
+  .command('respond')
+  .description('the far end of udp probes: echo pathmon probes back to their sender, count and drop everything else')
+  .option('--bind <address>', 'IPv4 address to listen on', '0.0.0.0')
+  .option('--port <port>', 'UDP port to listen on', wholeNumber(1, 65535), 7655)
+  .option('--max-rate <n>', 'most echoes per second (a spoofed flood is not amplified past it)', wholeNumber(1, 10_000_000), 100_000)
+  .option('--report-every-s <s>', 'print the counts every this many seconds', wholeNumber(1, 86_400))
+  .action(async (options) => {
+    const { respondCommand } = await import('./commands/respond-command.js');
+    process.exitCode = await respondCommand(options, process.stderr, stopSignal());
   });
 
 program
@@ -162,7 +208,8 @@ program
   .description('validate a monitor config without opening sockets; --json prints it with secrets redacted')
   .argument('<file>', 'the YAML config `pathmon run --config` would use')
   .option('--json', 'machine-readable output')
-  .action(async (file: string, options: { json?: boolean }) => {
+  .option('--no-secrets', 'do not resolve the secret references ({ env } / { file }); by default each unset or unreadable one fails the check')
+  .action(async (file: string, options: { json?: boolean; secrets?: boolean }) => {
     const { checkConfigCommand } = await import('./commands/check-config-command.js');
     process.exitCode = checkConfigCommand(file, options, process.stdout);
   });
@@ -184,6 +231,11 @@ program
   .option('--listen <addr>', 'serve the dashboard, API and /metrics on HOST:PORT (token from $PATHMON_WEB_TOKEN)')
   .option('--rounds <n>', 'stop after this many rounds (default: run until SIGTERM/SIGINT)', wholeNumber(1))
   .option('--wait-ms <ms>', 'how long to wait for the topology source to converge', wholeNumber(0, 3_600_000), 120_000)
+  .option(
+    '--targets <file>',
+    'ICMP/TCP targets to monitor beside the config\'s, repeatable: the network-telemetry targets.yaml as it is (env: [host, ...] pings, env: { host: port } TCP), or a list of target groups as the config\'s targets: writes them',
+    (file: string, previous: string[] = []) => [...previous, file],
+  )
   .option(
     '--allow-foreign-source',
     'probe even when the prober node\'s address is on no interface of this host (run refuses otherwise: probes would leave by this host\'s routes, from the wrong place); for an address routed here on purpose, e.g. behind NAT',
@@ -208,6 +260,50 @@ withStoreOptions(program.command('history').description('one path\'s rounds and 
     process.exitCode = await historyCommand(pathId, options, process.stdout);
   });
 
+withStoreOptions(program.command('actions').description('remediation action runs (rule, action, state, duration, output) and link isolations'))
+  .option('--incident <id>', 'only the runs of this incident')
+  .option('--state <state>', 'only runs in this state: QUEUED, RUNNING, SUCCESS, FAILURE, TIMEOUT')
+  .option('--limit <n>', 'at most this many runs', wholeNumber(1, 100_000), 200)
+  .action(async (options) => {
+    const { actionsCommand } = await import('./commands/actions-command.js');
+    process.exitCode = await actionsCommand(options, process.stdout);
+  });
+
+withStoreOptions(program.command('agents').description('the fleet\'s agents: hostname, id, addresses, node, capabilities, version, first/last seen, status'))
+  .option('--fleet <name>', 'only this fleet')
+  .action(async (options) => {
+    const { agentsCommand } = await import('./commands/agents-command.js');
+    process.exitCode = await agentsCommand(options, process.stdout);
+  });
+
+program
+  .command('fleet')
+  .description('fleet administration')
+  .command('create-role')
+  .description('create (or update) the database role one fleet agent logs in as, with only the rights an agent needs')
+  .argument('<name>', 'the role name: lower-case letters, digits and _')
+  .option('--config <file>', 'read the store location and schema from this monitor config')
+  .option('--db <url>', 'the store, as an administrator: postgres://ADMIN@HOST/DB')
+  .option('--data-dir <dir>', 'unused for a server store', './pathmon-data')
+  .option('--schema <name>', 'the schema holding pathmon\'s tables (default: the config\'s, else pathmon)')
+  .option('--password-env <var>', 'set the role\'s password from this environment variable')
+  .option('--print', 'print the SQL instead of running it')
+  .action(async (name: string, options) => {
+    const { fleetCreateRoleCommand } = await import('./commands/agents-command.js');
+    process.exitCode = await fleetCreateRoleCommand(name, options, process.stdout);
+  });
+
+const events = withStoreOptions(program.command('events').description('device syslog events from the store, newest first: host, severity, error code, status, incident, message'))
+  .option('--host <host>', 'only events from this host (its HOSTNAME, else its address)')
+  .option('--code <code>', 'only this error code (LINEPROTO-5-UPDOWN, SNMP_TRAP_LINK_DOWN), or a prefix ending in *')
+  .option('--limit <n>', 'at most this many events', wholeNumber(1, 1_000_000), 1000)
+  .action(async (options) => {
+    const { eventsCommand } = await import('./commands/events-command.js');
+    process.exitCode = await eventsCommand(options, process.stdout);
+  });
+// Kept as eventsHost: the pre-action hook reads every command's `host` as a topology --host NAME=ADDRESS/LEN.
+events.on('option:host', (value: string) => events.setOptionValue('host', undefined).setOptionValue('eventsHost', value));
+
 program
   .command('lab')
   .description('build and drive namespace test labs (see `pathmon lab --help`)')
@@ -218,6 +314,7 @@ program
   .action(async () => {
     const labCli = fileURLToPath(new URL('../lab/cli.js', import.meta.url));
     if (!existsSync(labCli)) {
+      const { CliError } = await import('./cli-error.js');
       throw new CliError(
         `pathmon lab: the namespace lab is not part of this install (${labCli} is missing): it is a test instrument that ships with the source repository only; expected a checkout built with \`npm run build\``,
       );
@@ -242,43 +339,23 @@ program
   });
 
 /**
- * How each of pathmon's error classes, known by its `name`, is shown: `as-is` for errors written for
- * the terminal (CliError and its subclasses carry their own exit status), `prefixed` for module errors
- * whose message starts with `module.function:`. Anything else is a bug and keeps its stack.
+ * The exit status for `error`, after reporting it on stderr: as a line of text (the message, a hint,
+ * and for a bug the stack at log level debug), or as a JSON log line with `--log-format json`.
  */
-const ERROR_STYLES: Readonly<Record<string, 'as-is' | 'prefixed'>> = {
-  CliError: 'as-is',
-  TopologySourceError: 'as-is',
-  StoreError: 'prefixed',
-  SecretError: 'prefixed',
-  WebError: 'prefixed',
-  ConfigError: 'prefixed',
-  TopologyError: 'prefixed',
-  ObservationsFileError: 'prefixed',
-  IntegrationError: 'prefixed',
-  ProbeKeyError: 'prefixed',
-};
-
 async function exitCodeFor(error: unknown): Promise<number> {
   const commanderCode = (error as { code?: unknown } | null)?.code;
   if (commanderCode === 'commander.helpDisplayed' || commanderCode === 'commander.version') return 0;
   if (typeof commanderCode === 'string' && commanderCode.startsWith('commander.')) return 2;
-  // Imported here, not on top: the scrubber is small, and secrets registered by a command were
-  // registered in this same module instance.
-  const { redactSecrets } = await import('./secrets/redact.js');
-  const name = error instanceof Error ? error.name : '';
-  const style = Object.hasOwn(ERROR_STYLES, name) ? ERROR_STYLES[name] : undefined;
-  if (style === 'as-is') {
-    process.stderr.write(`${redactSecrets((error as Error).message)}\n`);
-    const exitCode = (error as { exitCode?: unknown }).exitCode;
-    return typeof exitCode === 'number' && Number.isInteger(exitCode) && exitCode > 0 ? exitCode : 1;
+  const { cliErrorReport } = await import('./cli-error.js');
+  const { logLevel, logFormat } = program.opts<LogOptions>();
+  const report = cliErrorReport(error, { stack: logLevel === 'debug' || logLevel === 'trace' });
+  if (logFormat === 'json') {
+    const { processLogger } = await import('./log/index.js');
+    processLogger().child({ component: 'cli' }).error(report.msg, report.fields);
+  } else {
+    process.stderr.write(`${report.text}\n`);
   }
-  if (style === 'prefixed') {
-    process.stderr.write(`pathmon: ${redactSecrets((error as Error).message)}\n`);
-    return 1;
-  }
-  process.stderr.write(`pathmon: ${redactSecrets((error as Error)?.stack ?? String(error))}\n`);
-  return 1;
+  return report.exitCode;
 }
 
 try {

@@ -7,6 +7,7 @@
  * is missing fails at the first ticket, mid-outage; `--no-secrets` skips that where the secrets live
  * only on the production host. `--json` prints the resolved config with every secret redacted.
  */
+import { remediationConfigProblems } from '../remediate/index.js';
 import { loadConfigFile, redactUrl, type MonitorConfig } from '../config/index.js';
 import { redactedConfig } from '../config/index.js';
 import { CliError } from '../cli-error.js';
@@ -35,10 +36,12 @@ export function checkConfigCommand(file: string, options: CheckConfigOptions, ou
   const checks = config.topology.startsWith('file:') ? checkTargets(config) : null;
   const failed = checks?.filter((check) => check.problem !== null) ?? [];
   const secrets: UnresolvedSecret[] | null = options.secrets === false ? null : unresolvedSecrets(config, sources);
-  const valid = failed.length === 0 && (secrets ?? []).length === 0;
+  // Rules whose actions need a notifier the config lacks: `run` would refuse them at start.
+  const remediation = config.remediation ? remediationConfigProblems(config.remediation, config.notifiers) : [];
+  const valid = failed.length === 0 && (secrets ?? []).length === 0 && remediation.length === 0;
   if (options.json) {
     const secretProblems = secrets?.map((s) => ({ key: s.key, problem: s.problem })) ?? null;
-    out.write(`${toSafeJson({ valid, config: redactedConfig(config), targets: checks, secrets: secretProblems }, 2)}\n`);
+    out.write(`${toSafeJson({ valid, config: redactedConfig(config), targets: checks, secrets: secretProblems, remediation }, 2)}\n`);
   } else {
     out.write(`${file}: ${valid ? 'valid' : 'INVALID'}\n`);
     out.write(summary(config, checks, secrets));
@@ -47,6 +50,7 @@ export function checkConfigCommand(file: string, options: CheckConfigOptions, ou
     const problems = [
       ...failed.map((check) => `groups ${check.group} endpoint ${check.to}: ${check.problem}`),
       ...(secrets ?? []).map((secret) => `${secret.key}: ${secret.problem}`),
+      ...remediation.map((problem) => problem.message),
     ];
     if (!options.json) throw new CliError(`pathmon check-config: ${problems.join('; ')}${(secrets ?? []).length > 0 ? ' (set them, or pass --no-secrets to check the rest only)' : ''}`);
     return 1;

@@ -23,15 +23,22 @@ import { loadConfigFile, storeLocationFor, storeSchemaFor } from '../config/inde
 import { CliError } from '../cli-error.js';
 import { openProbeSender } from '../open-probe-sender.js';
 import { openTopologySource, Replanner, WalkReplanner, type TopologySource } from '../live/index.js';
-import { IncidentEvaluator, LinkEstimateEvaluator, PathMonitor, systemMonitorClock, type MonitorLog } from '../monitor/index.js';
+import { IncidentEvaluator, LinkEstimateEvaluator, PathMonitor, systemMonitorClock } from '../monitor/index.js';
 import { buildNotifiers, type Notifier } from '../notify/index.js';
-import { redactError, redactSecrets, registerSecretValue } from '../secrets/index.js';
+import { redactError, registerSecretValue } from '../secrets/index.js';
+import { processLogger } from '../log/index.js';
 import { makeDirectory, openStore, ResultWriter, type ResultWriterView } from '../store/index.js';
+import { startSyslog } from '../syslog/index.js';
+import { startRemediation } from '../remediate/index.js';
+import type { SqlStore } from '../store/sql-store.js';
+import { routeWorkItems, startFleetAgent, type FleetHandle } from '../fleet/index.js';
 import type { Store } from '../store/store.js';
 import type { MonitorView } from '../monitor/monitor-view.js';
 import { isLoopbackHost, MIN_TOKEN_CHARS, parseListen, startWebServer, WebError, type WebServer } from '../web/index.js';
 import { foreignAddresses } from '../local-addresses.js';
 import type { ProbeReceiver, ProbeSender } from '../../probes/index.js';
+import { openTargetProber } from '../../probes/index.js';
+import { ProberTargetRounds, targetGroupsForRun, targetRoutes } from '../targets/index.js';
 
 export interface RunOptions {
   config: string;
@@ -43,15 +50,19 @@ export interface RunOptions {
   waitMs: number;
   /** Probe even when the probes' source address is on no local interface (see local-addresses.ts). */
   allowForeignSource?: boolean;
+  /** `--targets FILE`, repeatable: target groups (the telemetry seed's targets.yaml, or pathmon's list) beside the config's. */
+  targets?: string[];
 }
 
 /** A MonitorView that also shows the result writer's health (for /api/status and /metrics). */
 export type MonitorViewWithWriter = MonitorView & Required<ResultWriterView>;
 
 export async function runCommand(options: RunOptions, err: NodeJS.WritableStream): Promise<number> {
-  const log = stderrLog(err);
+  // Lines go to the process logger (stderr, as --log-level/--log-format say), not to `err`.
+  const log = processLogger().child({ component: 'run' });
   // Cheap checks: nothing is opened, started or created until these pass.
-  const config = loadConfigFile(options.config);
+  const config = loadConfigFile(options.config, { targetsElsewhere: (options.targets ?? []).length > 0 });
+  const targetGroups = targetGroupsForRun(config, options.targets ?? []);
   const webToken = checkedListen(options.listen);
   const dataDir = checkedDataDir(options.dataDir);
   const spill = spillDir(dataDir);
@@ -62,7 +73,7 @@ export async function runCommand(options: RunOptions, err: NodeJS.WritableStream
   let store: Store | null = null;
   let notifiers: Notifier[] = [];
   try {
-    source = openTopologySource(config.topology, { hosts: config.hosts });
+    source = openTopologySource(config.topology, { hosts: config.hosts, log: (message) => log.child({ component: 'exabgp' }).warn(message) });
     await source.ready(options.waitMs);
     checkProberKnown(source, config.prober.node);
     const schema = storeSchemaFor(config);
@@ -71,7 +82,7 @@ export async function runCommand(options: RunOptions, err: NodeJS.WritableStream
     notifiers = buildNotifiers({
       ...config.notifiers,
       store,
-      log: (level, message) => (level === 'info' ? log.info(message) : log.warn(message)),
+      log: (level, message) => log.child({ component: 'notify' })[level](message),
     });
     // Sockets are opened only once the plan is known to be worth probing (below); the round runner
     // reaches them through these.
@@ -88,10 +99,22 @@ export async function runCommand(options: RunOptions, err: NodeJS.WritableStream
       : undefined;
     const estimator = walkPlanner ? new LinkEstimateEvaluator(() => walkPlanner.plan()?.groups ?? []) : null;
     let runner: ProbeRoundRunner | null = null;
+    const targetRounds =
+      targetGroups.length > 0
+        ? new ProberTargetRounds(targetRoutes(targetGroups, { probing: config.probing, thresholds: config.thresholds, from: config.prober.node }), openTargetProber)
+        : null;
+    // Fleet mode: probe only the routes this agent holds; notify only while it leads (set once it joined).
+    let fleetHandle: FleetHandle | null = null;
     const monitor: PathMonitor = new PathMonitor({
       config,
       source,
+      ...(config.fleet && {
+        assignment: { isAssigned: (routeId: string) => fleetHandle?.isAssigned(routeId) ?? false },
+        leads: () => fleetHandle?.isLeader() ?? false,
+      }),
       planner: new Replanner(source, config.targets),
+      // ICMP/TCP/UDP targets; their sockets open below, with the GRE ones.
+      ...(targetRounds && { targetRounds }),
       ...(walkPlanner && { walkPlanner }),
       evaluators: [
         ...(estimator ? [estimator] : []),
@@ -110,7 +133,7 @@ export async function runCommand(options: RunOptions, err: NodeJS.WritableStream
       runRound: (paths, roundOptions) => (runner ??= createRoundRunner({ sender: sender!, receiver: receiver!, clock: systemClock }))(paths, roundOptions),
       notifiers,
       clock: systemMonitorClock,
-      log,
+      log: log.child({ component: 'monitor' }),
     });
     // From here the monitor owns the store, the source and the notifiers: a start-up failure closes it
     // (which closes them) before the error is passed on.
@@ -137,12 +160,60 @@ export async function runCommand(options: RunOptions, err: NodeJS.WritableStream
     log.info(`run: receive timestamps from the ${opening.timestamps === 'kernel' ? 'kernel' : 'event loop'}`);
     sender = await openProbeSender('pathmon run', (line) => log.warn(line)).catch(closingFirst);
     opened.push(sender);
+    // The ICMP/TCP/UDP sockets (closed by monitor.close()): a missing privilege is said now, not each round.
+    if (targetRounds) await targetRounds.open().catch(closingFirst);
+
+    // Device logs go to the same store; the receiver is closed before the monitor closes it (below).
+    const syslog = config.syslog && store ? await startSyslog(config.syslog, { store, log: (line) => log.warn(line) }).catch(closingFirst) : null;
+    if (syslog) {
+      opened.push(syslog);
+      log.info(`run: syslog receiver on ${Object.entries(syslog.ports).filter(([, port]) => port !== null).map(([kind, port]) => `${kind} port ${port}`).join(', ')}`);
+    }
+
+    // Rules on device events and incident changes: the bounded action pool and the link isolation workflow.
+    const remediation = config.remediation && store
+      ? await startRemediation({
+        config: config.remediation,
+        notifiers: config.notifiers,
+        client: (store as SqlStore).sqlClient,
+        graph: () => source!.graph,
+        openIncidents: () => monitor.incidents(),
+        ...(syslog && { onEvent: (listener) => syslog.onEvent(listener) }),
+        onRoundOutcome: (listener) => monitor.onRoundOutcome(listener),
+        log: (level, line) => log.child({ component: 'remediation' })[level](line),
+      }).catch(closingFirst)
+      : null;
+
+    // One agent of a fleet (config `fleet:`, PostgreSQL store only): registers, shares the work, may lead.
+    // Refusals (duplicate agent id, schema newer than this pathmon, PGlite) stop the run here.
+    const fleet = config.fleet && store
+      ? await startFleetAgent({
+        fleet: config.fleet,
+        proberNode: config.prober.node,
+        targetGroups: config.targetGroups.map((group) => group.name),
+        store,
+        kernelTimestamps: opening.timestamps === 'kernel',
+        work: () => routeWorkItems({
+          paths: monitor.paths().filter((path) => path.state !== 'GONE').map((path) => ({ id: path.record.id, group: path.record.group })),
+          walks: walkPlanner?.plan()?.walks ?? [],
+        }, config.fleet!.node ?? config.prober.node, config.targetGroups),
+        log: log.child({ component: 'fleet' }),
+      }).catch(closingFirst)
+      : null;
+    if (fleet) {
+      fleetHandle = fleet;
+      fleet.onLeadershipChange((leader) => {
+        log.info(`run: fleet: this agent ${leader ? 'leads the fleet: it sends tickets and mail' : 'no longer leads the fleet'}`);
+        if (leader) void monitor.deliverAsLeader();
+      });
+      if (fleet.isLeader()) void monitor.deliverAsLeader();
+    }
 
     let web: WebServer | null = null;
     if (options.listen !== undefined) {
       const view: MonitorViewWithWriter = viewWithWriter(monitor, writer);
-      web = await startWebServer(view, { listen: options.listen, token: webToken, log: (line) => log.warn(line), metrics: config.metrics }).catch(closingFirst);
-      log.info(`run: dashboard at ${web.url}`);
+      web = await startWebServer(view, { listen: options.listen, token: webToken, log: (line) => log.warn(line), metrics: { ...config.metrics, ...(fleet && config.fleet && { fleet: { name: config.fleet.name, client: () => (store as SqlStore | null)?.sqlClient ?? null } }) } }).catch(closingFirst);
+      log.info(`run: ready: dashboard, API and /metrics listening on ${web.url}`);
     }
 
     let signals = 0;
@@ -169,6 +240,11 @@ export async function runCommand(options: RunOptions, err: NodeJS.WritableStream
       process.off('SIGTERM', onSignal);
       process.off('SIGINT', onSignal);
       await web?.close().catch((error: unknown) => log.warn(`run: closing the dashboard: ${redactError(error)}`));
+      await syslog?.close().catch((error: unknown) => log.warn(`run: closing the syslog receiver: ${redactError(error)}`));
+      // Before the monitor closes the store: runs still going after the grace stay RUNNING and are marked interrupted next start.
+      await remediation?.close().catch((error: unknown) => log.warn(`run: closing remediation: ${redactError(error)}`));
+      // Before the monitor closes the store: the fleet hears this agent stopped and moves its work at once.
+      await fleet?.close();
       const counters = monitor.counters();
       await monitor.close();
       log.info(`run: stopped after ${counters.rounds} round(s); ${counters.probesSent} probes sent, ${counters.probesReceived} received`);
@@ -262,9 +338,9 @@ function checkProberKnown(source: TopologySource, prober: string): void {
  */
 function planRefusal(monitor: PathMonitor, prober: string, allowForeignSource: boolean): { reason?: string; warning?: string } {
   const counts = monitor.probedCounts();
-  if (counts.paths === 0 && counts.walks === 0) {
+  if (counts.paths === 0 && counts.walks === 0 && counts.targets === 0) {
     return {
-      reason: `pathmon run: nothing to monitor: 0 paths and 0 cover walks planned from prober "${prober}" (the reasons per target are logged above); expected at least one target with a path within its bounds`,
+      reason: `pathmon run: nothing to monitor: 0 paths, 0 cover walks and 0 ICMP/TCP/UDP targets planned from prober "${prober}" (the reasons per target are logged above); expected at least one target with a path within its bounds`,
     };
   }
   const foreign = foreignAddresses(monitor.probeSourceAddresses());
@@ -288,9 +364,4 @@ function viewWithWriter(monitor: PathMonitor, writer: ResultWriter): MonitorView
     onUpdate: (listener) => monitor.onUpdate(listener),
     resultWriter: () => writer.stats(),
   };
-}
-
-function stderrLog(err: NodeJS.WritableStream): MonitorLog & { error(line: string): void } {
-  const line = (level: string, text: string) => err.write(`${new Date().toISOString()} ${level} ${redactSecrets(text)}\n`);
-  return { info: (text) => line('info', text), warn: (text) => line('warn', text), error: (text) => line('error', text) };
 }

@@ -120,7 +120,15 @@ function resolveConfig(raw: RawMonitorConfig, file: string): MonitorConfig {
     metrics: { ...defaultMetrics, ...raw.metrics },
     notifiers: notifiersConfig(raw.notifiers, relative),
     targetGroups: raw.targets ?? [],
-    syslog: raw.syslog ?? null,
+    // Certificate files are relative to the config file, like every other path in it.
+    syslog: raw.syslog
+      ? {
+          ...raw.syslog,
+          ...(raw.syslog.tls && {
+            tls: { ...raw.syslog.tls, certFile: relative(raw.syslog.tls.certFile), keyFile: relative(raw.syslog.tls.keyFile), ...(raw.syslog.tls.caFile && { caFile: relative(raw.syslog.tls.caFile) }) },
+          }),
+        }
+      : null,
     remediation: raw.remediation ?? null,
     fleet: raw.fleet ?? null,
   };

@@ -5,6 +5,8 @@
  * (monitor-metrics.ts), build info and the Node.js process. `kit/` holds what a Prometheus and Grafana
  * owner installs beside it: alerting and recording rules, a dashboard and its provisioning files.
  */
+import { registerAgentMetrics } from '../fleet/agent-metrics.js';
+import type { SqlQueryable } from '../store/sql-client.js';
 import { Registry } from 'prom-client';
 import { defaultMetrics } from '../config/index.js';
 import type { MonitorView } from '../monitor/monitor-view.js';
@@ -32,6 +34,8 @@ export interface MetricsOptions {
   pathHistograms?: boolean;
   /** `pathmon_build_info`'s version label; default the package's version. */
   version?: string;
+  /** Fleet mode: the fleet's name and its database, for the per-agent series (`pathmon_agent_up`, ...). */
+  fleet?: { name: string; client: () => SqlQueryable | null };
 }
 
 export interface PathmonMetrics {
@@ -50,6 +54,7 @@ export function createMetrics(view: MonitorView, options: MetricsOptions = {}): 
   registerLinkMetrics(registry, view);
   registerTargetMetrics(registry, view);
   registerBuildInfo(registry, options.version);
+  if (options.fleet) registerAgentMetrics(registry, options.fleet.client, options.fleet.name);
   if (options.processMetrics ?? true) registerProcessMetrics(registry);
   return {
     contentType: registry.contentType,

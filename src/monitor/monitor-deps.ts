@@ -108,4 +108,14 @@ export interface MonitorDeps {
   log: MonitorLog;
   /** How often rollups and retention run. Default 15 minutes. */
   retentionEveryMs?: number;
+  /**
+   * Fleet mode: a route (path, walk or target) is probed only while this agent holds it in the fleet's
+   * work assignment. Absent: every route.
+   */
+  assignment?: { isAssigned(routeId: string): boolean };
+  /**
+   * Fleet mode: the outbox is delivered and retention applied only by the fleet's leader, so one process
+   * sends each ticket and mail. Absent: this process always leads.
+   */
+  leads?: () => boolean;
 }

@@ -255,10 +255,12 @@ export class PathMonitor implements MonitorView {
     for (const evaluator of this.evaluators) if (isResuming(evaluator)) evaluator.resume(open);
     // Open incidents whose ticket was never made (work lost before the outbox, a store restored from
     // backup): queue it now; then send what the last process left pending.
-    await this.dispatcher.reconcile(open);
-    await this.guard('outbox delivery', async () => {
-      await this.dispatcher.dispatch();
-    });
+    if (this.leads()) {
+      await this.dispatcher.reconcile(open);
+      await this.guard('outbox delivery', async () => {
+        await this.dispatcher.dispatch();
+      });
+    }
 
     const first = this.deps.planner.start();
     this.unsubscribers.push(
@@ -364,7 +366,7 @@ export class PathMonitor implements MonitorView {
     while (this.pendingWalkDiffs.length > 0) this.applyWalkDiff(this.pendingWalkDiffs.shift()!, atMs);
 
     const routes: RouteOutcome[] = [];
-    const probedPaths = [...this.monitored.values()].filter((path) => path.active && path.planned.hops);
+    const probedPaths = [...this.monitored.values()].filter((path) => path.active && path.planned.hops && this.assigned(path.record.id));
     const { probesPerRound, probeSpacingMs, timeoutMs } = this.deps.config.probing;
     const pathStats = await this.probe(probedPaths.map((path) => path.planned.hops!), { count: probesPerRound, intervalMs: probeSpacingMs, timeoutMs });
     probedPaths.forEach((path, index) => {
@@ -374,7 +376,7 @@ export class PathMonitor implements MonitorView {
       routes.push({ kind: 'path', id: path.record.id, group: path.record.group, linkKeys: path.record.linkKeys, stats });
     });
 
-    const probedWalks = [...this.walks.values()].filter((walk) => walk.planned.hops);
+    const probedWalks = [...this.walks.values()].filter((walk) => walk.planned.hops && this.assigned(walk.record.id));
     const localize = this.deps.config.localize;
     if (probedWalks.length > 0) {
       const walkStats = await this.probe(probedWalks.map((walk) => walk.planned.hops!), {
@@ -429,6 +431,7 @@ export class PathMonitor implements MonitorView {
     const rounds = this.deps.targetRounds;
     if (!rounds || this.targets.size === 0) return [];
     const due = [...this.targets.values()].filter((target) => {
+      if (!this.assigned(target.record.id)) return false;
       const { everyMs } = target.route;
       return everyMs === null || target.lastProbedAtMs === null || atMs - target.lastProbedAtMs >= everyMs;
     });
@@ -524,9 +527,11 @@ export class PathMonitor implements MonitorView {
       this.deps.log.info(`monitor: incident ${change.change}: ${change.incident.summary}${change.reason ? ` (${change.reason})` : ''}`);
     }
     await this.pendingWrites.drain();
-    await this.guard('outbox delivery', async () => {
-      await this.dispatcher.dispatch();
-    });
+    if (this.leads()) {
+      await this.guard('outbox delivery', async () => {
+        await this.dispatcher.dispatch();
+      });
+    }
     for (const { path, transition } of findings.transitions) {
       this.emit({ kind: 'transition', atMs: transition.atMs, pathId: path.id, from: transition.from, to: transition.to });
     }
@@ -634,7 +639,30 @@ export class PathMonitor implements MonitorView {
     this.pendingWrites.push('topology snapshot', () => this.deps.store.addTopologySnapshot(snapshot));
   }
 
+  /** Fleet mode: whether this agent holds the route now; alone, every route is its own. */
+  private assigned(routeId: string): boolean {
+    return this.deps.assignment?.isAssigned(routeId) ?? true;
+  }
+
+  /** Fleet mode: whether this agent is the one that notifies and applies retention; alone, always. */
+  private leads(): boolean {
+    return this.deps.leads?.() ?? true;
+  }
+
+  /**
+   * Delivers what the outbox holds now (open incidents' missing tickets first): what a fleet agent does
+   * the moment it becomes the leader, instead of waiting for its next round.
+   */
+  async deliverAsLeader(): Promise<void> {
+    if (!this.leads()) return;
+    await this.guard('outbox delivery', async () => {
+      await this.dispatcher.reconcile([...this.openIncidents.values()]);
+      await this.dispatcher.dispatch();
+    });
+  }
+
   private async maybeApplyRetention(atMs: number): Promise<void> {
+    if (!this.leads()) return;
     const everyMs = this.deps.retentionEveryMs ?? 15 * 60_000;
     if (this.lastRetentionMs !== null && atMs - this.lastRetentionMs < everyMs) return;
     this.lastRetentionMs = atMs;

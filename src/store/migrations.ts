@@ -247,11 +247,15 @@ export async function migrate(client: SqlClient, location: string, list: readonl
   const latest = list[list.length - 1]?.version ?? 0;
   return client.transaction(async (tx) => {
     await tx.query(`SELECT pg_advisory_xact_lock(hashtext(current_schema() || '.pathmon_migrations'))`);
-    await tx.query(`CREATE TABLE IF NOT EXISTS schema_migrations (
-      version    integer PRIMARY KEY,
-      name       text NOT NULL,
-      applied_at timestamptz NOT NULL DEFAULT now()
-    )`);
+    // Only when missing: a fleet agent's role reads the table but may not create tables.
+    const { rows: table } = await tx.query<{ t: string | null }>(`SELECT to_regclass('schema_migrations')::text AS t`);
+    if (table[0]?.t == null) {
+      await tx.query(`CREATE TABLE IF NOT EXISTS schema_migrations (
+        version    integer PRIMARY KEY,
+        name       text NOT NULL,
+        applied_at timestamptz NOT NULL DEFAULT now()
+      )`);
+    }
     const { rows } = await tx.query<{ v: number | null }>('SELECT max(version) AS v FROM schema_migrations');
     const current = rows[0]?.v == null ? 0 : Number(rows[0].v);
     if (current > latest) {

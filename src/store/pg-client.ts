@@ -39,10 +39,14 @@ export async function openPgClient(url: string, schema: string, options: PgClien
     },
   });
   // CREATE SCHEMA cannot use the search_path option before the schema exists, but it does not need it.
-  await pool.query(`CREATE SCHEMA IF NOT EXISTS ${schema}`).catch((err: unknown) => {
-    // Two openers racing on the same new schema: the loser sees a unique violation, which is fine.
-    if ((err as { code?: string }).code !== '23505') throw err;
-  });
+  // Only when it is missing: a fleet agent's role may use the schema but not create one in the database.
+  const existing = await pool.query('SELECT 1 FROM pg_namespace WHERE nspname = $1', [schema]);
+  if (existing.rowCount === 0) {
+    await pool.query(`CREATE SCHEMA IF NOT EXISTS ${schema}`).catch((err: unknown) => {
+      // Two openers racing on the same new schema: the loser sees a unique violation, which is fine.
+      if ((err as { code?: string }).code !== '23505') throw err;
+    });
+  }
   return {
     kind: 'postgres',
     ...queryable(pool),

@@ -3,9 +3,9 @@
  * a body (or throws ApiInputError / NotFound); the server does authentication, encoding and errors.
  * Each route's captured segment is validated by its own reader (a path id, an incident id, a subject key).
  */
-import type { MonitorView } from '../monitor/monitor-view.js';
+import type { DashboardView } from './dashboard-view.js';
 import type { ResultWriterView } from '../store/index.js';
-import { pathStateNames, type PathStateName } from '../monitor/path-state.js';
+import { pathStateNames, type PathStateName } from '../store/index.js';
 import {
   DEFAULT_MAX_POINTS,
   incidentIdParam,
@@ -18,6 +18,8 @@ import {
   subjectKeyParam,
 } from './api-query.js';
 import { incidentDetail, incidentList, linkHistory, linkList } from './incident-api.js';
+import { eventList } from './events-api.js';
+import { agentList } from './agents-api.js';
 import { LastHourSummaries, pathRow } from './path-rows.js';
 import type { SparklineBuffer } from './sparkline-buffer.js';
 import { topologyMap } from './topology-view.js';
@@ -26,7 +28,7 @@ import { NotFound } from './web-error.js';
 export { NotFound };
 
 export interface ApiContext {
-  view: MonitorView;
+  view: DashboardView;
   clock: () => number;
   spark: SparklineBuffer;
   summaries: LastHourSummaries;
@@ -54,6 +56,8 @@ const routes: Route[] = [
   { pattern: /^\/api\/incidents\/([^/]+)$/, handler: (context, _query, id) => incidentDetail(context, id!), param: incidentIdParam },
   { pattern: /^\/api\/links$/, handler: async (context) => linkList(context) },
   { pattern: /^\/api\/links\/([^/]+)\/history$/, handler: (context, query, subject) => linkHistory(context, query, subject!), param: (raw) => subjectKeyParam(raw) },
+  { pattern: /^\/api\/syslog-events$/, handler: (context, query) => eventList(context, query) },
+  { pattern: /^\/api\/agents$/, handler: (context, query) => agentList(context, query) },
 ];
 
 /** The handler for a path under /api/, or null (404). */
@@ -71,7 +75,7 @@ async function status(context: ApiContext): Promise<unknown> {
   const { graph, status: source } = context.view.topology();
   // Round results neither written nor spilled (unsaved > 0) are lost if the monitor stops: shown here so
   // a full spill disk is seen on the dashboard, not only in the log. Null for views without a writer.
-  const results = (context.view as MonitorView & ResultWriterView).resultWriter?.() ?? null;
+  const results = (context.view as DashboardView & ResultWriterView).resultWriter?.() ?? null;
   return {
     results,
     nowMs: context.clock(),

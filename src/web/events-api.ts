@@ -6,7 +6,7 @@
  * The events live in tables of their own (src/syslog/), read through the store's SQL connection; a
  * store without one (a test double) answers an empty list with `available: false` instead of failing.
  */
-import type { SqlClient } from '../store/sql-client.js';
+import { sqlClientOf } from './store-sql-client.js';
 import { listEvents, senderTotals, type EventFilter, type EventStatus } from '../syslog/index.js';
 import { intParam, rangeParams, stringParam } from './api-query.js';
 import { ApiInputError } from './web-error.js';
@@ -81,7 +81,3 @@ function severityParam(query: URLSearchParams): number | null {
   throw new ApiInputError('severity', `api.severity: "${raw}" is not a syslog severity; expected 0-7 or one of ${SEVERITIES.join(', ')} (that severity and worse are listed)`);
 }
 
-function sqlClientOf(store: unknown): SqlClient | null {
-  const client = (store as { sqlClient?: SqlClient } | null)?.sqlClient;
-  return client && typeof client.query === 'function' ? client : null;
-}

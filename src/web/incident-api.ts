@@ -4,6 +4,8 @@
  * changes and evidence routes named, the links' latest estimates with the cover plan, and one link's
  * estimates over time. Separate from api-routes.ts because it speaks of links and incidents, not paths.
  */
+import { actionRuns, incidentEvents, isolations } from '../remediate/index.js';
+import { sqlClientOf } from './store-sql-client.js';
 import type { TopologyGraph } from '../../topology/index.js';
 import type { IncidentRecord } from '../incidents/incident.js';
 import type { DashboardView } from './dashboard-view.js';
@@ -87,7 +89,16 @@ export async function incidentDetail(context: IncidentApiContext, id: string): P
     })),
     evidence: incident.evidenceRoutes.map((route) => routes.get(route)!),
     explained: incident.explainedPaths.map((route) => routes.get(route)!),
+    ...(await deviceEvidence(store, id)),
   };
+}
+
+/** Device events attached to the incident, the actions its rules ran and any isolation of its link. */
+async function deviceEvidence(store: unknown, id: string): Promise<{ events: unknown[]; actions: unknown[]; isolations: unknown[] }> {
+  const client = sqlClientOf(store);
+  if (!client) return { events: [], actions: [], isolations: [] };
+  const [events, actions, isolationRecords] = await Promise.all([incidentEvents(client, id, 500), actionRuns(client, { incidentId: id, limit: 200 }), isolations(client, { incidentId: id })]);
+  return { events, actions, isolations: isolationRecords };
 }
 
 /** `GET /api/links`: every directed link's (or group's) latest estimate, worst first, and the plan's figures. */

@@ -13,7 +13,8 @@
  */
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { MonitorView } from '../monitor/monitor-view.js';
-import { createMetrics } from '../metrics/index.js';
+import type { DashboardView } from './dashboard-view.js';
+import { createMetrics, type MetricsOptions } from '../metrics/index.js';
 import { apiRoute, NotFound, type ApiContext } from './api-routes.js';
 import { bearerMatcher, checkedToken } from './bearer-token.js';
 import { EventStream } from './event-stream.js';
@@ -34,8 +35,8 @@ export interface WebServerOptions {
   clock?: () => number;
   /** Where server-side failures are reported (never with secrets). Default: stderr. */
   log?: (line: string) => void;
-  /** The config's `metrics:` section: RTT bucket bounds and whether per-path histograms are exported. */
-  metrics?: { rttBucketsMs?: readonly number[]; pathHistograms?: boolean };
+  /** The config's `metrics:` section (RTT bucket bounds, per-path histograms) and, in a fleet, its database for the per-agent series. */
+  metrics?: Pick<MetricsOptions, 'rttBucketsMs' | 'pathHistograms' | 'fleet'>;
 }
 
 export interface WebServer {
@@ -48,7 +49,9 @@ const MAX_URL_CHARS = 4096;
 const BACKFILL_POINTS = 30;
 const LOCAL_HOST_HEADER = /^(localhost|127\.\d{1,3}\.\d{1,3}\.\d{1,3}|\[::1\])(:\d{1,5})?$/i;
 
-export async function startWebServer(view: MonitorView, options: WebServerOptions = {}): Promise<WebServer> {
+export async function startWebServer(monitor: MonitorView, options: WebServerOptions = {}): Promise<WebServer> {
+  // Every route sees the store's read methods only; /metrics (src/metrics) still takes the MonitorView.
+  const view: DashboardView = monitor;
   const listen = parseListen(options.listen ?? DEFAULT_LISTEN);
   const token = options.token ? checkedToken(options.token) : null;
   const loopback = isLoopbackHost(listen.host);
@@ -63,7 +66,7 @@ export async function startWebServer(view: MonitorView, options: WebServerOption
   const authorized = token ? bearerMatcher(token) : () => true;
   const files = loadStaticFiles();
   const events = new EventStream();
-  const metrics = createMetrics(view, { clock, ...options.metrics });
+  const metrics = createMetrics(monitor, { clock, ...options.metrics });
   const spark = new SparklineBuffer();
   const context: ApiContext = { view, clock, spark, summaries: new LastHourSummaries(view, clock), startedAtMs: clock() };
 
@@ -124,7 +127,7 @@ export async function startWebServer(view: MonitorView, options: WebServerOption
       return sendJson(req, res, 200, await route(context, url.searchParams));
     }
     const file = files.get(pathname);
-    if (!file) return sendError(req, res, 404, 'not-found', `web: no page ${pathname.slice(0, 100)}; expected /, /path?id=ID, /topology, /incidents or /link?subject=KEY`);
+    if (!file) return sendError(req, res, 404, 'not-found', `web: no page ${pathname.slice(0, 100)}; expected /, /path?id=ID, /topology, /incidents, /link?subject=KEY, /events or /agents`);
     res.writeHead(200, { ...securityHeaders, 'content-type': file.type, 'content-length': file.body.length, 'cache-control': 'no-cache' });
     res.end(req.method === 'HEAD' ? undefined : file.body);
   };
@@ -175,7 +178,7 @@ export async function startWebServer(view: MonitorView, options: WebServerOption
 }
 
 /** Seeds each path's sparkline from the last hour of stored rounds, one path at a time, in the background. */
-async function backfillSparklines(view: MonitorView, spark: SparklineBuffer, clock: () => number, stopped: () => boolean): Promise<void> {
+async function backfillSparklines(view: DashboardView, spark: SparklineBuffer, clock: () => number, stopped: () => boolean): Promise<void> {
   for (const path of view.paths()) {
     if (stopped()) return;
     if (path.state === 'GONE' || spark.has(path.record.id)) continue;
