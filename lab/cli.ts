@@ -70,7 +70,9 @@ program
   .argument('<file>', 'YAML topology (for example lab/topologies/nanog76.yaml)')
   .option('--lab <name>', 'lab name, the prefix of every namespace (default: the topology name); --name is the old spelling')
   .option('--bgp-ls [host]', 'also run OSPF in the routers and a BGP-LS feed (gobgpd) towards a prober host (default: the first host)')
+  .option('--syslog <addr:port>', 'with --bgp-ls: forward each router\'s ospfd log to this syslog TCP receiver (util-linux logger in the router\'s namespace)')
   .action(async (file, options) => {
+    if (options.syslog !== undefined) process.env.PATHMON_LAB_SYSLOG = options.syslog; // read by lab/bgp-ls/bgp-ls-up.ts
     const { lab, plan, bgpLs, forwarder, plainIp } = await labUp(file, { name: options.lab, bgpLs: options.bgpLs });
     const routers = plan.nodes.filter((node) => node.kind === 'router').length;
     process.stdout.write(`lab ${lab} is up: ${routers} routers, ${plan.nodes.length - routers} hosts, namespaces ${lab}.NODE\n`);

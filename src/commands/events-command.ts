@@ -57,6 +57,8 @@ export async function eventsCommand(options: EventsOptions, out: NodeJS.Writable
 function eventRow(event: SyslogEvent): string[] {
   const time = new Date(event.receivedAtMs).toISOString().replace('T', ' ').replace(/Z$/, 'Z');
   const flags = [event.truncated && 'truncated', event.invalidUtf8 && 'bad UTF-8'].filter(Boolean);
+  // A device's control characters would move the terminal's cursor: each is shown as a space.
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: matching control characters is the point
   const text = event.message.replace(/[\x00-\x1f\x7f]/g, ' ');
   const message = (text.length > MESSAGE_CHARS ? `${text.slice(0, MESSAGE_CHARS - 1)}…` : text) + (flags.length ? ` [${flags.join(', ')}]` : '');
   return [

@@ -90,7 +90,10 @@ export class HostAttachedSource implements TopologySource {
 
   private changed(change: TopologyChange): void {
     const hosts = this.reconcile(change.receivedAtNs);
-    if (!hosts) return this.emit(change);
+    if (!hosts) {
+      this.emit(change);
+      return;
+    }
     this.emit({
       ...change,
       events: [...change.events, ...hosts.events],

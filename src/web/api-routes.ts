@@ -20,7 +20,7 @@ import {
 import { incidentDetail, incidentList, linkHistory, linkList } from './incident-api.js';
 import { eventList } from './events-api.js';
 import { agentList } from './agents-api.js';
-import { LastHourSummaries, pathRow } from './path-rows.js';
+import { type LastHourSummaries, pathRow } from './path-rows.js';
 import type { SparklineBuffer } from './sparkline-buffer.js';
 import { topologyMap } from './topology-view.js';
 import { NotFound } from './web-error.js';

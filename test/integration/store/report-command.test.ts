@@ -46,6 +46,6 @@ describe('pathmon report', () => {
     const text = collector();
     assert.equal(await reportCommand({ dataDir, since: '1h' }, text.stream, T0 + 10 * MINUTE_MS), 0);
     assert.ok(!text.text().includes('wcover1'), 'walks are not user paths');
-    assert.match(text.text(), /open incidents: 1\n  R4→R6: 100 % loss for 3 rounds \(explains 1 path\), since 2025-01-01 00:00:00Z/);
+    assert.match(text.text(), /open incidents: 1\n {2}R4→R6: 100 % loss for 3 rounds \(explains 1 path\), since 2025-01-01 00:00:00Z/);
   });
 });

@@ -27,7 +27,7 @@ import {
   hostPlacement,
   parseYamlTopology,
   routerAddressFor,
-  TopologyGraph,
+  type TopologyGraph,
   type TopologyEvent,
 } from '../../../topology/index.js';
 import { repoRoot } from '../../helpers/repo-root.js';

@@ -83,7 +83,7 @@ describe('json format', () => {
       const out = collector();
       createLogger({ level, format: 'json', destination: out }).error('failed', { err: error });
       const [record] = out.records();
-      const stack = (record?.err as { stack?: string }).stack;
+      const stack = (record?.err as { stack?: string } | undefined)?.stack;
       assert.equal(typeof stack === 'string' && stack.includes('logger.test'), kept, level);
     }
   });
