@@ -10,6 +10,7 @@
  *
  * The wall clock is read only to measure the skew against the server's, for a warning.
  */
+import { systemClock, type Clock } from '../clock.js';
 import { randomUUID } from 'node:crypto';
 import type { SqlClient } from '../store/sql-client.js';
 import { redactError } from '../secrets/index.js';
@@ -25,14 +26,10 @@ export interface FleetLog {
   error?(line: string): void;
 }
 
-export interface FleetClock {
-  /** The agent's wall clock (only compared with the server's, for the skew warning). */
-  nowMs(): number;
-  /** A monotonic clock for how long the agent may trust its last report. */
-  monotonicMs(): number;
-}
+/** The fleet's slice of the application clock: wall time (only compared with the server's, for the skew warning) and a monotonic clock for how long the agent may trust its last report. */
+export type FleetClock = Pick<Clock, 'nowMs' | 'monotonicMs'>;
 
-export const systemFleetClock: FleetClock = { nowMs: () => Date.now(), monotonicMs: () => performance.now() };
+export const systemFleetClock: FleetClock = systemClock;
 
 export interface FleetAgentOptions {
   client: SqlClient;

@@ -1,23 +1,10 @@
 /**
- * The clock and timers the live topology code runs on, passed in rather than taken from globals, so unit
- * tests drive debouncing, backoff and hang detection with a fake clock instead of sleeping.
+ * The live topology code's slice of the application clock (src/clock.ts): wall time for statuses and
+ * watch lines, monotonic time for durations, and timers, so unit tests drive debouncing, backoff and
+ * hang detection with a fake clock instead of sleeping.
  */
-export interface LiveTimers {
-  /** Wall clock, epoch ms: what statuses and watch lines show. */
-  nowMs(): number;
-  /** Monotonic clock, ns: what durations (re-plan delay) are measured with. */
-  nowNs(): bigint;
-  setTimeout(callback: () => void, delayMs: number): unknown;
-  clearTimeout(handle: unknown): void;
-}
+import { systemClock, type Clock } from '../clock.js';
 
-export const systemTimers: LiveTimers = {
-  nowMs: () => Date.now(),
-  nowNs: () => process.hrtime.bigint(),
-  setTimeout: (callback, delayMs) => {
-    const handle = setTimeout(callback, delayMs);
-    handle.unref?.();
-    return handle;
-  },
-  clearTimeout: (handle) => clearTimeout(handle as NodeJS.Timeout),
-};
+export type LiveTimers = Pick<Clock, 'nowMs' | 'nowNs' | 'setTimeout' | 'clearTimeout'>;
+
+export const systemTimers: LiveTimers = systemClock;

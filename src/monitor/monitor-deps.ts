@@ -4,6 +4,7 @@
  * database outages, topology changes, SIGTERM) on a fake clock with fakes, and `pathmon run` wires the
  * real ones in one place (commands/run-command.ts).
  */
+import { systemClock, type Clock } from '../clock.js';
 import type { PathAddressing, RoundOptions, RoundResult } from '../../probes/index.js';
 import type { MonitorConfig } from '../config/index.js';
 import type { PlanDiff } from '../live/plan-diff.js';
@@ -17,26 +18,10 @@ import type { RoundResultRecord } from '../store/records.js';
 import type { Store } from '../store/store.js';
 import type { TargetRoundOutput, TargetRoute } from '../targets/index.js';
 
-export interface MonitorClock {
-  nowMs(): number;
-  /** Resolves after `ms`, or early when `signal` aborts. */
-  sleepMs(ms: number, signal: AbortSignal): Promise<void>;
-}
+/** The monitor's slice of the application clock: wall time and a wait that a stop cuts short. */
+export type MonitorClock = Pick<Clock, 'nowMs' | 'sleepMs'>;
 
-export const systemMonitorClock: MonitorClock = {
-  nowMs: () => Date.now(),
-  sleepMs: (ms, signal) =>
-    new Promise((resolve) => {
-      if (signal.aborted) return resolve();
-      const timer = setTimeout(done, Math.max(0, ms));
-      function done() {
-        clearTimeout(timer);
-        signal.removeEventListener('abort', done);
-        resolve();
-      }
-      signal.addEventListener('abort', done, { once: true });
-    }),
-};
+export const systemMonitorClock: MonitorClock = systemClock;
 
 /** One probing round over the given paths (the engine's runProbeRound with sockets bound). */
 export type RoundRunner = (paths: PathAddressing[], options: RoundOptions) => Promise<RoundResult>;

@@ -34,6 +34,7 @@
  *
  * Timers come in through `timers`, so unit tests drive time by hand and never sleep.
  */
+import { systemClock, type Clock } from '../clock.js';
 import { rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { PathmonError } from '../pathmon-error.js';
@@ -42,21 +43,10 @@ import { RoundJournal } from './round-journal.js';
 import { SpillQueue } from './spill-queue.js';
 import { StoreError, isUnreachable } from './store-error.js';
 
-export interface WriterTimers {
-  now(): number;
-  setTimeout(callback: () => void, ms: number): unknown;
-  clearTimeout(handle: unknown): void;
-}
+/** The writer's slice of the application clock: wall time and timers. */
+export type WriterTimers = Pick<Clock, 'nowMs' | 'setTimeout' | 'clearTimeout'>;
 
-export const realTimers: WriterTimers = {
-  now: () => Date.now(),
-  setTimeout: (callback, ms) => {
-    const handle = setTimeout(callback, ms);
-    handle.unref?.();
-    return handle;
-  },
-  clearTimeout: (handle) => clearTimeout(handle as NodeJS.Timeout),
-};
+export const realTimers: WriterTimers = systemClock;
 
 export interface ResultWriterOptions {
   /** Rows per INSERT; also the count that triggers an immediate write. Default 1000. */
@@ -378,7 +368,7 @@ export class ResultWriter {
     const error = err instanceof Error ? err : new Error(String(err));
     this.counters.failedWrites++;
     this.lastError = error.message;
-    this.lastErrorAtMs = this.timers.now();
+    this.lastErrorAtMs = this.timers.nowMs();
     this.options.onError?.(error);
     if (!isUnreachable(err) && ++this.rejectAttempts >= this.maxRejectAttempts) {
       this.setAside(batch, error);
@@ -394,7 +384,7 @@ export class ResultWriter {
     this.rejectAttempts = 0;
     this.counters.rejected += batch.rows.length;
     if (this.options.spillDir) {
-      const file = join(this.options.spillDir, `rejected-${this.timers.now()}-${this.counters.rejected}.jsonl`);
+      const file = join(this.options.spillDir, `rejected-${this.timers.nowMs()}-${this.counters.rejected}.jsonl`);
       try {
         writeFileSync(file, `${JSON.stringify({ error: error.message })}\n${batch.rows.map((r) => JSON.stringify(r)).join('\n')}\n`);
       } catch (writeError) {

@@ -5,15 +5,15 @@
 import type { WriterTimers } from '../../../src/store/index.js';
 
 export class FakeTimers implements WriterTimers {
-  private nowMs = 0;
+  private currentMs = 0;
   private nextId = 1;
   private readonly pending = new Map<number, { atMs: number; callback: () => void }>();
 
-  now(): number { return this.nowMs; }
+  nowMs(): number { return this.currentMs; }
 
   setTimeout(callback: () => void, ms: number): unknown {
     const id = this.nextId++;
-    this.pending.set(id, { atMs: this.nowMs + ms, callback });
+    this.pending.set(id, { atMs: this.currentMs + ms, callback });
     return id;
   }
 
@@ -23,17 +23,17 @@ export class FakeTimers implements WriterTimers {
 
   /** Moves the clock forward, firing due timers in time order and settling promises after each. */
   async advance(ms: number): Promise<void> {
-    const target = this.nowMs + ms;
+    const target = this.currentMs + ms;
     for (;;) {
       await settle();
       let due: [number, { atMs: number; callback: () => void }] | undefined;
       for (const entry of this.pending) if (entry[1].atMs <= target && (!due || entry[1].atMs < due[1].atMs)) due = entry;
       if (!due) break;
       this.pending.delete(due[0]);
-      this.nowMs = Math.max(this.nowMs, due[1].atMs);
+      this.currentMs = Math.max(this.currentMs, due[1].atMs);
       due[1].callback();
     }
-    this.nowMs = target;
+    this.currentMs = target;
     await settle();
   }
 }

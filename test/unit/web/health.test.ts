@@ -19,7 +19,7 @@ const TOKEN = 'health-token-0123456789';
 const DATABASE_SECRET = 'db-password-in-driver-text';
 
 /** Timers that never fire: the test drives the writer with flush() instead of waiting. */
-const stillTimers: WriterTimers = { now: () => 1_700_000_000_000, setTimeout: () => ({}), clearTimeout: () => undefined };
+const stillTimers: WriterTimers = { nowMs: () => 1_700_000_000_000, setTimeout: () => ({}), clearTimeout: () => undefined };
 
 let monitor: RecordedMonitor;
 let writer: ResultWriter;
