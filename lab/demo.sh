@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The pathmon demo on the embedded defaults: builds the NANOG 76 hackathon lab in network namespaces,
 # lists its paths, probes every path from dev1 to dev2, shows what a delay and a failed link look like
-# in the latency table, prints the link-cover plan, then runs the monitor (embedded PGlite) while one
+# in the latency table and to ICMP/TCP targets, prints the link-cover plan, then runs the monitor (embedded PGlite) while one
 # direction of one link fails: the incident names that link and direction. Ends with the report and
 # the per-link replay from its history. Removes the lab on the way out, whatever happens. Needs root.
 set -euo pipefail
@@ -42,8 +42,13 @@ step "pathmon plan: walks from dev1 that cross every directed link twice and tel
 pathmon lab impair --lab "$lab" R4 R6 --up >/dev/null
 pathmon plan --topology "$topology" --prober dev1
 
-step "pathmon run: the monitor, 2 s rounds, while one direction of one link (R4->R6) drops everything"
-pathmon lab exec --lab "$lab" dev1 -- pathmon run --config lab/configs/nanog76-monitor.yaml --data-dir "$data" --rounds 18 &
+step "pathmon probe --kind icmp / tcp: plain ICMP echo and a TCP handshake to dev2 (port 22 is closed: RST, reachable)"
+pathmon lab exec --lab "$lab" dev1 -- pathmon probe --kind icmp --target 10.2.0.2 --count 20 --interval-ms 10
+pathmon lab exec --lab "$lab" dev1 -- pathmon probe --kind tcp --target 10.2.0.2:22 --count 20 --interval-ms 10
+
+step "pathmon run: the monitor, 2 s rounds, paths and ICMP/TCP targets, while one direction of one link (R4->R6) drops everything"
+pathmon lab exec --lab "$lab" dev1 -- pathmon run --config lab/configs/nanog76-monitor.yaml --targets lab/configs/nanog76-targets.yaml \
+  --targets lab/configs/nanog76-tcp-targets.yaml --data-dir "$data" --rounds 18 &
 monitor=$!
 sleep 12
 echo "-- pathmon lab impair R4 R6 --down --one-way   (R6->R4 keeps working)"
