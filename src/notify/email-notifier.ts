@@ -66,7 +66,7 @@ export class EmailNotifier implements Notifier {
       return { kind: 'failed', error: `email: cannot build the mail: ${redactError(error)}` };
     }
     try {
-      const { messageId } = await this.#o.transport.send(this.#mail(message));
+      const { messageId } = await this.#o.transport.send(this.#mail(message, item));
       this.#failuresInRow = 0;
       this.#pausedUntilMs = 0;
       this.#status.lastSentAtMs = this.#o.nowMs();
@@ -94,7 +94,13 @@ export class EmailNotifier implements Notifier {
     return { ...this.#status };
   }
 
-  #mail(message: EmailMessage) {
-    return { from: this.#o.from, to: this.#o.to, subject: message.subject, text: message.text, html: message.html };
+  /**
+   * One Message-ID per outbox row: a process killed between the server's accept and the row being marked
+   * sent leaves it pending, and whoever delivers it next (the restarted process, a new fleet leader) sends
+   * the same message again; with the same Message-ID, mail systems and readers see one message, not two.
+   */
+  #mail(message: EmailMessage, item: OutboxItem) {
+    const messageId = `<pathmon-outbox-${item.id}-${item.incidentId.replace(/[^A-Za-z0-9._-]/g, '_')}@pathmon>`;
+    return { from: this.#o.from, to: this.#o.to, subject: message.subject, text: message.text, html: message.html, messageId };
   }
 }

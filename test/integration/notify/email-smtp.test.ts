@@ -101,6 +101,22 @@ describe('e-mail through SMTP', () => {
     await notifier.close();
   });
 
+  it('gives each outbox row one Message-ID, so a row sent again after a crash (or by a new fleet leader) is the same message', async () => {
+    const store = new MemoryNotifyStore();
+    const { notifier, clock } = mailerFor(sink.port, store);
+    const change = linkChange({ atMs: clock.nowMs(), kind: 'down', controlPlaneUp: true });
+    const item = { id: 41, channel: 'email' as const, subjectKey: change.incident.subjectKey, incidentId: change.incident.id, change, createdAtMs: clock.nowMs(), attempts: 0, nextAttemptAtMs: clock.nowMs(), state: 'pending' as const };
+    const other = { ...item, id: 42 };
+    const before = sink.messages.length;
+    for (const row of [item, item, other]) assert.equal((await notifier.deliver(row as never, { nowMs: clock.nowMs(), current: null })).kind, 'delivered');
+    const mails = (await sink.waitForMessages(before + 3)).slice(before);
+    const ids = mails.map((mail) => mail.headers.get('message-id'));
+    assert.match(ids[0] ?? '', /^<pathmon-outbox-41-[^@]+@pathmon>$/);
+    assert.equal(ids[1], ids[0], 'the same row sent twice carries the same Message-ID');
+    assert.notEqual(ids[2], ids[0], 'another row has its own');
+    await notifier.close();
+  });
+
   it('sends nothing for a round without changes', async () => {
     const store = new MemoryNotifyStore();
     const { notifier, send, dispatch } = mailerFor(sink.port, store);
