@@ -8,6 +8,9 @@
  * it) stops them all. FRR daemons drop to user `frr`, so each router's FRR directory belongs to `frr`
  * and every directory above it must be searchable by it.
  *
+ * With $PATHMON_LAB_SYSLOG set to ADDR:PORT (`lab up --bgp-ls --syslog ADDR:PORT`), each router's ospfd
+ * log is also forwarded there by a real syslog client once the IGP has converged (syslog-forward.ts).
+ *
  * Returns once the originator has handed gobgpd the converged IGP (every router, every link direction).
  * It does not wait for ExaBGP: the prober side is pathmon's, started later by the engineer.
  */
@@ -19,6 +22,7 @@ import type { LabPlan } from '../lab-plan.js';
 import { labFiles } from '../lab-state.js';
 import type { BgpLsPlan } from './bgp-ls-plan.js';
 import { exabgpConf, gobgpdToml, ospfdConf, zebraConf } from './daemon-configs.js';
+import { parseSyslogTarget, startSyslogForward } from './syslog-forward.js';
 import { ORIGINATOR_READY, originatorConfigPath, type OriginatorConfig } from './originator-config.js';
 
 const originatorMain = fileURLToPath(new URL('./originator-main.js', import.meta.url));
@@ -34,7 +38,7 @@ export interface BgpLsState {
   exabgpConfig: string;
   /** What to give pathmon: `exabgp:PATH`. */
   topologySpec: string;
-  /** `R1/zebra`, `R1/ospfd`, `gobgpd`, `originator` to pid. */
+  /** `R1/zebra`, `R1/ospfd`, `R1/syslog` (with --syslog), `gobgpd`, `originator` to pid. */
   pids: Record<string, number>;
   /** OSPF router id per router. */
   routerIds: Record<string, string>;
@@ -49,10 +53,19 @@ export const bgpLsFiles = (dir: string) => ({
   exabgp: join(dir, 'exabgp.conf'),
   originatorLog: join(dir, 'logs', 'bgp-ls-originator.log'),
   gobgpdLog: join(dir, 'logs', 'gobgpd.log'),
+  /** ospfd's own log (adjacency changes included), what --syslog forwards. */
+  ospfdLog: (router: string) => join(dir, 'bgp-ls', 'frr', router, 'ospfd.log'),
+  syslogForwardLog: (router: string) => join(dir, 'logs', `syslog-forward-${router}.log`),
 });
+
+/** The environment variable `lab up --syslog ADDR:PORT` sets: where the routers' ospfd logs go. */
+export const LAB_SYSLOG_ENV = 'PATHMON_LAB_SYSLOG';
 
 export async function startBgpLs(dir: string, plan: LabPlan, bgp: BgpLsPlan, readyTimeoutMs: number): Promise<BgpLsState> {
   const files = bgpLsFiles(dir);
+  // Checked before anything starts, so a mistyped target costs nothing to tear down.
+  const syslogText = process.env[LAB_SYSLOG_ENV];
+  const syslog = syslogText ? parseSyslogTarget(syslogText) : null;
   chmodSync(dir, 0o755);
   checkSearchableByOthers(dirname(dir));
   mkdirSync(files.root, { recursive: true, mode: 0o755 });
@@ -63,7 +76,7 @@ export async function startBgpLs(dir: string, plan: LabPlan, bgp: BgpLsPlan, rea
     const frrDir = files.frr(router.name);
     mkdirSync(frrDir, { recursive: true });
     writeFileSync(join(frrDir, 'zebra.conf'), zebraConf(router));
-    writeFileSync(join(frrDir, 'ospfd.conf'), ospfdConf(router, bgp.routerIds[router.name]!));
+    writeFileSync(join(frrDir, 'ospfd.conf'), ospfdConf(router, bgp.routerIds[router.name]!, files.ospfdLog(router.name)));
     execFileSync('chown', ['-R', 'frr:frr', frrDir]);
   }
   for (const router of routers) pids[`${router.name}/zebra`] = startFrrDaemon('zebra', router.namespace, files.frr(router.name));
@@ -98,6 +111,11 @@ export async function startBgpLs(dir: string, plan: LabPlan, bgp: BgpLsPlan, rea
   } catch (error) {
     const tail = existsSync(files.originatorLog) ? readFileSync(files.originatorLog, 'utf8').trim().split('\n').slice(-5).join('\n') : '(no log)';
     throw new Error(`${(error as Error).message}; the originator's log ends with:\n${tail}`);
+  }
+  if (syslog !== null) {
+    for (const router of routers) {
+      pids[`${router.name}/syslog`] = startSyslogForward(router.namespace, router.name, files.ospfdLog(router.name), syslog, files.syslogForwardLog(router.name));
+    }
   }
   return {
     prober: bgp.prober,

@@ -14,6 +14,9 @@
  * - zebra installs no OSPF route (`ip protocol ospf route-map ... deny`): the lab's static routes, which
  *   the GRE routers and probes use and `lab impair --up` restores, stay the only routes, so probing
  *   behaves exactly as in a lab without `--bgp-ls`. OSPF is there to be watched, not to forward.
+ * - ospfd logs every adjacency state change (`log-adjacency-changes detail`) at informational level to
+ *   its own file: `lab up --syslog` forwards that file to pathmon's syslog receiver (syslog-forward.ts),
+ *   so the lab's real daemon is the source of the device events pathmon correlates with incidents.
  * - gobgpd is passive: ExaBGP connects out to port 179 (it never listens), so gobgpd only answers.
  * - Graceful restart is configured on both ends only because gobgpd sends End-of-RIB to no other peer,
  *   and End-of-RIB is how pathmon knows the whole topology has arrived.
@@ -40,14 +43,16 @@ export function zebraConf(router: LabNode): string {
   ].join('\n');
 }
 
-export function ospfdConf(router: LabNode, routerId: string): string {
+/** `logFile`: where ospfd writes its log (informational and above, adjacency changes included). */
+export function ospfdConf(router: LabNode, routerId: string, logFile?: string): string {
   const lines = ['frr defaults traditional', `hostname ${router.name}`];
+  if (logFile !== undefined) lines.push(`log file ${logFile} informational`);
   for (const iface of router.interfaces) {
     lines.push(`interface ${iface.name}`, ' ip ospf area 0.0.0.0', ' ip ospf network point-to-point');
     lines.push(` ip ospf hello-interval ${OSPF_HELLO_S}`, ` ip ospf dead-interval ${OSPF_DEAD_S}`, ` ip ospf retransmit-interval ${OSPF_RETRANSMIT_S}`);
     lines.push(` ip ospf cost ${ospfCost(iface.metric)}`, 'exit');
   }
-  lines.push('router ospf', ` ospf router-id ${routerId}`);
+  lines.push('router ospf', ` ospf router-id ${routerId}`, ' log-adjacency-changes detail');
   for (const iface of router.interfaces.filter((candidate) => candidate.peerKind === 'host')) lines.push(` passive-interface ${iface.name}`);
   lines.push(' timers throttle lsa all 0', ' timers throttle spf 0 50 500', ' timers lsa min-arrival 0', 'exit', '');
   return lines.join('\n');

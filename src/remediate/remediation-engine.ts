@@ -9,6 +9,7 @@
  * deterministic (events that pile up meanwhile are stored together, in one transaction); a backlog beyond `maxBacklog` is refused and counted (the event itself stays stored
  * by the receiver) rather than growing without bound.
  */
+import { updateEvents } from '../syslog/event-queries.js';
 import type { IncidentChange, IncidentRecord } from '../incidents/incident.js';
 import type { SyslogEvent } from '../syslog/syslog-event.js';
 import type { SqlClient, SqlQueryable } from '../store/sql-client.js';
@@ -179,6 +180,9 @@ export class RemediationEngine {
       }
     }
     for (const rule of matched) await this.#queueRule(tx, rule, trigger, event.id, outcome, now);
+    // The event's row says what became of it: where it was placed, and whether a rule queued work for it.
+    const status = outcome.queuedRuns > 0 ? 'QUEUED' : matched.some((rule) => rule !== this.#default) ? 'MATCHED' : 'UNMATCHED';
+    await updateEvents(tx, [{ id: event.id, node: event.node ?? null, linkKey: event.linkKey ?? null, incidentId: event.incidentId ?? null, status }]);
     return outcome;
   }
 
