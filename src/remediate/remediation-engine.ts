@@ -190,11 +190,15 @@ export class RemediationEngine {
     this.#stats.incidentChanges += 1;
     const trigger: Trigger = { kind: 'incident', event: null, incident: change.incident, change: change.change, reason: change.reason, linkLabel: null };
     const matched = matchingRules(this.#rules, trigger);
-    if (matched.length === 0) return 0;
     const now = this.#o.nowMs();
+    if (matched.length === 0) {
+      if (change.change === 'opened') await this.#o.client.transaction((tx) => this.#attachEarlierEvents(tx, change.incident, now));
+      return 0;
+    }
     const outcome: EventOutcome = { node: null, linkKey: null, incidentId: change.incident.id, rules: matched.map((r) => r.name), queuedRuns: 0, duplicates: 0, throttled: 0 };
     const isolate: RuleConfig[] = [];
     await this.#o.client.transaction(async (tx) => {
+      if (change.change === 'opened') await this.#attachEarlierEvents(tx, change.incident, now);
       for (const rule of matched) {
         if (await this.#queueRule(tx, rule, trigger, null, outcome, now) && rule.isolate !== undefined) isolate.push(rule);
       }
@@ -203,6 +207,37 @@ export class RemediationEngine {
     for (const rule of isolate) await this.#o.isolations.begin(rule.name, rule.isolate!, change.incident, triggerFields(trigger, rule.name));
     this.#o.kickPool();
     return outcome.queuedRuns;
+  }
+
+  /**
+   * A link goes down and its routers say so at once, while the probes need their hysteresis rounds to
+   * open the incident: the device's words arrive first. When a link (or group) incident opens, the
+   * events of the last EARLIER_EVENTS_MS on its links that no incident took are attached to it too.
+   */
+  async #attachEarlierEvents(tx: SqlQueryable, incident: IncidentRecord, now: number): Promise<void> {
+    if (incident.subject.kind === 'path') return;
+    const keys = incident.subject.linkKeys.flatMap((key) => [key, reverseLinkKey(key)]);
+    const { rows } = await tx.query<{ id: unknown; received_at_ms: unknown; host: string; node: string | null; link_key: string; error_code: string | null; severity: number | null; program: string | null; message: string }>(
+      `SELECT id, received_at_ms, host, node, link_key, error_code, severity, program, message FROM syslog_events
+        WHERE incident_id IS NULL AND link_key = ANY($1::text[]) AND received_at_ms >= $2 ORDER BY id LIMIT 1000`,
+      [keys, incident.openedAtMs - EARLIER_EVENTS_MS],
+    );
+    let attached = 0;
+    for (const row of rows) {
+      const eventId = Number(row.id);
+      const added = await attachEvent(tx, {
+        incidentId: incident.id, eventId, atMs: Number(row.received_at_ms), host: row.host, node: row.node, linkKey: row.link_key,
+        linkLabel: incident.subject.label, errorCode: row.error_code, severity: row.severity, program: row.program, message: row.message.slice(0, 4000),
+      });
+      if (added) attached += 1;
+    }
+    if (rows.length > 0) await updateEvents(tx, rows.map((row) => ({ id: Number(row.id), incidentId: incident.id })));
+    if (attached === 0) return;
+    this.#stats.attached += attached;
+    if (this.#o.noteAttachedEvents) {
+      const fields = triggerFields({ kind: 'incident', event: null, incident, change: 'opened', reason: null, linkLabel: incident.subject.label }, '(attach)');
+      await queueAttachNote(tx, incident.id, fields, now, now + this.#o.config.attachNoteDelayMs);
+    }
   }
 
   /** De-duplication, throttle, then the rule's runs; false when the trigger was dropped by either. */
@@ -246,4 +281,13 @@ export function renderAction(action: ActionConfig, fields: TriggerFields): Rende
     case 'mail':
       return { type: 'mail', subject: r(action.subject), text: r(action.text), ...(action.to !== undefined && { to: action.to }) };
   }
+}
+
+/** How far before an incident opened its links' unattached events are still taken as its evidence. */
+const EARLIER_EVENTS_MS = 10 * 60_000;
+
+/** `A|B|a|b` (from A, local address a) read from the other end: `B|A|b|a`. */
+function reverseLinkKey(key: string): string {
+  const [from, to, local, neighbor, ...rest] = key.split('|');
+  return [to, from, neighbor, local, ...rest].join('|');
 }

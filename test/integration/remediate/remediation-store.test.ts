@@ -15,7 +15,8 @@ import { actionRuns, claimRuns, incidentEvents } from '../../../src/remediate/ac
 import { startFakeFreshdesk } from '../../helpers/fake-freshdesk.js';
 import { FreshdeskClient } from '../../../src/notify/freshdesk-client.js';
 import { Secret } from '../../../src/secrets/secret.js';
-import { freshDb, labGraph, r46Incident, syslogEvent, until } from './remediate-fixtures.js';
+import { freshDb, labGraph, opened, r46Incident, syslogEvent, until } from './remediate-fixtures.js';
+import { insertEvents } from '../../../src/syslog/event-queries.js';
 
 const cleanups: (() => Promise<unknown> | void)[] = [];
 after(async () => {
@@ -111,5 +112,26 @@ describe('remediation across a restart', () => {
     assert.equal(note.private, true);
     assert.ok((await incidentEvents(db.store.sqlClient, incident.id)).every((e) => e.notedRunId !== null));
     assert.equal(existsSync(work), true);
+  });
+
+  it('attaches the link\'s events that arrived before its incident opened, when it opens', { timeout: 600_000 }, async () => {
+    const db = await freshDb();
+    cleanups.push(() => db.dispose());
+    let open: ReturnType<typeof r46Incident>[] = [];
+    const remediation = await start(db.store.sqlClient, { attachNoteDelayMs: 0, rules: [] }, { openIncidents: () => open });
+    // The routers speak first: stored, placed on R4-R6, attached to nothing (no incident is open yet).
+    const [early] = await insertEvents(db.store.sqlClient, [syslogEvent({ id: 0, receivedAtMs: Date.now() })]);
+    const [elsewhere] = await insertEvents(db.store.sqlClient, [syslogEvent({ id: 0, host: 'R5', message: 'AdjChg: Nbr 10.255.0.4(default) on x:10.0.45.1: Full -> Deleted', receivedAtMs: Date.now() })]);
+    const first = await remediation.handleEvent(syslogEvent({ id: early!, receivedAtMs: Date.now() }));
+    assert.equal(first?.incidentId, null, 'no incident to attach to yet');
+    await remediation.handleEvent(syslogEvent({ id: elsewhere!, host: 'R5', message: 'AdjChg: Nbr 10.255.0.4(default) on x:10.0.45.1: Full -> Deleted', receivedAtMs: Date.now() }));
+    // Then the probes open the incident.
+    const incident = r46Incident('link:R4-R6:late', { openedAtMs: Date.now() });
+    open = [incident];
+    await remediation.handleIncidentChange(opened(incident));
+    const attached = await incidentEvents(db.store.sqlClient, incident.id);
+    assert.deepEqual(attached.map((e) => e.eventId), [early], 'the earlier event on R4-R6 is attached; the one on R4-R5 is not');
+    const { rows } = await db.store.sqlClient.query<{ id: unknown; incident_id: string | null }>('SELECT id, incident_id FROM syslog_events ORDER BY id');
+    assert.deepEqual(rows.map((r) => [Number(r.id), r.incident_id]), [[early, incident.id], [elsewhere, null]]);
   });
 });
