@@ -26,7 +26,8 @@ function withLabAfterCommand(args: string[], warn: (line: string) => void): stri
   const end = args.includes('--') ? args.indexOf('--') : args.length;
   let commandAt = -1;
   for (let i = 0; i < end && commandAt < 0; i++) {
-    if (args[i] === '--lab') i++; // its value is not the command
+    if (args[i] === '--lab')
+      i++; // its value is not the command
     else if (!args[i]!.startsWith('-')) commandAt = i;
   }
   if (commandAt < 0) return args;
@@ -70,7 +71,7 @@ program
   .argument('<file>', 'YAML topology (for example lab/topologies/nanog76.yaml)')
   .option('--lab <name>', 'lab name, the prefix of every namespace (default: the topology name); --name is the old spelling')
   .option('--bgp-ls [host]', 'also run OSPF in the routers and a BGP-LS feed (gobgpd) towards a prober host (default: the first host)')
-  .option('--syslog <addr:port>', 'with --bgp-ls: forward each router\'s ospfd log to this syslog TCP receiver (util-linux logger in the router\'s namespace)')
+  .option('--syslog <addr:port>', "with --bgp-ls: forward each router's ospfd log to this syslog TCP receiver (util-linux logger in the router's namespace)")
   .action(async (file, options) => {
     if (options.syslog !== undefined) process.env.PATHMON_LAB_SYSLOG = options.syslog; // read by lab/bgp-ls/bgp-ls-up.ts
     const { lab, plan, bgpLs, forwarder, plainIp } = await labUp(file, { name: options.lab, bgpLs: options.bgpLs });
@@ -141,7 +142,7 @@ program
 
 program
   .command('exec')
-  .description('run a command inside a node\'s namespace: pathmon lab exec NODE -- COMMAND')
+  .description("run a command inside a node's namespace: pathmon lab exec NODE -- COMMAND")
   .argument('<node>')
   .argument('<command...>')
   .option('--lab <name>')
@@ -154,10 +155,10 @@ program
 
 program
   .command('forward')
-  .description('reach a TCP port inside a node\'s namespace (a dashboard started with `lab exec NODE -- pathmon run --listen 127.0.0.1:PORT`) from this host at 127.0.0.1:PORT; runs until Ctrl-C')
+  .description("reach a TCP port inside a node's namespace (a dashboard started with `lab exec NODE -- pathmon run --listen 127.0.0.1:PORT`) from this host at 127.0.0.1:PORT; runs until Ctrl-C")
   .requiredOption('--node <node>', 'the node whose namespace the service runs in')
-  .requiredOption('--port <port>', 'the service\'s TCP port inside the namespace', number(1, 65_535))
-  .option('--listen-port <port>', 'the port on this host\'s 127.0.0.1 (default: the same port; 0 picks a free one)', number(0, 65_535))
+  .requiredOption('--port <port>', "the service's TCP port inside the namespace", number(1, 65_535))
+  .option('--listen-port <port>', "the port on this host's 127.0.0.1 (default: the same port; 0 picks a free one)", number(0, 65_535))
   .option('--target-host <address>', 'the address the service listens on inside the namespace', '127.0.0.1')
   .option('--lab <name>')
   .action(async (options) => {
@@ -182,7 +183,12 @@ function statusText(status: LabStatus): string {
     const router = node.routerPid === undefined ? '' : ` router pid ${node.routerPid} ${node.routerAlive ? 'running' : 'DEAD'}`;
     const c = node.counters;
     const counters = c
-      ? ` rx ${c.received} fwd ${c.forwarded} drop ${Object.entries(c.dropped).filter(([, n]) => n > 0).map(([k, n]) => `${k}:${n}`).join(',') || 0}` +
+      ? ` rx ${c.received} fwd ${c.forwarded} drop ${
+          Object.entries(c.dropped)
+            .filter(([, n]) => n > 0)
+            .map(([k, n]) => `${k}:${n}`)
+            .join(',') || 0
+        }` +
         ` overhead mean ${c.overheadUs.mean.toFixed(1)} µs max ${c.overheadUs.max.toFixed(0)} µs` +
         (c.realtime === undefined ? '' : c.realtime ? ' sched fifo' : ' sched normal')
       : '';
@@ -194,7 +200,9 @@ function statusText(status: LabStatus): string {
   if (status.bgpLs) {
     lines.push(`bgp-ls: ${status.bgpLs.speaker} -> ${status.bgpLs.prober}, ${status.bgpLs.topologySpec}`);
     const dead = status.bgpLs.processes.filter((p) => !p.alive);
-    lines.push(`  ${status.bgpLs.processes.length - dead.length}/${status.bgpLs.processes.length} processes running${dead.length ? `; DEAD: ${dead.map((p) => `${p.name} (pid ${p.pid})`).join(', ')}` : ''}`);
+    lines.push(
+      `  ${status.bgpLs.processes.length - dead.length}/${status.bgpLs.processes.length} processes running${dead.length ? `; DEAD: ${dead.map((p) => `${p.name} (pid ${p.pid})`).join(', ')}` : ''}`,
+    );
   }
   return `${lines.join('\n')}\n`;
 }

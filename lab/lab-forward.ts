@@ -109,7 +109,12 @@ export async function forwardIntoNamespace(namespace: string, targetPort: number
     const listenHost = options.listenHost ?? '127.0.0.1';
     await new Promise<void>((resolve, reject) => {
       listening.once('error', (error: NodeJS.ErrnoException) =>
-        reject(new Error(`lab.forwardIntoNamespace: cannot listen on ${listenHost}:${options.listenPort ?? targetPort} (${error.code ?? error.message}); expected a free port (give another with --listen-port)`)));
+        reject(
+          new Error(
+            `lab.forwardIntoNamespace: cannot listen on ${listenHost}:${options.listenPort ?? targetPort} (${error.code ?? error.message}); expected a free port (give another with --listen-port)`,
+          ),
+        ),
+      );
       listening.listen(options.listenPort ?? targetPort, listenHost, () => resolve());
     });
     const address = listening.address();

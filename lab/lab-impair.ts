@@ -50,7 +50,13 @@ export function labImpair(lab: string, a: string, b: string, change: ImpairmentC
     throw new Error(`lab.labImpair: no link between ${a} and ${b}${scope.linkId ? ` with id ${scope.linkId}` : ''}; ${a}'s neighbors are: ${neighbors}`);
   }
   const table = readImpairments(dir);
-  const directions = scope.direction === 'forward' ? [[a, b]] : [[a, b], [b, a]];
+  const directions =
+    scope.direction === 'forward'
+      ? [[a, b]]
+      : [
+          [a, b],
+          [b, a],
+        ];
   for (const iface of links) {
     for (const [from, to] of directions) {
       const key = directionKey(from!, to!, iface.linkId);
@@ -61,7 +67,14 @@ export function labImpair(lab: string, a: string, b: string, change: ImpairmentC
     }
   }
   writeJson(labFiles(dir).impairments, table);
-  if (change.down !== undefined && scope.direction !== 'forward') setLinkState(plan, a, b, links.map((iface) => iface.linkId), change.down);
+  if (change.down !== undefined && scope.direction !== 'forward')
+    setLinkState(
+      plan,
+      a,
+      b,
+      links.map((iface) => iface.linkId),
+      change.down,
+    );
   const meta = readMeta(dir);
   signalRouters(dir, meta);
   // After the routers have the new table: a packet queued in between meets the table about to apply.
@@ -74,7 +87,11 @@ export function labImpair(lab: string, a: string, b: string, change: ImpairmentC
 function setLinkState(plan: LabPlan, a: string, b: string, linkIds: string[], down: boolean): void {
   for (const node of [findNode(plan, a), findNode(plan, b)]) {
     const devices = new Set(node.interfaces.filter((iface) => linkIds.includes(iface.linkId)).map((iface) => iface.name));
-    if (down) ipBatch([...devices].map((device) => `link set ${device} down`), node.namespace);
+    if (down)
+      ipBatch(
+        [...devices].map((device) => `link set ${device} down`),
+        node.namespace,
+      );
   }
   if (!down) {
     // Routes through a device are flushed when it goes down: put back every node's routes (idempotent).

@@ -59,10 +59,7 @@ export function labPlan(lab: string, spec: YamlTopologySpec): LabPlan {
   if (!validLabName(lab)) {
     throw new Error(`lab.labPlan: lab name "${lab}" is not usable; expected 1-20 characters of a-z, 0-9 and '-', starting with a letter or digit`);
   }
-  const kinds = new Map<string, 'router' | 'host'>([
-    ...spec.routers.map((router) => [router.name, 'router'] as const),
-    ...spec.hosts.map((host) => [host.name, 'host'] as const),
-  ]);
+  const kinds = new Map<string, 'router' | 'host'>([...spec.routers.map((router) => [router.name, 'router'] as const), ...spec.hosts.map((host) => [host.name, 'host'] as const)]);
   const nodes = new Map<string, LabNode>();
   for (const [name, kind] of kinds) nodes.set(name, { name, kind, namespace: namespaceName(lab, name), interfaces: [], routes: [] });
 
@@ -107,14 +104,10 @@ function staticRoutes(node: LabNode, spec: YamlTopologySpec, nodes: Map<string, 
   const routes: LabRoute[] = [];
   for (const link of spec.links) {
     if (link.a === node.name || link.b === node.name) continue;
-    const nearer = [link.a, link.b]
-      .filter((end) => reachable[end] && viaRoutersOnly(reachable[end]!, nodes))
-      .sort((x, y) => distance(x) - distance(y))[0];
+    const nearer = [link.a, link.b].filter((end) => reachable[end] && viaRoutersOnly(reachable[end]!, nodes)).sort((x, y) => distance(x) - distance(y))[0];
     if (!nearer) continue;
     const nextHop = reachable[nearer]![1]!;
-    const firstLink = node.interfaces
-      .filter((candidate) => candidate.peer === nextHop)
-      .sort((x, y) => linkMetric(spec, x.linkId) - linkMetric(spec, y.linkId))[0]!;
+    const firstLink = node.interfaces.filter((candidate) => candidate.peer === nextHop).sort((x, y) => linkMetric(spec, x.linkId) - linkMetric(spec, y.linkId))[0]!;
     routes.push({ prefix: subnetOf(link.aAddress, link.prefixLength), via: firstLink.peerAddress, device: firstLink.name });
   }
   return routes;

@@ -77,9 +77,5 @@ export function chooseLab(named?: string): string {
   if (lab) return lab;
   const labs = knownLabs();
   if (labs.length === 1) return labs[0]!;
-  throw new Error(
-    labs.length === 0
-      ? 'lab: no lab is up; expected one started with `pathmon lab up FILE`'
-      : `lab: ${labs.length} labs are up (${labs.join(', ')}); expected --lab NAME to say which`,
-  );
+  throw new Error(labs.length === 0 ? 'lab: no lab is up; expected one started with `pathmon lab up FILE`' : `lab: ${labs.length} labs are up (${labs.join(', ')}); expected --lab NAME to say which`);
 }

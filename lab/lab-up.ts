@@ -58,7 +58,12 @@ export interface LabUpOptions {
 export async function labUp(topologyFile: string, options: LabUpOptions = {}): Promise<LabUpResult> {
   const text = readFileSync(topologyFile, 'utf8');
   const { spec } = parseYamlTopology(text, topologyFile);
-  const lab = options.name ?? spec.name ?? basename(topologyFile).replace(/\.ya?ml$/, '').toLowerCase();
+  const lab =
+    options.name ??
+    spec.name ??
+    basename(topologyFile)
+      .replace(/\.ya?ml$/, '')
+      .toLowerCase();
   if (!validLabName(lab)) {
     throw new Error(`lab.labUp: lab name "${lab}" is not usable; expected 1-20 characters of a-z, 0-9 and '-' (give one with --lab)`);
   }
@@ -139,9 +144,7 @@ export function nodeCommands(node: LabNode, onlyDevices?: Set<string>): string[]
     'link set lo up',
     ...interfaces.map((iface) => `addr replace ${iface.address}/${iface.prefixLength} dev ${iface.name}`),
     ...interfaces.map((iface) => `link set ${iface.name} up`),
-    ...node.routes
-      .filter((route) => !onlyDevices || onlyDevices.has(route.device))
-      .map((route) => `route replace ${route.prefix} via ${route.via} dev ${route.device}`),
+    ...node.routes.filter((route) => !onlyDevices || onlyDevices.has(route.device)).map((route) => `route replace ${route.prefix} via ${route.via} dev ${route.device}`),
     ...(gateway && (!onlyDevices || onlyDevices.has(gateway.name)) ? [`route replace default via ${gateway.peerAddress} dev ${gateway.name}`] : []),
   ];
 }

@@ -21,5 +21,44 @@ export { ProbeSigner, ProbeKeyError, HMAC_TAG_BYTES, FLAG_HMAC } from './auth/pr
 export { measureProberOverhead, type ProberOverhead } from './engine/prober-overhead.js';
 export type { ProbeKindName, TargetAddressing, TargetRoundOptions, KindDropCounts, TargetRoundResult, TargetProber, TargetProberOptions, OpenTargetProber } from './kinds/probe-kind.js';
 export type { TargetRoundProgress } from './kinds/probe-kind.js';
-export { openTargetProber, openTargetProberWith, runTargetRound, validateRound, probeKinds, isProbeKindName, targetKindCodecs, HelperTargetIo, TargetProbeError, ProbePermissionError, TargetIoError, icmpKind, tcpKind, udpKind, icmpEcho, tcpHeader, UdpResponder, isProbeDatagram, pingGroupsAllow, parsePingGroupRange, icmpPermissionHint, routeSourceAddress, ICMP_DEFAULT_PAYLOAD_BYTES } from './kinds/index.js';
-export type { KindCodec, KindRound, ReceivedDatagram, ReplyVerdict, RoundContext, TargetRoundDeps, TargetIo, TargetIoMode, SendReport, TargetKindName, OpenTargetProberDeps, RegisteredKind, UdpResponderOptions, UdpResponderCounts } from './kinds/index.js';
+export {
+  openTargetProber,
+  openTargetProberWith,
+  runTargetRound,
+  validateRound,
+  probeKinds,
+  isProbeKindName,
+  targetKindCodecs,
+  HelperTargetIo,
+  TargetProbeError,
+  ProbePermissionError,
+  TargetIoError,
+  icmpKind,
+  tcpKind,
+  udpKind,
+  icmpEcho,
+  tcpHeader,
+  UdpResponder,
+  isProbeDatagram,
+  pingGroupsAllow,
+  parsePingGroupRange,
+  icmpPermissionHint,
+  routeSourceAddress,
+  ICMP_DEFAULT_PAYLOAD_BYTES,
+} from './kinds/index.js';
+export type {
+  KindCodec,
+  KindRound,
+  ReceivedDatagram,
+  ReplyVerdict,
+  RoundContext,
+  TargetRoundDeps,
+  TargetIo,
+  TargetIoMode,
+  SendReport,
+  TargetKindName,
+  OpenTargetProberDeps,
+  RegisteredKind,
+  UdpResponderOptions,
+  UdpResponderCounts,
+} from './kinds/index.js';

@@ -74,7 +74,8 @@ function stopSignal(): AbortSignal {
   return controller.signal;
 }
 
-const hostHelp = 'attach a host the topology lacks (repeatable): NAME=ADDRESS/LEN, joined to the router announcing that subnet in BGP-LS (its address derived for /31 and /30), or NAME=ADDRESS/LEN@ROUTER[:ROUTER_ADDRESS]';
+const hostHelp =
+  'attach a host the topology lacks (repeatable): NAME=ADDRESS/LEN, joined to the router announcing that subnet in BGP-LS (its address derived for /31 and /30), or NAME=ADDRESS/LEN@ROUTER[:ROUTER_ADDRESS]';
 
 /**
  * `--host` values are only collected while parsing: checking one needs the topology library, which is
@@ -153,7 +154,8 @@ withPathOptions(program.command('probe').description('probe every path once and 
     process.exitCode = await probeCommand(options, process.stdout, process.stderr);
   })
   // --kind icmp|tcp|udp needs no topology: probe-command checks --topology/--from/--to for gre itself.
-  .options.filter((option) => ['--topology', '--from', '--to'].includes(option.long ?? '')).forEach((option) => option.makeOptionMandatory(false));
+  .options.filter((option) => ['--topology', '--from', '--to'].includes(option.long ?? ''))
+  .forEach((option) => option.makeOptionMandatory(false));
 
 program
   .command('respond')
@@ -233,26 +235,24 @@ program
   .option('--wait-ms <ms>', 'how long to wait for the topology source to converge', wholeNumber(0, 3_600_000), 120_000)
   .option(
     '--targets <file>',
-    'ICMP/TCP targets to monitor beside the config\'s, repeatable: the network-telemetry targets.yaml as it is (env: [host, ...] pings, env: { host: port } TCP), or a list of target groups as the config\'s targets: writes them',
+    "ICMP/TCP targets to monitor beside the config's, repeatable: the network-telemetry targets.yaml as it is (env: [host, ...] pings, env: { host: port } TCP), or a list of target groups as the config's targets: writes them",
     (file: string, previous: string[] = []) => [...previous, file],
   )
   .option(
     '--allow-foreign-source',
-    'probe even when the prober node\'s address is on no interface of this host (run refuses otherwise: probes would leave by this host\'s routes, from the wrong place); for an address routed here on purpose, e.g. behind NAT',
+    "probe even when the prober node's address is on no interface of this host (run refuses otherwise: probes would leave by this host's routes, from the wrong place); for an address routed here on purpose, e.g. behind NAT",
   )
   .action(async (options) => {
     const { runCommand } = await import('./commands/run-command.js');
     process.exitCode = await runCommand(options, process.stderr);
   });
 
-withStoreOptions(program.command('report').description('per-path table from history: loss, p50/p95/p99, time in each state, open tickets')).action(
-  async (options) => {
-    const { reportCommand } = await import('./commands/report-command.js');
-    process.exitCode = await reportCommand(options, process.stdout);
-  },
-);
+withStoreOptions(program.command('report').description('per-path table from history: loss, p50/p95/p99, time in each state, open tickets')).action(async (options) => {
+  const { reportCommand } = await import('./commands/report-command.js');
+  process.exitCode = await reportCommand(options, process.stdout);
+});
 
-withStoreOptions(program.command('history').description('one path\'s rounds and state transitions'))
+withStoreOptions(program.command('history').description("one path's rounds and state transitions"))
   .argument('<path-id>', 'the path id (or a unique prefix), as `pathmon report` shows it')
   .option('--max-points <n>', 'at most this many points (long windows are rolled up)', wholeNumber(1, 100_000), 500)
   .action(async (pathId: string, options) => {
@@ -269,7 +269,7 @@ withStoreOptions(program.command('actions').description('remediation action runs
     process.exitCode = await actionsCommand(options, process.stdout);
   });
 
-withStoreOptions(program.command('agents').description('the fleet\'s agents: hostname, id, addresses, node, capabilities, version, first/last seen, status'))
+withStoreOptions(program.command('agents').description("the fleet's agents: hostname, id, addresses, node, capabilities, version, first/last seen, status"))
   .option('--fleet <name>', 'only this fleet')
   .action(async (options) => {
     const { agentsCommand } = await import('./commands/agents-command.js');
@@ -285,8 +285,8 @@ program
   .option('--config <file>', 'read the store location and schema from this monitor config')
   .option('--db <url>', 'the store, as an administrator: postgres://ADMIN@HOST/DB')
   .option('--data-dir <dir>', 'unused for a server store', './pathmon-data')
-  .option('--schema <name>', 'the schema holding pathmon\'s tables (default: the config\'s, else pathmon)')
-  .option('--password-env <var>', 'set the role\'s password from this environment variable')
+  .option('--schema <name>', "the schema holding pathmon's tables (default: the config's, else pathmon)")
+  .option('--password-env <var>', "set the role's password from this environment variable")
   .option('--print', 'print the SQL instead of running it')
   .action(async (name: string, options) => {
     const { fleetCreateRoleCommand } = await import('./commands/agents-command.js');

@@ -20,7 +20,9 @@ export function loadTopology(file: string): LoadedTopology {
   try {
     text = readFileSync(file, 'utf8');
   } catch (error) {
-    throw new CliError(`pathmon: cannot read topology file ${file}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}; expected a readable YAML, neighbor table or ExaBGP JSON file`);
+    throw new CliError(
+      `pathmon: cannot read topology file ${file}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}; expected a readable YAML, neighbor table or ExaBGP JSON file`,
+    );
   }
   const { format, events, skipped } = topologyEventsFromText(text, file);
   return { topology: buildTopology(events), format, skipped };

@@ -3,14 +3,7 @@
  * the text starts with `module.function:` and names the bad value and what was expected.
  */
 
-export type TopologyErrorCode =
-  | 'malformed-input'
-  | 'unknown-format'
-  | 'unknown-node'
-  | 'no-path'
-  | 'unaddressable-path'
-  | 'invalid-option'
-  | 'invalid-walk';
+export type TopologyErrorCode = 'malformed-input' | 'unknown-format' | 'unknown-node' | 'no-path' | 'unaddressable-path' | 'invalid-option' | 'invalid-walk';
 
 /**
  * The topology library's one error class. Besides `code` it carries `exitCode` and `isPathmonError`,

@@ -86,18 +86,14 @@ export class TopologyGraph {
       const matches = this.graph.filterNodes((_, node) => node[field] === nameOrId);
       if (matches.length === 1) return matches[0]!;
       if (matches.length > 1) {
-        throw new TopologyError(
-          'unknown-node',
-          `topology.resolveNode: "${nameOrId}" is the ${field} of ${matches.length} nodes (${matches.join(', ')}); use a node id`,
-        );
+        throw new TopologyError('unknown-node', `topology.resolveNode: "${nameOrId}" is the ${field} of ${matches.length} nodes (${matches.join(', ')}); use a node id`);
       }
     }
-    const known = this.nodes().map((node) => node.name).sort();
+    const known = this.nodes()
+      .map((node) => node.name)
+      .sort();
     const shown = known.length > 20 ? `${known.slice(0, 20).join(', ')}, ... (${known.length} in all)` : known.join(', ');
-    throw new TopologyError(
-      'unknown-node',
-      `topology.resolveNode: no node named "${nameOrId}"; expected a node id, name or router-id among: ${shown || '(the topology is empty)'}`,
-    );
+    throw new TopologyError('unknown-node', `topology.resolveNode: no node named "${nameOrId}"; expected a node id, name or router-id among: ${shown || '(the topology is empty)'}`);
   }
 
   private upsertNode(node: TopologyNode): boolean {
@@ -164,7 +160,11 @@ export class TopologyGraph {
  */
 function checkedNodeId(id: string): void {
   if (id in Object.prototype) {
-    throw new TopologyError('malformed-input', `topology.TopologyGraph.apply: node id ${JSON.stringify(id)} is the name of a JavaScript object property; expected a router id or a node name other than that`, id);
+    throw new TopologyError(
+      'malformed-input',
+      `topology.TopologyGraph.apply: node id ${JSON.stringify(id)} is the name of a JavaScript object property; expected a router id or a node name other than that`,
+      id,
+    );
   }
 }
 

@@ -63,19 +63,14 @@ export function probedLinks(topology: TopologyGraph, path: ProbePath): TopologyL
   const last = path.links[path.links.length - 1]!;
   const endsAtHost = topology.node(last.to).kind === 'host';
   if (endsAtHost && path.links.length === 1) {
-    throw new TopologyError(
-      'unaddressable-path',
-      `topology.pathHops: path ${path.names.join(' ')} has no router to decapsulate a probe; expected at least one router between the endpoints`,
-    );
+    throw new TopologyError('unaddressable-path', `topology.pathHops: path ${path.names.join(' ')} has no router to decapsulate a probe; expected at least one router between the endpoints`);
   }
   return endsAtHost ? path.links.slice(0, -1) : path.links;
 }
 
 function reverseLink(topology: TopologyGraph, path: ProbePath, link: TopologyLink): TopologyLink {
   const candidates = topology.linksBetween(link.to, link.from);
-  const byAddress = candidates.find(
-    (reverse) => reverse.localAddress === link.neighborAddress && reverse.neighborAddress === link.localAddress,
-  );
+  const byAddress = candidates.find((reverse) => reverse.localAddress === link.neighborAddress && reverse.neighborAddress === link.localAddress);
   const reverse = byAddress ?? (candidates.length === 1 ? candidates[0] : undefined);
   if (!reverse) {
     throw new TopologyError(

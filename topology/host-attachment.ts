@@ -132,7 +132,15 @@ export function hostPlacement(graph: TopologyGraph, host: HostDeclaration): Host
     prefix = found.prefix;
   }
   const node = graph.node(routerId);
-  return { kind: 'attached', routerId, routerName: node.name, routerAddress, via, ...(prefix !== undefined && { prefix }), links: hostLinks(host.name, cidr.address, routerId, routerAddress, cidr.prefixLength) };
+  return {
+    kind: 'attached',
+    routerId,
+    routerName: node.name,
+    routerAddress,
+    via,
+    ...(prefix !== undefined && { prefix }),
+    links: hostLinks(host.name, cidr.address, routerId, routerAddress, cidr.prefixLength),
+  };
 }
 
 /** The host node as the YAML source builds it. */

@@ -131,8 +131,5 @@ function noPathError(topology: TopologyGraph, source: string, target: string, ma
   if (!shortest) {
     return new TopologyError('no-path', `topology.allProbePaths: no path from ${names}: they are not connected in the topology`);
   }
-  return new TopologyError(
-    'no-path',
-    `topology.allProbePaths: no path from ${names} within maxHops ${maxHops}; the shortest has ${shortest.length - 1} hops`,
-  );
+  return new TopologyError('no-path', `topology.allProbePaths: no path from ${names} within maxHops ${maxHops}; the shortest has ${shortest.length - 1} hops`);
 }

@@ -41,13 +41,19 @@ export function walkFromLinks(topology: TopologyGraph, links: readonly TopologyL
   if (links.length < 2) throw new TopologyError('invalid-walk', `topology.walkFromLinks: a walk needs at least 2 links (out and back), got ${links.length}`);
   const start = links[0]!.from;
   if (links[links.length - 1]!.to !== start) {
-    throw new TopologyError('invalid-walk', `topology.walkFromLinks: walk starts at ${nameOf(topology, start)} but ends at ${nameOf(topology, links[links.length - 1]!.to)}; expected it to return to where it started`);
+    throw new TopologyError(
+      'invalid-walk',
+      `topology.walkFromLinks: walk starts at ${nameOf(topology, start)} but ends at ${nameOf(topology, links[links.length - 1]!.to)}; expected it to return to where it started`,
+    );
   }
   for (let i = 1; i < links.length; i++) {
     const previous = links[i - 1]!;
     const link = links[i]!;
     if (previous.to !== link.from) {
-      throw new TopologyError('invalid-walk', `topology.walkFromLinks: link ${i} (${link.key}) leaves ${nameOf(topology, link.from)}, but link ${i - 1} arrived at ${nameOf(topology, previous.to)}; expected consecutive links to meet`);
+      throw new TopologyError(
+        'invalid-walk',
+        `topology.walkFromLinks: link ${i} (${link.key}) leaves ${nameOf(topology, link.from)}, but link ${i - 1} arrived at ${nameOf(topology, previous.to)}; expected consecutive links to meet`,
+      );
     }
     if (topology.graph.hasNode(link.from) && topology.node(link.from).kind === 'host') {
       throw new TopologyError('invalid-walk', `topology.walkFromLinks: link ${i} leaves host ${nameOf(topology, link.from)}; expected only routers inside a walk (hosts do not decapsulate)`);

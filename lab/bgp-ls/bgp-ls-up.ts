@@ -134,13 +134,23 @@ export async function startBgpLs(dir: string, plan: LabPlan, bgp: BgpLsPlan, rea
 function startFrrDaemon(daemon: 'zebra' | 'ospfd', namespace: string, frrDir: string): number {
   const pidFile = join(frrDir, `${daemon}.pid`);
   const args = [
-    'netns', 'exec', namespace, join(FRR_BIN, daemon), '-d',
-    '-f', join(frrDir, `${daemon}.conf`),
-    '-i', pidFile,
-    '-z', join(frrDir, 'zserv.api'),
-    '--vty_socket', frrDir,
-    '-P', '0',
-    '--log', `file:${join(frrDir, `${daemon}.log`)}`,
+    'netns',
+    'exec',
+    namespace,
+    join(FRR_BIN, daemon),
+    '-d',
+    '-f',
+    join(frrDir, `${daemon}.conf`),
+    '-i',
+    pidFile,
+    '-z',
+    join(frrDir, 'zserv.api'),
+    '--vty_socket',
+    frrDir,
+    '-P',
+    '0',
+    '--log',
+    `file:${join(frrDir, `${daemon}.log`)}`,
   ];
   try {
     execFileSync('ip', args, { stdio: ['ignore', 'pipe', 'pipe'], timeout: 15_000 });
@@ -164,7 +174,9 @@ function spawnDetached(namespace: string, argv: string[], logPath: string): numb
 function checkSearchableByOthers(start: string): void {
   for (let path = start; ; path = dirname(path)) {
     if ((statSync(path).mode & 0o001) === 0) {
-      throw new Error(`lab.startBgpLs: ${path} is not searchable by other users (mode ${(statSync(path).mode & 0o777).toString(8)}); FRR runs as user frr and needs o+x there (chmod o+x ${path}, or set PATHMON_LABS_DIR elsewhere)`);
+      throw new Error(
+        `lab.startBgpLs: ${path} is not searchable by other users (mode ${(statSync(path).mode & 0o777).toString(8)}); FRR runs as user frr and needs o+x there (chmod o+x ${path}, or set PATHMON_LABS_DIR elsewhere)`,
+      );
     }
     if (path === dirname(path)) return;
   }

@@ -33,14 +33,7 @@ export const EXABGP_HOLD_TIME_S = 30;
 const NO_FIB_ROUTE_MAP = 'pathmon-no-fib';
 
 export function zebraConf(router: LabNode): string {
-  return [
-    'frr defaults traditional',
-    `hostname ${router.name}`,
-    `route-map ${NO_FIB_ROUTE_MAP} deny 10`,
-    'exit',
-    `ip protocol ospf route-map ${NO_FIB_ROUTE_MAP}`,
-    '',
-  ].join('\n');
+  return ['frr defaults traditional', `hostname ${router.name}`, `route-map ${NO_FIB_ROUTE_MAP} deny 10`, 'exit', `ip protocol ospf route-map ${NO_FIB_ROUTE_MAP}`, ''].join('\n');
 }
 
 /** `logFile`: where ospfd writes its log (informational and above, adjacency changes included). */

@@ -122,9 +122,9 @@ function routerLsa(area: string, lsa: Record<string, unknown>): RouterLsa | unde
 function matchingRecord(lsa: RouterLsa, own: P2pRecord, peer: RouterLsa): P2pRecord | undefined {
   const towardsUs = peer.p2p.filter((candidate) => candidate.neighbor === lsa.routerId);
   const ownValue = ipv4Value(own.address);
-  const subnet = lsa.stubs.find((stub) => ((ownValue & stub.mask) >>> 0) === stub.network);
+  const subnet = lsa.stubs.find((stub) => (ownValue & stub.mask) >>> 0 === stub.network);
   if (subnet) {
-    return towardsUs.find((candidate) => ((ipv4Value(candidate.address) & subnet.mask) >>> 0) === subnet.network && candidate.address !== own.address);
+    return towardsUs.find((candidate) => (ipv4Value(candidate.address) & subnet.mask) >>> 0 === subnet.network && candidate.address !== own.address);
   }
   return towardsUs.length === 1 ? towardsUs[0] : undefined;
 }

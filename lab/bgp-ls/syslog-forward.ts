@@ -30,7 +30,9 @@ export function parseSyslogTarget(text: string): SyslogTarget {
   const match = /^(?:\[([0-9A-Fa-f:.]+)\]|([A-Za-z0-9.-]+)):(\d{1,5})$/.exec(text.trim());
   const port = match ? Number(match[3]) : NaN;
   if (!match || port < 1 || port > 65535) {
-    throw new Error(`lab.syslogForward: syslog target "${text}"; expected ADDR:PORT or [IPV6]:PORT with a port from 1 to 65535 (the prober host's address where pathmon's syslog tcp listener runs, e.g. 10.2.0.0:5514)`);
+    throw new Error(
+      `lab.syslogForward: syslog target "${text}"; expected ADDR:PORT or [IPV6]:PORT with a port from 1 to 65535 (the prober host's address where pathmon's syslog tcp listener runs, e.g. 10.2.0.0:5514)`,
+    );
   }
   return { host: match[1] ?? match[2]!, port };
 }

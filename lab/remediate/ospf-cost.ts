@@ -44,7 +44,10 @@ export function linkEnds(link: string, plan: LabPlan): [string, string] {
 export function ospfCostChanges(plan: LabPlan, dir: string, link: string, cost: number | null): CostChange[] {
   const [a, b] = linkEnds(link, plan);
   const changes: CostChange[] = [];
-  for (const [router, peer] of [[a, b], [b, a]] as const) {
+  for (const [router, peer] of [
+    [a, b],
+    [b, a],
+  ] as const) {
     const node = plan.nodes.find((n) => n.name === router)!;
     const ifaces = node.interfaces.filter((i) => i.peer === peer);
     if (ifaces.length !== 1) {

@@ -49,10 +49,13 @@ export class DelayQueue<T> {
     if (this.timer) clearTimeout(this.timer);
     this.timer = undefined;
     if (waitNs > spinWindowNs) {
-      this.timer = setTimeout(() => {
-        this.timer = undefined;
-        this.schedule();
-      }, Number(waitNs - spinWindowNs) / 1e6);
+      this.timer = setTimeout(
+        () => {
+          this.timer = undefined;
+          this.schedule();
+        },
+        Number(waitNs - spinWindowNs) / 1e6,
+      );
     } else {
       this.polling = true;
       setImmediate(() => this.poll());

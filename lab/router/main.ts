@@ -96,39 +96,39 @@ function startNodeRouter(stateDir: string, nodeName: string, node: LabNode): voi
     } catch (error) {
       process.stderr.write(`lab router ${nodeName}: keeping the previous impairments: ${(error as Error).message}\n`);
     }
-}
+  }
 
-let lastWritten = '';
-function writeCounters(): void {
-  truth.flush();
-  const text = JSON.stringify({ node: nodeName, pid: process.pid, forwarder: 'node', queued: queue.size, ...router.counters });
-  if (text === lastWritten) return;
-  const target = files.counters(nodeName!);
-  writeFileSync(`${target}.tmp`, text);
-  renameSync(`${target}.tmp`, target);
-  lastWritten = text;
-}
+  let lastWritten = '';
+  function writeCounters(): void {
+    truth.flush();
+    const text = JSON.stringify({ node: nodeName, pid: process.pid, forwarder: 'node', queued: queue.size, ...router.counters });
+    if (text === lastWritten) return;
+    const target = files.counters(nodeName!);
+    writeFileSync(`${target}.tmp`, text);
+    renameSync(`${target}.tmp`, target);
+    lastWritten = text;
+  }
 
-let generation = 0;
-reloadImpairments();
-writeReloadAck(stateDir, nodeName, generation);
-process.on('SIGHUP', () => {
-  generation++;
+  let generation = 0;
   reloadImpairments();
   writeReloadAck(stateDir, nodeName, generation);
-});
-// The shutdown handler holds the sockets: raw-socket closes a socket whose JS object is collected, and
-// nothing else would keep the receive socket reachable once this module has run.
-for (const signal of ['SIGTERM', 'SIGINT'] as const) {
-  process.on(signal, () => {
-    writeCounters();
-    truth.close();
-    receiveSocket.close();
-    sendSocket.close();
-    process.exit(0);
+  process.on('SIGHUP', () => {
+    generation++;
+    reloadImpairments();
+    writeReloadAck(stateDir, nodeName, generation);
   });
-}
-setInterval(writeCounters, 1000);
-writeCounters();
-writeFileSync(files.ready(nodeName), String(process.pid));
+  // The shutdown handler holds the sockets: raw-socket closes a socket whose JS object is collected, and
+  // nothing else would keep the receive socket reachable once this module has run.
+  for (const signal of ['SIGTERM', 'SIGINT'] as const) {
+    process.on(signal, () => {
+      writeCounters();
+      truth.close();
+      receiveSocket.close();
+      sendSocket.close();
+      process.exit(0);
+    });
+  }
+  setInterval(writeCounters, 1000);
+  writeCounters();
+  writeFileSync(files.ready(nodeName), String(process.pid));
 }

@@ -33,7 +33,9 @@ export class ProbeSigner {
 
   /** Writes the tag of `buf[payloadAt, payloadAt+28)` at `payloadAt + 28`. */
   sign(buf: Buffer, payloadAt: number): void {
-    const digest = createHmac('sha256', this.key).update(buf.subarray(payloadAt, payloadAt + HEADER_LENGTH)).digest();
+    const digest = createHmac('sha256', this.key)
+      .update(buf.subarray(payloadAt, payloadAt + HEADER_LENGTH))
+      .digest();
     digest.copy(buf, payloadAt + HEADER_LENGTH, 0, HMAC_TAG_BYTES);
   }
 

@@ -90,10 +90,14 @@ export async function runProbeRound(deps: RoundDeps, paths: PathAddressing[], op
   const sessionId = roundSessionId(deps);
   const port = deps.receiver.port;
   const { signer } = options;
-  const templates = paths.map(
-    (addressing, pathId) => new ProbeTemplate({ ...addressing, sourcePort: port, destinationPort: port }, { sessionId, pathId }, { signer }),
+  const templates = paths.map((addressing, pathId) => new ProbeTemplate({ ...addressing, sourcePort: port, destinationPort: port }, { sessionId, pathId }, { signer }));
+  return runTemplatedRound(
+    deps,
+    templates,
+    paths.map((addressing) => addressing.hops[0]!),
+    sessionId,
+    options,
   );
-  return runTemplatedRound(deps, templates, paths.map((addressing) => addressing.hops[0]!), sessionId, options);
 }
 
 /**
@@ -101,13 +105,7 @@ export async function runProbeRound(deps: RoundDeps, paths: PathAddressing[], op
  * the receiver's port and signed with `options.signer` (or not), and `firstHops[i]` is its outer
  * destination.
  */
-export async function runTemplatedRound(
-  deps: RoundDeps,
-  templates: readonly ProbeTemplate[],
-  firstHops: readonly string[],
-  sessionId: number,
-  options: RoundOptions,
-): Promise<RoundResult> {
+export async function runTemplatedRound(deps: RoundDeps, templates: readonly ProbeTemplate[], firstHops: readonly string[], sessionId: number, options: RoundOptions): Promise<RoundResult> {
   const { sender, receiver, clock } = deps;
   const { count, intervalMs, timeoutMs, signer } = options;
   const overheadNs = options.overheadNs ?? 0;

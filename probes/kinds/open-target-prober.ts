@@ -71,13 +71,19 @@ export async function openTargetProberWith(kind: TargetKindName, options: Target
   const range = deps.pingGroupRange();
   const hint = icmpPermissionHint(helperPathForHint(), groups, range);
   if (!pingGroupsAllow(range, groups)) {
-    throw new ProbePermissionError('probes.openTargetProber: the icmp kind needs a raw ICMP socket (CAP_NET_RAW) or an unprivileged ping socket (net.ipv4.ping_group_range), and this process may open neither', hint);
+    throw new ProbePermissionError(
+      'probes.openTargetProber: the icmp kind needs a raw ICMP socket (CAP_NET_RAW) or an unprivileged ping socket (net.ipv4.ping_group_range), and this process may open neither',
+      hint,
+    );
   }
   try {
     return new KindProber(codec, await deps.startIo('icmp-dgram', sourceAddress), 'ping-socket', options, deps);
   } catch (error) {
     if (!(error instanceof ProbePermissionError)) throw error;
-    throw new ProbePermissionError(`probes.openTargetProber: the kernel refused a ping socket although ping_group_range ${JSON.stringify(range)} admits gid ${groups.gid} (${error.message.replace(/\.\s*$/, '')})`, hint);
+    throw new ProbePermissionError(
+      `probes.openTargetProber: the kernel refused a ping socket although ping_group_range ${JSON.stringify(range)} admits gid ${groups.gid} (${error.message.replace(/\.\s*$/, '')})`,
+      hint,
+    );
   }
 }
 

@@ -44,7 +44,8 @@ export function validateRound(codec: KindCodec, targets: readonly TargetAddressi
   if (!(Number.isFinite(timeoutMs) && timeoutMs > 0)) throw new TargetProbeError(`probes.targetRound: timeoutMs ${timeoutMs} is not a time; expected more than 0`);
   if (targets.length * count > 0xfffffffe) throw new TargetProbeError(`probes.targetRound: ${targets.length} targets × ${count} probes is more than one round can number`);
   targets.forEach((target, index) => {
-    if (!isAddress(target.address)) throw new TargetProbeError(`probes.targetRound: targets[${index}].address ${JSON.stringify(target.address)} is not a dotted-quad IPv4 address; resolve names before the round`);
+    if (!isAddress(target.address))
+      throw new TargetProbeError(`probes.targetRound: targets[${index}].address ${JSON.stringify(target.address)} is not a dotted-quad IPv4 address; resolve names before the round`);
     if (target.sourceAddress !== undefined && !isAddress(target.sourceAddress)) {
       throw new TargetProbeError(`probes.targetRound: targets[${index}].sourceAddress ${JSON.stringify(target.sourceAddress)} is not a dotted-quad IPv4 address`);
     }

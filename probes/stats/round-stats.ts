@@ -95,4 +95,3 @@ function meanConsecutiveDifferenceMs(inSequence: Float64Array, length: number): 
   for (let i = 1; i < length; i++) sum += Math.abs(inSequence[i]! - inSequence[i - 1]!);
   return nsToMs(sum / (length - 1));
 }
-

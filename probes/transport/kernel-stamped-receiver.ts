@@ -51,8 +51,7 @@ export class KernelStampedReceiver implements ProbeReceiver {
         if (!match) return reject(new Error(`probes.KernelStampedReceiver.start: helper said ${JSON.stringify(head.subarray(0, newline).toString())}, expected "port N"`));
         resolve({ boundPort: Number(match[1]), rest: head.subarray(newline + 1) });
       };
-      const onExit = (code: number | null) =>
-        reject(new Error(`probes.KernelStampedReceiver.start: probe-rx on ${address}:${port} exited with ${code}: ${stderr.trim()}`));
+      const onExit = (code: number | null) => reject(new Error(`probes.KernelStampedReceiver.start: probe-rx on ${address}:${port} exited with ${code}: ${stderr.trim()}`));
       child.stdout.on('data', onData);
       child.once('exit', onExit);
     });

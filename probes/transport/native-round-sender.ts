@@ -30,7 +30,11 @@ export class NativeRoundSender implements ProbeSender {
   private current: { onSent: (slot: number, sentNs: bigint, errorCode?: string) => void; done: (sent: number) => void; fail: (error: Error) => void } | undefined;
   private exited: Error | undefined;
 
-  private constructor(private readonly child: ChildProcessByStdio<Writable, Readable, Readable>, rest: Buffer, stderr: () => string) {
+  private constructor(
+    private readonly child: ChildProcessByStdio<Writable, Readable, Readable>,
+    rest: Buffer,
+    stderr: () => string,
+  ) {
     child.stdout.on('data', (chunk: Buffer) => this.consume(chunk));
     child.once('exit', (code, signal) => {
       this.exited = new Error(`probes.NativeRoundSender: probe-tx exited with ${code ?? signal}: ${stderr().trim()}`);

@@ -7,14 +7,7 @@ declare module 'raw-socket' {
     bufferSize?: number;
   }
   export class Socket extends EventEmitter {
-    send(
-      buffer: Buffer,
-      offset: number,
-      length: number,
-      address: string,
-      beforeCallback: (() => void) | null,
-      afterCallback: (error: Error | null, bytes: number) => void,
-    ): this;
+    send(buffer: Buffer, offset: number, length: number, address: string, beforeCallback: (() => void) | null, afterCallback: (error: Error | null, bytes: number) => void): this;
     setOption(level: number, option: number, value: number): void;
     pauseRecv(): this;
     resumeRecv(): this;

@@ -19,9 +19,7 @@ export function returnPathProblems(address: string, readSysctl: (key: string) =>
   }
   const rpFilter = Math.max(value('all/rp_filter'), value(`${device}/rp_filter`));
   if (rpFilter !== 0 && !Number.isNaN(rpFilter)) {
-    problems.push(
-      `reverse-path filtering (rp_filter ${rpFilter}) may drop returning probes on ${device}: run \`sysctl -w net.ipv4.conf.all.rp_filter=0 net.ipv4.conf.${device}.rp_filter=0\``,
-    );
+    problems.push(`reverse-path filtering (rp_filter ${rpFilter}) may drop returning probes on ${device}: run \`sysctl -w net.ipv4.conf.all.rp_filter=0 net.ipv4.conf.${device}.rp_filter=0\``);
   }
   return problems;
 }

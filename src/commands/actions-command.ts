@@ -35,18 +35,29 @@ export async function actionsCommand(options: ActionsOptions, out: NodeJS.Writab
       out.write(`${toSafeJson({ sinceMs, untilMs: nowMs, runs, isolations: isolated }, 2)}\n`);
       return 0;
     }
-    const time = (ms: number | null) => (ms === null ? '-' : new Date(ms).toISOString().replace('T', ' ').replace(/\.\d+Z$/, 'Z'));
+    const time = (ms: number | null) =>
+      ms === null
+        ? '-'
+        : new Date(ms)
+            .toISOString()
+            .replace('T', ' ')
+            .replace(/\.\d+Z$/, 'Z');
     const oneLine = (text: string | null) => (text ?? '').replace(/\s+/g, ' ').trim().slice(0, 80);
-    out.write(runs.length === 0
-      ? `no action runs in the last ${options.since}\n`
-      : `${textTable(['id', 'queued', 'rule', 'action', 'state', 'ms', 'incident', 'result'], runs.map((r) => [
-        r.id, time(r.queuedAtMs), r.rule, r.action.type, r.state, r.durationMs === null ? '-' : Math.round(r.durationMs), r.incidentId ?? '-',
-        oneLine(r.error ?? r.output),
-      ]))}\n`);
+    out.write(
+      runs.length === 0
+        ? `no action runs in the last ${options.since}\n`
+        : `${textTable(
+            ['id', 'queued', 'rule', 'action', 'state', 'ms', 'incident', 'result'],
+            runs.map((r) => [r.id, time(r.queuedAtMs), r.rule, r.action.type, r.state, r.durationMs === null ? '-' : Math.round(r.durationMs), r.incidentId ?? '-', oneLine(r.error ?? r.output)]),
+          )}\n`,
+    );
     if (isolated.length > 0) {
-      out.write(`\nlink isolations\n${textTable(['id', 'link', 'incident', 'state', 'ticket', 'outcome', 'updated'], isolated.map((i) => [
-        i.id, i.label, i.incidentId, i.state, i.ticketId ?? '-', i.outcome ?? '-', time(i.updatedAtMs),
-      ])).replace(/^/gm, '  ')}\n`);
+      out.write(
+        `\nlink isolations\n${textTable(
+          ['id', 'link', 'incident', 'state', 'ticket', 'outcome', 'updated'],
+          isolated.map((i) => [i.id, i.label, i.incidentId, i.state, i.ticketId ?? '-', i.outcome ?? '-', time(i.updatedAtMs)]),
+        ).replace(/^/gm, '  ')}\n`,
+      );
     }
     return 0;
   } finally {

@@ -38,20 +38,41 @@ export async function agentsCommand(options: AgentsOptions, out: NodeJS.Writable
 }
 
 function agentsText(view: FleetView, nowMs: number): string {
-  const time = (ms: number) => new Date(ms).toISOString().replace('T', ' ').replace(/\.\d+Z$/, 'Z');
+  const time = (ms: number) =>
+    new Date(ms)
+      .toISOString()
+      .replace('T', ' ')
+      .replace(/\.\d+Z$/, 'Z');
   const lines: string[] = [];
   for (const fleet of [...new Set(view.agents.map((a) => a.fleet))]) {
     const agents = view.agents.filter((a) => a.fleet === fleet);
     const leader = view.leases.find((l) => l.fleet === fleet && l.name === 'leader' && l.live);
     const work = view.work.find((w) => w.fleet === fleet);
-    lines.push(`fleet ${fleet}: ${agents.filter((a) => a.status === 'up').length} of ${agents.length} agent(s) up, leader ${leader ? `${leader.holder} (epoch ${leader.epoch})` : 'none'}` +
-      (work ? `; routes: ${work.assigned} assigned, ${work.moving} moving, ${work.unmonitored} unmonitored` : ''));
-    lines.push(textTable(
-      ['hostname', 'agent id', 'addresses', 'node', 'capabilities', 'version', 'first seen', 'last seen', 'status', 'routes'],
-      agents.map((a) => [a.hostname, a.agentId, addresses(a), a.node ?? '-', capabilities(a), a.version, time(a.firstSeenMs), `${time(a.lastSeenMs)} (${ago(a.silentForMs)})`, statusText(a), a.heldWork]),
-    ));
+    lines.push(
+      `fleet ${fleet}: ${agents.filter((a) => a.status === 'up').length} of ${agents.length} agent(s) up, leader ${leader ? `${leader.holder} (epoch ${leader.epoch})` : 'none'}` +
+        (work ? `; routes: ${work.assigned} assigned, ${work.moving} moving, ${work.unmonitored} unmonitored` : ''),
+    );
+    lines.push(
+      textTable(
+        ['hostname', 'agent id', 'addresses', 'node', 'capabilities', 'version', 'first seen', 'last seen', 'status', 'routes'],
+        agents.map((a) => [
+          a.hostname,
+          a.agentId,
+          addresses(a),
+          a.node ?? '-',
+          capabilities(a),
+          a.version,
+          time(a.firstSeenMs),
+          `${time(a.lastSeenMs)} (${ago(a.silentForMs)})`,
+          statusText(a),
+          a.heldWork,
+        ]),
+      ),
+    );
     if (work && work.unmonitored > 0) {
-      lines.push(`unmonitored (no live agent can run them; never DOWN, no ticket): ${work.unmonitoredIds.join(' ')}${work.unmonitored > work.unmonitoredIds.length ? ` and ${work.unmonitored - work.unmonitoredIds.length} more` : ''}`);
+      lines.push(
+        `unmonitored (no live agent can run them; never DOWN, no ticket): ${work.unmonitoredIds.join(' ')}${work.unmonitored > work.unmonitoredIds.length ? ` and ${work.unmonitored - work.unmonitoredIds.length} more` : ''}`,
+      );
     }
     lines.push('');
   }
@@ -60,7 +81,12 @@ function agentsText(view: FleetView, nowMs: number): string {
 }
 
 function addresses(a: AgentRow): string {
-  return a.interfaces.filter((i) => !i.internal && i.addresses.length > 0).map((i) => `${i.name} ${i.addresses.join(' ')}`).join('; ') || '-';
+  return (
+    a.interfaces
+      .filter((i) => !i.internal && i.addresses.length > 0)
+      .map((i) => `${i.name} ${i.addresses.join(' ')}`)
+      .join('; ') || '-'
+  );
 }
 
 function capabilities(a: AgentRow): string {

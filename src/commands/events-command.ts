@@ -26,7 +26,10 @@ const MESSAGE_CHARS = 120;
 export async function eventsCommand(options: EventsOptions, out: NodeJS.WritableStream, nowMs = Date.now()): Promise<number> {
   const sinceMs = nowMs - parseDurationMs(options.since);
   if (options.code !== undefined && !/^[A-Za-z0-9_%*.-]{1,100}$/.test(options.code)) {
-    throw new CliError(`pathmon events: --code ${JSON.stringify(options.code)} is not an error code; expected letters, digits, "_", "-" (e.g. LINEPROTO-5-UPDOWN, SNMP_TRAP_LINK_DOWN), optionally ending in * for a prefix`, 2);
+    throw new CliError(
+      `pathmon events: --code ${JSON.stringify(options.code)} is not an error code; expected letters, digits, "_", "-" (e.g. LINEPROTO-5-UPDOWN, SNMP_TRAP_LINK_DOWN), optionally ending in * for a prefix`,
+      2,
+    );
   }
   const filter: EventFilter = { sinceMs, untilMs: nowMs + 1, limit: options.limit ?? 1000 };
   if (options.eventsHost !== undefined) filter.host = options.eventsHost;
@@ -40,8 +43,10 @@ export async function eventsCommand(options: EventsOptions, out: NodeJS.Writable
     }
     if (events.length === 0) {
       const what = [filter.host && `host ${filter.host}`, filter.code && `code ${filter.code}`].filter(Boolean).join(', ');
-      out.write(`no syslog events${what ? ` for ${what}` : ''} in the last ${options.since} in ${store.description}` +
-        `${senders.length === 0 ? '; no device has sent any yet (is `syslog:` in the config, and are the devices pointed at it?)' : ''}\n`);
+      out.write(
+        `no syslog events${what ? ` for ${what}` : ''} in the last ${options.since} in ${store.description}` +
+          `${senders.length === 0 ? '; no device has sent any yet (is `syslog:` in the config, and are the devices pointed at it?)' : ''}\n`,
+      );
       return 0;
     }
     out.write(`syslog events in ${store.description}, last ${options.since}, newest first${events.length === filter.limit ? ` (the latest ${filter.limit}; --limit for more)` : ''}\n`);

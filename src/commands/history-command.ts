@@ -26,7 +26,10 @@ export async function historyCommand(pathId: string, options: HistoryOptions, ou
       throw new CliError(
         matches.length === 0
           ? `pathmon history: no path with id ${JSON.stringify(pathId)} in ${store.description}; expected an id from \`pathmon report\``
-          : `pathmon history: ${JSON.stringify(pathId)} matches ${matches.length} paths (${matches.slice(0, 5).map((p) => p.id).join(', ')}); expected a longer prefix`,
+          : `pathmon history: ${JSON.stringify(pathId)} matches ${matches.length} paths (${matches
+              .slice(0, 5)
+              .map((p) => p.id)
+              .join(', ')}); expected a longer prefix`,
       );
     }
     const path = exact ?? matches[0]!;
@@ -35,7 +38,11 @@ export async function historyCommand(pathId: string, options: HistoryOptions, ou
       out.write(`${toSafeJson({ path, sinceMs, untilMs: nowMs, points, transitions }, 2)}\n`);
       return 0;
     }
-    const time = (ms: number) => new Date(ms).toISOString().replace('T', ' ').replace(/\.\d+Z$/, 'Z');
+    const time = (ms: number) =>
+      new Date(ms)
+        .toISOString()
+        .replace('T', ' ')
+        .replace(/\.\d+Z$/, 'Z');
     const ms = (value: number | null) => (value === null ? '-' : Number(value.toFixed(3)));
     out.write(`${path.group} ${path.names.join(' ')} (${path.id})${path.goneAtMs !== null ? `, GONE since ${time(path.goneAtMs)}` : ''}\n`);
     out.write(`hops ${path.hops.join(' ')}\n\n`);
@@ -43,7 +50,10 @@ export async function historyCommand(pathId: string, options: HistoryOptions, ou
     out.write(
       transitions.length === 0
         ? `  none in the last ${options.since}\n`
-        : `${textTable(['at', 'from', 'to', 'reason'], transitions.map((t) => [time(t.atMs), t.from ?? 'new', t.to, t.reason])).replace(/^/gm, '  ')}\n`,
+        : `${textTable(
+            ['at', 'from', 'to', 'reason'],
+            transitions.map((t) => [time(t.atMs), t.from ?? 'new', t.to, t.reason]),
+          ).replace(/^/gm, '  ')}\n`,
     );
     out.write(`\nrounds${points.some((p) => p.rounds > 1) ? ' (rolled up)' : ''}\n`);
     out.write(

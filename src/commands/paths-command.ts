@@ -99,7 +99,10 @@ async function watchPaths(options: PathsOptions, source: Awaited<ReturnType<type
     if (status.freshness === freshness) return;
     freshness = status.freshness;
     if (options.json) json({ time: now(), event: 'freshness', ...freshnessJson(status) });
-    else out.write(`${now()} topology ${status.freshness}${status.lastRestartReason && status.freshness === 'stale' ? ` (exabgp restarts: ${status.restarts}, last: ${status.lastRestartReason})` : ''}\n`);
+    else
+      out.write(
+        `${now()} topology ${status.freshness}${status.lastRestartReason && status.freshness === 'stale' ? ` (exabgp restarts: ${status.restarts}, last: ${status.lastRestartReason})` : ''}\n`,
+      );
   });
   // A file never changes: the plan is all there is.
   if (source.status().freshness !== 'static') await untilAborted(stop);

@@ -65,9 +65,23 @@ function planText(topology: TopologyGraph, plan: LinkCoverPlan, options: PlanOpt
     lines.push('', 'groups (a fault on one member is only narrowed down to the group):');
     for (const group of plan.groups) lines.push(`  ${group.id}  ${group.labels.join(', ')}: ${group.reason}`);
   }
-  section(lines, 'unreachable (no walk can cross these):', plan.unreachable.map((entry) => `${label(entry.linkKey)}: ${entry.reason}`));
-  section(lines, `under-covered (crossed fewer than ${options.coverage} times):`, plan.underCovered.map((entry) => `${label(entry.linkKey)}: ${entry.walks} walks; ${entry.reason}`));
-  lines.push('', textTable(['walk', 'route', 'hops'], plan.walks.map((walk) => [walk.id, walk.names.join(' '), walk.links.length])));
+  section(
+    lines,
+    'unreachable (no walk can cross these):',
+    plan.unreachable.map((entry) => `${label(entry.linkKey)}: ${entry.reason}`),
+  );
+  section(
+    lines,
+    `under-covered (crossed fewer than ${options.coverage} times):`,
+    plan.underCovered.map((entry) => `${label(entry.linkKey)}: ${entry.walks} walks; ${entry.reason}`),
+  );
+  lines.push(
+    '',
+    textTable(
+      ['walk', 'route', 'hops'],
+      plan.walks.map((walk) => [walk.id, walk.names.join(' '), walk.links.length]),
+    ),
+  );
   return `${lines.join('\n')}\n`;
 }
 

@@ -48,7 +48,11 @@ export interface ProbeOptions extends PathsOptions {
 export async function probeCommand(options: ProbeOptions, out: NodeJS.WritableStream, err: NodeJS.WritableStream): Promise<number> {
   const kind = options.kind ?? 'gre';
   if (kind !== 'gre') return probeTargetCommand(kind, options, out, err);
-  for (const [field, flag] of [['topology', '--topology <spec>'], ['from', '--from <node>'], ['to', '--to <node>']] as const) {
+  for (const [field, flag] of [
+    ['topology', '--topology <spec>'],
+    ['from', '--from <node>'],
+    ['to', '--to <node>'],
+  ] as const) {
     if (!options[field]) throw new CliError(`pathmon probe: required option '${flag}' not specified (or probe one target: --kind icmp|tcp|udp --target HOST[:PORT])`, USAGE);
   }
   if (options.target !== undefined) throw new CliError(`pathmon probe: --target ${options.target} needs --kind icmp, tcp or udp; the gre kind probes the paths from --from to --to`, USAGE);
@@ -93,7 +97,6 @@ export async function probeCommand(options: ProbeOptions, out: NodeJS.WritableSt
     receiver.close();
   }
 }
-
 
 /** `HOST`, `HOST:PORT`; the port is required for tcp and udp and refused for icmp. */
 export function parseTargetText(kind: 'icmp' | 'tcp' | 'udp', text: string): { host: string; port?: number } {
@@ -144,10 +147,7 @@ async function probeTargetCommand(kind: 'icmp' | 'tcp' | 'udp', options: ProbeOp
   const warn = (line: string) => err.write(`pathmon: warning: ${line}\n`);
   const requestedPerSecond = options.intervalMs > 0 ? 1000 / options.intervalMs : Infinity;
   if (options.count > 1 && options.intervalMs < FINEST_SPACING_MS) {
-    warn(
-      `--interval-ms ${options.intervalMs} is below the ${FINEST_SPACING_MS} ms the prober can space probes by: they will leave in bursts and ` +
-        'the RTTs will include their own queueing',
-    );
+    warn(`--interval-ms ${options.intervalMs} is below the ${FINEST_SPACING_MS} ms the prober can space probes by: they will leave in bursts and ` + 'the RTTs will include their own queueing');
   }
 
   const prober = await openTargetProber(kind);

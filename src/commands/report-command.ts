@@ -45,9 +45,7 @@ export async function reportCommand(options: ReportOptions, out: NodeJS.Writable
   const store = await openReportStore(options);
   try {
     const [all, incidents] = await Promise.all([store.summaries(sinceMs, nowMs), store.openIncidents()]);
-    const summaries = all.sort(
-      (a, b) => a.path.group.localeCompare(b.path.group) || a.path.names.length - b.path.names.length || a.path.names.join(' ').localeCompare(b.path.names.join(' ')),
-    );
+    const summaries = all.sort((a, b) => a.path.group.localeCompare(b.path.group) || a.path.names.length - b.path.names.length || a.path.names.join(' ').localeCompare(b.path.names.join(' ')));
     if (options.json) {
       out.write(`${toSafeJson({ sinceMs, untilMs: nowMs, store: store.description, paths: summaries.map(summaryJson), openIncidents: incidents.map(incidentJson) }, 2)}\n`);
       return 0;
@@ -105,7 +103,10 @@ export function openIncidentsText(incidents: IncidentRecord[]): string {
   if (incidents.length === 0) return 'open incidents: none';
   const lines = incidents.map((i) => {
     const explains = i.explainedPaths.length > 0 ? ` (explains ${i.explainedPaths.length} path${i.explainedPaths.length === 1 ? '' : 's'})` : '';
-    return `  ${i.summary || i.subjectKey}${explains}, since ${new Date(i.openedAtMs).toISOString().replace('T', ' ').replace(/\.\d+Z$/, 'Z')}`;
+    return `  ${i.summary || i.subjectKey}${explains}, since ${new Date(i.openedAtMs)
+      .toISOString()
+      .replace('T', ' ')
+      .replace(/\.\d+Z$/, 'Z')}`;
   });
   return [`open incidents: ${incidents.length}`, ...lines].join('\n');
 }
@@ -122,7 +123,10 @@ export function reportTable(summaries: PathSummary[]): string {
     ms(s.rttP50Ms),
     ms(s.rttP95Ms),
     ms(s.rttP99Ms),
-    pathStateNames.map((state) => (s.timeInStateMs[state] ? `${state} ${formatDurationMs(s.timeInStateMs[state]!)}` : '')).filter(Boolean).join(', ') || '-',
+    pathStateNames
+      .map((state) => (s.timeInStateMs[state] ? `${state} ${formatDurationMs(s.timeInStateMs[state]!)}` : ''))
+      .filter(Boolean)
+      .join(', ') || '-',
     s.openTicketId ?? '-',
   ]);
   return textTable(['group', 'path', 'id', 'state', 'rounds', 'loss%', 'p50 ms', 'p95 ms', 'p99 ms', 'time in state', 'ticket'], rows);

@@ -100,9 +100,7 @@ export async function runCommand(options: RunOptions, err: NodeJS.WritableStream
     const estimator = walkPlanner ? new LinkEstimateEvaluator(() => walkPlanner.plan()?.groups ?? []) : null;
     let runner: ProbeRoundRunner | null = null;
     const targetRounds =
-      targetGroups.length > 0
-        ? new ProberTargetRounds(targetRoutes(targetGroups, { probing: config.probing, thresholds: config.thresholds, from: config.prober.node }), openTargetProber)
-        : null;
+      targetGroups.length > 0 ? new ProberTargetRounds(targetRoutes(targetGroups, { probing: config.probing, thresholds: config.thresholds, from: config.prober.node }), openTargetProber) : null;
     // Fleet mode: probe only the routes this agent holds; notify only while it leads (set once it joined).
     let fleetHandle: FleetHandle | null = null;
     const monitor: PathMonitor = new PathMonitor({
@@ -167,39 +165,54 @@ export async function runCommand(options: RunOptions, err: NodeJS.WritableStream
     const syslog = config.syslog && store ? await startSyslog(config.syslog, { store, log: (line) => log.warn(line) }).catch(closingFirst) : null;
     if (syslog) {
       opened.push(syslog);
-      log.info(`run: syslog receiver on ${Object.entries(syslog.ports).filter(([, port]) => port !== null).map(([kind, port]) => `${kind} port ${port}`).join(', ')}`);
+      log.info(
+        `run: syslog receiver on ${Object.entries(syslog.ports)
+          .filter(([, port]) => port !== null)
+          .map(([kind, port]) => `${kind} port ${port}`)
+          .join(', ')}`,
+      );
     }
 
     // Rules on device events and incident changes: the bounded action pool and the link isolation workflow.
-    const remediation = config.remediation && store
-      ? await startRemediation({
-        config: config.remediation,
-        notifiers: config.notifiers,
-        client: (store as SqlStore).sqlClient,
-        graph: () => source!.graph,
-        openIncidents: () => monitor.incidents(),
-        ...(syslog && { onEvent: (listener) => syslog.onEvent(listener) }),
-        onRoundOutcome: (listener) => monitor.onRoundOutcome(listener),
-        log: (level, line) => log.child({ component: 'remediation' })[level](line),
-      }).catch(closingFirst)
-      : null;
+    const remediation =
+      config.remediation && store
+        ? await startRemediation({
+            config: config.remediation,
+            notifiers: config.notifiers,
+            client: (store as SqlStore).sqlClient,
+            graph: () => source!.graph,
+            openIncidents: () => monitor.incidents(),
+            ...(syslog && { onEvent: (listener) => syslog.onEvent(listener) }),
+            onRoundOutcome: (listener) => monitor.onRoundOutcome(listener),
+            log: (level, line) => log.child({ component: 'remediation' })[level](line),
+          }).catch(closingFirst)
+        : null;
 
     // One agent of a fleet (config `fleet:`, PostgreSQL store only): registers, shares the work, may lead.
     // Refusals (duplicate agent id, schema newer than this pathmon, PGlite) stop the run here.
-    const fleet = config.fleet && store
-      ? await startFleetAgent({
-        fleet: config.fleet,
-        proberNode: config.prober.node,
-        targetGroups: config.targetGroups.map((group) => group.name),
-        store,
-        kernelTimestamps: opening.timestamps === 'kernel',
-        work: () => routeWorkItems({
-          paths: monitor.paths().filter((path) => path.state !== 'GONE').map((path) => ({ id: path.record.id, group: path.record.group })),
-          walks: walkPlanner?.plan()?.walks ?? [],
-        }, config.fleet!.node ?? config.prober.node, config.targetGroups),
-        log: log.child({ component: 'fleet' }),
-      }).catch(closingFirst)
-      : null;
+    const fleet =
+      config.fleet && store
+        ? await startFleetAgent({
+            fleet: config.fleet,
+            proberNode: config.prober.node,
+            targetGroups: config.targetGroups.map((group) => group.name),
+            store,
+            kernelTimestamps: opening.timestamps === 'kernel',
+            work: () =>
+              routeWorkItems(
+                {
+                  paths: monitor
+                    .paths()
+                    .filter((path) => path.state !== 'GONE')
+                    .map((path) => ({ id: path.record.id, group: path.record.group })),
+                  walks: walkPlanner?.plan()?.walks ?? [],
+                },
+                config.fleet!.node ?? config.prober.node,
+                config.targetGroups,
+              ),
+            log: log.child({ component: 'fleet' }),
+          }).catch(closingFirst)
+        : null;
     if (fleet) {
       fleetHandle = fleet;
       fleet.onLeadershipChange((leader) => {
@@ -212,7 +225,12 @@ export async function runCommand(options: RunOptions, err: NodeJS.WritableStream
     let web: WebServer | null = null;
     if (options.listen !== undefined) {
       const view: MonitorViewWithWriter = viewWithWriter(monitor, writer);
-      web = await startWebServer(view, { listen: options.listen, token: webToken, log: (line) => log.warn(line), metrics: { ...config.metrics, ...(fleet && config.fleet && { fleet: { name: config.fleet.name, client: () => (store as SqlStore | null)?.sqlClient ?? null } }) } }).catch(closingFirst);
+      web = await startWebServer(view, {
+        listen: options.listen,
+        token: webToken,
+        log: (line) => log.warn(line),
+        metrics: { ...config.metrics, ...(fleet && config.fleet && { fleet: { name: config.fleet.name, client: () => (store as SqlStore | null)?.sqlClient ?? null } }) },
+      }).catch(closingFirst);
       log.info(`run: ready: dashboard, API and /metrics listening on ${web.url}`);
     }
 
@@ -314,7 +332,9 @@ function checkedDataDir(dataDir: string): string {
     else if (code !== 'ENOENT') throw new CliError(`pathmon run: --data-dir ${dir}: ${(error as Error).message}; expected a directory pathmon can read and write`);
   }
   if (kind === 'other') {
-    throw new CliError(`pathmon run: --data-dir ${dir} is not a directory (a regular file, or under one); expected a directory for PGlite data and the spill of unwritten results, or a path where one can be created`);
+    throw new CliError(
+      `pathmon run: --data-dir ${dir} is not a directory (a regular file, or under one); expected a directory for PGlite data and the spill of unwritten results, or a path where one can be created`,
+    );
   }
   // Not Node's recursive mkdir: on /proc/nope it loops between ENOENT and EEXIST for ever.
   if (kind === 'missing') makeDirectory(dir, `--data-dir ${dir}`, 'run');
@@ -326,9 +346,7 @@ function checkProberKnown(source: TopologySource, prober: string): void {
   try {
     source.graph.resolveNode(prober);
   } catch (error) {
-    throw new CliError(
-      `pathmon run: the prober node "${prober}" (config prober.node) is not in the topology ${source.status().spec}: ${(error as Error).message}; nothing could be probed from it`,
-    );
+    throw new CliError(`pathmon run: the prober node "${prober}" (config prober.node) is not in the topology ${source.status().spec}: ${(error as Error).message}; nothing could be probed from it`);
   }
 }
 

@@ -46,11 +46,7 @@ export function showValue(value: unknown, path: readonly (string | number)[] = [
   return text.length > 60 ? `${text.slice(0, 57)}...` : text;
 }
 
-export function problemsFromIssues(
-  issues: readonly z.core.$ZodIssue[],
-  allowedKeys: (path: (string | number)[]) => string[],
-  prefix: (string | number)[] = [],
-): ConfigProblem[] {
+export function problemsFromIssues(issues: readonly z.core.$ZodIssue[], allowedKeys: (path: (string | number)[]) => string[], prefix: (string | number)[] = []): ConfigProblem[] {
   const problems: ConfigProblem[] = [];
   for (const issue of issues) {
     const path = [...prefix, ...issue.path.filter((p): p is string | number => typeof p !== 'symbol')];
@@ -72,11 +68,7 @@ export function problemsFromIssues(
     }
     const input = (issue as { input?: unknown }).input;
     const got = input === undefined ? 'missing' : `got ${showValue(input, path)}`;
-    const expected = issue.message.startsWith('expected')
-      ? issue.message
-      : issue.code === 'invalid_type'
-        ? `expected ${issue.expected}`
-        : `expected a valid value (${issue.message})`;
+    const expected = issue.message.startsWith('expected') ? issue.message : issue.code === 'invalid_type' ? `expected ${issue.expected}` : `expected a valid value (${issue.message})`;
     problems.push({ path, text: `${got}; ${expected}` });
   }
   return problems;

@@ -125,7 +125,12 @@ function resolveConfig(raw: RawMonitorConfig, file: string): MonitorConfig {
       ? {
           ...raw.syslog,
           ...(raw.syslog.tls && {
-            tls: { ...raw.syslog.tls, certFile: relative(raw.syslog.tls.certFile), keyFile: relative(raw.syslog.tls.keyFile), ...(raw.syslog.tls.caFile && { caFile: relative(raw.syslog.tls.caFile) }) },
+            tls: {
+              ...raw.syslog.tls,
+              certFile: relative(raw.syslog.tls.certFile),
+              keyFile: relative(raw.syslog.tls.keyFile),
+              ...(raw.syslog.tls.caFile && { caFile: relative(raw.syslog.tls.caFile) }),
+            },
           }),
         }
       : null,
@@ -153,10 +158,13 @@ function pathsPartMs(probing: MonitorConfig['probing']): number {
 }
 
 function linkThresholds(raw: RawMonitorConfig): MonitorConfig['linkThresholds'] {
-  const fromTop = raw.thresholds === undefined ? {} : {
-    ...(raw.thresholds.lossPct !== undefined && { lossPct: raw.thresholds.lossPct }),
-    ...(raw.thresholds.delayMs !== undefined && { addedDelayMs: raw.thresholds.delayMs }),
-  };
+  const fromTop =
+    raw.thresholds === undefined
+      ? {}
+      : {
+          ...(raw.thresholds.lossPct !== undefined && { lossPct: raw.thresholds.lossPct }),
+          ...(raw.thresholds.delayMs !== undefined && { addedDelayMs: raw.thresholds.delayMs }),
+        };
   return { ...defaultLinkThresholds, ...fromTop, ...raw.linkThresholds };
 }
 

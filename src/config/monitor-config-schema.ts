@@ -199,9 +199,7 @@ export const monitorConfigSchema = z.strictObject(
         z.strictObject(
           {
             name,
-            endpoints: z
-              .array(node, { error: 'expected a list of endpoint nodes' })
-              .min(1, 'expected at least one endpoint'),
+            endpoints: z.array(node, { error: 'expected a list of endpoint nodes' }).min(1, 'expected at least one endpoint'),
             pathBounds: pathBounds.optional(),
             thresholds: thresholds.optional(),
           },

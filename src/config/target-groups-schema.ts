@@ -24,8 +24,20 @@ const EXPECT_SOURCE_PORT = 'expected a port from 1 to 65535, or a range "FIRST-L
 
 /** The keys of one target group, for "unknown key" messages. */
 export const targetGroupKeys = [
-  'name', 'kind', 'targets', 'port', 'sourceAddress', 'sourcePort', 'interval', 'intervalMs', 'probesPerRound',
-  'probeSpacingMs', 'timeout', 'timeoutMs', 'payloadBytes', 'thresholds',
+  'name',
+  'kind',
+  'targets',
+  'port',
+  'sourceAddress',
+  'sourcePort',
+  'interval',
+  'intervalMs',
+  'probesPerRound',
+  'probeSpacingMs',
+  'timeout',
+  'timeoutMs',
+  'payloadBytes',
+  'thresholds',
 ] as const;
 
 /** ICMP echo data bytes when a group does not say (what ping sends). */
@@ -185,17 +197,15 @@ const group = z
     }),
   );
 
-export const targetGroupsSchema = z
-  .array(group, { error: 'expected a list of target groups, each { name, kind: icmp|tcp|udp, targets: [HOST, ...] }' })
-  .superRefine((groups, ctx) => {
-    const names = new Map<string, number>();
-    groups.forEach((entry, index) => {
-      const first = names.get(entry.name);
-      if (first !== undefined) {
-        ctx.addIssue({ code: 'custom', path: [index, 'name'], input: entry.name, message: `expected target group names to be unique; targets[${first}] is already named ${entry.name}` });
-      } else names.set(entry.name, index);
-    });
+export const targetGroupsSchema = z.array(group, { error: 'expected a list of target groups, each { name, kind: icmp|tcp|udp, targets: [HOST, ...] }' }).superRefine((groups, ctx) => {
+  const names = new Map<string, number>();
+  groups.forEach((entry, index) => {
+    const first = names.get(entry.name);
+    if (first !== undefined) {
+      ctx.addIssue({ code: 'custom', path: [index, 'name'], input: entry.name, message: `expected target group names to be unique; targets[${first}] is already named ${entry.name}` });
+    } else names.set(entry.name, index);
   });
+});
 
 /** One target group, normalized: every field present, durations in milliseconds. */
 export interface TargetGroupConfig {

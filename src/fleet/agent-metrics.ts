@@ -28,7 +28,10 @@ export function registerAgentMetrics(registry: Registry, client: () => SqlQuerya
   };
   const family = (name: string, help: string, samples: (v: FleetView) => Sample[]): void => {
     registry.registerMetric({
-      name, help, type: 'gauge', aggregator: 'sum',
+      name,
+      help,
+      type: 'gauge',
+      aggregator: 'sum',
       get: async () => {
         const v = await view();
         return { name, help, type: 'gauge', aggregator: 'sum', values: v ? samples(v) : [] };
@@ -37,16 +40,20 @@ export function registerAgentMetrics(registry: Registry, client: () => SqlQuerya
     } as unknown as Parameters<Registry['registerMetric']>[0]);
   };
   const agentLabels = (a: FleetView['agents'][number]) => ({ fleet: a.fleet, agent: a.agentId, hostname: a.hostname, node: a.node ?? '' });
-  family('pathmon_agent_up', 'Whether the fleet agent reported within its hold time (1) or is expired or stopped (0), by the database server\'s clock.',
-    (v) => v.agents.map((a) => ({ labels: agentLabels(a), value: a.status === 'up' ? 1 : 0 })));
-  family('pathmon_agent_last_report_age_seconds', 'Seconds since the agent\'s last report, by the database server\'s clock.',
-    (v) => v.agents.map((a) => ({ labels: agentLabels(a), value: a.silentForMs / 1000 })));
-  family('pathmon_agent_clock_skew_seconds', 'The agent\'s clock minus the database server\'s at its last report.',
-    (v) => v.agents.map((a) => ({ labels: agentLabels(a), value: a.clockSkewMs / 1000 })));
-  family('pathmon_agent_routes', 'Routes (paths, cover walks, targets) the agent holds now.',
-    (v) => v.agents.map((a) => ({ labels: agentLabels(a), value: a.heldWork })));
-  family('pathmon_fleet_routes', 'The fleet\'s routes by status: assigned (a live agent holds it), moving (free, a live agent can take it), unmonitored (no live agent can run it).',
-    (v) => v.work.flatMap((w) => (['assigned', 'moving', 'unmonitored'] as const).map((status) => ({ labels: { fleet: w.fleet, status }, value: w[status] }))));
-  family('pathmon_fleet_leader', 'The agent holding the fleet\'s leader lease (1), with the lease epoch as a label.',
-    (v) => v.leases.filter((l) => l.name === 'leader' && l.live).map((l) => ({ labels: { fleet: l.fleet, agent: l.holder, epoch: String(l.epoch) }, value: 1 })));
+  family('pathmon_agent_up', "Whether the fleet agent reported within its hold time (1) or is expired or stopped (0), by the database server's clock.", (v) =>
+    v.agents.map((a) => ({ labels: agentLabels(a), value: a.status === 'up' ? 1 : 0 })),
+  );
+  family('pathmon_agent_last_report_age_seconds', "Seconds since the agent's last report, by the database server's clock.", (v) =>
+    v.agents.map((a) => ({ labels: agentLabels(a), value: a.silentForMs / 1000 })),
+  );
+  family('pathmon_agent_clock_skew_seconds', "The agent's clock minus the database server's at its last report.", (v) =>
+    v.agents.map((a) => ({ labels: agentLabels(a), value: a.clockSkewMs / 1000 })),
+  );
+  family('pathmon_agent_routes', 'Routes (paths, cover walks, targets) the agent holds now.', (v) => v.agents.map((a) => ({ labels: agentLabels(a), value: a.heldWork })));
+  family('pathmon_fleet_routes', "The fleet's routes by status: assigned (a live agent holds it), moving (free, a live agent can take it), unmonitored (no live agent can run it).", (v) =>
+    v.work.flatMap((w) => (['assigned', 'moving', 'unmonitored'] as const).map((status) => ({ labels: { fleet: w.fleet, status }, value: w[status] }))),
+  );
+  family('pathmon_fleet_leader', "The agent holding the fleet's leader lease (1), with the lease epoch as a label.", (v) =>
+    v.leases.filter((l) => l.name === 'leader' && l.live).map((l) => ({ labels: { fleet: l.fleet, agent: l.holder, epoch: String(l.epoch) }, value: 1 })),
+  );
 }

@@ -9,8 +9,7 @@ import type { AgentCapabilities, AgentInterface } from './agent-identity.js';
 import { FleetError } from './fleet-error.js';
 
 /** An agent row is live: not stopped, and heard from within its own hold time of the server's now(). */
-export const LIVE_AGENT = (alias: string): string =>
-  `(${alias}.stopped_at IS NULL AND ${alias}.last_seen + ${alias}.hold_time_ms * interval '1 millisecond' > now())`;
+export const LIVE_AGENT = (alias: string): string => `(${alias}.stopped_at IS NULL AND ${alias}.last_seen + ${alias}.hold_time_ms * interval '1 millisecond' > now())`;
 
 export interface AgentRegistration {
   fleet: string;
@@ -78,9 +77,11 @@ export async function databaseSchemaVersion(q: SqlQueryable): Promise<number> {
 export async function registerAgent(q: SqlQueryable, reg: AgentRegistration, agentNowMs: () => number): Promise<ClockReading> {
   const dbVersion = await databaseSchemaVersion(q);
   if (dbVersion > reg.schemaVersion) {
-    throw new FleetError('schema-too-old',
+    throw new FleetError(
+      'schema-too-old',
       `fleet.registerAgent: agent ${reg.agentId} (pathmon ${reg.version}) knows schema version ${reg.schemaVersion}, but the database has version ${dbVersion}; ` +
-      'expected an agent at least as new as the database: upgrade pathmon on this host before it joins the fleet');
+        'expected an agent at least as new as the database: upgrade pathmon on this host before it joins the fleet',
+    );
   }
   const sentMs = agentNowMs();
   let rows: Row[];
@@ -95,27 +96,45 @@ export async function registerAgent(q: SqlQueryable, reg: AgentRegistration, age
          report_interval_ms = excluded.report_interval_ms, registered_at = now(), last_seen = now(), stopped_at = NULL
        WHERE NOT ${LIVE_AGENT('a')} OR a.session_id = excluded.session_id
        RETURNING extract(epoch FROM now()) * 1000 AS server_ms`,
-      [reg.fleet, reg.agentId, reg.sessionId, reg.hostname, reg.node, JSON.stringify(reg.interfaces), JSON.stringify(reg.capabilities),
-        reg.targetGroups, reg.version, reg.schemaVersion, reg.holdTimeMs, reg.reportIntervalMs]));
+      [
+        reg.fleet,
+        reg.agentId,
+        reg.sessionId,
+        reg.hostname,
+        reg.node,
+        JSON.stringify(reg.interfaces),
+        JSON.stringify(reg.capabilities),
+        reg.targetGroups,
+        reg.version,
+        reg.schemaVersion,
+        reg.holdTimeMs,
+        reg.reportIntervalMs,
+      ],
+    ));
   } catch (error) {
     if ((error as { code?: string }).code === '42501') {
       const owner = await agentOwner(q, reg.fleet, reg.agentId);
-      throw new FleetError('wrong-role',
+      throw new FleetError(
+        'wrong-role',
         `fleet.registerAgent: agent id ${reg.agentId} in fleet ${reg.fleet} belongs to database role ${owner ?? '(unknown)'}, not to this login; ` +
-        'expected each agent to log in as the role that registered its id (or an administrator to remove the old row)');
+          'expected each agent to log in as the role that registered its id (or an administrator to remove the old row)',
+      );
     }
     throw error;
   }
   const receivedMs = agentNowMs();
   if (rows.length === 0) {
-    const { rows: held } = await q.query<Row>(
-      `SELECT hostname, extract(epoch FROM now() - last_seen) * 1000 AS silent_ms, hold_time_ms FROM fleet_agents WHERE fleet = $1 AND agent_id = $2`,
-      [reg.fleet, reg.agentId]);
+    const { rows: held } = await q.query<Row>(`SELECT hostname, extract(epoch FROM now() - last_seen) * 1000 AS silent_ms, hold_time_ms FROM fleet_agents WHERE fleet = $1 AND agent_id = $2`, [
+      reg.fleet,
+      reg.agentId,
+    ]);
     const other = held[0];
-    throw new FleetError('duplicate-agent',
+    throw new FleetError(
+      'duplicate-agent',
       `fleet.registerAgent: agent id ${reg.agentId} in fleet ${reg.fleet} is held by a live agent on host ${String(other?.hostname ?? '?')} ` +
-      `(heard from ${Math.round(ms(other?.silent_ms ?? 0))} ms ago, hold time ${String(other?.hold_time_ms ?? '?')} ms); ` +
-      'expected a unique id per agent: stop the other process, wait for its hold time, or set fleet.agentId');
+        `(heard from ${Math.round(ms(other?.silent_ms ?? 0))} ms ago, hold time ${String(other?.hold_time_ms ?? '?')} ms); ` +
+        'expected a unique id per agent: stop the other process, wait for its hold time, or set fleet.agentId',
+    );
   }
   return clockReading(ms(rows[0]!.server_ms), sentMs, receivedMs);
 }
@@ -146,15 +165,15 @@ export async function heartbeat(
     `UPDATE fleet_agents SET last_seen = now(), clock_skew_ms = $4, capabilities = COALESCE($5::jsonb, capabilities)
      WHERE fleet = $1 AND agent_id = $2 AND session_id = $3 AND stopped_at IS NULL
      RETURNING extract(epoch FROM now()) * 1000 AS server_ms`,
-    [who.fleet, who.agentId, who.sessionId, previousSkewMs, capabilities === null ? null : JSON.stringify(capabilities)]);
+    [who.fleet, who.agentId, who.sessionId, previousSkewMs, capabilities === null ? null : JSON.stringify(capabilities)],
+  );
   const receivedMs = agentNowMs();
   return rows[0] ? clockReading(ms(rows[0].server_ms), sentMs, receivedMs) : null;
 }
 
 /** A clean stop: the agent is listed as stopped and its work moves at the others' next report. */
 export async function stopAgent(q: SqlQueryable, who: { fleet: string; agentId: string; sessionId: string }): Promise<void> {
-  await q.query('UPDATE fleet_work SET holder = NULL, holder_session = NULL, held_since = NULL WHERE fleet = $1 AND holder = $2 AND holder_session = $3',
-    [who.fleet, who.agentId, who.sessionId]);
+  await q.query('UPDATE fleet_work SET holder = NULL, holder_session = NULL, held_since = NULL WHERE fleet = $1 AND holder = $2 AND holder_session = $3', [who.fleet, who.agentId, who.sessionId]);
   await q.query(`UPDATE fleet_leases SET expires_at = now() WHERE fleet = $1 AND holder = $2 AND holder_session = $3`, [who.fleet, who.agentId, who.sessionId]);
   await q.query('UPDATE fleet_agents SET stopped_at = now() WHERE fleet = $1 AND agent_id = $2 AND session_id = $3', [who.fleet, who.agentId, who.sessionId]);
 }
@@ -169,7 +188,8 @@ export async function listAgents(q: SqlQueryable, fleet: string | null = null, c
        CASE WHEN $2::boolean THEN (SELECT count(*) FROM fleet_work w WHERE w.fleet = a.fleet AND w.holder = a.agent_id AND w.holder_session = a.session_id
           AND w.gone_at IS NULL AND ${LIVE_AGENT('a')}) ELSE 0 END AS held, a.session_id::text AS session
      FROM fleet_agents a WHERE ($1::text IS NULL OR a.fleet = $1) ORDER BY a.fleet, a.hostname, a.agent_id`,
-    [fleet, countHeldWork]);
+    [fleet, countHeldWork],
+  );
   return rows.map((r) => ({
     fleet: String(r.fleet),
     agentId: String(r.agent_id),

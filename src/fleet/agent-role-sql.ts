@@ -12,8 +12,18 @@ import { FleetError } from './fleet-error.js';
 
 /** Tables whose old rows retention deletes, and the outbox the leader prunes. */
 export const RETENTION_TABLES = [
-  'round_results', 'rollups', 'transitions', 'notifications', 'topology_snapshots', 'tickets', 'paths', 'walks',
-  'link_estimates', 'incident_changes', 'incidents', 'outbox',
+  'round_results',
+  'rollups',
+  'transitions',
+  'notifications',
+  'topology_snapshots',
+  'tickets',
+  'paths',
+  'walks',
+  'link_estimates',
+  'incident_changes',
+  'incidents',
+  'outbox',
 ] as const;
 
 export const FLEET_TABLES = ['fleet_agents', 'fleet_work', 'fleet_leases'] as const;
@@ -54,5 +64,7 @@ export function agentRoleStatements(role: string, schema: string, password?: str
 
 /** The same, as one script an administrator can read and run with psql. */
 export function agentRoleScript(role: string, schema: string): string {
-  return `${agentRoleStatements(role, schema).map((s) => `${s};`).join('\n')}\n`;
+  return `${agentRoleStatements(role, schema)
+    .map((s) => `${s};`)
+    .join('\n')}\n`;
 }

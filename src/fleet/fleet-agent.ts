@@ -104,8 +104,7 @@ export class FleetAgent {
       const { rows } = await this.options.client.query<{ u: string }>('SELECT current_user AS u');
       const login = rows[0]?.u;
       if (login !== this.options.role) {
-        throw new FleetError('wrong-role',
-          `fleet.start: the database login is role ${login ?? '?'}, but fleet.role is ${this.options.role}; expected storage.url to log in as ${this.options.role}`);
+        throw new FleetError('wrong-role', `fleet.start: the database login is role ${login ?? '?'}, but fleet.role is ${this.options.role}; expected storage.url to log in as ${this.options.role}`);
       }
     }
     await this.register();
@@ -157,8 +156,13 @@ export class FleetAgent {
 
   status(): FleetStatus {
     return {
-      agentId: this.agentId, registered: this.registered, leader: this.isLeader(), leaderEpoch: this.isLeader() ? this.leaderEpoch : null,
-      held: this.held.size, clockSkewMs: this.skewMs, lastError: this.lastError,
+      agentId: this.agentId,
+      registered: this.registered,
+      leader: this.isLeader(),
+      leaderEpoch: this.isLeader() ? this.leaderEpoch : null,
+      held: this.held.size,
+      clockSkewMs: this.skewMs,
+      lastError: this.lastError,
     };
   }
 
@@ -207,18 +211,22 @@ export class FleetAgent {
 
   private async register(): Promise<void> {
     const { identity } = this.options;
-    const reading = await registerAgent(this.options.client, {
-      ...this.session,
-      hostname: identity.hostname,
-      node: this.options.node,
-      interfaces: identity.interfaces,
-      capabilities: identity.capabilities,
-      targetGroups: [...this.options.targetGroups],
-      version: this.options.version,
-      schemaVersion: this.options.schemaVersion,
-      holdTimeMs: this.options.holdTimeMs,
-      reportIntervalMs: this.options.reportIntervalMs,
-    }, () => this.clock.nowMs());
+    const reading = await registerAgent(
+      this.options.client,
+      {
+        ...this.session,
+        hostname: identity.hostname,
+        node: this.options.node,
+        interfaces: identity.interfaces,
+        capabilities: identity.capabilities,
+        targetGroups: [...this.options.targetGroups],
+        version: this.options.version,
+        schemaVersion: this.options.schemaVersion,
+        holdTimeMs: this.options.holdTimeMs,
+        reportIntervalMs: this.options.reportIntervalMs,
+      },
+      () => this.clock.nowMs(),
+    );
     this.registered = true;
     this.publishedSignature = null;
     this.lastMembership = null;
@@ -239,9 +247,11 @@ export class FleetAgent {
           this.registered = false;
           this.setHeld([], new Map());
           this.setLeader(false);
-          throw new FleetError('registration-lost',
+          throw new FleetError(
+            'registration-lost',
             `fleet: agent id ${this.agentId} was taken over by another process after this one went silent past its hold time (${this.options.holdTimeMs} ms); ` +
-              'probing no fleet work until it can register again');
+              'probing no fleet work until it can register again',
+          );
         }
         this.capabilitiesChanged = null;
         this.noteSkew(reading);
@@ -259,7 +269,10 @@ export class FleetAgent {
       // Who should hold what changes only with the live agents or the published work: a report that
       // sees the same fleet and had nothing waiting skips the pass (it is most of a report's cost), but
       // never more than REBALANCE_EVERY reports in a row, nor after a gap in reporting.
-      const membership = agents.map((a) => `${a.agentId}|${a.node ?? ''}|${a.targetGroups.join(',')}|${a.probeKinds.join(',')}`).sort().join('\n');
+      const membership = agents
+        .map((a) => `${a.agentId}|${a.node ?? ''}|${a.targetGroups.join(',')}|${a.probeKinds.join(',')}`)
+        .sort()
+        .join('\n');
       const gap = previousReportMono !== null && sentMono - previousReportMono > 1.5 * this.options.reportIntervalMs;
       if (membership !== this.lastMembership || signature !== this.rebalancedSignature || this.waiting > 0 || gap || ++this.skippedRebalances >= REBALANCE_EVERY) {
         const result = await this.options.client.transaction((tx) => rebalance(tx, this.session, scope, agents));
@@ -341,7 +354,9 @@ export class FleetAgent {
     const now = leader && this.clock.monotonicMs() < this.leaderUntilMono;
     if (now === this.wasLeader) return;
     this.wasLeader = now;
-    this.options.log.info(`fleet: agent ${this.agentId} ${now ? `is now the leader of fleet ${this.options.fleet} (epoch ${this.leaderEpoch})` : `is no longer the leader of fleet ${this.options.fleet}`}`);
+    this.options.log.info(
+      `fleet: agent ${this.agentId} ${now ? `is now the leader of fleet ${this.options.fleet} (epoch ${this.leaderEpoch})` : `is no longer the leader of fleet ${this.options.fleet}`}`,
+    );
     for (const listener of [...this.leadershipListeners]) {
       try {
         listener(now);
@@ -356,5 +371,8 @@ export class FleetAgent {
 const REBALANCE_EVERY = 6;
 
 function workSignature(items: readonly WorkItem[]): string {
-  return items.map((i) => `${i.routeId}|${i.kind}|${i.sourceNode ?? ''}|${i.targetGroup ?? ''}|${i.probeKind}`).sort().join('\n');
+  return items
+    .map((i) => `${i.routeId}|${i.kind}|${i.sourceNode ?? ''}|${i.targetGroup ?? ''}|${i.probeKind}`)
+    .sort()
+    .join('\n');
 }

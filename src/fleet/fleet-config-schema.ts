@@ -28,26 +28,28 @@ export const defaultFleet = {
   maxClockSkewMs: 5_000,
 } as const;
 
-export const fleetConfigSchema = z.strictObject(
-  {
-    /** The fleet's name: agents of one name share work; several fleets may share a schema. */
-    name,
-    /** Overrides the machine id (/etc/machine-id) as this agent's id: for two agents on one host, or containers. */
-    agentId: name.optional(),
-    /** The topology node this agent stands on (default: `prober.node`): paths from that node are its work. */
-    node: z.string({ error: 'expected a node name, id or router-id from the topology' }).min(1, 'expected a node name, id or router-id from the topology').optional(),
-    holdTimeMs: milliseconds(1_000, 3_600_000).optional(),
-    reportIntervalMs: milliseconds(200, 600_000).optional(),
-    maxClockSkewMs: milliseconds(0, 3_600_000).optional(),
-    /** The database role this agent logs in as (see `pathmon fleet create-role`); checked against the login. */
-    role: z.string({ error: EXPECT_ROLE }).regex(ROLE_NAME, EXPECT_ROLE).optional(),
-    /** Target groups (`targets:`) this agent probes its share of; default: every group in its config. */
-    targetGroups: z.array(name).optional(),
-  },
-  { error: 'expected a mapping { name, agentId?, node?, holdTimeMs?, reportIntervalMs?, maxClockSkewMs?, role?, targetGroups? }' },
-).refine((fleet) => (fleet.reportIntervalMs ?? defaultFleet.reportIntervalMs) * 2 <= (fleet.holdTimeMs ?? defaultFleet.holdTimeMs), {
-  message: 'holdTimeMs must be at least twice reportIntervalMs (one lost heartbeat must not expire an agent); expected e.g. reportIntervalMs 10000 with holdTimeMs 30000',
-  path: ['holdTimeMs'],
-});
+export const fleetConfigSchema = z
+  .strictObject(
+    {
+      /** The fleet's name: agents of one name share work; several fleets may share a schema. */
+      name,
+      /** Overrides the machine id (/etc/machine-id) as this agent's id: for two agents on one host, or containers. */
+      agentId: name.optional(),
+      /** The topology node this agent stands on (default: `prober.node`): paths from that node are its work. */
+      node: z.string({ error: 'expected a node name, id or router-id from the topology' }).min(1, 'expected a node name, id or router-id from the topology').optional(),
+      holdTimeMs: milliseconds(1_000, 3_600_000).optional(),
+      reportIntervalMs: milliseconds(200, 600_000).optional(),
+      maxClockSkewMs: milliseconds(0, 3_600_000).optional(),
+      /** The database role this agent logs in as (see `pathmon fleet create-role`); checked against the login. */
+      role: z.string({ error: EXPECT_ROLE }).regex(ROLE_NAME, EXPECT_ROLE).optional(),
+      /** Target groups (`targets:`) this agent probes its share of; default: every group in its config. */
+      targetGroups: z.array(name).optional(),
+    },
+    { error: 'expected a mapping { name, agentId?, node?, holdTimeMs?, reportIntervalMs?, maxClockSkewMs?, role?, targetGroups? }' },
+  )
+  .refine((fleet) => (fleet.reportIntervalMs ?? defaultFleet.reportIntervalMs) * 2 <= (fleet.holdTimeMs ?? defaultFleet.holdTimeMs), {
+    message: 'holdTimeMs must be at least twice reportIntervalMs (one lost heartbeat must not expire an agent); expected e.g. reportIntervalMs 10000 with holdTimeMs 30000',
+    path: ['holdTimeMs'],
+  });
 
 export type FleetConfig = z.output<typeof fleetConfigSchema>;

@@ -28,7 +28,8 @@ export async function takeLease(q: SqlQueryable, who: AgentSession, leaseMs: num
        epoch = CASE WHEN l.holder_session = excluded.holder_session THEN l.epoch ELSE l.epoch + 1 END
      WHERE l.holder_session = excluded.holder_session OR l.expires_at <= now()
      RETURNING epoch, extract(epoch FROM expires_at) * 1000 AS expires_ms`,
-    [who.fleet, name, who.agentId, who.sessionId, leaseMs]);
+    [who.fleet, name, who.agentId, who.sessionId, leaseMs],
+  );
   const row = rows[0];
   return row ? { epoch: Number(row.epoch), expiresAtMs: Number(row.expires_ms) } : null;
 }
@@ -48,9 +49,15 @@ export async function leases(q: SqlQueryable, fleet: string | null = null): Prom
     `SELECT fleet, name, holder, epoch, extract(epoch FROM acquired_at) * 1000 AS acquired_ms, extract(epoch FROM expires_at) * 1000 AS expires_ms,
             expires_at > now() AS live
        FROM fleet_leases WHERE ($1::text IS NULL OR fleet = $1) ORDER BY fleet, name`,
-    [fleet]);
+    [fleet],
+  );
   return rows.map((r) => ({
-    fleet: String(r.fleet), name: String(r.name), holder: String(r.holder), epoch: Number(r.epoch),
-    acquiredAtMs: Number(r.acquired_ms), expiresAtMs: Number(r.expires_ms), live: r.live === true,
+    fleet: String(r.fleet),
+    name: String(r.name),
+    holder: String(r.holder),
+    epoch: Number(r.epoch),
+    acquiredAtMs: Number(r.acquired_ms),
+    expiresAtMs: Number(r.expires_ms),
+    live: r.live === true,
   }));
 }

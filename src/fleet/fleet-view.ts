@@ -18,7 +18,7 @@ export interface FleetView {
 export async function fleetView(q: SqlQueryable, fleet: string | null = null, unmonitoredLimit = 100): Promise<FleetView> {
   // Each agent's held routes come from the same grouping as the counts: one pass over the routes.
   const [agents, leaseRows, { work, held }] = await Promise.all([listAgents(q, fleet, false), leases(q, fleet), workCounts(q, fleet, unmonitoredLimit)]);
-  for (const agent of agents) agent.heldWork = agent.status === 'up' ? held.get(`${agent.fleet}\0${agent.agentId}`) ?? 0 : 0;
+  for (const agent of agents) agent.heldWork = agent.status === 'up' ? (held.get(`${agent.fleet}\0${agent.agentId}`) ?? 0) : 0;
   return { agents, leases: leaseRows, work };
 }
 
@@ -37,7 +37,8 @@ async function workCounts(q: SqlQueryable, fleet: string | null, limit: number):
                                   AND ((g.is_target AND g.target_group = ANY(l.target_groups)) OR (NOT g.is_target AND l.node = g.source_node))) THEN 'moving'
                    ELSE 'unmonitored' END AS status FROM g)
      SELECT fleet, status, is_target, source_node, target_group, probe_kind, holder, holder_session::text AS holder_session, n FROM s`,
-    [fleet]);
+    [fleet],
+  );
   const byFleet = new Map<string, FleetView['work'][number]>();
   const unmonitoredGroups: Record<string, unknown>[] = [];
   const held = new Map<string, number>();
@@ -59,7 +60,14 @@ async function workCounts(q: SqlQueryable, fleet: string | null, limit: number):
            ON (w.kind = 'target') = u.is_target AND w.source_node IS NOT DISTINCT FROM u.source_node AND w.target_group IS NOT DISTINCT FROM u.target_group
           AND w.probe_kind = u.probe_kind AND w.holder IS NOT DISTINCT FROM u.holder AND w.holder_session::text IS NOT DISTINCT FROM u.holder_session
         WHERE w.fleet = $1 AND w.gone_at IS NULL ORDER BY w.route_id LIMIT $3`,
-      [entry.fleet, JSON.stringify(groups.map((r) => ({ is_target: r.is_target, source_node: r.source_node, target_group: r.target_group, probe_kind: r.probe_kind, holder: r.holder, holder_session: r.holder_session }))), limit]);
+      [
+        entry.fleet,
+        JSON.stringify(
+          groups.map((r) => ({ is_target: r.is_target, source_node: r.source_node, target_group: r.target_group, probe_kind: r.probe_kind, holder: r.holder, holder_session: r.holder_session })),
+        ),
+        limit,
+      ],
+    );
     entry.unmonitoredIds = ids.map((r) => String(r.route_id));
   }
   return { work: [...byFleet.values()].sort((a, b) => a.fleet.localeCompare(b.fleet)), held };

@@ -17,9 +17,11 @@ export function routeWorkItems(routes: PlannedRoutes, node: string, targetGroups
   const items: WorkItem[] = [];
   for (const path of routes.paths) {
     const kind = kindOfGroup.get(path.group);
-    items.push(kind === undefined
-      ? { routeId: path.id, kind: 'path', sourceNode: node, targetGroup: null, probeKind: 'gre' }
-      : { routeId: path.id, kind: 'target', sourceNode: null, targetGroup: path.group, probeKind: kind });
+    items.push(
+      kind === undefined
+        ? { routeId: path.id, kind: 'path', sourceNode: node, targetGroup: null, probeKind: 'gre' }
+        : { routeId: path.id, kind: 'target', sourceNode: null, targetGroup: path.group, probeKind: kind },
+    );
   }
   for (const walk of routes.walks) items.push({ routeId: walk.id, kind: 'walk', sourceNode: node, targetGroup: null, probeKind: 'gre' });
   return items;

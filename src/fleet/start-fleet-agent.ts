@@ -57,14 +57,18 @@ export async function startFleetAgent(options: StartFleetAgentOptions): Promise<
   const { fleet } = options;
   const client = options.store.backend === 'postgres' ? options.store.sqlClient : undefined;
   if (client === undefined) {
-    throw new FleetError('not-a-server',
+    throw new FleetError(
+      'not-a-server',
       `fleet.startFleetAgent: fleet ${fleet.name} needs a PostgreSQL server, but the store is ${options.store.description} (embedded PGlite, private to this process); ` +
-        'expected storage.url (or --db) postgres://ROLE@HOST/DB shared by every agent, or no fleet: section for a single prober');
+        'expected storage.url (or --db) postgres://ROLE@HOST/DB shared by every agent, or no fleet: section for a single prober',
+    );
   }
   const unknownGroups = (fleet.targetGroups ?? []).filter((group) => !options.targetGroups.includes(group));
   if (unknownGroups.length > 0) {
-    throw new FleetError('bad-value',
-      `fleet.startFleetAgent: fleet.targetGroups names ${unknownGroups.join(', ')}, not in targets: (${options.targetGroups.join(', ') || 'none'}); expected names of target groups in this config`);
+    throw new FleetError(
+      'bad-value',
+      `fleet.startFleetAgent: fleet.targetGroups names ${unknownGroups.join(', ')}, not in targets: (${options.targetGroups.join(', ') || 'none'}); expected names of target groups in this config`,
+    );
   }
   const agent = new FleetAgent({
     client,

@@ -37,12 +37,16 @@ const HELD_VALIDLY = (w: string): string =>
   `EXISTS (SELECT 1 FROM fleet_agents h WHERE h.fleet = ${w}.fleet AND h.agent_id = ${w}.holder AND h.session_id = ${w}.holder_session AND ${LIVE_AGENT('h')})`;
 
 function checkItem(item: WorkItem): void {
-  const ok = typeof item.routeId === 'string' && item.routeId.length > 0
-    && (item.kind === 'target' ? typeof item.targetGroup === 'string' && item.targetGroup.length > 0 : typeof item.sourceNode === 'string' && item.sourceNode.length > 0)
-    && ['gre', 'icmp', 'tcp', 'udp'].includes(item.probeKind);
+  const ok =
+    typeof item.routeId === 'string' &&
+    item.routeId.length > 0 &&
+    (item.kind === 'target' ? typeof item.targetGroup === 'string' && item.targetGroup.length > 0 : typeof item.sourceNode === 'string' && item.sourceNode.length > 0) &&
+    ['gre', 'icmp', 'tcp', 'udp'].includes(item.probeKind);
   if (!ok) {
-    throw new FleetError('bad-value',
-      `fleet.publishWork: work item ${JSON.stringify(item)} is not valid; expected { routeId, kind: path|walk (with sourceNode) or target (with targetGroup), probeKind: gre|icmp|tcp|udp }`);
+    throw new FleetError(
+      'bad-value',
+      `fleet.publishWork: work item ${JSON.stringify(item)} is not valid; expected { routeId, kind: path|walk (with sourceNode) or target (with targetGroup), probeKind: gre|icmp|tcp|udp }`,
+    );
   }
 }
 
@@ -53,9 +57,15 @@ function checkItem(item: WorkItem): void {
  */
 export async function publishWork(q: SqlQueryable, who: AgentSession, scope: AgentScope, items: readonly WorkItem[]): Promise<void> {
   for (const item of items) checkItem(item);
-  const json = JSON.stringify(items.map((i) => ({
-    route_id: i.routeId, kind: i.kind, source_node: i.kind === 'target' ? null : i.sourceNode, target_group: i.kind === 'target' ? i.targetGroup : null, probe_kind: i.probeKind,
-  })));
+  const json = JSON.stringify(
+    items.map((i) => ({
+      route_id: i.routeId,
+      kind: i.kind,
+      source_node: i.kind === 'target' ? null : i.sourceNode,
+      target_group: i.kind === 'target' ? i.targetGroup : null,
+      probe_kind: i.probeKind,
+    })),
+  );
   await q.query(
     `INSERT INTO fleet_work AS w (fleet, route_id, kind, source_node, target_group, probe_kind, published_by)
      SELECT $1, x.route_id, x.kind, x.source_node, x.target_group, x.probe_kind, $2
@@ -65,19 +75,19 @@ export async function publishWork(q: SqlQueryable, who: AgentSession, scope: Age
        holder = NULL, holder_session = NULL, held_since = NULL
      WHERE w.gone_at IS NOT NULL
         OR (w.kind, w.source_node, w.target_group, w.probe_kind) IS DISTINCT FROM (excluded.kind, excluded.source_node, excluded.target_group, excluded.probe_kind)`,
-    [who.fleet, who.agentId, json]);
+    [who.fleet, who.agentId, json],
+  );
   await q.query(
     `UPDATE fleet_work SET gone_at = now(), holder = NULL, holder_session = NULL, held_since = NULL
      WHERE fleet = $1 AND gone_at IS NULL AND route_id NOT IN (SELECT unnest($4::text[]))
        AND ((kind <> 'target' AND source_node = $2) OR (kind = 'target' AND target_group = ANY($3::text[])))`,
-    [who.fleet, scope.node, [...scope.targetGroups], items.map((i) => i.routeId)]);
+    [who.fleet, scope.node, [...scope.targetGroups], items.map((i) => i.routeId)],
+  );
 }
 
 /** The live agents of a fleet as the assignment sees them. */
 export async function liveAgents(q: SqlQueryable, fleet: string): Promise<EligibleAgent[]> {
-  const { rows } = await q.query<Row>(
-    `SELECT agent_id, node, target_groups, capabilities->'probeKinds' AS probe_kinds FROM fleet_agents a WHERE fleet = $1 AND ${LIVE_AGENT('a')}`,
-    [fleet]);
+  const { rows } = await q.query<Row>(`SELECT agent_id, node, target_groups, capabilities->'probeKinds' AS probe_kinds FROM fleet_agents a WHERE fleet = $1 AND ${LIVE_AGENT('a')}`, [fleet]);
   return rows.map((r) => ({
     agentId: String(r.agent_id),
     node: r.node == null ? null : String(r.node),
@@ -107,13 +117,17 @@ export async function rebalance(q: SqlQueryable, who: AgentSession, scope: Agent
        FROM fleet_work w
       WHERE w.fleet = $1 AND w.gone_at IS NULL
         AND ((w.kind <> 'target' AND w.source_node = $2) OR (w.kind = 'target' AND w.target_group = ANY($3::text[])))`,
-    [who.fleet, scope.node, [...scope.targetGroups]]);
+    [who.fleet, scope.node, [...scope.targetGroups]],
+  );
   const want: string[] = [];
   const release: string[] = [];
   for (const r of rows) {
     const item: WorkKey = {
-      routeId: String(r.route_id), kind: r.kind as WorkKey['kind'], sourceNode: r.source_node == null ? null : String(r.source_node),
-      targetGroup: r.target_group == null ? null : String(r.target_group), probeKind: r.probe_kind as ProbeKind,
+      routeId: String(r.route_id),
+      kind: r.kind as WorkKey['kind'],
+      sourceNode: r.source_node == null ? null : String(r.source_node),
+      targetGroup: r.target_group == null ? null : String(r.target_group),
+      probeKind: r.probe_kind as ProbeKind,
     };
     const mine = r.holder === who.agentId && r.holder_session === who.sessionId;
     const preferred = preferredAgent(item, agents);
@@ -122,25 +136,33 @@ export async function rebalance(q: SqlQueryable, who: AgentSession, scope: Agent
   }
   let released = 0;
   if (release.length > 0) {
-    released = (await q.query(
-      `UPDATE fleet_work SET holder = NULL, holder_session = NULL, held_since = NULL
+    released = (
+      await q.query(
+        `UPDATE fleet_work SET holder = NULL, holder_session = NULL, held_since = NULL
        WHERE fleet = $1 AND route_id = ANY($2::text[]) AND holder = $3 AND holder_session = $4`,
-      [who.fleet, release, who.agentId, who.sessionId])).rowCount;
+        [who.fleet, release, who.agentId, who.sessionId],
+      )
+    ).rowCount;
   }
   let claimed = 0;
   if (want.length > 0) {
-    claimed = (await q.query(
-      `UPDATE fleet_work w SET holder = $3, holder_session = $4, held_since = now()
+    claimed = (
+      await q.query(
+        `UPDATE fleet_work w SET holder = $3, holder_session = $4, held_since = now()
          FROM (SELECT x.route_id FROM fleet_work x
                 WHERE x.fleet = $1 AND x.route_id = ANY($2::text[]) AND x.gone_at IS NULL
                   AND x.holder_session IS DISTINCT FROM $4 AND (x.holder IS NULL OR NOT ${HELD_VALIDLY('x')})
                 FOR UPDATE SKIP LOCKED) c
        WHERE w.fleet = $1 AND w.route_id = c.route_id`,
-      [who.fleet, want, who.agentId, who.sessionId])).rowCount;
+        [who.fleet, want, who.agentId, who.sessionId],
+      )
+    ).rowCount;
   }
-  const { rows: heldRows } = await q.query<Row>(
-    'SELECT route_id, kind FROM fleet_work WHERE fleet = $1 AND holder = $2 AND holder_session = $3 AND gone_at IS NULL',
-    [who.fleet, who.agentId, who.sessionId]);
+  const { rows: heldRows } = await q.query<Row>('SELECT route_id, kind FROM fleet_work WHERE fleet = $1 AND holder = $2 AND holder_session = $3 AND gone_at IS NULL', [
+    who.fleet,
+    who.agentId,
+    who.sessionId,
+  ]);
   const heldKinds = new Map(heldRows.map((r) => [String(r.route_id), r.kind as WorkItem['kind']]));
   const held = [...heldKinds.keys()];
   return { held, heldKinds, claimed, released, waiting: want.filter((id) => !heldKinds.has(id)).length };
@@ -168,18 +190,23 @@ export async function workStatus(q: SqlQueryable, fleet: string): Promise<WorkRo
             CASE WHEN ${HELD_VALIDLY('w')} THEN w.holder END AS holder,
             CASE WHEN ${HELD_VALIDLY('w')} THEN 'assigned' WHEN ${RUNNABLE('w')} THEN 'moving' ELSE 'unmonitored' END AS status
        FROM fleet_work w WHERE w.fleet = $1 AND w.gone_at IS NULL ORDER BY w.route_id`,
-    [fleet]);
+    [fleet],
+  );
   return rows.map((r) => ({
-    routeId: String(r.route_id), kind: r.kind as WorkItem['kind'], sourceNode: r.source_node == null ? null : String(r.source_node),
-    targetGroup: r.target_group == null ? null : String(r.target_group), probeKind: r.probe_kind as ProbeKind,
-    holder: r.holder == null ? null : String(r.holder), status: r.status as WorkStatus,
+    routeId: String(r.route_id),
+    kind: r.kind as WorkItem['kind'],
+    sourceNode: r.source_node == null ? null : String(r.source_node),
+    targetGroup: r.target_group == null ? null : String(r.target_group),
+    probeKind: r.probe_kind as ProbeKind,
+    holder: r.holder == null ? null : String(r.holder),
+    status: r.status as WorkStatus,
   }));
 }
 
 /** Route ids no live agent can run now: what the leader leaves out of fleet-wide evaluation and tickets. */
 export async function unmonitoredRoutes(q: SqlQueryable, fleet: string): Promise<string[]> {
-  const { rows } = await q.query<Row>(
-    `SELECT w.route_id FROM fleet_work w WHERE w.fleet = $1 AND w.gone_at IS NULL AND NOT ${HELD_VALIDLY('w')} AND NOT ${RUNNABLE('w')} ORDER BY w.route_id`,
-    [fleet]);
+  const { rows } = await q.query<Row>(`SELECT w.route_id FROM fleet_work w WHERE w.fleet = $1 AND w.gone_at IS NULL AND NOT ${HELD_VALIDLY('w')} AND NOT ${RUNNABLE('w')} ORDER BY w.route_id`, [
+    fleet,
+  ]);
   return rows.map((r) => String(r.route_id));
 }

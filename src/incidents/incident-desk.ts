@@ -44,10 +44,7 @@ export class IncidentDesk {
   }
 
   round(input: DeskRoundInput): DeskRound {
-    const linkChanges =
-      input.localization === null
-        ? []
-        : this.#links.evaluate({ atMs: input.atMs, hysteresisRounds: input.hysteresisRounds, paths: input.paths, ...input.localization });
+    const linkChanges = input.localization === null ? [] : this.#links.evaluate({ atMs: input.atMs, hysteresisRounds: input.hysteresisRounds, paths: input.paths, ...input.localization });
     const pathChanges = this.#paths.round({
       atMs: input.atMs,
       hysteresisRounds: input.hysteresisRounds,

@@ -64,10 +64,7 @@ export function updateReasons(incident: IncidentRecord, desired: IncidentFigures
     const added = [...after].filter((key) => !before.has(key));
     const dropped = [...before].filter((key) => !after.has(key));
     const n = context.n;
-    const moves = [
-      ...added.map((key) => `${context.labelOf(key)} has breached for ${roundsText(n)}`),
-      ...dropped.map((key) => `${context.labelOf(key)} has been healthy for ${roundsText(n)}`),
-    ];
+    const moves = [...added.map((key) => `${context.labelOf(key)} has breached for ${roundsText(n)}`), ...dropped.map((key) => `${context.labelOf(key)} has been healthy for ${roundsText(n)}`)];
     if (moves.length > 0) {
       const now = desired.subject.direction === 'both' ? 'both directions are at fault' : `only ${desired.subject.label} is at fault`;
       reasons.push(`${moves.join(' and ')}: ${now}`);
@@ -78,9 +75,25 @@ export function updateReasons(incident: IncidentRecord, desired: IncidentFigures
   const rounds = context.recent;
   if (desired.kind !== incident.kind && rounds.every((r) => roundKind(r) !== incident.kind)) {
     reasons.push(`${incident.kind} → ${desired.kind}: ${desired.summary.slice(desired.subject.label.length + 2)}`);
-  } else if (desired.kind === incident.kind && desired.kind === 'loss' && movedEveryRound(incident.lossPct, rounds.map((r) => r.lossPct), thresholds.lossPct)) {
+  } else if (
+    desired.kind === incident.kind &&
+    desired.kind === 'loss' &&
+    movedEveryRound(
+      incident.lossPct,
+      rounds.map((r) => r.lossPct),
+      thresholds.lossPct,
+    )
+  ) {
     reasons.push(`estimate ${desired.lossPct! > (incident.lossPct ?? 0) ? 'rose' : 'fell'} from ${formatPct(incident.lossPct ?? 0)} % to ${formatPct(desired.lossPct!)} % loss`);
-  } else if (desired.kind === incident.kind && desired.kind === 'delay' && movedEveryRound(incident.addedDelayMs, rounds.map((r) => r.addedDelayMs), thresholds.addedDelayMs)) {
+  } else if (
+    desired.kind === incident.kind &&
+    desired.kind === 'delay' &&
+    movedEveryRound(
+      incident.addedDelayMs,
+      rounds.map((r) => r.addedDelayMs),
+      thresholds.addedDelayMs,
+    )
+  ) {
     reasons.push(`estimate ${desired.addedDelayMs! > (incident.addedDelayMs ?? 0) ? 'rose' : 'fell'} from +${formatMs(incident.addedDelayMs ?? 0)} ms to +${formatMs(desired.addedDelayMs!)} ms`);
   }
   return reasons;
@@ -113,8 +126,20 @@ export function breachReason(rounds: readonly SubjectRound[], thresholds: LinkTh
   const parts: string[] = [];
   const lossy = rounds.filter((r) => r.lossBreached);
   const delayed = rounds.filter((r) => r.delayBreached);
-  if (lossy.length > 0) parts.push(`loss ${formatRange(lossy.map((r) => r.lossPct), formatPct)} % > ${formatPct(thresholds.lossPct)} % in ${lossy.length} of ${n} rounds`);
-  if (delayed.length > 0) parts.push(`added delay ${formatRange(delayed.map((r) => r.addedDelayMs), formatMs)} ms > ${formatMs(thresholds.addedDelayMs)} ms in ${delayed.length} of ${n} rounds`);
+  if (lossy.length > 0)
+    parts.push(
+      `loss ${formatRange(
+        lossy.map((r) => r.lossPct),
+        formatPct,
+      )} % > ${formatPct(thresholds.lossPct)} % in ${lossy.length} of ${n} rounds`,
+    );
+  if (delayed.length > 0)
+    parts.push(
+      `added delay ${formatRange(
+        delayed.map((r) => r.addedDelayMs),
+        formatMs,
+      )} ms > ${formatMs(thresholds.addedDelayMs)} ms in ${delayed.length} of ${n} rounds`,
+    );
   return parts.join('; ');
 }
 
@@ -131,8 +156,17 @@ export function roundEntry(r: SubjectRound): IncidentRecord['rounds'][number] {
 /** A stored round brought back by resume: enough to keep `rounds` continuous. */
 export function resumedRound(r: IncidentRecord['rounds'][number]): SubjectRound {
   return {
-    atMs: r.atMs, cls: 'unsure', lossPct: r.lossPct, addedDelayMs: r.addedDelayMs, confidence: r.confidence, down: r.lossPct >= 100,
-    lossBreached: false, delayBreached: false, breachedKeys: [], directions: new Map(), evidence: [],
+    atMs: r.atMs,
+    cls: 'unsure',
+    lossPct: r.lossPct,
+    addedDelayMs: r.addedDelayMs,
+    confidence: r.confidence,
+    down: r.lossPct >= 100,
+    lossBreached: false,
+    delayBreached: false,
+    breachedKeys: [],
+    directions: new Map(),
+    evidence: [],
   };
 }
 
@@ -145,4 +179,3 @@ export function countTrailing<T>(items: readonly T[], test: (item: T) => boolean
 export function mean(values: readonly number[]): number {
   return values.reduce((sum, v) => sum + v, 0) / values.length;
 }
-

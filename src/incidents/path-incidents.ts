@@ -267,6 +267,7 @@ function checkInput(input: PathRoundInput): void {
     throw new IncidentError('invalid-input', `${where}: hysteresisRounds is ${input.hysteresisRounds}; expected an integer of 1 or more`);
   }
   for (const { transition, path } of input.transitions) {
-    if (transition.pathId !== path.id) throw new IncidentError('invalid-input', `${where}: a transition of path ${transition.pathId} came with path record ${path.id}; expected the record of the same path`);
+    if (transition.pathId !== path.id)
+      throw new IncidentError('invalid-input', `${where}: a transition of path ${transition.pathId} came with path record ${path.id}; expected the record of the same path`);
   }
 }

@@ -133,9 +133,7 @@ export function buildExabgpConfig(userText: string, spec: string, forwarderRun: 
     const hold = block.statements.find((s) => s[0] === 'hold-time')?.[1];
     const holdTimeS = hold === undefined ? EXABGP_DEFAULT_HOLD_TIME_S : Number(hold);
     if (!Number.isInteger(holdTimeS) || holdTimeS < 0 || holdTimeS > 65535) throw bad(spec, `neighbor ${peer}: hold-time "${hold}" is not a whole number of seconds from 0 to 65535`);
-    const hasBgpLs = block.children.some(
-      (child) => child.head[0] === 'family' && child.statements.some((s) => s[0] === 'bgp-ls' && (s[1] === 'bgp-ls' || s[1] === 'bgp-ls-vpn')),
-    );
+    const hasBgpLs = block.children.some((child) => child.head[0] === 'family' && child.statements.some((s) => s[0] === 'bgp-ls' && (s[1] === 'bgp-ls' || s[1] === 'bgp-ls-vpn')));
     const userApiBlocks = block.children.filter((child) => child.head[0] === 'api').length;
     if (!hasBgpLs) notes.push(`neighbor ${peer} has no "family { bgp-ls bgp-ls; }": it gives pathmon no topology`);
     if (userApiBlocks > 0) notes.push(`neighbor ${peer}: kept your ${userApiBlocks} api block(s); pathmon adds its own "api ${processName}" beside them`);

@@ -95,7 +95,8 @@ export class ExabgpTopologySource implements TopologySource {
     this.supervisor = new ExabgpSupervisor(
       {
         ...options.supervisor,
-        launcher: options.launcher ?? realExabgpLauncher({ ...(options.exabgpCommand && { command: options.exabgpCommand }), ...(options.pdeathsig !== undefined && { pdeathsig: options.pdeathsig }) }),
+        launcher:
+          options.launcher ?? realExabgpLauncher({ ...(options.exabgpCommand && { command: options.exabgpCommand }), ...(options.pdeathsig !== undefined && { pdeathsig: options.pdeathsig }) }),
         configPath: this.configPath,
         timers: this.timers,
         silenceMs,
@@ -205,7 +206,10 @@ export class ExabgpTopologySource implements TopologySource {
   private notReadyError(waitMs: number): TopologySourceError {
     const s = this.status();
     const session = s.sessionUp ? `session up with ${s.peersUp!.join(', ')} but no End-of-RIB` : `no session up (neighbors: ${this.config.neighbors.map((n) => n.peer).join(', ')})`;
-    const tail = this.logTail.slice(-3).map((line) => `\n  exabgp: ${line}`).join('');
+    const tail = this.logTail
+      .slice(-3)
+      .map((line) => `\n  exabgp: ${line}`)
+      .join('');
     return new TopologySourceError(
       'not-ready',
       `pathmon: exabgp:${this.file} did not converge within ${waitMs} ms: ${session}; ${s.nodes} nodes, ${s.links} links so far, ${s.skippedLines} skipped lines, ${s.restarts} restarts${s.lastRestartReason ? ` (last: ${s.lastRestartReason})` : ''}; raise --wait-ms or check the session${tail}`,

@@ -114,7 +114,7 @@ export class ExabgpSupervisor {
     });
     child.once('error', (error) => {
       const code = (error as NodeJS.ErrnoException).code;
-      const hint = code === 'ENOENT' ? ' (is Debian\'s exabgp installed? apt-get install exabgp)' : '';
+      const hint = code === 'ENOENT' ? " (is Debian's exabgp installed? apt-get install exabgp)" : '';
       this.ended(generation, `cannot start exabgp: ${code ?? error.message}${hint}`);
     });
     child.once('exit', (code, signal) => {

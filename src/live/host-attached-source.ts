@@ -68,11 +68,7 @@ export class HostAttachedSource implements TopologySource {
   throwOnClash(): void {
     const clashes = this.attacher.clashes();
     if (clashes.length === 0) return;
-    throw new TopologySourceError(
-      'host-clash',
-      `live.HostAttachedSource: ${clashes.map((c) => `host ${c.name}: ${c.reason}`).join('; ')}`,
-      this.inner.status().spec,
-    );
+    throw new TopologySourceError('host-clash', `live.HostAttachedSource: ${clashes.map((c) => `host ${c.name}: ${c.reason}`).join('; ')}`, this.inner.status().spec);
   }
 
   onChange(listener: (change: TopologyChange) => void): () => void {

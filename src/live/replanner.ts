@@ -273,7 +273,11 @@ function hostsOf(targets: readonly PlanTarget[]): HostDeclaration[] {
     const known = byName.get(host.name);
     if (known === undefined) byName.set(host.name, host);
     else if (JSON.stringify(known) !== JSON.stringify(host)) {
-      throw new TopologySourceError('bad-host', `live.Replanner: host ${host.name} is declared as ${JSON.stringify(known)} and as ${JSON.stringify(host)}; expected one declaration per host`, host.name);
+      throw new TopologySourceError(
+        'bad-host',
+        `live.Replanner: host ${host.name} is declared as ${JSON.stringify(known)} and as ${JSON.stringify(host)}; expected one declaration per host`,
+        host.name,
+      );
     }
   }
   return [...byName.values()];

@@ -63,8 +63,14 @@ export function linkJson(link: TopologyLink, graph?: TopologyGraph): LinkJson {
 
 /** `pathmon topology --json`: the whole graph, nodes and links sorted so two runs diff cleanly. */
 export function graphJson(graph: TopologyGraph, status: TopologySourceStatus): { status: TopologySourceStatus; nodes: NodeJson[]; links: LinkJson[] } {
-  const nodes = graph.nodes().map(nodeJson).sort((a, b) => a.id.localeCompare(b.id));
-  const links = graph.links().map((link) => linkJson(link, graph)).sort((a, b) => a.key.localeCompare(b.key));
+  const nodes = graph
+    .nodes()
+    .map(nodeJson)
+    .sort((a, b) => a.id.localeCompare(b.id));
+  const links = graph
+    .links()
+    .map((link) => linkJson(link, graph))
+    .sort((a, b) => a.key.localeCompare(b.key));
   return { status, nodes, links };
 }
 

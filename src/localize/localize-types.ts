@@ -26,9 +26,7 @@ export interface RouteObservation {
 }
 
 /** What the estimator decides a link (or group) is one unknown of. */
-export type EstimateSubject =
-  | { kind: 'link'; linkKey: string }
-  | { kind: 'group'; groupId: string; linkKeys: string[] };
+export type EstimateSubject = { kind: 'link'; linkKey: string } | { kind: 'group'; groupId: string; linkKeys: string[] };
 
 export interface LinkEstimate {
   subject: EstimateSubject;

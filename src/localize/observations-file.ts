@@ -102,7 +102,11 @@ export function parseObservationsFile(text: string, topology: TopologyGraph, fil
       return;
     }
     if (typeof value !== 'object' || value === null || Array.isArray(value)) {
-      problem(line, '(line)', `got ${Array.isArray(value) ? 'an array' : JSON.stringify(value)}; expected a JSON object like {"round": 1, "id": "w1", "links": ["A>B", "B>A"], "sent": 100, "received": 100, "rttP50Ms": 1.2}`);
+      problem(
+        line,
+        '(line)',
+        `got ${Array.isArray(value) ? 'an array' : JSON.stringify(value)}; expected a JSON object like {"round": 1, "id": "w1", "links": ["A>B", "B>A"], "sent": 100, "received": 100, "rttP50Ms": 1.2}`,
+      );
       return;
     }
     const record = value as Record<string, unknown>;

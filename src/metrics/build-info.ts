@@ -38,7 +38,5 @@ export function pathmonVersion(): string {
 }
 
 export function registerBuildInfo(registry: Registry, version: string = pathmonVersion()): void {
-  registerFamily(registry, 'pathmon_build_info', 'Which pathmon and Node.js versions are running (value 1).', 'gauge', () => [
-    { labels: { version, node_version: process.versions.node }, value: 1 },
-  ]);
+  registerFamily(registry, 'pathmon_build_info', 'Which pathmon and Node.js versions are running (value 1).', 'gauge', () => [{ labels: { version, node_version: process.versions.node }, value: 1 }]);
 }

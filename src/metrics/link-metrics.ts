@@ -37,7 +37,13 @@ export function registerLinkMetrics(registry: Registry, view: MonitorView): void
   };
   const perLink = (value: (link: LiveLink) => number) => (): Sample[] => links().map(({ link, labels }) => ({ labels, value: value(link) }));
 
-  registerFamily(registry, 'pathmon_link_loss_ratio', 'Estimated share of probes the directed link (or link group) loses, 0..1, from the latest round.', 'gauge', perLink((link) => link.lossRatio));
+  registerFamily(
+    registry,
+    'pathmon_link_loss_ratio',
+    'Estimated share of probes the directed link (or link group) loses, 0..1, from the latest round.',
+    'gauge',
+    perLink((link) => link.lossRatio),
+  );
   registerFamily(
     registry,
     'pathmon_link_added_delay_seconds',
@@ -45,8 +51,20 @@ export function registerLinkMetrics(registry: Registry, view: MonitorView): void
     'gauge',
     perLink((link) => link.addedDelayMs / 1000),
   );
-  registerFamily(registry, 'pathmon_link_confidence', 'How sure the estimator is that the link (or group) is faulty, 0..1.', 'gauge', perLink((link) => link.confidence));
-  registerFamily(registry, 'pathmon_link_down', 'Whether the estimator blames the link (or group) for routes that returned nothing (1) or not (0).', 'gauge', perLink((link) => (link.down ? 1 : 0)));
+  registerFamily(
+    registry,
+    'pathmon_link_confidence',
+    'How sure the estimator is that the link (or group) is faulty, 0..1.',
+    'gauge',
+    perLink((link) => link.confidence),
+  );
+  registerFamily(
+    registry,
+    'pathmon_link_down',
+    'Whether the estimator blames the link (or group) for routes that returned nothing (1) or not (0).',
+    'gauge',
+    perLink((link) => (link.down ? 1 : 0)),
+  );
 
   registerFamily(registry, 'pathmon_incidents_open', 'Open incidents by kind and by what they are about (a link, a link group, or a path no link explains).', 'gauge', () => {
     const counts = new Map<string, number>();
@@ -64,22 +82,16 @@ export function registerLinkMetrics(registry: Registry, view: MonitorView): void
     const plan = view.plan();
     return plan ? [{ value: plan.walks }] : [];
   });
-  registerFamily(
-    registry,
-    'pathmon_cover_links',
-    'Directed links of the current plan: identifiable on their own, grouped with links no walk set can separate, or unreachable.',
-    'gauge',
-    () => {
-      const plan = view.plan();
-      if (!plan) return [];
-      const grouped = plan.groups.reduce((sum, group) => sum + group.labels.length, 0);
-      return [
-        { labels: { state: 'identifiable' }, value: plan.identifiable },
-        { labels: { state: 'grouped' }, value: grouped },
-        { labels: { state: 'unreachable' }, value: plan.unreachable },
-      ];
-    },
-  );
+  registerFamily(registry, 'pathmon_cover_links', 'Directed links of the current plan: identifiable on their own, grouped with links no walk set can separate, or unreachable.', 'gauge', () => {
+    const plan = view.plan();
+    if (!plan) return [];
+    const grouped = plan.groups.reduce((sum, group) => sum + group.labels.length, 0);
+    return [
+      { labels: { state: 'identifiable' }, value: plan.identifiable },
+      { labels: { state: 'grouped' }, value: grouped },
+      { labels: { state: 'unreachable' }, value: plan.unreachable },
+    ];
+  });
   registerFamily(registry, 'pathmon_cover_link_groups', 'Link groups in the current plan (links the walks cannot tell apart).', 'gauge', () => {
     const plan = view.plan();
     return plan ? [{ value: plan.groups.length }] : [];

@@ -53,13 +53,13 @@ export function registerPathMetrics(registry: Registry, view: MonitorView, total
     livePaths(); // brings the group totals up to date
     return [...groupRtt.histograms()].flatMap(([group, histogram]) => histogramSamples('pathmon_group_rtt_seconds', { group }, histogram, options.buckets));
   });
-  registerFamily(registry, 'pathmon_path_loss_ratio', 'Share of the last round\'s probes that did not come back (0..1).', 'gauge', () =>
+  registerFamily(registry, 'pathmon_path_loss_ratio', "Share of the last round's probes that did not come back (0..1).", 'gauge', () =>
     livePaths().flatMap((path) => (path.lastRound ? [{ labels: labelsOf(path), value: path.lastRound.lossPct / 100 }] : [])),
   );
   registerFamily(registry, 'pathmon_path_jitter_seconds', 'Mean absolute difference of consecutive RTTs in the last round (RFC 5481 IPDV).', 'gauge', () =>
     livePaths().flatMap((path) => (path.lastRound?.jitterMs != null ? [{ labels: labelsOf(path), value: path.lastRound.jitterMs / 1000 }] : [])),
   );
-  registerFamily(registry, 'pathmon_path_state', 'The path\'s state: 1 on the series whose state label is the current one, 0 on the others.', 'gauge', () =>
+  registerFamily(registry, 'pathmon_path_state', "The path's state: 1 on the series whose state label is the current one, 0 on the others.", 'gauge', () =>
     livePaths().flatMap((path) => LIVE_STATES.map((state) => ({ labels: { ...labelsOf(path), state }, value: path.state === state ? 1 : 0 }))),
   );
   registerFamily(registry, 'pathmon_path_state_since_timestamp_seconds', 'When the path entered its current state (Unix time).', 'gauge', () =>

@@ -22,10 +22,10 @@ export function registerTargetMetrics(registry: Registry, view: MonitorView): vo
       value: 1,
     })),
   );
-  registerFamily(registry, 'pathmon_target_refused_ratio', 'Share of the last round\'s TCP probes answered by RST (port closed, host reachable), 0..1.', 'gauge', () =>
+  registerFamily(registry, 'pathmon_target_refused_ratio', "Share of the last round's TCP probes answered by RST (port closed, host reachable), 0..1.", 'gauge', () =>
     liveTargets().flatMap((path) => (path.lastRound && path.lastRound.sent > 0 ? [{ labels: labelsOf(path), value: path.target.refused / path.lastRound.sent }] : [])),
   );
-  registerFamily(registry, 'pathmon_target_unresolved', '1 when the target\'s last round was lost because its DNS name did not resolve, else 0.', 'gauge', () =>
+  registerFamily(registry, 'pathmon_target_unresolved', "1 when the target's last round was lost because its DNS name did not resolve, else 0.", 'gauge', () =>
     liveTargets().flatMap((path) => (path.lastRound ? [{ labels: labelsOf(path), value: path.target.problem !== null && path.target.address === null ? 1 : 0 }] : [])),
   );
 }

@@ -13,7 +13,17 @@ export { LinkEstimateEvaluator } from './link-estimate-evaluator.js';
 export { IncidentEvaluator, type IncidentEvaluatorOptions } from './incident-evaluator.js';
 export { liveLinks, directedLinkLabel } from './live-links.js';
 export { PathMonitor, type RoundReport } from './path-monitor.js';
-export { systemMonitorClock, type MonitorClock, type MonitorDeps, type MonitorLog, type Planner, type ResultQueue, type ResumingEvaluator, type RoundRunner, type WalkPlanner } from './monitor-deps.js';
+export {
+  systemMonitorClock,
+  type MonitorClock,
+  type MonitorDeps,
+  type MonitorLog,
+  type Planner,
+  type ResultQueue,
+  type ResumingEvaluator,
+  type RoundRunner,
+  type WalkPlanner,
+} from './monitor-deps.js';
 export { evaluateRound, newPathEvaluation, pathGone, pathReturned, resumedPathEvaluation, type PathEvaluation, type EvaluationSettings } from './path-evaluator.js';
 export { roundVerdict, type RoundVerdict } from './round-verdict.js';
 export { addRttSamples, emptyRttHistogram, rttBucketUpperBoundsMs } from './rtt-histogram.js';

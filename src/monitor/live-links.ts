@@ -18,7 +18,10 @@ export function liveLinks(graph: TopologyGraph, estimates: LinkEstimates, atMs: 
   return estimates.estimates.map((estimate) => {
     const linkKeys = estimate.subject.kind === 'link' ? [estimate.subject.linkKey] : estimate.subject.linkKeys;
     const subjectKey = estimate.subject.kind === 'link' ? `link:${estimate.subject.linkKey}` : `group:${estimate.subject.groupId}`;
-    const label = estimate.subject.kind === 'link' ? directedLinkLabel(graph, estimate.subject.linkKey) : (groupLabels.get(estimate.subject.groupId) ?? linkKeys.map((key) => directedLinkLabel(graph, key)).join(', '));
+    const label =
+      estimate.subject.kind === 'link'
+        ? directedLinkLabel(graph, estimate.subject.linkKey)
+        : (groupLabels.get(estimate.subject.groupId) ?? linkKeys.map((key) => directedLinkLabel(graph, key)).join(', '));
     return {
       subjectKey,
       linkKeys,

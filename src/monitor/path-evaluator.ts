@@ -44,11 +44,7 @@ export function resumedPathEvaluation(pathId: string, state: PathStateName, sinc
   return { pathId, state, sinceMs, deciding: false, streak: { side: 'worse', rounds: [], verdicts: [] } };
 }
 
-export function evaluateRound(
-  current: PathEvaluation,
-  round: RoundResultRecord,
-  settings: EvaluationSettings,
-): { next: PathEvaluation; transition: TransitionRecord | null } {
+export function evaluateRound(current: PathEvaluation, round: RoundResultRecord, settings: EvaluationSettings): { next: PathEvaluation; transition: TransitionRecord | null } {
   const detail = roundVerdict(round, settings.thresholds);
   const n = settings.hysteresisRounds;
   const side = current.deciding ? 'deciding' : sideOf(detail.verdict, current.state!);
@@ -120,8 +116,24 @@ function reasonFor(to: PathStateName, rounds: RoundResultRecord[], verdicts: Ver
   const lossy = rounds.filter((_, i) => verdicts[i]!.lossBreached);
   const inRounds = (count: number) => `in ${count} of ${n} rounds`;
   const breaches: string[] = [];
-  if (delayed.length > 0) breaches.push(`p50 RTT ${compared(delayed.map((r) => r.rttP50Ms!), '>', delayMs, 'ms')} ${inRounds(delayed.length)}`);
-  if (lossy.length > 0) breaches.push(`loss ${compared(lossy.map((r) => r.lossPct), '>', lossPct, '%')} ${inRounds(lossy.length)}`);
+  if (delayed.length > 0)
+    breaches.push(
+      `p50 RTT ${compared(
+        delayed.map((r) => r.rttP50Ms!),
+        '>',
+        delayMs,
+        'ms',
+      )} ${inRounds(delayed.length)}`,
+    );
+  if (lossy.length > 0)
+    breaches.push(
+      `loss ${compared(
+        lossy.map((r) => r.lossPct),
+        '>',
+        lossPct,
+        '%',
+      )} ${inRounds(lossy.length)}`,
+    );
   if (to === 'UP' && within.length === n) return `within thresholds ${forRounds}: ${withinText(within, settings)}`;
   if (to === 'UP') {
     // Deciding a new path: the mildest of its first N rounds, some of which breached.
@@ -135,7 +147,14 @@ function reasonFor(to: PathStateName, rounds: RoundResultRecord[], verdicts: Ver
 function withinText(rounds: RoundResultRecord[], settings: EvaluationSettings): string {
   const p50s = rounds.map((r) => r.rttP50Ms).filter((v): v is number => v !== null);
   const parts = p50s.length > 0 ? [`p50 RTT ${compared(p50s, '≤', settings.thresholds.delayMs, 'ms')}`] : [];
-  parts.push(`loss ${compared(rounds.map((r) => r.lossPct), '≤', settings.thresholds.lossPct, '%')}`);
+  parts.push(
+    `loss ${compared(
+      rounds.map((r) => r.lossPct),
+      '≤',
+      settings.thresholds.lossPct,
+      '%',
+    )}`,
+  );
   return parts.join(', ');
 }
 

@@ -343,7 +343,8 @@ export class PathMonitor implements MonitorView {
     await step('result writer', async () => {
       await this.deps.writer.close();
       const stats = this.deps.writer.stats();
-      if (stats.buffered + stats.spilled > 0) this.deps.log.warn(`monitor: ${stats.buffered + stats.spilled} round result(s) kept on disk for the next start (${stats.lastError ?? 'database unavailable'})`);
+      if (stats.buffered + stats.spilled > 0)
+        this.deps.log.warn(`monitor: ${stats.buffered + stats.spilled} round result(s) kept on disk for the next start (${stats.lastError ?? 'database unavailable'})`);
     });
     await step('outbox delivery', () => this.dispatcher.close());
     for (const notifier of this.deps.notifiers) await step(`${notifier.channel} notifier`, () => notifier.close());
@@ -368,7 +369,10 @@ export class PathMonitor implements MonitorView {
     const routes: RouteOutcome[] = [];
     const probedPaths = [...this.monitored.values()].filter((path) => path.active && path.planned.hops && this.assigned(path.record.id));
     const { probesPerRound, probeSpacingMs, timeoutMs } = this.deps.config.probing;
-    const pathStats = await this.probe(probedPaths.map((path) => path.planned.hops!), { count: probesPerRound, intervalMs: probeSpacingMs, timeoutMs });
+    const pathStats = await this.probe(
+      probedPaths.map((path) => path.planned.hops!),
+      { count: probesPerRound, intervalMs: probeSpacingMs, timeoutMs },
+    );
     probedPaths.forEach((path, index) => {
       const stats = pathStats.perPath[index]!;
       path.lastRound = { ...stats, atMs };
@@ -379,12 +383,15 @@ export class PathMonitor implements MonitorView {
     const probedWalks = [...this.walks.values()].filter((walk) => walk.planned.hops && this.assigned(walk.record.id));
     const localize = this.deps.config.localize;
     if (probedWalks.length > 0) {
-      const walkStats = await this.probe(probedWalks.map((walk) => walk.planned.hops!), {
-        count: localize?.probesPerWalk ?? probesPerRound,
-        intervalMs: localize?.probeSpacingMs ?? probeSpacingMs,
-        timeoutMs,
-        keepSamples: false,
-      });
+      const walkStats = await this.probe(
+        probedWalks.map((walk) => walk.planned.hops!),
+        {
+          count: localize?.probesPerWalk ?? probesPerRound,
+          intervalMs: localize?.probeSpacingMs ?? probeSpacingMs,
+          timeoutMs,
+          keepSamples: false,
+        },
+      );
       probedWalks.forEach((walk, index) => routes.push({ kind: 'walk', id: walk.record.id, group: null, linkKeys: walk.record.linkKeys, stats: walkStats.perPath[index]! }));
     }
     const probedTargets = await this.probeTargets(atMs);
@@ -579,7 +586,9 @@ export class PathMonitor implements MonitorView {
     }
     if (added.length > 0) this.pendingWrites.push(`${added.length} walk(s)`, () => this.deps.store.upsertWalks(added));
     if (diff.replanMs !== null) {
-      this.deps.log.info(`monitor: link-cover plan: ${diff.gone.length} walk(s) gone, ${diff.added.length} added, ${diff.kept.length} kept ${this.planSummary()} (re-planned ${diff.replanMs.toFixed(1)} ms after the change arrived)`);
+      this.deps.log.info(
+        `monitor: link-cover plan: ${diff.gone.length} walk(s) gone, ${diff.added.length} added, ${diff.kept.length} kept ${this.planSummary()} (re-planned ${diff.replanMs.toFixed(1)} ms after the change arrived)`,
+      );
     }
   }
 

@@ -18,7 +18,10 @@ const freshdeskPriority = z.int().min(1).max(4);
 export const freshdeskConfigSchema = z
   .strictObject({
     /** `acme` or `acme.freshdesk.com`; the API is then at https://acme.freshdesk.com/api/v2. */
-    domain: z.string().regex(/^[a-z0-9][a-z0-9.-]*$/i, 'expected a Freshdesk domain like "acme" or "acme.freshdesk.com"').optional(),
+    domain: z
+      .string()
+      .regex(/^[a-z0-9][a-z0-9.-]*$/i, 'expected a Freshdesk domain like "acme" or "acme.freshdesk.com"')
+      .optional(),
     /** Overrides `domain`, e.g. a proxy or a test server: http(s)://host[:port] (without /api/v2). */
     baseUrl: z.url({ protocol: /^https?$/ }).optional(),
     apiKey: secretRefSchema,
@@ -27,9 +30,7 @@ export const freshdeskConfigSchema = z
     /** Added to every ticket beside `pathmon`, the incident kind, the subject's tag (and a path's group). */
     tags: z.array(z.string().min(1).max(32)).default([]),
     /** DOWN: incidents of kind `down` (a link or path dropping everything); DEGRADED: `loss` and `delay`. */
-    priority: z
-      .strictObject({ DEGRADED: freshdeskPriority.default(2), DOWN: freshdeskPriority.default(4) })
-      .default({ DEGRADED: 2, DOWN: 4 }),
+    priority: z.strictObject({ DEGRADED: freshdeskPriority.default(2), DOWN: freshdeskPriority.default(4) }).default({ DEGRADED: 2, DOWN: 4 }),
     /** Freshdesk ticket source: 1 email, 2 portal, 3 phone, 7 chat, 9 feedback widget, 10 outbound email. */
     source: z.union([z.literal(1), z.literal(2), z.literal(3), z.literal(7), z.literal(9), z.literal(10)]).default(2),
     /** Freshdesk group to assign new tickets to. */

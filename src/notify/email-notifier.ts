@@ -58,9 +58,7 @@ export class EmailNotifier implements Notifier {
   async deliver(item: OutboxItem, context: DeliveryContext): Promise<DeliveryOutcome> {
     let message: EmailMessage;
     try {
-      const late = context.nowMs - item.createdAtMs >= this.#o.lateAfterMs
-        ? { queuedAtMs: item.createdAtMs, sentAtMs: context.nowMs, current: context.current }
-        : null;
+      const late = context.nowMs - item.createdAtMs >= this.#o.lateAfterMs ? { queuedAtMs: item.createdAtMs, sentAtMs: context.nowMs, current: context.current } : null;
       message = emailMessage(item.change, this.#o.subjectPrefix, late);
     } catch (error) {
       return { kind: 'failed', error: `email: cannot build the mail: ${redactError(error)}` };

@@ -65,10 +65,39 @@ function measuredRows(item: PathTransition): MeasuredRow[] {
   const lossPct = sent === 0 ? null : ((sent - received) / sent) * 100;
   return [
     { what: 'loss (all rounds)', measured: lossPct === null ? '-' : `${lossPct.toFixed(1)} % (${received}/${sent} back)`, threshold: `${thresholds.lossPct} %` },
-    { what: 'worst round loss', measured: withUnit(worst((r) => r.lossPct), '%', 1), threshold: `${thresholds.lossPct} %` },
-    { what: 'delay p50 (worst round)', measured: withUnit(worst((r) => r.rttP50Ms), 'ms'), threshold: `${thresholds.delayMs} ms` },
-    { what: 'delay p95 (worst round)', measured: withUnit(worst((r) => r.rttP95Ms), 'ms'), threshold: `${thresholds.delayMs} ms` },
-    { what: 'jitter (worst round)', measured: withUnit(worst((r) => r.jitterMs), 'ms'), threshold: '-' },
+    {
+      what: 'worst round loss',
+      measured: withUnit(
+        worst((r) => r.lossPct),
+        '%',
+        1,
+      ),
+      threshold: `${thresholds.lossPct} %`,
+    },
+    {
+      what: 'delay p50 (worst round)',
+      measured: withUnit(
+        worst((r) => r.rttP50Ms),
+        'ms',
+      ),
+      threshold: `${thresholds.delayMs} ms`,
+    },
+    {
+      what: 'delay p95 (worst round)',
+      measured: withUnit(
+        worst((r) => r.rttP95Ms),
+        'ms',
+      ),
+      threshold: `${thresholds.delayMs} ms`,
+    },
+    {
+      what: 'jitter (worst round)',
+      measured: withUnit(
+        worst((r) => r.jitterMs),
+        'ms',
+      ),
+      threshold: '-',
+    },
   ];
 }
 
@@ -102,13 +131,16 @@ export function transitionHeadline(item: PathTransition): string {
 
 export function evidenceText(item: PathTransition): string {
   const { path, transition } = item;
-  const lines = [
-    transitionHeadline(item),
-    `Path ${path.id}, ${groupText(path)}`,
-    `Reason: ${transition.reason}`,
-  ];
+  const lines = [transitionHeadline(item), `Path ${path.id}, ${groupText(path)}`, `Reason: ${transition.reason}`];
   if (transition.to === 'GONE') lines.push('The topology no longer has this path: it is not failing, it no longer exists.');
-  lines.push('', 'Measured vs threshold:', textTable(['', 'measured', 'threshold'], measuredRows(item).map((r) => [r.what, r.measured, r.threshold])));
+  lines.push(
+    '',
+    'Measured vs threshold:',
+    textTable(
+      ['', 'measured', 'threshold'],
+      measuredRows(item).map((r) => [r.what, r.measured, r.threshold]),
+    ),
+  );
   const hops = hopRows(item);
   if (hops.length > 0) lines.push('', 'Hops:', textTable(['#', 'node', 'address'], hops));
   const rounds = transition.evidence.rounds;
@@ -137,9 +169,14 @@ export function evidenceHtml(item: PathTransition): string {
     `<p>Reason: ${escapeHtml(transition.reason)}</p>`,
     transition.to === 'GONE' ? '<p>The topology no longer has this path: it is not failing, it no longer exists.</p>' : '',
     '<h4>Measured vs threshold</h4>',
-    htmlTable(['', 'measured', 'threshold'], measuredRows(item).map((r) => [r.what, r.measured, r.threshold])),
+    htmlTable(
+      ['', 'measured', 'threshold'],
+      measuredRows(item).map((r) => [r.what, r.measured, r.threshold]),
+    ),
     hops.length > 0 ? `<h4>Hops</h4>\n${htmlTable(['#', 'node', 'address'], hops)}` : '',
     `<h4>Recent rounds, oldest first (hysteresis ${transition.evidence.hysteresisRounds} rounds)</h4>`,
     rounds.length === 0 ? '<p>(none)</p>' : htmlTable(roundHeader, rounds.map(roundCells)),
-  ].filter((part) => part !== '').join('\n');
+  ]
+    .filter((part) => part !== '')
+    .join('\n');
 }

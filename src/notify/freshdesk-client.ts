@@ -113,7 +113,12 @@ export class FreshdeskClient {
   async getTicket(ticketId: number): Promise<FreshdeskTicket> {
     const ticket = await this.#request<FreshdeskTicket>({ method: 'GET', url: `/tickets/${ticketId}`, idempotent: true, what: 'freshdesk.getTicket' });
     if (ticket === null || typeof ticket !== 'object' || typeof ticket.status !== 'number') {
-      throw new IntegrationError('freshdesk', 200, 'bad-response', `freshdesk.getTicket: expected ticket ${ticketId} as a JSON object with a numeric status, got ${JSON.stringify(ticket)?.slice(0, 200)}`);
+      throw new IntegrationError(
+        'freshdesk',
+        200,
+        'bad-response',
+        `freshdesk.getTicket: expected ticket ${ticketId} as a JSON object with a numeric status, got ${JSON.stringify(ticket)?.slice(0, 200)}`,
+      );
     }
     return ticket;
   }
@@ -180,9 +185,7 @@ export class FreshdeskClient {
     }
   }
 
-  async #attempt(
-    spec: RequestSpec,
-  ): Promise<{ kind: 'ok'; response: AxiosResponse } | { kind: 'failed'; error: IntegrationError; retryAfterMs: number | null }> {
+  async #attempt(spec: RequestSpec): Promise<{ kind: 'ok'; response: AxiosResponse } | { kind: 'failed'; error: IntegrationError; retryAfterMs: number | null }> {
     const label = `${spec.what}: ${spec.method} ${this.#options.baseUrl}/api/v2${spec.url}`;
     let response: AxiosResponse;
     try {
@@ -193,9 +196,7 @@ export class FreshdeskClient {
       const timedOut = codeText === 'ETIMEDOUT' || codeText === 'ECONNABORTED';
       // Refused means the request never reached Freshdesk; anything else may have been carried out.
       const ambiguous = codeText !== 'ECONNREFUSED' && codeText !== 'ENOTFOUND' && codeText !== 'EAI_AGAIN';
-      const message = timedOut
-        ? `${label} got no answer within ${this.#options.timeoutMs} ms`
-        : `${label} failed: ${codeText}`;
+      const message = timedOut ? `${label} got no answer within ${this.#options.timeoutMs} ms` : `${label} failed: ${codeText}`;
       return { kind: 'failed', error: new IntegrationError('freshdesk', null, timedOut ? 'timeout' : 'unreachable', message, { ambiguous }), retryAfterMs: null };
     }
     const status = response.status;

@@ -313,9 +313,7 @@ export class FreshdeskNotifier implements Notifier {
       if (noContact) return null;
       throw error;
     }
-    const open = tickets.filter(
-      (t) => Array.isArray(t.tags) && t.tags.includes(tag) && t.status !== freshdeskStatus.resolved && t.status !== freshdeskStatus.closed,
-    );
+    const open = tickets.filter((t) => Array.isArray(t.tags) && t.tags.includes(tag) && t.status !== freshdeskStatus.resolved && t.status !== freshdeskStatus.closed);
     return open[0] ?? null;
   }
 
@@ -339,8 +337,10 @@ export class FreshdeskNotifier implements Notifier {
     const group = subject.kind === 'path' ? [subject.group.slice(0, 32)] : [];
     const tags = [...new Set(['pathmon', ...group, incident.kind, tag, ...this.#o.tags])].filter((t) => t.length > 0);
     const title = subject.kind === 'path' ? `pathmon: ${subject.label} ${pathStateOf(incident)} (group ${subject.group})` : incidentTitle(incident);
-    const what = subject.kind === 'path' ? `path <b>${escapeHtml(subject.label)}</b> as <b>${escapeHtml(pathStateOf(incident))}</b>`
-      : `<b>${escapeHtml(incidentTitle(incident))}</b> (${subject.kind === 'group' ? 'a link group' : subject.direction === 'both' ? 'both directions' : 'one direction'})`;
+    const what =
+      subject.kind === 'path'
+        ? `path <b>${escapeHtml(subject.label)}</b> as <b>${escapeHtml(pathStateOf(incident))}</b>`
+        : `<b>${escapeHtml(incidentTitle(incident))}</b> (${subject.kind === 'group' ? 'a link group' : subject.direction === 'both' ? 'both directions' : 'one direction'})`;
     return {
       email: this.#o.requesterEmail,
       subject: title.replace(/[\r\n]+/g, ' ').slice(0, 255),
@@ -363,7 +363,7 @@ export class FreshdeskNotifier implements Notifier {
     const { incident, previous } = item;
     let head: string;
     if (incident.subject.kind === 'path') {
-      const from = incident.transition?.from ?? (previous !== null ? pathStateOf(previous) : open?.lastState ?? 'new');
+      const from = incident.transition?.from ?? (previous !== null ? pathStateOf(previous) : (open?.lastState ?? 'new'));
       head = `<p>State changed: <b>${escapeHtml(from)} -&gt; ${escapeHtml(pathStateOf(incident))}</b>.</p>`;
     } else if (item.change === 'updated' && previous !== null) {
       head = `<p>Incident updated: <b>${escapeHtml(incidentTitle(previous))} -&gt; ${escapeHtml(incidentTitle(incident))}</b> (${escapeHtml(item.reason)}).</p>`;
@@ -390,7 +390,6 @@ export class FreshdeskNotifier implements Notifier {
     const { incident } = item;
     return { subjectKey: incident.subjectKey, incidentId: incident.id, ticketId, openedAtMs: this.#o.nowMs(), lastState: incident.kind, resolvedAtMs: null };
   }
-
 }
 
 /** "Follows ticket 12, closed by a person": links a subject's tickets so the history reads as one. */

@@ -117,11 +117,7 @@ export function changeHeadline(change: IncidentChange): string {
 
 export function incidentEvidenceText(change: IncidentChange): string {
   const { incident, previous } = change;
-  const lines = [
-    incidentTitle(incident),
-    incident.summary,
-    `Change: ${change.change} at ${utcTime(changeTime(change))}: ${change.reason}`,
-  ];
+  const lines = [incidentTitle(incident), incident.summary, `Change: ${change.change} at ${utcTime(changeTime(change))}: ${change.reason}`];
   if (previous !== null && change.change === 'updated') lines.push(`Before: ${incidentTitle(previous)}`);
   lines.push('', textTable(['', 'value'], figureRows(incident)));
   // A path incident's own transition evidence (below) has its rounds in full; a link's are its estimates.
@@ -151,7 +147,9 @@ export function incidentEvidenceHtml(change: IncidentChange): string {
     incident.subject.kind === 'path' ? '' : `<h4>User paths explained (${incident.explainedPaths.length})</h4>\n<p>${escapeHtml(idList(incident.explainedPaths))}</p>`,
     path !== null ? evidenceHtml(path) : '',
     `<p>Incident <code>${escapeHtml(incident.id)}</code>, subject <code>${escapeHtml(incident.subjectKey)}</code></p>`,
-  ].filter((part) => part !== '').join('\n');
+  ]
+    .filter((part) => part !== '')
+    .join('\n');
 }
 
 function changeTime(change: IncidentChange): number {

@@ -7,7 +7,13 @@ export type { Notifier, NotifierStatus, DeliveryContext, DeliveryOutcome } from 
 export { OutboxDispatcher, type OutboxDispatcherOptions, type OutboxStore, type DispatchReport } from './outbox-dispatcher.js';
 export type { PathTransition, PathEvidencePath } from './evidence-format.js';
 export {
-  incidentTitle, incidentEstimate, controlPlaneLabel, changeHeadline, incidentEvidenceText, incidentEvidenceHtml, subjectTag,
+  incidentTitle,
+  incidentEstimate,
+  controlPlaneLabel,
+  changeHeadline,
+  incidentEvidenceText,
+  incidentEvidenceHtml,
+  subjectTag,
 } from './incident-format.js';
 export {
   freshdeskConfigSchema,

@@ -159,10 +159,20 @@ export class OutboxDispatcher {
     const orphans = items.filter((item) => !this.#notifiers.has(item.channel));
     if (orphans.length > 0 && !this.#warnedOrphans) {
       this.#warnedOrphans = true;
-      this.#log('warn', `outbox: ${orphans.length} pending notification(s) for channel(s) not configured now (${[...new Set(orphans.map((o) => o.channel))].join(', ')}); kept until the channel is configured again`);
+      this.#log(
+        'warn',
+        `outbox: ${orphans.length} pending notification(s) for channel(s) not configured now (${[...new Set(orphans.map((o) => o.channel))].join(', ')}); kept until the channel is configured again`,
+      );
     }
-    await Promise.all([...this.#notifiers.values()].map((notifier) =>
-      this.#channelPass(notifier, items.filter((item) => item.channel === notifier.channel), report)));
+    await Promise.all(
+      [...this.#notifiers.values()].map((notifier) =>
+        this.#channelPass(
+          notifier,
+          items.filter((item) => item.channel === notifier.channel),
+          report,
+        ),
+      ),
+    );
     return report;
   }
 

@@ -59,7 +59,11 @@ export class ActionPool {
   async start(): Promise<number[]> {
     const interrupted = await failInterruptedRuns(this.#o.client, this.#o.nowMs());
     this.#stats.interrupted += interrupted.length;
-    if (interrupted.length > 0) this.#o.log('warn', `remediation: ${interrupted.length} action run(s) were running when pathmon stopped; marked FAILURE "interrupted by restart" (ids ${interrupted.slice(0, 20).join(', ')}${interrupted.length > 20 ? ', ...' : ''})`);
+    if (interrupted.length > 0)
+      this.#o.log(
+        'warn',
+        `remediation: ${interrupted.length} action run(s) were running when pathmon stopped; marked FAILURE "interrupted by restart" (ids ${interrupted.slice(0, 20).join(', ')}${interrupted.length > 20 ? ', ...' : ''})`,
+      );
     this.kick();
     return interrupted;
   }

@@ -90,10 +90,19 @@ export function runFromRow(row: Row): ActionRun {
 /** Inserts runs in the given order; returns their ids. */
 export async function insertRuns(q: SqlQueryable, runs: readonly NewRun[]): Promise<number[]> {
   if (runs.length === 0) return [];
-  const payload = JSON.stringify(runs.map((r) => ({
-    rule: r.rule, action_kind: r.action.type, action: r.action, fields: r.fields, event_id: r.eventId, incident_id: r.incidentId,
-    isolation_id: r.isolationId, not_before_ms: r.notBeforeMs ?? r.atMs, queued_at_ms: r.atMs,
-  })));
+  const payload = JSON.stringify(
+    runs.map((r) => ({
+      rule: r.rule,
+      action_kind: r.action.type,
+      action: r.action,
+      fields: r.fields,
+      event_id: r.eventId,
+      incident_id: r.incidentId,
+      isolation_id: r.isolationId,
+      not_before_ms: r.notBeforeMs ?? r.atMs,
+      queued_at_ms: r.atMs,
+    })),
+  );
   const { rows } = await q.query<{ id: unknown }>(
     `INSERT INTO action_runs (rule, action_kind, action, fields, event_id, incident_id, isolation_id, state, not_before_ms, queued_at_ms)
      SELECT e.v->>'rule', e.v->>'action_kind', e.v->'action', e.v->'fields', (e.v->>'event_id')::bigint, e.v->>'incident_id',
@@ -101,7 +110,8 @@ export async function insertRuns(q: SqlQueryable, runs: readonly NewRun[]): Prom
        FROM jsonb_array_elements($1::jsonb) WITH ORDINALITY AS e(v, n)
       ORDER BY e.n
      RETURNING id`,
-    [payload]);
+    [payload],
+  );
   return rows.map((r) => Number(r.id)).sort((a, b) => a - b);
 }
 
@@ -111,7 +121,8 @@ export async function queueAttachNote(q: SqlQueryable, incidentId: string, field
     `INSERT INTO action_runs (rule, action_kind, action, fields, incident_id, state, not_before_ms, queued_at_ms)
      VALUES ('(attach)', 'attach-note', '{"type":"attach-note"}'::jsonb, $1::jsonb, $2, 'QUEUED', $3, $4)
      ON CONFLICT (incident_id) WHERE action_kind = 'attach-note' AND state = 'QUEUED' DO NOTHING`,
-    [JSON.stringify(fields), incidentId, notBeforeMs, atMs]);
+    [JSON.stringify(fields), incidentId, notBeforeMs, atMs],
+  );
   return rowCount > 0;
 }
 
@@ -124,7 +135,8 @@ export async function firstInWindow(q: SqlQueryable, rule: string, key: string, 
      ON CONFLICT (rule, kind, key) DO UPDATE SET window_start_ms = excluded.window_start_ms, count = 1
        WHERE rule_keys.window_start_ms <= $3::bigint - $4::bigint
      RETURNING count`,
-    [rule, key, nowMs, windowMs]);
+    [rule, key, nowMs, windowMs],
+  );
   return rows.length > 0;
 }
 
@@ -136,7 +148,8 @@ export async function countInWindow(q: SqlQueryable, rule: string, key: string, 
        window_start_ms = CASE WHEN rule_keys.window_start_ms <= $3::bigint - $4::bigint THEN $3::bigint ELSE rule_keys.window_start_ms END,
        count = CASE WHEN rule_keys.window_start_ms <= $3::bigint - $4::bigint THEN 1 ELSE rule_keys.count + 1 END
      RETURNING count`,
-    [rule, key, nowMs, windowMs]);
+    [rule, key, nowMs, windowMs],
+  );
   return Number(rows[0]!.count);
 }
 
@@ -148,7 +161,8 @@ export async function claimRuns(q: SqlQueryable, nowMs: number, limit: number): 
       WHERE id IN (SELECT id FROM action_runs WHERE state = 'QUEUED' AND not_before_ms <= $1::bigint ORDER BY id LIMIT $2)
         AND state = 'QUEUED'
       RETURNING *`,
-    [nowMs, limit]);
+    [nowMs, limit],
+  );
   return rows.map(runFromRow).sort((a, b) => a.id - b.id);
 }
 
@@ -163,7 +177,8 @@ export async function finishRun(q: SqlQueryable, id: number, result: RunResult):
   const { rowCount } = await q.query(
     `UPDATE action_runs SET state = $2, finished_at_ms = $3, duration_ms = $4, exit_code = $5, output = $6, error = $7
       WHERE id = $1 AND state = 'RUNNING'`,
-    [id, result.state, result.finishedAtMs, result.durationMs, result.exitCode, result.output, result.error]);
+    [id, result.state, result.finishedAtMs, result.durationMs, result.exitCode, result.output, result.error],
+  );
   return rowCount > 0;
 }
 
@@ -172,7 +187,8 @@ export async function deferRun(q: SqlQueryable, id: number, notBeforeMs: number,
   const { rowCount } = await q.query(
     `UPDATE action_runs SET state = 'QUEUED', not_before_ms = $2, attempts = attempts + 1, error = $3, started_at_ms = NULL
       WHERE id = $1 AND state = 'RUNNING'`,
-    [id, notBeforeMs, why]);
+    [id, notBeforeMs, why],
+  );
   return rowCount > 0;
 }
 
@@ -182,7 +198,8 @@ export async function failInterruptedRuns(q: SqlQueryable, nowMs: number): Promi
     `UPDATE action_runs SET state = 'FAILURE', finished_at_ms = $1, error = 'interrupted by restart',
         duration_ms = $1::bigint - COALESCE(started_at_ms, $1::bigint)
       WHERE state = 'RUNNING' RETURNING id`,
-    [nowMs]);
+    [nowMs],
+  );
   return rows.map((r) => Number(r.id)).sort((a, b) => a - b);
 }
 
@@ -206,7 +223,8 @@ export async function actionRuns(q: SqlQueryable, filter: RunFilter = {}): Promi
       WHERE queued_at_ms >= $1::bigint AND ($2::text IS NULL OR incident_id = $2::text)
         AND ($3::text IS NULL OR state = $3::text) AND ($4::text IS NULL OR rule = $4::text)
       ORDER BY id DESC LIMIT $5`,
-    [filter.sinceMs ?? 0, filter.incidentId ?? null, filter.state ?? null, filter.rule ?? null, filter.limit ?? 1000]);
+    [filter.sinceMs ?? 0, filter.incidentId ?? null, filter.state ?? null, filter.rule ?? null, filter.limit ?? 1000],
+  );
   return rows.map(runFromRow);
 }
 
@@ -260,7 +278,8 @@ export async function attachEvent(q: SqlQueryable, event: Omit<IncidentEvent, 'i
     `INSERT INTO incident_events (incident_id, event_id, at_ms, host, node, link_key, link_label, error_code, severity, program, message)
      VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)
      ON CONFLICT (incident_id, event_id) WHERE event_id > 0 DO NOTHING`,
-    [event.incidentId, event.eventId, event.atMs, event.host, event.node, event.linkKey, event.linkLabel, event.errorCode, event.severity, event.program, event.message]);
+    [event.incidentId, event.eventId, event.atMs, event.host, event.node, event.linkKey, event.linkLabel, event.errorCode, event.severity, event.program, event.message],
+  );
   return rowCount > 0;
 }
 
@@ -286,8 +305,6 @@ export async function markNoted(q: SqlQueryable, ids: readonly number[], runId: 
  * store; read only here).
  */
 export async function ticketOfIncident(q: SqlQueryable, incidentId: string): Promise<number | null> {
-  const { rows } = await q.query<{ ticket_id: unknown }>(
-    'SELECT ticket_id FROM tickets WHERE incident_id = $1 AND NOT closed_by_person ORDER BY opened_at_ms DESC LIMIT 1',
-    [incidentId]);
+  const { rows } = await q.query<{ ticket_id: unknown }>('SELECT ticket_id FROM tickets WHERE incident_id = $1 AND NOT closed_by_person ORDER BY opened_at_ms DESC LIMIT 1', [incidentId]);
   return num(rows[0]?.ticket_id);
 }

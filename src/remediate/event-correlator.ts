@@ -50,7 +50,12 @@ export class EventCorrelator {
     if (byHost.length === 1) return byHost[0]!;
     const byRouterId = nodes.filter((n) => n.routerId === sourceAddress);
     if (byRouterId.length === 1) return byRouterId[0]!;
-    const owners = new Set(graph.links().filter((l) => l.localAddress === sourceAddress).map((l) => l.from));
+    const owners = new Set(
+      graph
+        .links()
+        .filter((l) => l.localAddress === sourceAddress)
+        .map((l) => l.from),
+    );
     if (owners.size === 1) return graph.node([...owners][0]!);
     return null;
   }
@@ -80,15 +85,18 @@ export class EventCorrelator {
 
   private incidentOf(node: TopologyNode | null, link: TopologyLink | null): IncidentRecord | null {
     if (node === null) return null;
-    const open = [...this.sources.openIncidents()].filter((i) => i.state === 'open' && i.subject.kind !== 'path')
-      .sort((a, b) => b.openedAtMs - a.openedAtMs);
+    const open = [...this.sources.openIncidents()].filter((i) => i.state === 'open' && i.subject.kind !== 'path').sort((a, b) => b.openedAtMs - a.openedAtMs);
     const keysOf = (i: IncidentRecord) => (i.subject.kind === 'path' ? [] : i.subject.linkKeys);
     // A known link that is not the incident's is another link's news, even on the incident's node.
     if (link !== null) return open.find((i) => keysOf(i).some((key) => sameLink(key, link))) ?? null;
-    return open.find((i) => keysOf(i).some((key) => {
-      const [from, to] = key.split('|');
-      return from === node.id || to === node.id;
-    })) ?? null;
+    return (
+      open.find((i) =>
+        keysOf(i).some((key) => {
+          const [from, to] = key.split('|');
+          return from === node.id || to === node.id;
+        }),
+      ) ?? null
+    );
   }
 }
 

@@ -78,8 +78,18 @@ export async function insertIsolation(q: SqlQueryable, n: NewIsolation): Promise
     `INSERT INTO isolations (rule, incident_id, subject_key, label, link_keys, fields, spec, state, next_at_ms, created_at_ms, updated_at_ms, history)
      VALUES ($1, $2, $3, $4, $5::jsonb, $6::jsonb, $7::jsonb, 'isolating', $8, $8, $8, $9::jsonb)
      ON CONFLICT DO NOTHING RETURNING id`,
-    [n.rule, n.incidentId, n.subjectKey, n.label, JSON.stringify(n.linkKeys), JSON.stringify(n.fields), JSON.stringify(n.spec), n.atMs,
-      JSON.stringify([{ atMs: n.atMs, state: 'isolating', note: `incident ${n.incidentId} on ${n.label}: running the isolate command` }])]);
+    [
+      n.rule,
+      n.incidentId,
+      n.subjectKey,
+      n.label,
+      JSON.stringify(n.linkKeys),
+      JSON.stringify(n.fields),
+      JSON.stringify(n.spec),
+      n.atMs,
+      JSON.stringify([{ atMs: n.atMs, state: 'isolating', note: `incident ${n.incidentId} on ${n.label}: running the isolate command` }]),
+    ],
+  );
   return rows[0] ? Number(rows[0].id) : null;
 }
 
@@ -104,8 +114,20 @@ export async function moveIsolation(q: SqlQueryable, id: number, from: Isolation
         outcome = COALESCE($10::text, outcome),
         history = history || jsonb_build_array(jsonb_build_object('atMs', $4::bigint, 'state', $3::text, 'note', $11::text))
       WHERE id = $1 AND state = $2`,
-    [id, from, move.state, move.atMs, move.nextAtMs ?? null, move.ticketId ?? null, move.isolateRunId ?? null, move.restoreRunId ?? null,
-      move.verifyDeadlineMs ?? null, move.outcome ?? null, move.note]);
+    [
+      id,
+      from,
+      move.state,
+      move.atMs,
+      move.nextAtMs ?? null,
+      move.ticketId ?? null,
+      move.isolateRunId ?? null,
+      move.restoreRunId ?? null,
+      move.verifyDeadlineMs ?? null,
+      move.outcome ?? null,
+      move.note,
+    ],
+  );
   return rowCount > 0;
 }
 
@@ -121,15 +143,16 @@ export async function isolationById(q: SqlQueryable, id: number): Promise<Isolat
 
 /** Isolations in progress whose next look is due. */
 export async function dueIsolations(q: SqlQueryable, nowMs: number): Promise<IsolationRecord[]> {
-  const { rows } = await q.query<Row>(
-    `SELECT * FROM isolations WHERE state NOT IN ('closed', 'failed') AND next_at_ms <= $1 ORDER BY id`, [nowMs]);
+  const { rows } = await q.query<Row>(`SELECT * FROM isolations WHERE state NOT IN ('closed', 'failed') AND next_at_ms <= $1 ORDER BY id`, [nowMs]);
   return rows.map(isolationFromRow);
 }
 
 /** Newest first; `incidentId` narrows to one incident. */
 export async function isolations(q: SqlQueryable, filter: { sinceMs?: number; incidentId?: string; limit?: number } = {}): Promise<IsolationRecord[]> {
-  const { rows } = await q.query<Row>(
-    `SELECT * FROM isolations WHERE updated_at_ms >= $1::bigint AND ($2::text IS NULL OR incident_id = $2::text) ORDER BY id DESC LIMIT $3`,
-    [filter.sinceMs ?? 0, filter.incidentId ?? null, filter.limit ?? 1000]);
+  const { rows } = await q.query<Row>(`SELECT * FROM isolations WHERE updated_at_ms >= $1::bigint AND ($2::text IS NULL OR incident_id = $2::text) ORDER BY id DESC LIMIT $3`, [
+    filter.sinceMs ?? 0,
+    filter.incidentId ?? null,
+    filter.limit ?? 1000,
+  ]);
   return rows.map(isolationFromRow);
 }

@@ -78,7 +78,13 @@ export class IsolationWorkflow {
       const created = await insertIsolation(tx, { rule, incidentId: incident.id, subjectKey: incident.subjectKey, label: subject.label, linkKeys: subject.linkKeys, fields, spec, atMs });
       if (created === null) return null;
       const [runId] = await insertRuns(tx, [{ rule, action: commandAction(spec.isolate, fields), fields, eventId: null, incidentId: incident.id, isolationId: created, atMs }]);
-      await moveIsolation(tx, created, 'isolating', { state: 'isolating', atMs, isolateRunId: runId!, nextAtMs: atMs + spec.isolate.timeoutMs + 60_000, note: `isolate command queued as run ${runId}` });
+      await moveIsolation(tx, created, 'isolating', {
+        state: 'isolating',
+        atMs,
+        isolateRunId: runId!,
+        nextAtMs: atMs + spec.isolate.timeoutMs + 60_000,
+        note: `isolate command queued as run ${runId}`,
+      });
       return created;
     });
     if (id !== null) {
@@ -133,7 +139,8 @@ export class IsolationWorkflow {
     switch (i.state) {
       case 'isolating':
         return this.#afterCommand(i, i.isolateRunId, 'isolate', async () =>
-          moveIsolation(this.#o.client, i.id, 'isolating', { state: 'ticketing', atMs: now, nextAtMs: now, note: 'isolate command succeeded' }));
+          moveIsolation(this.#o.client, i.id, 'isolating', { state: 'ticketing', atMs: now, nextAtMs: now, note: 'isolate command succeeded' }),
+        );
       case 'ticketing':
         return this.#openTicket(i, now);
       case 'waiting':
@@ -141,9 +148,13 @@ export class IsolationWorkflow {
       case 'restoring':
         return this.#afterCommand(i, i.restoreRunId, 'restore', async () =>
           moveIsolation(this.#o.client, i.id, 'restoring', {
-            state: 'verifying', atMs: now, nextAtMs: now, verifyDeadlineMs: now + i.spec.verifyTimeoutMs,
+            state: 'verifying',
+            atMs: now,
+            nextAtMs: now,
+            verifyDeadlineMs: now + i.spec.verifyTimeoutMs,
             note: `restore command succeeded; waiting up to ${Math.round(i.spec.verifyTimeoutMs / 1000)} s for the probes to show ${i.label} healthy`,
-          }));
+          }),
+        );
       case 'verifying':
         return this.#verify(i, now);
       default:
@@ -164,7 +175,11 @@ export class IsolationWorkflow {
     if (moved) {
       this.#o.log('warn', `remediation: isolation ${i.id} of ${i.label} failed: ${why}`);
       if (i.ticketId !== null && this.#o.freshdesk !== null) {
-        await this.#noteTicket(i.ticketId, `pathmon: the ${what} command for ${i.label} did not succeed (${run.state}): ${run.error ?? ''}\n\n${what === 'restore' ? 'The link is still isolated; a person needs to restore it.' : ''}\n\nOutput:\n${(run.output ?? '').slice(0, 4000)}`, what === 'restore' ? 2 : undefined);
+        await this.#noteTicket(
+          i.ticketId,
+          `pathmon: the ${what} command for ${i.label} did not succeed (${run.state}): ${run.error ?? ''}\n\n${what === 'restore' ? 'The link is still isolated; a person needs to restore it.' : ''}\n\nOutput:\n${(run.output ?? '').slice(0, 4000)}`,
+          what === 'restore' ? 2 : undefined,
+        );
       }
     }
     return false;
@@ -173,14 +188,22 @@ export class IsolationWorkflow {
   async #openTicket(i: IsolationRecord, now: number): Promise<boolean> {
     const fd = this.#o.freshdesk;
     if (fd === null) {
-      return moveIsolation(this.#o.client, i.id, 'ticketing', { state: 'failed', atMs: now, outcome: 'no notifiers.freshdesk to ticket the data-center team', note: 'cannot open a ticket: notifiers.freshdesk is not set; the link stays isolated' });
+      return moveIsolation(this.#o.client, i.id, 'ticketing', {
+        state: 'failed',
+        atMs: now,
+        outcome: 'no notifiers.freshdesk to ticket the data-center team',
+        note: 'cannot open a ticket: notifiers.freshdesk is not set; the link stays isolated',
+      });
     }
     const tag = `pathmon-isolation-${i.id}`;
     try {
       const existing = await this.#findTicket(tag, i.createdAtMs);
       const ticketId = existing ?? (await this.#createTicket(i, tag, fd)).id;
       return moveIsolation(this.#o.client, i.id, 'ticketing', {
-        state: 'waiting', atMs: now, ticketId, nextAtMs: now + i.spec.pollIntervalMs,
+        state: 'waiting',
+        atMs: now,
+        ticketId,
+        nextAtMs: now + i.spec.pollIntervalMs,
         note: `ticket ${ticketId} ${existing === null ? 'opened' : 'found (opened by an earlier attempt)'} for the data-center team; polled every ${Math.round(i.spec.pollIntervalMs / 1000)} s`,
       });
     } catch (error) {
@@ -200,13 +223,15 @@ export class IsolationWorkflow {
     ].join('\n\n');
     return fd.client.createTicket({
       email: fd.requesterEmail,
-      subject: renderTemplate(i.spec.ticket.subject, i.fields).replace(/[\r\n]+/g, ' ').slice(0, 255),
+      subject: renderTemplate(i.spec.ticket.subject, i.fields)
+        .replace(/[\r\n]+/g, ' ')
+        .slice(0, 255),
       description: textHtml(description),
       status: 2,
       priority: i.spec.ticket.priority,
       source: fd.source,
       tags: [...new Set(['pathmon', 'pathmon-isolation', tag, ...fd.tags, ...i.spec.ticket.tags])],
-      ...(i.spec.ticket.groupId ?? fd.groupId) !== undefined ? { group_id: i.spec.ticket.groupId ?? fd.groupId } : {},
+      ...((i.spec.ticket.groupId ?? fd.groupId) !== undefined ? { group_id: i.spec.ticket.groupId ?? fd.groupId } : {}),
     });
   }
 
@@ -244,14 +269,22 @@ export class IsolationWorkflow {
       why = `ticket ${i.ticketId} was deleted in Freshdesk`;
     }
     const restore = commandAction(i.spec.restore, i.fields);
-    await this.#o.client.transaction(async (tx) => {
-      const [runId] = await insertRuns(tx, [{ rule: i.rule, action: restore, fields: i.fields, eventId: null, incidentId: i.incidentId, isolationId: i.id, atMs: now }]);
-      const moved = await moveIsolation(tx, i.id, 'waiting', { state: 'restoring', atMs: now, restoreRunId: runId!, nextAtMs: now + i.spec.restore.timeoutMs + 60_000, note: `${why}: restore command queued as run ${runId}` });
-      // Lost the race to another stepper: its restore run stands, this one must not exist.
-      if (!moved) throw new LostRace();
-    }).catch((error: unknown) => {
-      if (!(error instanceof LostRace)) throw error;
-    });
+    await this.#o.client
+      .transaction(async (tx) => {
+        const [runId] = await insertRuns(tx, [{ rule: i.rule, action: restore, fields: i.fields, eventId: null, incidentId: i.incidentId, isolationId: i.id, atMs: now }]);
+        const moved = await moveIsolation(tx, i.id, 'waiting', {
+          state: 'restoring',
+          atMs: now,
+          restoreRunId: runId!,
+          nextAtMs: now + i.spec.restore.timeoutMs + 60_000,
+          note: `${why}: restore command queued as run ${runId}`,
+        });
+        // Lost the race to another stepper: its restore run stands, this one must not exist.
+        if (!moved) throw new LostRace();
+      })
+      .catch((error: unknown) => {
+        if (!(error instanceof LostRace)) throw error;
+      });
     this.#o.kickPool();
     return false;
   }

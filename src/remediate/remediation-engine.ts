@@ -125,7 +125,8 @@ export class RemediationEngine {
   #refused(what: string): boolean {
     if (this.#stats.backlog < this.#o.maxBacklog) return false;
     this.#stats.refused += 1;
-    if (this.#stats.refused === 1 || this.#stats.refused % 1000 === 0) this.#o.log('warn', `remediation: backlog of ${this.#stats.backlog} triggers is full; ${what} not remediated (${this.#stats.refused} refused so far)`);
+    if (this.#stats.refused === 1 || this.#stats.refused % 1000 === 0)
+      this.#o.log('warn', `remediation: backlog of ${this.#stats.backlog} triggers is full; ${what} not remediated (${this.#stats.refused} refused so far)`);
     return true;
   }
 
@@ -136,17 +137,20 @@ export class RemediationEngine {
   #serial<T>(work: () => Promise<T>, what: string): Promise<T | null> {
     if (this.#refused(what)) return Promise.resolve(null);
     this.#stats.backlog += 1;
-    const result = this.#chain.then(work).then(
-      (value) => value,
-      (error: unknown) => {
-        this.#stats.failed += 1;
-        this.#stats.lastError = (error as Error).message;
-        this.#o.log('warn', `remediation: ${what}: ${(error as Error).message}`);
-        return null;
-      },
-    ).finally(() => {
-      this.#stats.backlog -= 1;
-    });
+    const result = this.#chain
+      .then(work)
+      .then(
+        (value) => value,
+        (error: unknown) => {
+          this.#stats.failed += 1;
+          this.#stats.lastError = (error as Error).message;
+          this.#o.log('warn', `remediation: ${what}: ${(error as Error).message}`);
+          return null;
+        },
+      )
+      .finally(() => {
+        this.#stats.backlog -= 1;
+      });
     this.#chain = result;
     return result;
   }
@@ -171,8 +175,17 @@ export class RemediationEngine {
     const incident = correlation.incident;
     if (incident !== null) {
       const attached = await attachEvent(tx, {
-        incidentId: incident.id, eventId: event.id, atMs: event.receivedAtMs, host: event.host, node: event.node, linkKey: event.linkKey,
-        linkLabel: correlation.linkLabel, errorCode: event.errorCode, severity: event.severity, program: event.program, message: event.message.slice(0, 4000),
+        incidentId: incident.id,
+        eventId: event.id,
+        atMs: event.receivedAtMs,
+        host: event.host,
+        node: event.node,
+        linkKey: event.linkKey,
+        linkLabel: correlation.linkLabel,
+        errorCode: event.errorCode,
+        severity: event.severity,
+        program: event.program,
+        message: event.message.slice(0, 4000),
       });
       if (attached) {
         this.#stats.attached += 1;
@@ -200,7 +213,7 @@ export class RemediationEngine {
     await this.#o.client.transaction(async (tx) => {
       if (change.change === 'opened') await this.#attachEarlierEvents(tx, change.incident, now);
       for (const rule of matched) {
-        if (await this.#queueRule(tx, rule, trigger, null, outcome, now) && rule.isolate !== undefined) isolate.push(rule);
+        if ((await this.#queueRule(tx, rule, trigger, null, outcome, now)) && rule.isolate !== undefined) isolate.push(rule);
       }
     });
     this.#count(outcome);
@@ -217,7 +230,17 @@ export class RemediationEngine {
   async #attachEarlierEvents(tx: SqlQueryable, incident: IncidentRecord, now: number): Promise<void> {
     if (incident.subject.kind === 'path') return;
     const keys = incident.subject.linkKeys.flatMap((key) => [key, reverseLinkKey(key)]);
-    const { rows } = await tx.query<{ id: unknown; received_at_ms: unknown; host: string; node: string | null; link_key: string; error_code: string | null; severity: number | null; program: string | null; message: string }>(
+    const { rows } = await tx.query<{
+      id: unknown;
+      received_at_ms: unknown;
+      host: string;
+      node: string | null;
+      link_key: string;
+      error_code: string | null;
+      severity: number | null;
+      program: string | null;
+      message: string;
+    }>(
       `SELECT id, received_at_ms, host, node, link_key, error_code, severity, program, message FROM syslog_events
         WHERE incident_id IS NULL AND link_key = ANY($1::text[]) AND received_at_ms >= $2 ORDER BY id LIMIT 1000`,
       [keys, incident.openedAtMs - EARLIER_EVENTS_MS],
@@ -226,12 +249,25 @@ export class RemediationEngine {
     for (const row of rows) {
       const eventId = Number(row.id);
       const added = await attachEvent(tx, {
-        incidentId: incident.id, eventId, atMs: Number(row.received_at_ms), host: row.host, node: row.node, linkKey: row.link_key,
-        linkLabel: incident.subject.label, errorCode: row.error_code, severity: row.severity, program: row.program, message: row.message.slice(0, 4000),
+        incidentId: incident.id,
+        eventId,
+        atMs: Number(row.received_at_ms),
+        host: row.host,
+        node: row.node,
+        linkKey: row.link_key,
+        linkLabel: incident.subject.label,
+        errorCode: row.error_code,
+        severity: row.severity,
+        program: row.program,
+        message: row.message.slice(0, 4000),
       });
       if (added) attached += 1;
     }
-    if (rows.length > 0) await updateEvents(tx, rows.map((row) => ({ id: Number(row.id), incidentId: incident.id })));
+    if (rows.length > 0)
+      await updateEvents(
+        tx,
+        rows.map((row) => ({ id: Number(row.id), incidentId: incident.id })),
+      );
     if (attached === 0) return;
     this.#stats.attached += attached;
     if (this.#o.noteAttachedEvents) {
@@ -252,9 +288,18 @@ export class RemediationEngine {
       return false;
     }
     const incident: IncidentRecord | null = trigger.incident;
-    const ids = await insertRuns(tx, rule.actions.map((action) => ({
-      rule: rule.name, action: renderAction(action, fields), fields, eventId, incidentId: incident?.id ?? null, isolationId: null, atMs: now,
-    })));
+    const ids = await insertRuns(
+      tx,
+      rule.actions.map((action) => ({
+        rule: rule.name,
+        action: renderAction(action, fields),
+        fields,
+        eventId,
+        incidentId: incident?.id ?? null,
+        isolationId: null,
+        atMs: now,
+      })),
+    );
     outcome.queuedRuns += ids.length;
     return true;
   }
@@ -277,7 +322,14 @@ export function renderAction(action: ActionConfig, fields: TriggerFields): Rende
     case 'note':
       return { type: 'note', text: r(action.text) };
     case 'ticket':
-      return { type: 'ticket', subject: r(action.subject), description: r(action.description), priority: action.priority, tags: action.tags, ...(action.groupId !== undefined && { groupId: action.groupId }) };
+      return {
+        type: 'ticket',
+        subject: r(action.subject),
+        description: r(action.description),
+        priority: action.priority,
+        tags: action.tags,
+        ...(action.groupId !== undefined && { groupId: action.groupId }),
+      };
     case 'mail':
       return { type: 'mail', subject: r(action.subject), text: r(action.text), ...(action.to !== undefined && { to: action.to }) };
   }

@@ -20,7 +20,14 @@ export interface CompiledRule {
 /** `*` matches any run of characters; case is ignored; the whole text must match. */
 export function globTest(patterns: string | string[]): (text: string | null) => boolean {
   const list = (Array.isArray(patterns) ? patterns : [patterns]).map(
-    (p) => new RegExp(`^${p.split('*').map((part) => part.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')).join('.*')}$`, 'is'),
+    (p) =>
+      new RegExp(
+        `^${p
+          .split('*')
+          .map((part) => part.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'))
+          .join('.*')}$`,
+        'is',
+      ),
   );
   return (text) => text !== null && list.some((re) => re.test(text));
 }

@@ -44,14 +44,20 @@ async function execute(s: ExecutorSettings, run: ActionRun): Promise<Execution> 
   const { action } = run;
   switch (action.type) {
     case 'command':
-      return runCommandAction({ argv: action.argv, timeoutMs: action.timeoutMs, env: { ...triggerEnv(run.fields), PATHMON_RULE: run.rule, PATHMON_RUN_ID: String(run.id), ...action.env } }, s.maxOutputBytes);
+      return runCommandAction(
+        { argv: action.argv, timeoutMs: action.timeoutMs, env: { ...triggerEnv(run.fields), PATHMON_RULE: run.rule, PATHMON_RUN_ID: String(run.id), ...action.env } },
+        s.maxOutputBytes,
+      );
     case 'webhook':
-      return runWebhookAction({
-        url: action.url,
-        timeoutMs: action.timeoutMs,
-        headers: action.headers,
-        body: { ...run.fields, source: 'pathmon', runId: run.id, queuedAt: new Date(run.queuedAtMs).toISOString() },
-      }, s.maxOutputBytes);
+      return runWebhookAction(
+        {
+          url: action.url,
+          timeoutMs: action.timeoutMs,
+          headers: action.headers,
+          body: { ...run.fields, source: 'pathmon', runId: run.id, queuedAt: new Date(run.queuedAtMs).toISOString() },
+        },
+        s.maxOutputBytes,
+      );
     case 'note':
       if (s.freshdesk === null) return missing('a note', 'notifiers.freshdesk');
       return runNoteAction(s.q, s.freshdesk, run, action.text, s.nowMs());

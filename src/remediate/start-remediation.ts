@@ -83,7 +83,10 @@ export function remediationConfigProblems(config: RemediationConfig, notifiers: 
   config.rules.forEach((rule, r) => {
     rule.actions.forEach((action, a) => check(`remediation.rules[${r}] (${rule.name}).actions[${a}]`, action.type));
     if (rule.isolate !== undefined && notifiers.freshdesk === undefined) {
-      problems.push({ path: `remediation.rules[${r}].isolate`, message: `remediation.rules[${r}] (${rule.name}).isolate: the isolation workflow tickets the data-center team and needs notifiers.freshdesk; it is not set` });
+      problems.push({
+        path: `remediation.rules[${r}].isolate`,
+        message: `remediation.rules[${r}] (${rule.name}).isolate: the isolation workflow tickets the data-center team and needs notifiers.freshdesk; it is not set`,
+      });
     }
   });
   config.default?.actions.forEach((action, a) => check(`remediation.default.actions[${a}]`, action.type));
@@ -101,22 +104,35 @@ export async function startRemediation(options: StartRemediationOptions): Promis
   const fdConfig = notifiers.freshdesk;
   let freshdesk: TicketSettings | null = null;
   if (fdConfig !== undefined) {
-    const client = options.freshdesk ?? new FreshdeskClient({
-      baseUrl: freshdeskBaseUrl(fdConfig),
-      apiKey: resolveSecret(fdConfig.apiKey, 'the Freshdesk API key (freshdesk.apiKey)', options.secrets),
-      timeoutMs: fdConfig.timeoutMs,
-      maxRetries: fdConfig.maxRetries,
-      maxRetryAfterMs: fdConfig.maxRetryAfterMs,
-    });
-    freshdesk = { client, requesterEmail: fdConfig.requesterEmail, source: fdConfig.source, privateNotes: fdConfig.privateNotes, tags: fdConfig.tags, ...(fdConfig.groupId !== undefined && { groupId: fdConfig.groupId }) };
+    const client =
+      options.freshdesk ??
+      new FreshdeskClient({
+        baseUrl: freshdeskBaseUrl(fdConfig),
+        apiKey: resolveSecret(fdConfig.apiKey, 'the Freshdesk API key (freshdesk.apiKey)', options.secrets),
+        timeoutMs: fdConfig.timeoutMs,
+        maxRetries: fdConfig.maxRetries,
+        maxRetryAfterMs: fdConfig.maxRetryAfterMs,
+      });
+    freshdesk = {
+      client,
+      requesterEmail: fdConfig.requesterEmail,
+      source: fdConfig.source,
+      privateNotes: fdConfig.privateNotes,
+      tags: fdConfig.tags,
+      ...(fdConfig.groupId !== undefined && { groupId: fdConfig.groupId }),
+    };
   }
   const mailConfig = notifiers.email;
-  const mail = mailConfig === undefined ? null : {
-    transport: options.mailTransport ?? smtpTransport(mailConfig, mailConfig.password === undefined ? null : resolveSecret(mailConfig.password, 'the SMTP password (email.password)', options.secrets)),
-    from: mailConfig.from,
-    to: mailConfig.to,
-    subjectPrefix: mailConfig.subjectPrefix,
-  };
+  const mail =
+    mailConfig === undefined
+      ? null
+      : {
+          transport:
+            options.mailTransport ?? smtpTransport(mailConfig, mailConfig.password === undefined ? null : resolveSecret(mailConfig.password, 'the SMTP password (email.password)', options.secrets)),
+          from: mailConfig.from,
+          to: mailConfig.to,
+          subjectPrefix: mailConfig.subjectPrefix,
+        };
 
   const linkHealth = options.linkHealthy === undefined ? new LinkHealth({ openIncidents: options.openIncidents() }) : null;
   const linkHealthy: LinkHealthy = options.linkHealthy ?? ((keys) => linkHealth!.healthy(keys));
@@ -155,10 +171,12 @@ export async function startRemediation(options: StartRemediationOptions): Promis
   const unsubscribe: Unsubscribe[] = [];
   if (options.onEvent) unsubscribe.push(options.onEvent((event) => void engine.handleEvent(event)));
   if (options.onRoundOutcome) {
-    unsubscribe.push(options.onRoundOutcome((outcome, findings) => {
-      linkHealth?.observe(outcome, findings);
-      for (const change of findings.incidentChanges) void engine.handleIncidentChange(change);
-    }));
+    unsubscribe.push(
+      options.onRoundOutcome((outcome, findings) => {
+        linkHealth?.observe(outcome, findings);
+        for (const change of findings.incidentChanges) void engine.handleIncidentChange(change);
+      }),
+    );
   }
   const started = isolations;
   return {

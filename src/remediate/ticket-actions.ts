@@ -38,7 +38,10 @@ export function escapeHtml(text: string): string {
 
 /** Text as HTML paragraphs (Freshdesk bodies are HTML). */
 export function textHtml(text: string): string {
-  return text.split(/\n{2,}/).map((p) => `<p>${escapeHtml(p).replace(/\n/g, '<br>')}</p>`).join('\n');
+  return text
+    .split(/\n{2,}/)
+    .map((p) => `<p>${escapeHtml(p).replace(/\n/g, '<br>')}</p>`)
+    .join('\n');
 }
 
 async function incidentTicket(q: SqlQueryable, run: ActionRun, nowMs: number): Promise<number | Execution> {
@@ -46,7 +49,11 @@ async function incidentTicket(q: SqlQueryable, run: ActionRun, nowMs: number): P
   const ticketId = await ticketOfIncident(q, run.incidentId);
   if (ticketId !== null) return ticketId;
   if (run.attempts >= NOTE_MAX_WAITS) {
-    return { state: 'FAILURE', output: '', error: `incident ${run.incidentId} has no Freshdesk ticket after ${NOTE_MAX_WAITS} checks ${NOTE_WAIT_MS / 1000} s apart (notifiers.freshdesk off, or a person closed it)` };
+    return {
+      state: 'FAILURE',
+      output: '',
+      error: `incident ${run.incidentId} has no Freshdesk ticket after ${NOTE_MAX_WAITS} checks ${NOTE_WAIT_MS / 1000} s apart (notifiers.freshdesk off, or a person closed it)`,
+    };
   }
   return { state: 'DEFER', notBeforeMs: nowMs + NOTE_WAIT_MS, why: `incident ${run.incidentId} has no ticket yet` };
 }
@@ -72,7 +79,7 @@ export async function runTicketAction(fd: TicketSettings, action: Extract<Action
       priority: action.priority,
       source: fd.source,
       tags: [...new Set(['pathmon', 'pathmon-remediation', ...fd.tags, ...action.tags])],
-      ...(action.groupId ?? fd.groupId) !== undefined ? { group_id: action.groupId ?? fd.groupId } : {},
+      ...((action.groupId ?? fd.groupId) !== undefined ? { group_id: action.groupId ?? fd.groupId } : {}),
     });
     return { state: 'SUCCESS', output: `ticket ${ticket.id} opened` };
   } catch (error) {
@@ -88,7 +95,11 @@ export async function runAttachNote(q: SqlQueryable, fd: TicketSettings, run: Ac
   if (typeof ticket !== 'number') return ticket;
   try {
     const note = await fd.client.addNote(ticket, eventsNoteHtml(events, more), fd.privateNotes);
-    await markNoted(q, events.map((e) => e.id), run.id);
+    await markNoted(
+      q,
+      events.map((e) => e.id),
+      run.id,
+    );
     return { state: 'SUCCESS', output: `note ${note.id} on ticket ${ticket} with ${events.length} device event(s)${more > 0 ? `; ${more} more wait for the next note` : ''}` };
   } catch (error) {
     return { state: 'FAILURE', output: '', error: `device events note on ticket ${ticket}: ${redactError(error)}` };
@@ -101,8 +112,5 @@ export function eventsNoteHtml(events: readonly IncidentEvent[], more: number): 
     const where = e.linkLabel ? ` on ${e.linkLabel}` : e.node ? ` on ${e.node}` : '';
     return `<li>${escapeHtml(new Date(e.atMs).toISOString())} <b>${escapeHtml(e.host)}</b>${escapeHtml(sev)} ${escapeHtml(e.errorCode ?? e.program ?? '')}${escapeHtml(where)}: ${escapeHtml(e.message.slice(0, 500))}</li>`;
   });
-  return [
-    `<p>Device events on this incident's link or node (${events.length}${more > 0 ? `, ${more} more follow` : ''}):</p>`,
-    `<ul>\n${rows.join('\n')}\n</ul>`,
-  ].join('\n');
+  return [`<p>Device events on this incident's link or node (${events.length}${more > 0 ? `, ${more} more follow` : ''}):</p>`, `<ul>\n${rows.join('\n')}\n</ul>`].join('\n');
 }

@@ -9,10 +9,28 @@ import type { SyslogEvent } from '../syslog/syslog-event.js';
 
 /** The fields a template may name, in the order the environment lists them. */
 export const triggerFieldNames = [
-  'rule', 'trigger', 'summary',
-  'eventId', 'receivedAt', 'host', 'sourceAddress', 'program', 'errorCode', 'severity', 'facility', 'message',
-  'node', 'linkKey', 'link',
-  'incidentId', 'incidentKind', 'incidentSubject', 'incidentLabel', 'incidentSummary', 'change', 'reason',
+  'rule',
+  'trigger',
+  'summary',
+  'eventId',
+  'receivedAt',
+  'host',
+  'sourceAddress',
+  'program',
+  'errorCode',
+  'severity',
+  'facility',
+  'message',
+  'node',
+  'linkKey',
+  'link',
+  'incidentId',
+  'incidentKind',
+  'incidentSubject',
+  'incidentLabel',
+  'incidentSummary',
+  'change',
+  'reason',
 ] as const;
 
 export type TriggerFieldName = (typeof triggerFieldNames)[number];

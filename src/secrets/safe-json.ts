@@ -7,11 +7,15 @@ import { redactSecrets } from './redact.js';
 import { isSecret } from './secret.js';
 
 export function toSafeJson(value: unknown, indent?: number): string {
-  return JSON.stringify(value, (_key, v: unknown) => {
-    if (isSecret(v)) return v.toString();
-    if (typeof v === 'string') return redactSecrets(v);
-    return v;
-  }, indent);
+  return JSON.stringify(
+    value,
+    (_key, v: unknown) => {
+      if (isSecret(v)) return v.toString();
+      if (typeof v === 'string') return redactSecrets(v);
+      return v;
+    },
+    indent,
+  );
 }
 
 /** The same value with Secrets replaced by their descriptions and strings scrubbed: safe to log. */

@@ -5,10 +5,10 @@
  */
 import { z } from 'zod';
 
-export const secretRefSchema = z.union([
-  z.strictObject({ env: z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'expected an environment variable name') }),
-  z.strictObject({ file: z.string().min(1, 'expected a file path') }),
-], { error: 'expected a secret reference: { env: VARIABLE_NAME } or { file: /path/to/file }, never the secret itself' });
+export const secretRefSchema = z.union(
+  [z.strictObject({ env: z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'expected an environment variable name') }), z.strictObject({ file: z.string().min(1, 'expected a file path') })],
+  { error: 'expected a secret reference: { env: VARIABLE_NAME } or { file: /path/to/file }, never the secret itself' },
+);
 
 /** `{ env: NAME }` or `{ file: PATH }`; safe to print (it names where the secret is, not the secret). */
 export type SecretRef = z.infer<typeof secretRefSchema>;

@@ -46,8 +46,11 @@ export function snapshotDataDir(source: string, description: string): DataDirSna
   try {
     target = mkdtempSync(join(tmpdir(), `${SNAPSHOT_PREFIX}${process.pid}-`));
   } catch (err) {
-    throw new StoreError('bad-data-dir', description,
-      `store.openStore: cannot make a snapshot directory in ${tmpdir()} (${(err as NodeJS.ErrnoException).code ?? (err as Error).message}); expected a writable TMPDIR to copy ${description} into`);
+    throw new StoreError(
+      'bad-data-dir',
+      description,
+      `store.openStore: cannot make a snapshot directory in ${tmpdir()} (${(err as NodeJS.ErrnoException).code ?? (err as Error).message}); expected a writable TMPDIR to copy ${description} into`,
+    );
   }
   let removed = false;
   const snapshot: DataDirSnapshot = {
@@ -81,8 +84,11 @@ export function snapshotDataDir(source: string, description: string): DataDirSna
     snapshot.remove();
     if (err instanceof StoreError) throw err;
     const code = (err as NodeJS.ErrnoException).code;
-    throw new StoreError('query-failed', description,
-      `store.openStore: cannot copy ${description} into ${target} (${code ?? (err as Error).message}); expected ${code === 'ENOSPC' ? 'room in TMPDIR for a copy of the database' : 'a readable data directory whose files hold still long enough to copy'}`);
+    throw new StoreError(
+      'query-failed',
+      description,
+      `store.openStore: cannot copy ${description} into ${target} (${code ?? (err as Error).message}); expected ${code === 'ENOSPC' ? 'room in TMPDIR for a copy of the database' : 'a readable data directory whose files hold still long enough to copy'}`,
+    );
   }
 }
 

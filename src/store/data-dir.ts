@@ -177,7 +177,10 @@ export function checkDataDirForRead(dir: string, description: string): void {
     throw badDir(description, `${dir} does not exist; expected a PGlite data directory written by \`pathmon run\` (check --data-dir, --db or the config's storage)`);
   }
   if (!isPgliteDataDir(dir)) {
-    throw badDir(description, `${dir} is not a PGlite data directory (it has no ${PG_VERSION_FILE}); expected the data directory \`pathmon run\` writes (check --data-dir, --db or the config's storage)`);
+    throw badDir(
+      description,
+      `${dir} is not a PGlite data directory (it has no ${PG_VERSION_FILE}); expected the data directory \`pathmon run\` writes (check --data-dir, --db or the config's storage)`,
+    );
   }
 }
 

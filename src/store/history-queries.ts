@@ -18,7 +18,11 @@ import type { HistoryPoint, PathSummary } from './store.js';
 export const FIVE_MINUTES_MS = 300_000;
 export const ONE_HOUR_MS = 3_600_000;
 
-interface TierState { tierMs: number; rolledUntilMs: number; keptSinceMs: number }
+interface TierState {
+  tierMs: number;
+  rolledUntilMs: number;
+  keptSinceMs: number;
+}
 
 /**
  * Which source a range reads: tier 0 is raw rounds. Buckets of the tier before `rollupUntilMs`, raw
@@ -26,7 +30,11 @@ interface TierState { tierMs: number; rolledUntilMs: number; keptSinceMs: number
  * watermark below the raw retention cutoff, the buckets up to that cutoff are still read (their raw
  * rounds are gone) and the late raw rounds beside them (not merged into the buckets yet).
  */
-export interface SourceChoice { tierMs: number; rawFromMs: number; rollupUntilMs: number }
+export interface SourceChoice {
+  tierMs: number;
+  rawFromMs: number;
+  rollupUntilMs: number;
+}
 
 export async function tierStates(q: SqlQueryable): Promise<Map<number, TierState>> {
   const { rows } = await q.query<Row>('SELECT tier_ms, rolled_until_ms, kept_since_ms FROM rollup_state');
@@ -78,9 +86,7 @@ const MERGED = `sum(rounds) AS rounds, sum(sent) AS sent, sum(received) AS recei
 
 const lossPct = (sent: number, received: number): number => (sent > 0 ? (100 * (sent - received)) / sent : 0);
 
-export async function historyPoints(
-  q: SqlQueryable, pathId: string, sinceMs: number, untilMs: number, maxPoints: number,
-): Promise<HistoryPoint[]> {
+export async function historyPoints(q: SqlQueryable, pathId: string, sinceMs: number, untilMs: number, maxPoints: number): Promise<HistoryPoint[]> {
   if (!(untilMs > sinceMs)) return [];
   const wantedWidthMs = Math.max(1, Math.ceil((untilMs - sinceMs) / Math.max(1, maxPoints)));
   const source = chooseSource(await tierStates(q), sinceMs, wantedWidthMs);
@@ -124,9 +130,11 @@ export async function pathSummaries(q: SqlQueryable, sinceMs: number, untilMs: n
   const source = chooseSource(await tierStates(q), sinceMs, grain);
   const [figures, paths, current, tickets, timeInState] = await Promise.all([
     // Walk rounds share the tables (route id = walk id); a summary is of user paths only.
-    q.query<Row>(`SELECT path_id, ${MERGED} FROM (${sourceSql(false)}) AS src
+    q.query<Row>(
+      `SELECT path_id, ${MERGED} FROM (${sourceSql(false)}) AS src
                    WHERE EXISTS (SELECT 1 FROM paths p WHERE p.id COLLATE "C" = src.path_id) GROUP BY path_id`,
-      [sinceMs, untilMs, source.tierMs, source.rawFromMs, source.rollupUntilMs]),
+      [sinceMs, untilMs, source.tierMs, source.rawFromMs, source.rollupUntilMs],
+    ),
     q.query<Row>('SELECT * FROM paths ORDER BY grp, id'),
     q.query<Row>(`SELECT DISTINCT ON (path_id) path_id, to_state, at_ms FROM transitions ORDER BY path_id, at_ms DESC, id DESC`),
     // A path's own ticket is the one of its path incident (`path:<id>`); link tickets are not a path's.
@@ -143,7 +151,8 @@ export async function pathSummaries(q: SqlQueryable, sinceMs: number, untilMs: n
            FROM t
        )
        SELECT path_id, to_state, sum(LEAST(end_ms, $2::bigint) - start_ms) AS ms FROM seg GROUP BY path_id, to_state`,
-      [sinceMs, untilMs]),
+      [sinceMs, untilMs],
+    ),
   ]);
   const byPath = new Map(figures.rows.map((r) => [String(r.path_id), r]));
   const currentByPath = new Map(current.rows.map((r) => [String(r.path_id), r]));

@@ -28,13 +28,15 @@ export function changeAtMs(change: IncidentChange): number {
 export async function recordIncidentChange(client: SqlClient, change: IncidentChange): Promise<void> {
   const i = change.incident;
   await client.transaction(async (tx: SqlQueryable) => {
-    await tx.query(UPSERT_INCIDENT, [
-      i.id, i.subjectKey, i.kind, i.state, i.openedAtMs, i.updatedAtMs, i.resolvedAtMs, JSON.stringify(i),
+    await tx.query(UPSERT_INCIDENT, [i.id, i.subjectKey, i.kind, i.state, i.openedAtMs, i.updatedAtMs, i.resolvedAtMs, JSON.stringify(i)]);
+    await tx.query('INSERT INTO incident_changes (incident_id, at_ms, change, reason, record, previous) VALUES ($1, $2, $3, $4, $5::jsonb, $6::jsonb)', [
+      i.id,
+      changeAtMs(change),
+      change.change,
+      change.reason,
+      JSON.stringify(i),
+      change.previous === null ? null : JSON.stringify(change.previous),
     ]);
-    await tx.query(
-      'INSERT INTO incident_changes (incident_id, at_ms, change, reason, record, previous) VALUES ($1, $2, $3, $4, $5::jsonb, $6::jsonb)',
-      [i.id, changeAtMs(change), change.change, change.reason, JSON.stringify(i), change.previous === null ? null : JSON.stringify(change.previous)],
-    );
   });
 }
 
@@ -49,7 +51,8 @@ export async function incidentsIn(q: SqlQueryable, sinceMs: number, untilMs: num
     `SELECT record FROM incidents
       WHERE opened_at_ms < $2::bigint AND (resolved_at_ms IS NULL OR resolved_at_ms >= $1::bigint)
       ORDER BY opened_at_ms DESC, id DESC`,
-    [sinceMs, untilMs]);
+    [sinceMs, untilMs],
+  );
   return rows.map(incidentFromRow);
 }
 

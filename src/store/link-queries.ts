@@ -13,15 +13,22 @@ import type { SqlQueryable } from './sql-client.js';
 
 export async function upsertWalks(q: SqlQueryable, walks: WalkRecord[]): Promise<void> {
   if (walks.length === 0) return;
-  const json = JSON.stringify(walks.map((w) => ({
-    id: w.id, names: w.names, link_keys: w.linkKeys, first_seen_ms: w.firstSeenMs, gone_at_ms: w.goneAtMs,
-  })));
+  const json = JSON.stringify(
+    walks.map((w) => ({
+      id: w.id,
+      names: w.names,
+      link_keys: w.linkKeys,
+      first_seen_ms: w.firstSeenMs,
+      gone_at_ms: w.goneAtMs,
+    })),
+  );
   await q.query(
     `INSERT INTO walks (id, names, link_keys, first_seen_ms, gone_at_ms)
      SELECT * FROM jsonb_to_recordset($1::jsonb) AS x(id text, names jsonb, link_keys jsonb, first_seen_ms bigint, gone_at_ms bigint)
      ON CONFLICT (id) DO UPDATE SET names = excluded.names, link_keys = excluded.link_keys,
        first_seen_ms = LEAST(walks.first_seen_ms, excluded.first_seen_ms), gone_at_ms = excluded.gone_at_ms`,
-    [json]);
+    [json],
+  );
 }
 
 export async function markWalksGone(q: SqlQueryable, walkIds: string[], atMs: number): Promise<void> {
@@ -61,12 +68,11 @@ export async function insertLinkEstimates(q: SqlQueryable, rows: LinkEstimateRec
      SELECT * FROM unnest($1::text[], $2::bigint[], $3::float8[], $4::float8[], $5::boolean[], $6::float8[], $7::integer[])
      ON CONFLICT (subject_key, at_ms) DO UPDATE SET loss_ratio = excluded.loss_ratio, added_delay_ms = excluded.added_delay_ms,
        down = excluded.down, confidence = excluded.confidence, support = excluded.support`,
-    cols);
+    cols,
+  );
 }
 
-export async function linkHistory(
-  q: SqlQueryable, subjectKey: string, sinceMs: number, untilMs: number, maxPoints: number,
-): Promise<LinkEstimateRecord[]> {
+export async function linkHistory(q: SqlQueryable, subjectKey: string, sinceMs: number, untilMs: number, maxPoints: number): Promise<LinkEstimateRecord[]> {
   if (!(untilMs > sinceMs)) return [];
   const points = Math.max(1, Math.floor(maxPoints));
   const widthMs = Math.max(1, Math.ceil((untilMs - sinceMs) / points));
@@ -79,14 +85,13 @@ export async function linkHistory(
        FROM r
       GROUP BY CASE WHEN (SELECT rows FROM n) > $4::bigint THEN (at_ms - $2::bigint) / $5::bigint ELSE at_ms END
       ORDER BY 2`,
-    [subjectKey, sinceMs, untilMs, points, widthMs]);
+    [subjectKey, sinceMs, untilMs, points, widthMs],
+  );
   return rows.map(linkEstimateFromRow);
 }
 
 /** Every route's raw rounds (paths and walks) in [sinceMs, untilMs), oldest first. */
 export async function routeResults(q: SqlQueryable, sinceMs: number, untilMs: number): Promise<RoundResultRecord[]> {
-  const { rows } = await q.query<Row>(
-    'SELECT * FROM round_results WHERE round_at_ms >= $1::bigint AND round_at_ms < $2::bigint ORDER BY round_at_ms, path_id',
-    [sinceMs, untilMs]);
+  const { rows } = await q.query<Row>('SELECT * FROM round_results WHERE round_at_ms >= $1::bigint AND round_at_ms < $2::bigint ORDER BY round_at_ms, path_id', [sinceMs, untilMs]);
   return rows.map(roundResultFromRow);
 }

@@ -7,9 +7,7 @@
 import { resolve } from 'node:path';
 import { StoreError } from './store-error.js';
 
-export type StoreLocation =
-  | { kind: 'pglite'; dataDir: string | null; description: string; secrets: string[] }
-  | { kind: 'postgres'; url: string; description: string; secrets: string[] };
+export type StoreLocation = { kind: 'pglite'; dataDir: string | null; description: string; secrets: string[] } | { kind: 'postgres'; url: string; description: string; secrets: string[] };
 
 /** Query parameters of a connection URL that carry secrets and are dropped from the description. */
 const SECRET_PARAMS = ['password', 'sslpassword', 'sslkey'];
@@ -31,8 +29,7 @@ export function parseLocation(location: string): StoreLocation {
   }
   if (/^[a-z][a-z0-9+.-]*:\/\//i.test(text)) {
     const scheme = text.slice(0, text.indexOf(':'));
-    throw new StoreError('bad-location', `${scheme}://…`,
-      `store.parseLocation: unsupported scheme "${scheme}"; expected pglite:DIR, a directory path or postgres://…`);
+    throw new StoreError('bad-location', `${scheme}://…`, `store.parseLocation: unsupported scheme "${scheme}"; expected pglite:DIR, a directory path or postgres://…`);
   }
   const dataDir = resolve(text);
   return { kind: 'pglite', dataDir, description: `pglite:${dataDir}`, secrets: [] };
@@ -44,8 +41,7 @@ function parsePostgres(text: string): StoreLocation {
     url = new URL(text);
   } catch {
     // The text may hold a password; say only what shape was wrong.
-    throw new StoreError('bad-location', 'postgres://…',
-      'store.parseLocation: malformed postgres URL; expected postgres://user[:password]@host[:port]/database');
+    throw new StoreError('bad-location', 'postgres://…', 'store.parseLocation: malformed postgres URL; expected postgres://user[:password]@host[:port]/database');
   }
   const secrets: string[] = [];
   if (url.password) secrets.push(url.password, decodeURIComponent(url.password));
@@ -62,8 +58,7 @@ function parsePostgres(text: string): StoreLocation {
 /** A schema name pathmon is willing to put in SQL unquoted: lower-case identifier, at most 63 bytes. */
 export function checkSchemaName(schema: string, location: string): string {
   if (!/^[a-z_][a-z0-9_]{0,62}$/.test(schema)) {
-    throw new StoreError('bad-value', location,
-      `store.openStore: schema name ${JSON.stringify(schema)} is not usable; expected lower-case letters, digits and _ (at most 63)`);
+    throw new StoreError('bad-value', location, `store.openStore: schema name ${JSON.stringify(schema)} is not usable; expected lower-case letters, digits and _ (at most 63)`);
   }
   return schema;
 }

@@ -259,9 +259,12 @@ export async function migrate(client: SqlClient, location: string, list: readonl
     const { rows } = await tx.query<{ v: number | null }>('SELECT max(version) AS v FROM schema_migrations');
     const current = rows[0]?.v == null ? 0 : Number(rows[0].v);
     if (current > latest) {
-      throw new StoreError('schema-too-new', location,
+      throw new StoreError(
+        'schema-too-new',
+        location,
         `store.migrate: database ${location} has schema version ${current}, newer than this pathmon's ${latest}; ` +
-        'expected a version this pathmon knows: upgrade pathmon or use another database/schema');
+          'expected a version this pathmon knows: upgrade pathmon or use another database/schema',
+      );
     }
     for (const migration of list) {
       if (migration.version <= current) continue;

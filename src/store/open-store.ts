@@ -49,23 +49,26 @@ export async function openStore(location: string, options: OpenStoreOptions = {}
   let client: SqlClient | null = null;
   const startedMs = Date.now();
   let told = false;
-  const onProgress = options.onProgress && ((message: string) => {
-    told = true;
-    options.onProgress!(message);
-  });
+  const onProgress =
+    options.onProgress &&
+    ((message: string) => {
+      told = true;
+      options.onProgress!(message);
+    });
   try {
-    client = parsed.kind === 'pglite'
-      ? await openPgliteClient(parsed.dataDir, schema, {
-        mode: options.mode ?? 'write',
-        description: parsed.description,
-        ...(options.waitForReaderMs !== undefined ? { waitForReaderMs: options.waitForReaderMs } : {}),
-        ...(onProgress ? { onProgress } : {}),
-      })
-      : await openPgClient(parsed.url, schema, {
-        connectTimeoutMs: options.connectTimeoutMs ?? 5_000,
-        queryTimeoutMs: options.queryTimeoutMs ?? 60_000,
-        maxConnections: options.maxConnections ?? 4,
-      });
+    client =
+      parsed.kind === 'pglite'
+        ? await openPgliteClient(parsed.dataDir, schema, {
+            mode: options.mode ?? 'write',
+            description: parsed.description,
+            ...(options.waitForReaderMs !== undefined ? { waitForReaderMs: options.waitForReaderMs } : {}),
+            ...(onProgress ? { onProgress } : {}),
+          })
+        : await openPgClient(parsed.url, schema, {
+            connectTimeoutMs: options.connectTimeoutMs ?? 5_000,
+            queryTimeoutMs: options.queryTimeoutMs ?? 60_000,
+            maxConnections: options.maxConnections ?? 4,
+          });
     const schemaVersion = await migrate(client, parsed.description);
     if (told) onProgress!(`embedded database ready (${((Date.now() - startedMs) / 1000).toFixed(1)} s)`);
     return new SqlStore(client, {
@@ -81,12 +84,15 @@ export async function openStore(location: string, options: OpenStoreOptions = {}
     if (err instanceof StoreError) throw err;
     const detail = scrubbedMessage(err, parsed.secrets);
     if (parsed.kind === 'postgres' && isUnreachable(err)) {
-      throw new StoreError('unreachable', parsed.description,
-        `store.openStore: cannot reach ${parsed.description} (${detail}); expected a PostgreSQL server accepting connections there`);
+      throw new StoreError('unreachable', parsed.description, `store.openStore: cannot reach ${parsed.description} (${detail}); expected a PostgreSQL server accepting connections there`);
     }
-    throw new StoreError('query-failed', parsed.description,
+    throw new StoreError(
+      'query-failed',
+      parsed.description,
       `store.openStore: cannot open ${parsed.description} (${detail}); expected ` +
-      (parsed.kind === 'postgres' ? 'a PostgreSQL server that accepts these credentials and lets the user create the schema'
-        : 'a PGlite data directory pathmon can write (and no other process using it)'));
+        (parsed.kind === 'postgres'
+          ? 'a PostgreSQL server that accepts these credentials and lets the user create the schema'
+          : 'a PGlite data directory pathmon can write (and no other process using it)'),
+    );
   }
 }

@@ -26,10 +26,16 @@ export function badOutboxEntry(entry: OutboxEntry): string | null {
 
 export async function insertOutbox(q: SqlQueryable, entries: OutboxEntry[]): Promise<void> {
   if (entries.length === 0) return;
-  const json = JSON.stringify(entries.map((e) => ({
-    channel: e.channel, subject_key: e.change.incident.subjectKey, incident_id: e.change.incident.id, change: e.change,
-    created_at_ms: e.atMs, next_attempt_at_ms: e.atMs,
-  })));
+  const json = JSON.stringify(
+    entries.map((e) => ({
+      channel: e.channel,
+      subject_key: e.change.incident.subjectKey,
+      incident_id: e.change.incident.id,
+      change: e.change,
+      created_at_ms: e.atMs,
+      next_attempt_at_ms: e.atMs,
+    })),
+  );
   // WITH ORDINALITY keeps the given order in the ids, which is the delivery order.
   await q.query(
     `INSERT INTO outbox (channel, subject_key, incident_id, change, created_at_ms, next_attempt_at_ms)
@@ -37,7 +43,8 @@ export async function insertOutbox(q: SqlQueryable, entries: OutboxEntry[]): Pro
             (e.v->>'created_at_ms')::bigint, (e.v->>'next_attempt_at_ms')::bigint
        FROM jsonb_array_elements($1::jsonb) WITH ORDINALITY AS e(v, n)
       ORDER BY e.n`,
-    [json]);
+    [json],
+  );
 }
 
 /** The outbox rows an incident change owes: one per channel, due at once. */
@@ -51,7 +58,8 @@ export async function pendingOutbox(q: SqlQueryable, nowMs: number, limit: numbe
        SELECT o.*, first_value(o.next_attempt_at_ms) OVER (PARTITION BY o.channel, o.subject_key ORDER BY o.id) AS head_due_ms
          FROM outbox o WHERE o.state = 'pending'
      ) x WHERE x.head_due_ms <= $1::bigint ORDER BY x.id LIMIT $2`,
-    [nowMs, limit]);
+    [nowMs, limit],
+  );
   return rows.map(outboxFromRow);
 }
 
@@ -71,7 +79,8 @@ export async function markOutbox(q: SqlQueryable, id: number, result: OutboxResu
       result.state === 'pending' || result.state === 'failed' ? result.error : null,
       result.state === 'delivered' ? result.atMs : null,
       result.state === 'delivered' || result.state === 'superseded' ? result.detail : null,
-    ]);
+    ],
+  );
   return rowCount > 0;
 }
 
@@ -81,7 +90,8 @@ export async function outboxItems(q: SqlQueryable, filter: OutboxFilter): Promis
       WHERE ($1::text IS NULL OR channel = $1::text) AND ($2::text IS NULL OR state = $2::text)
         AND ($3::text IS NULL OR incident_id = $3::text) AND ($4::text IS NULL OR subject_key = $4::text)
       ORDER BY id LIMIT $5`,
-    [filter.channel ?? null, filter.state ?? null, filter.incidentId ?? null, filter.subjectKey ?? null, filter.limit ?? 100_000]);
+    [filter.channel ?? null, filter.state ?? null, filter.incidentId ?? null, filter.subjectKey ?? null, filter.limit ?? 100_000],
+  );
   return rows.map(outboxFromRow);
 }
 

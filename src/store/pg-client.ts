@@ -28,7 +28,9 @@ export async function openPgClient(url: string, schema: string, options: PgClien
     max: options.maxConnections,
     idleTimeoutMillis: 10_000,
   });
-  pool.on('error', () => { /* see the file comment: the next query reports it */ });
+  pool.on('error', () => {
+    /* see the file comment: the next query reports it */
+  });
   const queryable = (q: pg.Pool | pg.PoolClient): SqlQueryable & { [TX_CLIENT]?: pg.PoolClient } => ({
     async query<T>(sql: string, params: unknown[] = []): Promise<SqlRows<T>> {
       const result = await q.query(sql, params);
@@ -53,7 +55,9 @@ export async function openPgClient(url: string, schema: string, options: PgClien
     async transaction(work) {
       const client = await pool.connect();
       // A checked-out client that loses its connection emits 'error'; the failing query reports it.
-      const onError = (): void => { broken = true; };
+      const onError = (): void => {
+        broken = true;
+      };
       client.on('error', onError);
       let broken = false;
       try {

@@ -51,7 +51,9 @@ export async function openPgliteClient(dataDir: string | null, schema: string, o
   if ((options.mode ?? 'write') === 'write') {
     prepareDataDirForWrite(dataDir, description, [STORE_LOCK_FILE]);
     const lock = await acquireStoreLock(dataDir, {
-      mode: 'write', description, ...(options.waitForReaderMs !== undefined ? { waitForReaderMs: options.waitForReaderMs } : {}),
+      mode: 'write',
+      description,
+      ...(options.waitForReaderMs !== undefined ? { waitForReaderMs: options.waitForReaderMs } : {}),
     });
     // Said only once the lock is ours: a second monitor refused for the lock creates nothing.
     options.onProgress?.(isPgliteDataDir(dataDir) ? `opening the embedded database in ${dataDir}…` : initialisingMessage(dataDir));
@@ -95,9 +97,12 @@ async function openSnapshot(dataDir: string, schema: string, description: string
   }
   const holder = liveStoreLockHolder(dataDir);
   const detail = lastError instanceof Error ? lastError.message : String(lastError);
-  throw new StoreError('in-use', description,
+  throw new StoreError(
+    'in-use',
+    description,
     `store.openStore: ${description} is in use by ${holder ? describeHolder(holder) : 'another process'} and ${SNAPSHOT_ATTEMPTS} copies of it did not open (${detail.slice(0, 200)}); ` +
-    'expected a copy to open: try again, or ask the monitor itself (its --listen API: /api/status, /api/paths)');
+      'expected a copy to open: try again, or ask the monitor itself (its --listen API: /api/status, /api/paths)',
+  );
 }
 
 async function openPglite(dir: string | null, schema: string): Promise<PGlite> {

@@ -181,7 +181,10 @@ export class ResultWriter {
   /** onSpillError calls so far: lets add() report at most once. */
   private reports = 0;
 
-  constructor(private readonly sink: ResultSink, private readonly options: ResultWriterOptions = {}) {
+  constructor(
+    private readonly sink: ResultSink,
+    private readonly options: ResultWriterOptions = {},
+  ) {
     this.batchRows = positive(options.batchRows ?? 1000, 'batchRows');
     this.flushIntervalMs = positive(options.flushIntervalMs ?? 1000, 'flushIntervalMs');
     this.maxMemoryRows = positive(options.maxMemoryRows ?? 100_000, 'maxMemoryRows');
@@ -192,9 +195,7 @@ export class ResultWriter {
     this.timers = options.timers ?? realTimers;
     this.retryDelayMs = this.retryInitialMs;
     this.spill = options.spillDir ? openSpill(options.spillDir) : null;
-    this.journal = options.spillDir && options.journal !== false
-      ? openJournal(options.spillDir, this.batchRows, options.journalFsync === true)
-      : null;
+    this.journal = options.spillDir && options.journal !== false ? openJournal(options.spillDir, this.batchRows, options.journalFsync === true) : null;
     if (this.journal) {
       // An earlier process's held rows are older than anything it spilled (memory is written before the
       // spill files, and nothing enters memory while spill files wait): they go first.
@@ -229,7 +230,11 @@ export class ResultWriter {
     }
     // One report per add(), i.e. per round: a spill failure in the same add() already said the disk refuses.
     if (journalError !== null && this.reports === reportsBefore) {
-      this.report('spill-failed', `cannot journal ${this.journal!.unjournaled} held row(s) in ${this.journal!.dir} (lost if the process is killed before they are written): ${errorText(journalError)}`, journalError);
+      this.report(
+        'spill-failed',
+        `cannot journal ${this.journal!.unjournaled} held row(s) in ${this.journal!.dir} (lost if the process is killed before they are written): ${errorText(journalError)}`,
+        journalError,
+      );
     }
     if (this.failing) return; // the retry timer is already set
     if (this.memory.length >= this.batchRows) this.kick(false);
@@ -244,8 +249,7 @@ export class ResultWriter {
     this.kick(true);
     if (this.writing) await this.writing;
     if (this.pendingRows() > 0) {
-      throw new StoreError('unreachable', '',
-        `store.ResultWriter.flush: ${this.pendingRows()} rows still queued (${this.lastError ?? 'write failed'}); expected the database to accept them`);
+      throw new StoreError('unreachable', '', `store.ResultWriter.flush: ${this.pendingRows()} rows still queued (${this.lastError ?? 'write failed'}); expected the database to accept them`);
     }
   }
 
@@ -313,7 +317,9 @@ export class ResultWriter {
   /** Starts writing: every queued row (`all`, on a timer, a retry or flush) or only full batches. */
   private kick(all: boolean): void {
     if (this.writing || this.closed) return;
-    this.writing = this.drain(all).finally(() => { this.writing = null; });
+    this.writing = this.drain(all).finally(() => {
+      this.writing = null;
+    });
   }
 
   private schedule(delayMs: number): void {
@@ -546,7 +552,10 @@ export class ResultWriter {
   }
 }
 
-interface Batch { from: 'memory' | 'spill' | 'unspilled'; rows: RoundResultRecord[] }
+interface Batch {
+  from: 'memory' | 'spill' | 'unspilled';
+  rows: RoundResultRecord[];
+}
 
 function errorText(error: unknown): string {
   return error instanceof Error ? error.message : String(error);

@@ -17,10 +17,7 @@ import type { SqlClient } from './sql-client.js';
 
 export type InsertMethod = 'unnest' | 'copy';
 
-const COLUMNS = [
-  'path_id', 'round_at_ms', 'sent', 'received', 'loss_pct', 'rtt_min_ms', 'rtt_avg_ms', 'rtt_max_ms',
-  'rtt_p50_ms', 'rtt_p95_ms', 'rtt_p99_ms', 'jitter_ms',
-] as const;
+const COLUMNS = ['path_id', 'round_at_ms', 'sent', 'received', 'loss_pct', 'rtt_min_ms', 'rtt_avg_ms', 'rtt_max_ms', 'rtt_p50_ms', 'rtt_p95_ms', 'rtt_p99_ms', 'jitter_ms'] as const;
 
 const UNIQUE_VIOLATION = '23505';
 
@@ -72,9 +69,6 @@ export async function insertResults(client: SqlClient, rows: RoundResultRecord[]
     columns[11]![i] = r.jitterMs;
   }
   // One statement (a data-modifying CTE), so the rows and the watermark land together in one round trip.
-  const { rowCount } = await client.query(
-    `WITH lowered AS (${LOWER_WATERMARK.replaceAll('$1', '$13')} RETURNING 1) ${UNNEST_INSERT}`,
-    [...columns, oldest],
-  );
+  const { rowCount } = await client.query(`WITH lowered AS (${LOWER_WATERMARK.replaceAll('$1', '$13')} RETURNING 1) ${UNNEST_INSERT}`, [...columns, oldest]);
   return rowCount;
 }

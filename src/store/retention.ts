@@ -36,8 +36,7 @@ export const defaultRetention: RetentionOptions = { retentionDays: 30, rawHours:
 
 const DAY_MS = 24 * ONE_HOUR_MS;
 
-const mergeP = (col: string): string =>
-  `COALESCE((rollups.${col} * rollups.rounds + excluded.${col} * excluded.rounds) / (rollups.rounds + excluded.rounds), rollups.${col}, excluded.${col})`;
+const mergeP = (col: string): string => `COALESCE((rollups.${col} * rollups.rounds + excluded.${col} * excluded.rounds) / (rollups.rounds + excluded.rounds), rollups.${col}, excluded.${col})`;
 
 const ROLL_UP = `
   INSERT INTO rollups (tier_ms, path_id, bucket_ms, rounds, sent, received, rtt_min_ms, rtt_p50_ms, rtt_p95_ms, rtt_p99_ms, rtt_max_ms)
@@ -102,7 +101,8 @@ export async function applyRetention(client: SqlClient, nowMs: number, options: 
     await tx.query(
       `DELETE FROM transitions t WHERE t.at_ms < $1::bigint
          AND t.id <> (SELECT id FROM transitions l WHERE l.path_id = t.path_id ORDER BY at_ms DESC, id DESC LIMIT 1)`,
-      [cutoffMs]);
+      [cutoffMs],
+    );
     await tx.query('DELETE FROM notifications WHERE at_ms < $1::bigint', [cutoffMs]);
     // The latest snapshot stays whatever its age: it is the topology in force.
     await tx.query('DELETE FROM topology_snapshots WHERE at_ms < $1::bigint AND id <> (SELECT max(id) FROM topology_snapshots)', [cutoffMs]);
@@ -113,7 +113,8 @@ export async function applyRetention(client: SqlClient, nowMs: number, options: 
     await tx.query(
       `DELETE FROM incident_changes WHERE incident_id IN
          (SELECT id FROM incidents WHERE state = 'resolved' AND resolved_at_ms < $1::bigint)`,
-      [cutoffMs]);
+      [cutoffMs],
+    );
     await tx.query(`DELETE FROM incidents WHERE state = 'resolved' AND resolved_at_ms < $1::bigint`, [cutoffMs]);
     return { deletedRounds };
   });

@@ -35,7 +35,12 @@ export interface RoundJournalOptions {
  * A run of consecutive held rows: in one segment file (`path`), or not on disk at all (`path` null,
  * the append failed). `sealed`: nothing more is appended to it.
  */
-interface Run { path: string | null; rows: number; released: number; sealed: boolean }
+interface Run {
+  path: string | null;
+  rows: number;
+  released: number;
+  sealed: boolean;
+}
 
 export class RoundJournal<Row> {
   private readonly runs: Run[] = [];
@@ -48,7 +53,10 @@ export class RoundJournal<Row> {
   /** Lines of left-over segments that were not valid JSON (a torn last append), skipped. */
   corruptLines = 0;
 
-  constructor(readonly dir: string, options: RoundJournalOptions = {}) {
+  constructor(
+    readonly dir: string,
+    options: RoundJournalOptions = {},
+  ) {
     this.segmentRows = options.segmentRows ?? 1000;
     this.fsync = options.fsync ?? false;
     for (const name of readdirSync(dir).sort()) {
@@ -77,10 +85,14 @@ export class RoundJournal<Row> {
   }
 
   /** Rows held whose append failed: in memory only, lost if the process dies. */
-  get unjournaled(): number { return this.unjournaledRows; }
+  get unjournaled(): number {
+    return this.unjournaledRows;
+  }
 
   /** Segment files holding unwritten rows. */
-  get segmentCount(): number { return this.runs.filter((r) => r.path !== null).length; }
+  get segmentCount(): number {
+    return this.runs.filter((r) => r.path !== null).length;
+  }
 
   /**
    * Appends rows (newer than all held) in one write, before returning. Throws the file system's error

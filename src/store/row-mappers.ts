@@ -5,14 +5,11 @@
  */
 import type { PathStateName } from './path-states.js';
 import type { IncidentChange, IncidentRecord } from '../incidents/incident.js';
-import type {
-  LinkEstimateRecord, NotificationRecord, OutboxItem, PathRecord, RoundResultRecord, TicketRecord, TopologySnapshotRecord,
-  TransitionRecord, WalkRecord,
-} from './records.js';
+import type { LinkEstimateRecord, NotificationRecord, OutboxItem, PathRecord, RoundResultRecord, TicketRecord, TopologySnapshotRecord, TransitionRecord, WalkRecord } from './records.js';
 
 export const num = (v: unknown): number => Number(v);
 export const numOrNull = (v: unknown): number | null => (v === null || v === undefined ? null : Number(v));
-const json = <T>(v: unknown): T => (typeof v === 'string' ? JSON.parse(v) as T : v as T);
+const json = <T>(v: unknown): T => (typeof v === 'string' ? (JSON.parse(v) as T) : (v as T));
 
 export type Row = Record<string, unknown>;
 
@@ -112,9 +109,18 @@ export function linkEstimateFromRow(r: Row): LinkEstimateRecord {
 
 export function roundResultFromRow(r: Row): RoundResultRecord {
   return {
-    pathId: String(r.path_id), roundAtMs: num(r.round_at_ms), sent: num(r.sent), received: num(r.received),
-    lossPct: num(r.loss_pct), rttMinMs: numOrNull(r.rtt_min_ms), rttAvgMs: numOrNull(r.rtt_avg_ms), rttMaxMs: numOrNull(r.rtt_max_ms),
-    rttP50Ms: numOrNull(r.rtt_p50_ms), rttP95Ms: numOrNull(r.rtt_p95_ms), rttP99Ms: numOrNull(r.rtt_p99_ms), jitterMs: numOrNull(r.jitter_ms),
+    pathId: String(r.path_id),
+    roundAtMs: num(r.round_at_ms),
+    sent: num(r.sent),
+    received: num(r.received),
+    lossPct: num(r.loss_pct),
+    rttMinMs: numOrNull(r.rtt_min_ms),
+    rttAvgMs: numOrNull(r.rtt_avg_ms),
+    rttMaxMs: numOrNull(r.rtt_max_ms),
+    rttP50Ms: numOrNull(r.rtt_p50_ms),
+    rttP95Ms: numOrNull(r.rtt_p95_ms),
+    rttP99Ms: numOrNull(r.rtt_p99_ms),
+    jitterMs: numOrNull(r.jitter_ms),
   };
 }
 

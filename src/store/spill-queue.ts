@@ -14,9 +14,7 @@
  * and the caller, told by the throw, keeps the rows itself. `.tmp` files left by a process killed
  * mid-prepend never held committed rows (the rename is the commit) and are removed on open.
  */
-import {
-  closeSync, fstatSync, fsyncSync, ftruncateSync, mkdirSync, openSync, readFileSync, readdirSync, renameSync, rmSync, unlinkSync, writeSync,
-} from 'node:fs';
+import { closeSync, fstatSync, fsyncSync, ftruncateSync, mkdirSync, openSync, readFileSync, readdirSync, renameSync, rmSync, unlinkSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 
 const FILE_PATTERN = /^spill-(\d{16})\.jsonl$/;
@@ -24,7 +22,12 @@ const TEMP_PATTERN = /^spill-\d{16}\.jsonl\.tmp$/;
 const SEQ_START = 1_000_000_000_000;
 
 /** `read`: handed to the writer by readOldest; nothing is appended to it after that (it will be deleted). */
-interface SpillFile { seq: number; path: string; rows: number; read?: boolean }
+interface SpillFile {
+  seq: number;
+  path: string;
+  rows: number;
+  read?: boolean;
+}
 
 export class SpillQueue<Row> {
   private readonly files: SpillFile[] = [];
@@ -34,7 +37,10 @@ export class SpillQueue<Row> {
   /** Rows of files that were gone when read back (removed by someone, or the directory replaced). */
   vanishedRows = 0;
 
-  constructor(readonly dir: string, private readonly maxRowsPerFile = 10_000) {
+  constructor(
+    readonly dir: string,
+    private readonly maxRowsPerFile = 10_000,
+  ) {
     mkdirSync(dir, { recursive: true });
     for (const name of readdirSync(dir).sort()) {
       if (TEMP_PATTERN.test(name)) {
@@ -44,14 +50,20 @@ export class SpillQueue<Row> {
       const m = FILE_PATTERN.exec(name);
       if (!m) continue;
       const path = join(dir, name);
-      const rows = readFileSync(path, 'utf8').split('\n').filter((l) => l.length > 0).length;
+      const rows = readFileSync(path, 'utf8')
+        .split('\n')
+        .filter((l) => l.length > 0).length;
       this.files.push({ seq: Number(m[1]), path, rows });
       this.totalRows += rows;
     }
   }
 
-  get rowCount(): number { return this.totalRows; }
-  get fileCount(): number { return this.files.length; }
+  get rowCount(): number {
+    return this.totalRows;
+  }
+  get fileCount(): number {
+    return this.files.length;
+  }
 
   /**
    * Newest rows: appended after everything already spilled. All or nothing: on a failed write the rows

@@ -8,24 +8,27 @@
 import type { IncidentChange, IncidentRecord } from '../incidents/incident.js';
 import type { PathStateName } from './path-states.js';
 import { historyPoints, pathSummaries } from './history-queries.js';
-import {
-  incidentById, incidentChanges, incidentsIn, openIncidents, recordIncidentChange,
-} from './incident-queries.js';
-import {
-  badEstimate, insertLinkEstimates, linkHistory, markWalksGone, routeResults, upsertWalks, walks,
-} from './link-queries.js';
-import {
-  badOutboxEntry, insertOutbox, markOutbox, outboxEntriesOf, outboxItems, pendingOutbox, pruneOutbox,
-} from './outbox-queries.js';
+import { incidentById, incidentChanges, incidentsIn, openIncidents, recordIncidentChange } from './incident-queries.js';
+import { badEstimate, insertLinkEstimates, linkHistory, markWalksGone, routeResults, upsertWalks, walks } from './link-queries.js';
+import { badOutboxEntry, insertOutbox, markOutbox, outboxEntriesOf, outboxItems, pendingOutbox, pruneOutbox } from './outbox-queries.js';
 import type {
-  LinkEstimateRecord, NotificationRecord, OutboxEntry, OutboxFilter, OutboxItem, OutboxResult, OutboxWrite, PathRecord,
-  RoundResultRecord, TicketRecord, TopologySnapshotRecord, TransitionRecord, WalkRecord,
+  LinkEstimateRecord,
+  NotificationRecord,
+  OutboxEntry,
+  OutboxFilter,
+  OutboxItem,
+  OutboxResult,
+  OutboxWrite,
+  PathRecord,
+  RoundResultRecord,
+  TicketRecord,
+  TopologySnapshotRecord,
+  TransitionRecord,
+  WalkRecord,
 } from './records.js';
 import { insertResults, type InsertMethod } from './results-insert.js';
 import { applyRetention, type RetentionOptions } from './retention.js';
-import {
-  notificationFromRow, num, pathFromRow, roundResultFromRow, snapshotFromRow, ticketFromRow, transitionFromRow, type Row,
-} from './row-mappers.js';
+import { notificationFromRow, num, pathFromRow, roundResultFromRow, snapshotFromRow, ticketFromRow, transitionFromRow, type Row } from './row-mappers.js';
 import type { SqlClient, SqlQueryable } from './sql-client.js';
 import { StoreError, isUnreachable, scrubbedMessage } from './store-error.js';
 import type { HistoryPoint, PathSummary, Store } from './store.js';
@@ -56,7 +59,10 @@ export class SqlStore implements Store {
     return this.client;
   }
 
-  constructor(private readonly client: SqlClient, private readonly options: SqlStoreOptions) {
+  constructor(
+    private readonly client: SqlClient,
+    private readonly options: SqlStoreOptions,
+  ) {
     this.description = options.description;
     this.schema = options.schema;
     this.schemaVersion = options.schemaVersion;
@@ -67,10 +73,20 @@ export class SqlStore implements Store {
   upsertPaths(paths: PathRecord[]): Promise<void> {
     return this.run('store.upsertPaths', async () => {
       if (paths.length === 0) return;
-      const json = JSON.stringify(paths.map((p) => ({
-        id: p.id, grp: p.group, from_node: p.fromNode, to_node: p.toNode, names: p.names, hops: p.hops,
-        hop_names: p.hopNames, link_keys: p.linkKeys, first_seen_ms: p.firstSeenMs, gone_at_ms: p.goneAtMs,
-      })));
+      const json = JSON.stringify(
+        paths.map((p) => ({
+          id: p.id,
+          grp: p.group,
+          from_node: p.fromNode,
+          to_node: p.toNode,
+          names: p.names,
+          hops: p.hops,
+          hop_names: p.hopNames,
+          link_keys: p.linkKeys,
+          first_seen_ms: p.firstSeenMs,
+          gone_at_ms: p.goneAtMs,
+        })),
+      );
       await this.client.query(
         `INSERT INTO paths (id, grp, from_node, to_node, names, hops, hop_names, link_keys, first_seen_ms, gone_at_ms)
          SELECT * FROM jsonb_to_recordset($1::jsonb) AS x(id text, grp text, from_node text, to_node text, names jsonb,
@@ -78,7 +94,8 @@ export class SqlStore implements Store {
          ON CONFLICT (id) DO UPDATE SET grp = excluded.grp, from_node = excluded.from_node, to_node = excluded.to_node,
            names = excluded.names, hops = excluded.hops, hop_names = excluded.hop_names, link_keys = excluded.link_keys,
            first_seen_ms = LEAST(paths.first_seen_ms, excluded.first_seen_ms), gone_at_ms = excluded.gone_at_ms`,
-        [json]);
+        [json],
+      );
     });
   }
 
@@ -102,9 +119,10 @@ export class SqlStore implements Store {
   /** Number of round rows stored for a path (or all paths): what tests and `pathmon status` count. */
   countResults(pathId?: string): Promise<number> {
     return this.run('store.countResults', async () => {
-      const { rows } = pathId === undefined
-        ? await this.client.query<Row>('SELECT count(*) AS n FROM round_results')
-        : await this.client.query<Row>('SELECT count(*) AS n FROM round_results WHERE path_id = $1', [pathId]);
+      const { rows } =
+        pathId === undefined
+          ? await this.client.query<Row>('SELECT count(*) AS n FROM round_results')
+          : await this.client.query<Row>('SELECT count(*) AS n FROM round_results WHERE path_id = $1', [pathId]);
       return num(rows[0]!.n);
     });
   }
@@ -112,18 +130,25 @@ export class SqlStore implements Store {
   /** Raw rounds of one path in [sinceMs, untilMs), oldest first. */
   results(pathId: string, sinceMs: number, untilMs: number): Promise<RoundResultRecord[]> {
     return this.run('store.results', async () => {
-      const { rows } = await this.client.query<Row>(
-        'SELECT * FROM round_results WHERE path_id = $1 AND round_at_ms >= $2::bigint AND round_at_ms < $3::bigint ORDER BY round_at_ms',
-        [pathId, sinceMs, untilMs]);
+      const { rows } = await this.client.query<Row>('SELECT * FROM round_results WHERE path_id = $1 AND round_at_ms >= $2::bigint AND round_at_ms < $3::bigint ORDER BY round_at_ms', [
+        pathId,
+        sinceMs,
+        untilMs,
+      ]);
       return rows.map(roundResultFromRow);
     });
   }
 
   addTransition(t: TransitionRecord): Promise<void> {
     return this.run('store.addTransition', async () => {
-      await this.client.query(
-        'INSERT INTO transitions (path_id, at_ms, from_state, to_state, reason, evidence) VALUES ($1, $2, $3, $4, $5, $6::jsonb)',
-        [t.pathId, t.atMs, t.from, t.to, t.reason, JSON.stringify(t.evidence)]);
+      await this.client.query('INSERT INTO transitions (path_id, at_ms, from_state, to_state, reason, evidence) VALUES ($1, $2, $3, $4, $5, $6::jsonb)', [
+        t.pathId,
+        t.atMs,
+        t.from,
+        t.to,
+        t.reason,
+        JSON.stringify(t.evidence),
+      ]);
     });
   }
 
@@ -135,14 +160,14 @@ export class SqlStore implements Store {
         `INSERT INTO transitions (path_id, at_ms, from_state, to_state, reason, evidence)
          SELECT p, a, f, t, r, e::jsonb FROM unnest($1::text[], $2::bigint[], $3::text[], $4::text[], $5::text[], $6::text[])
            WITH ORDINALITY AS u(p, a, f, t, r, e, n) ORDER BY n`,
-        [ts.map((t) => t.pathId), ts.map((t) => t.atMs), ts.map((t) => t.from), ts.map((t) => t.to), ts.map((t) => t.reason), ts.map((t) => JSON.stringify(t.evidence))]);
+        [ts.map((t) => t.pathId), ts.map((t) => t.atMs), ts.map((t) => t.from), ts.map((t) => t.to), ts.map((t) => t.reason), ts.map((t) => JSON.stringify(t.evidence))],
+      );
     });
   }
 
   currentStates(): Promise<Map<string, { state: PathStateName; sinceMs: number }>> {
     return this.run('store.currentStates', async () => {
-      const { rows } = await this.client.query<Row>(
-        'SELECT DISTINCT ON (path_id) path_id, to_state, at_ms FROM transitions ORDER BY path_id, at_ms DESC, id DESC');
+      const { rows } = await this.client.query<Row>('SELECT DISTINCT ON (path_id) path_id, to_state, at_ms FROM transitions ORDER BY path_id, at_ms DESC, id DESC');
       return new Map(rows.map((r) => [String(r.path_id), { state: r.to_state as PathStateName, sinceMs: num(r.at_ms) }]));
     });
   }
@@ -152,7 +177,8 @@ export class SqlStore implements Store {
       const { rows } = await this.client.query<Row>(
         `SELECT * FROM transitions WHERE ($1::text IS NULL OR path_id = $1::text) AND at_ms >= $2::bigint
            AND ($3::bigint IS NULL OR at_ms < $3::bigint) ORDER BY at_ms, id`,
-        [pathId, sinceMs, untilMs ?? null]);
+        [pathId, sinceMs, untilMs ?? null],
+      );
       return rows.map(transitionFromRow);
     });
   }
@@ -173,11 +199,15 @@ export class SqlStore implements Store {
            ON CONFLICT (ticket_id) DO UPDATE SET subject_key = excluded.subject_key, incident_id = excluded.incident_id,
              opened_at_ms = excluded.opened_at_ms, last_state = excluded.last_state, resolved_at_ms = excluded.resolved_at_ms,
              closed_by_person = excluded.closed_by_person`,
-          [t.ticketId, t.subjectKey, t.incidentId, t.openedAtMs, t.lastState, t.resolvedAtMs, t.closedByPerson === true]);
+          [t.ticketId, t.subjectKey, t.incidentId, t.openedAtMs, t.lastState, t.resolvedAtMs, t.closedByPerson === true],
+        );
       } catch (err) {
         if ((err as { code?: string }).code === '23505') {
-          throw new StoreError('duplicate-open-ticket', this.description,
-            `store.saveTicket: subject ${t.subjectKey} already has an open ticket; expected ticket ${t.ticketId} to be resolved or the open one updated`);
+          throw new StoreError(
+            'duplicate-open-ticket',
+            this.description,
+            `store.saveTicket: subject ${t.subjectKey} already has an open ticket; expected ticket ${t.ticketId} to be resolved or the open one updated`,
+          );
         }
         throw err;
       }
@@ -185,23 +215,25 @@ export class SqlStore implements Store {
   }
 
   openTickets(): Promise<TicketRecord[]> {
-    return this.run('store.openTickets', async () =>
-      (await this.client.query<Row>('SELECT * FROM tickets WHERE resolved_at_ms IS NULL ORDER BY opened_at_ms, ticket_id')).rows.map(ticketFromRow));
+    return this.run('store.openTickets', async () => (await this.client.query<Row>('SELECT * FROM tickets WHERE resolved_at_ms IS NULL ORDER BY opened_at_ms, ticket_id')).rows.map(ticketFromRow));
   }
 
   lastTicket(subjectKey: string): Promise<TicketRecord | null> {
     return this.run('store.lastTicket', async () => {
-      const { rows } = await this.client.query<Row>(
-        'SELECT * FROM tickets WHERE subject_key = $1 ORDER BY (resolved_at_ms IS NULL) DESC, opened_at_ms DESC, ticket_id DESC LIMIT 1',
-        [subjectKey]);
+      const { rows } = await this.client.query<Row>('SELECT * FROM tickets WHERE subject_key = $1 ORDER BY (resolved_at_ms IS NULL) DESC, opened_at_ms DESC, ticket_id DESC LIMIT 1', [subjectKey]);
       return rows[0] ? ticketFromRow(rows[0]) : null;
     });
   }
 
   addNotification(n: NotificationRecord): Promise<void> {
     return this.run('store.addNotification', async () => {
-      await this.client.query('INSERT INTO notifications (at_ms, channel, subject_keys, status, detail) VALUES ($1, $2, $3::jsonb, $4, $5)',
-        [n.atMs, n.channel, JSON.stringify(n.subjectKeys), n.status, n.detail]);
+      await this.client.query('INSERT INTO notifications (at_ms, channel, subject_keys, status, detail) VALUES ($1, $2, $3::jsonb, $4, $5)', [
+        n.atMs,
+        n.channel,
+        JSON.stringify(n.subjectKeys),
+        n.status,
+        n.detail,
+      ]);
     });
   }
 
@@ -228,9 +260,12 @@ export class SqlStore implements Store {
         });
       } catch (err) {
         if ((err as { code?: string }).code === '23505') {
-          throw new StoreError('duplicate-open-incident', this.description,
+          throw new StoreError(
+            'duplicate-open-incident',
+            this.description,
             `store.recordIncidentChange: subject ${change.incident.subjectKey} already has an open incident other than ${change.incident.id}; ` +
-            'expected the open one to be updated or resolved first');
+              'expected the open one to be updated or resolved first',
+          );
         }
         throw err;
       }
@@ -247,8 +282,7 @@ export class SqlStore implements Store {
   pendingOutbox(nowMs: number, limit: number): Promise<OutboxItem[]> {
     return this.run('store.pendingOutbox', async () => {
       if (!Number.isFinite(nowMs) || !Number.isInteger(limit) || limit < 1) {
-        throw new StoreError('bad-value', this.description,
-          `store.pendingOutbox: nowMs ${String(nowMs)} and limit ${String(limit)}: expected epoch milliseconds and a positive integer`);
+        throw new StoreError('bad-value', this.description, `store.pendingOutbox: nowMs ${String(nowMs)} and limit ${String(limit)}: expected epoch milliseconds and a positive integer`);
       }
       return pendingOutbox(this.client, nowMs, limit);
     });
@@ -283,8 +317,7 @@ export class SqlStore implements Store {
       for (const [i, row] of rows.entries()) {
         const problem = badEstimate(row);
         if (problem !== null) {
-          throw new StoreError('bad-value', this.description,
-            `store.insertLinkEstimates: row ${i} (${String(row.subjectKey)} at ${String(row.atMs)}): ${problem}`);
+          throw new StoreError('bad-value', this.description, `store.insertLinkEstimates: row ${i} (${String(row.subjectKey)} at ${String(row.atMs)}): ${problem}`);
         }
       }
       await insertLinkEstimates(this.client, rows);
@@ -302,17 +335,23 @@ export class SqlStore implements Store {
   /** Notifications in [sinceMs, untilMs), oldest first. */
   notifications(sinceMs: number, untilMs?: number): Promise<NotificationRecord[]> {
     return this.run('store.notifications', async () => {
-      const { rows } = await this.client.query<Row>(
-        'SELECT * FROM notifications WHERE at_ms >= $1::bigint AND ($2::bigint IS NULL OR at_ms < $2::bigint) ORDER BY at_ms, id',
-        [sinceMs, untilMs ?? null]);
+      const { rows } = await this.client.query<Row>('SELECT * FROM notifications WHERE at_ms >= $1::bigint AND ($2::bigint IS NULL OR at_ms < $2::bigint) ORDER BY at_ms, id', [
+        sinceMs,
+        untilMs ?? null,
+      ]);
       return rows.map(notificationFromRow);
     });
   }
 
   addTopologySnapshot(s: TopologySnapshotRecord): Promise<void> {
     return this.run('store.addTopologySnapshot', async () => {
-      await this.client.query('INSERT INTO topology_snapshots (at_ms, source, node_count, link_count, graph) VALUES ($1, $2, $3, $4, $5::jsonb)',
-        [s.atMs, s.source, s.nodeCount, s.linkCount, JSON.stringify(s.graph ?? null)]);
+      await this.client.query('INSERT INTO topology_snapshots (at_ms, source, node_count, link_count, graph) VALUES ($1, $2, $3, $4, $5::jsonb)', [
+        s.atMs,
+        s.source,
+        s.nodeCount,
+        s.linkCount,
+        JSON.stringify(s.graph ?? null),
+      ]);
     });
   }
 
@@ -343,7 +382,9 @@ export class SqlStore implements Store {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
-    await this.client.close().catch(() => { /* closing a broken connection has nothing to report */ });
+    await this.client.close().catch(() => {
+      /* closing a broken connection has nothing to report */
+    });
   }
 
   private checkOutbox(operation: string, entries: OutboxEntry[]): void {
@@ -361,8 +402,7 @@ export class SqlStore implements Store {
       if (err instanceof StoreError) throw err;
       const detail = scrubbedMessage(err, this.options.secrets);
       if (isUnreachable(err)) {
-        throw new StoreError('unreachable', this.description,
-          `${operation}: database ${this.description} unreachable (${detail}); expected it to accept connections`);
+        throw new StoreError('unreachable', this.description, `${operation}: database ${this.description} unreachable (${detail}); expected it to accept connections`);
       }
       throw new StoreError('query-failed', this.description, `${operation}: ${detail} (database ${this.description})`);
     }

@@ -42,10 +42,9 @@ export class StoreError extends PathmonError {
 
 /** Error codes (SQLSTATE classes and Node socket codes) that mean "the server is not there right now". */
 const UNREACHABLE_SQLSTATE_PREFIXES = ['08', '57P01', '57P02', '57P03', '53300'];
-const UNREACHABLE_NODE_CODES = new Set([
-  'ECONNREFUSED', 'ECONNRESET', 'EPIPE', 'ETIMEDOUT', 'EHOSTUNREACH', 'ENETUNREACH', 'ENOTFOUND', 'EAI_AGAIN',
-]);
-const UNREACHABLE_TEXT = /connection terminated|timeout exceeded when trying to connect|query read timeout|not queryable|server closed the connection|client has encountered a connection error|connection ended/i;
+const UNREACHABLE_NODE_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'EPIPE', 'ETIMEDOUT', 'EHOSTUNREACH', 'ENETUNREACH', 'ENOTFOUND', 'EAI_AGAIN']);
+const UNREACHABLE_TEXT =
+  /connection terminated|timeout exceeded when trying to connect|query read timeout|not queryable|server closed the connection|client has encountered a connection error|connection ended/i;
 
 /** True when `err` (from pg or PGlite) says the database is unreachable rather than the statement wrong. */
 export function isUnreachable(err: unknown): boolean {

@@ -147,11 +147,7 @@ export function liveStoreLockHolder(dir: string): StoreLockHolder | null {
 
 /** "pid 1234 (pathmon run --config x.yaml)", with "this process" and the host where they help. */
 export function describeHolder(holder: StoreLockHolder): string {
-  const parts = [
-    holder.pid === process.pid && holder.host === hostname() ? 'this process' : '',
-    holder.host !== hostname() ? `on host ${holder.host}` : '',
-    holder.command,
-  ].filter(Boolean);
+  const parts = [holder.pid === process.pid && holder.host === hostname() ? 'this process' : '', holder.host !== hostname() ? `on host ${holder.host}` : '', holder.command].filter(Boolean);
   return `pid ${holder.pid}${parts.length > 0 ? ` (${parts.join(', ')})` : ''}`;
 }
 
@@ -163,8 +159,11 @@ function ownCommand(): string {
 
 function inUse(dir: string, description: string, holder: StoreLockHolder, lockPath: string): StoreError {
   const foreign = holder.host !== hostname() ? `; if that process is gone, remove ${lockPath}` : '';
-  return new StoreError('in-use', description,
-    `store.openStore: ${description} is in use by ${describeHolder(holder)}; expected one process per data directory (stop it, or use --db postgres://... for several)${foreign}`);
+  return new StoreError(
+    'in-use',
+    description,
+    `store.openStore: ${description} is in use by ${describeHolder(holder)}; expected one process per data directory (stop it, or use --db postgres://... for several)${foreign}`,
+  );
 }
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -190,8 +189,11 @@ export async function acquireStoreLock(dir: string, options: AcquireStoreLockOpt
   try {
     writeFileSync(tempPath, content, { flag: 'wx', mode: 0o644 });
   } catch (err) {
-    throw new StoreError('bad-data-dir', options.description,
-      `store.openStore: cannot write the lock file in ${dir} (${(err as NodeJS.ErrnoException).code ?? (err as Error).message}); expected a data directory pathmon can write`);
+    throw new StoreError(
+      'bad-data-dir',
+      options.description,
+      `store.openStore: cannot write the lock file in ${dir} (${(err as NodeJS.ErrnoException).code ?? (err as Error).message}); expected a data directory pathmon can write`,
+    );
   }
   try {
     for (let attempt = 0; ; attempt += 1) {
@@ -200,8 +202,11 @@ export async function acquireStoreLock(dir: string, options: AcquireStoreLockOpt
         return registered(lockPath, holder, content);
       } catch (err) {
         if ((err as NodeJS.ErrnoException).code !== 'EEXIST') {
-          throw new StoreError('bad-data-dir', options.description,
-            `store.openStore: cannot create ${lockPath} (${(err as NodeJS.ErrnoException).code ?? (err as Error).message}); expected a data directory on a filesystem with hard links`);
+          throw new StoreError(
+            'bad-data-dir',
+            options.description,
+            `store.openStore: cannot create ${lockPath} (${(err as NodeJS.ErrnoException).code ?? (err as Error).message}); expected a data directory on a filesystem with hard links`,
+          );
         }
       }
       const seen = readOrNull(lockPath);
@@ -216,15 +221,16 @@ export async function acquireStoreLock(dir: string, options: AcquireStoreLockOpt
       }
       if (attempt >= 20) {
         // Only a stampede of processes taking over the same stale lock could get here.
-        throw new StoreError('in-use', options.description,
-          `store.openStore: could not take over the stale lock ${lockPath} after ${attempt} attempts; expected one process per data directory`);
+        throw new StoreError('in-use', options.description, `store.openStore: could not take over the stale lock ${lockPath} after ${attempt} attempts; expected one process per data directory`);
       }
       takeOverStale(lockPath, seen);
     }
   } finally {
     try {
       unlinkSync(tempPath);
-    } catch { /* already gone */ }
+    } catch {
+      /* already gone */
+    }
   }
 }
 
@@ -243,11 +249,15 @@ function takeOverStale(lockPath: string, seen: string): void {
     // process got in, which the next round of the loop then judges).
     try {
       linkSync(aside, lockPath);
-    } catch { /* the next attempt sees whoever holds it now */ }
+    } catch {
+      /* the next attempt sees whoever holds it now */
+    }
   }
   try {
     unlinkSync(aside);
-  } catch { /* gone */ }
+  } catch {
+    /* gone */
+  }
 }
 
 function registered(path: string, holder: StoreLockHolder, content: string): StoreLock {
@@ -263,7 +273,9 @@ function registered(path: string, holder: StoreLockHolder, content: string): Sto
       if (readOrNull(path) === content) {
         try {
           unlinkSync(path);
-        } catch { /* already gone */ }
+        } catch {
+          /* already gone */
+        }
       }
     },
   };

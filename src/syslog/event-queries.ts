@@ -13,9 +13,27 @@ import type { EventStatus, SyslogEvent, SyslogTransport } from './syslog-event.j
 type Row = Record<string, unknown>;
 
 const COLUMNS = [
-  'id', 'received_at_ms', 'device_time_ms', 'source_address', 'transport', 'host', 'facility', 'severity', 'program',
-  'error_code', 'message', 'structured_data', 'facts', 'parsed', 'truncated', 'invalid_utf8', 'raw', 'status', 'node',
-  'link_key', 'incident_id',
+  'id',
+  'received_at_ms',
+  'device_time_ms',
+  'source_address',
+  'transport',
+  'host',
+  'facility',
+  'severity',
+  'program',
+  'error_code',
+  'message',
+  'structured_data',
+  'facts',
+  'parsed',
+  'truncated',
+  'invalid_utf8',
+  'raw',
+  'status',
+  'node',
+  'link_key',
+  'incident_id',
 ] as const;
 
 const INSERT = `INSERT INTO syslog_events (${COLUMNS.join(', ')})
@@ -29,11 +47,20 @@ const noNul = (text: string): string => (text.includes('\0') ? text.replaceAll('
 /** The text fields of an event in column order (see eventsCopyBinary), NUL-free, JSON as text. */
 function textFields(e: SyslogEvent): (string | null)[] {
   return [
-    e.sourceAddress, e.transport, noNul(e.host), e.program === null ? null : noNul(e.program), e.errorCode, noNul(e.message),
+    e.sourceAddress,
+    e.transport,
+    noNul(e.host),
+    e.program === null ? null : noNul(e.program),
+    e.errorCode,
+    noNul(e.message),
     // JSON escapes NUL as \u0000, which jsonb refuses too.
     noNul(JSON.stringify(e.structuredData)).replaceAll('\\u0000', '\\ufffd'),
     noNul(JSON.stringify(e.facts ?? {})).replaceAll('\\u0000', '\\ufffd'),
-    noNul(e.raw), e.status, e.node, e.linkKey, e.incidentId,
+    noNul(e.raw),
+    e.status,
+    e.node,
+    e.linkKey,
+    e.incidentId,
   ];
 }
 
@@ -43,10 +70,7 @@ function textFields(e: SyslogEvent): (string | null)[] {
  */
 export async function insertEvents(db: SqlQueryable, events: readonly SyslogEvent[], copy?: SqlClient): Promise<number[]> {
   if (events.length === 0) return [];
-  const { rows: idRows } = await db.query<Row>(
-    `SELECT nextval(pg_get_serial_sequence('syslog_events', 'id')) AS id FROM generate_series(1, $1::integer)`,
-    [events.length],
-  );
+  const { rows: idRows } = await db.query<Row>(`SELECT nextval(pg_get_serial_sequence('syslog_events', 'id')) AS id FROM generate_series(1, $1::integer)`, [events.length]);
   const ids = idRows.map((row) => Number(row.id));
   if (copy?.copyFrom) {
     await copy.copyFrom('syslog_events', [...COLUMNS], eventsCopyBinary(events, ids, textFields), db);
@@ -124,10 +148,7 @@ export async function listEvents(db: SqlQueryable, filter: EventFilter = {}): Pr
   if (filter.incidentId !== undefined) add('incident_id = ?', filter.incidentId);
   if (filter.beforeId !== undefined) add('id < ?::bigint', filter.beforeId);
   params.push(filter.limit ?? 1000);
-  const { rows } = await db.query<Row>(
-    `SELECT * FROM syslog_events ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY id DESC LIMIT $${params.length}::integer`,
-    params,
-  );
+  const { rows } = await db.query<Row>(`SELECT * FROM syslog_events ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY id DESC LIMIT $${params.length}::integer`, params);
   return rows.map(eventFromRow);
 }
 
@@ -148,16 +169,18 @@ export interface EventUpdate {
 /** Applies `updates` (fields left out are kept) in one statement. */
 export async function updateEvents(db: SqlQueryable, updates: readonly EventUpdate[]): Promise<void> {
   if (updates.length === 0) return;
-  const json = JSON.stringify(updates.map((u) => ({
-    id: u.id,
-    status: u.status ?? null,
-    set_node: u.node !== undefined,
-    node: u.node ?? null,
-    set_link: u.linkKey !== undefined,
-    link_key: u.linkKey ?? null,
-    set_incident: u.incidentId !== undefined,
-    incident_id: u.incidentId ?? null,
-  })));
+  const json = JSON.stringify(
+    updates.map((u) => ({
+      id: u.id,
+      status: u.status ?? null,
+      set_node: u.node !== undefined,
+      node: u.node ?? null,
+      set_link: u.linkKey !== undefined,
+      link_key: u.linkKey ?? null,
+      set_incident: u.incidentId !== undefined,
+      incident_id: u.incidentId ?? null,
+    })),
+  );
   await db.query(
     `UPDATE syslog_events e SET
        status = COALESCE(u.status, e.status),
@@ -190,10 +213,21 @@ export type SenderTotals = SenderDelta;
 
 export async function addSenderCounts(db: SqlQueryable, deltas: readonly SenderDelta[]): Promise<void> {
   if (deltas.length === 0) return;
-  const json = JSON.stringify(deltas.map((d) => ({
-    source_address: d.sourceAddress, host: noNul(d.host), first_seen_ms: d.firstSeenMs, last_seen_ms: d.lastSeenMs, received: d.received,
-    stored: d.stored, unparsed: d.unparsed, truncated: d.truncated, invalid_utf8: d.invalidUtf8, suppressed: d.suppressed, dropped: d.dropped,
-  }))).replaceAll('\\u0000', '\\ufffd');
+  const json = JSON.stringify(
+    deltas.map((d) => ({
+      source_address: d.sourceAddress,
+      host: noNul(d.host),
+      first_seen_ms: d.firstSeenMs,
+      last_seen_ms: d.lastSeenMs,
+      received: d.received,
+      stored: d.stored,
+      unparsed: d.unparsed,
+      truncated: d.truncated,
+      invalid_utf8: d.invalidUtf8,
+      suppressed: d.suppressed,
+      dropped: d.dropped,
+    })),
+  ).replaceAll('\\u0000', '\\ufffd');
   await db.query(
     `INSERT INTO syslog_senders AS s (source_address, host, first_seen_ms, last_seen_ms, received, stored, unparsed, truncated, invalid_utf8, suppressed, dropped)
      SELECT * FROM jsonb_to_recordset($1::jsonb) AS x(source_address text, host text, first_seen_ms bigint, last_seen_ms bigint,

@@ -32,7 +32,11 @@ export class EventWriter {
   private readonly tick: NodeJS.Timeout;
   private idle: Promise<void> = Promise.resolve();
 
-  constructor(private readonly ingest: SyslogIngest, private readonly db: SqlClient, private readonly options: EventWriterOptions = {}) {
+  constructor(
+    private readonly ingest: SyslogIngest,
+    private readonly db: SqlClient,
+    private readonly options: EventWriterOptions = {},
+  ) {
     ingest.onQueued = () => this.kick();
     this.tick = setInterval(() => {
       if (this.ingest.reportSuppressed() === 0) this.kick(true);
@@ -127,8 +131,17 @@ function storedCounts(batch: readonly SyslogEvent[]): SenderDelta[] {
     let delta = bySender.get(event.sourceAddress);
     if (!delta) {
       delta = {
-        sourceAddress: event.sourceAddress, host: event.sourceAddress, firstSeenMs: event.receivedAtMs, lastSeenMs: event.receivedAtMs,
-        received: 0, stored: 0, unparsed: 0, truncated: 0, invalidUtf8: 0, suppressed: 0, dropped: 0,
+        sourceAddress: event.sourceAddress,
+        host: event.sourceAddress,
+        firstSeenMs: event.receivedAtMs,
+        lastSeenMs: event.receivedAtMs,
+        received: 0,
+        stored: 0,
+        unparsed: 0,
+        truncated: 0,
+        invalidUtf8: 0,
+        suppressed: 0,
+        dropped: 0,
       };
       bySender.set(event.sourceAddress, delta);
     }

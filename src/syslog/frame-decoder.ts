@@ -28,11 +28,7 @@ const SPACE = 0x20;
 const LF = 0x0a;
 const MAX_LENGTH_DIGITS = 10;
 
-type State =
-  | { kind: 'start' }
-  | { kind: 'length'; digits: number; value: number }
-  | { kind: 'counted'; remaining: number; truncated: boolean }
-  | { kind: 'line'; truncated: boolean };
+type State = { kind: 'start' } | { kind: 'length'; digits: number; value: number } | { kind: 'counted'; remaining: number; truncated: boolean } | { kind: 'line'; truncated: boolean };
 
 export class FrameDecoder {
   private state: State = { kind: 'start' };

@@ -8,6 +8,12 @@ export { SyslogError, type SyslogErrorCode } from './syslog-error.js';
 export { parseLine } from './parse-line.js';
 export { codeAndFacts } from './error-codes.js';
 export {
-  listEvents, updateEvents, senderTotals, countEvents, eventFromRow,
-  type EventFilter, type EventUpdate, type SenderTotals,
+  listEvents,
+  updateEvents,
+  senderTotals,
+  countEvents,
+  eventFromRow,
+  type EventFilter,
+  type EventUpdate,
+  type SenderTotals,
 } from './event-queries.js';

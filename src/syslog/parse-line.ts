@@ -19,10 +19,7 @@ import parseSyslog from 'nsyslog-parser';
 import { codeAndFacts } from './error-codes.js';
 import type { SyslogEvent } from './syslog-event.js';
 
-export type ParsedFields = Pick<
-  SyslogEvent,
-  'deviceTimeMs' | 'host' | 'facility' | 'severity' | 'program' | 'errorCode' | 'message' | 'structuredData' | 'parsed' | 'facts'
->;
+export type ParsedFields = Pick<SyslogEvent, 'deviceTimeMs' | 'host' | 'facility' | 'severity' | 'program' | 'errorCode' | 'message' | 'structuredData' | 'parsed' | 'facts'>;
 
 const PRI = /^<(\d{1,3})>/;
 const DAY_MS = 86_400_000;

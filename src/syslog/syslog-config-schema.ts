@@ -34,44 +34,46 @@ export const defaultSyslogBounds = {
   maxSenders: 10_000,
 } as const;
 
-export const syslogConfigSchema = z.strictObject(
-  {
-    /** UDP listen address, e.g. `0.0.0.0:514`. */
-    udp: listen.optional(),
-    /** TCP listen address (RFC 6587: octet-counting or newline framing, told apart per frame). */
-    tcp: listen.optional(),
-    /** TLS listen address and its certificate (RFC 5425 framing, which is octet-counting). */
-    tls: z
-      .strictObject(
-        {
-          listen,
-          certFile: file,
-          keyFile: file,
-          /** CA bundle to verify client certificates; with it, a client without a valid one is refused. */
-          caFile: file.optional(),
-        },
-        { error: 'expected a mapping { listen, certFile, keyFile, caFile? }' },
-      )
-      .optional(),
-    maxLineBytes: wholeNumber(480, 1_048_576, 'bytes').optional(),
-    rateLimit: z
-      .strictObject(
-        {
-          linesPerSec: wholeNumber(1, 10_000_000, 'lines a second').optional(),
-          burstLines: wholeNumber(1, 100_000_000, 'lines').optional(),
-        },
-        { error: 'expected a mapping { linesPerSec?, burstLines? }' },
-      )
-      .optional(),
-    maxQueuedEvents: wholeNumber(100, 10_000_000, 'events').optional(),
-    maxConnections: wholeNumber(1, 100_000, 'connections').optional(),
-    batchSize: wholeNumber(1, 50_000, 'events').optional(),
-    maxSenders: wholeNumber(1, 1_000_000, 'senders').optional(),
-  },
-  { error: 'expected a mapping { udp?, tcp?, tls?, maxLineBytes?, rateLimit?, maxQueuedEvents?, maxConnections?, batchSize?, maxSenders? }' },
-).refine((section) => section.udp !== undefined || section.tcp !== undefined || section.tls !== undefined, {
-  message: 'expected at least one of udp, tcp or tls: a syslog section with no listener receives nothing',
-});
+export const syslogConfigSchema = z
+  .strictObject(
+    {
+      /** UDP listen address, e.g. `0.0.0.0:514`. */
+      udp: listen.optional(),
+      /** TCP listen address (RFC 6587: octet-counting or newline framing, told apart per frame). */
+      tcp: listen.optional(),
+      /** TLS listen address and its certificate (RFC 5425 framing, which is octet-counting). */
+      tls: z
+        .strictObject(
+          {
+            listen,
+            certFile: file,
+            keyFile: file,
+            /** CA bundle to verify client certificates; with it, a client without a valid one is refused. */
+            caFile: file.optional(),
+          },
+          { error: 'expected a mapping { listen, certFile, keyFile, caFile? }' },
+        )
+        .optional(),
+      maxLineBytes: wholeNumber(480, 1_048_576, 'bytes').optional(),
+      rateLimit: z
+        .strictObject(
+          {
+            linesPerSec: wholeNumber(1, 10_000_000, 'lines a second').optional(),
+            burstLines: wholeNumber(1, 100_000_000, 'lines').optional(),
+          },
+          { error: 'expected a mapping { linesPerSec?, burstLines? }' },
+        )
+        .optional(),
+      maxQueuedEvents: wholeNumber(100, 10_000_000, 'events').optional(),
+      maxConnections: wholeNumber(1, 100_000, 'connections').optional(),
+      batchSize: wholeNumber(1, 50_000, 'events').optional(),
+      maxSenders: wholeNumber(1, 1_000_000, 'senders').optional(),
+    },
+    { error: 'expected a mapping { udp?, tcp?, tls?, maxLineBytes?, rateLimit?, maxQueuedEvents?, maxConnections?, batchSize?, maxSenders? }' },
+  )
+  .refine((section) => section.udp !== undefined || section.tcp !== undefined || section.tls !== undefined, {
+    message: 'expected at least one of udp, tcp or tls: a syslog section with no listener receives nothing',
+  });
 
 export type SyslogConfig = z.output<typeof syslogConfigSchema>;
 

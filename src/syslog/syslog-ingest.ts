@@ -65,9 +65,26 @@ export const SUPPRESSED_CODE = 'PATHMON-4-SYSLOG_SUPPRESSED';
 
 export class SyslogIngest {
   readonly counters: SyslogCounters = {
-    received: 0, stored: 0, unparsed: 0, truncated: 0, invalidUtf8: 0, suppressed: 0, suppressionReports: 0, droppedQueueFull: 0,
-    cutAtClose: 0, unterminatedAtClose: 0, empty: 0, connectionsOpen: 0, connectionsTotal: 0, connectionsRefused: 0,
-    connectionErrors: 0, backpressurePauses: 0, queued: 0, storeErrors: 0, lastStoreError: null, listenerErrors: 0,
+    received: 0,
+    stored: 0,
+    unparsed: 0,
+    truncated: 0,
+    invalidUtf8: 0,
+    suppressed: 0,
+    suppressionReports: 0,
+    droppedQueueFull: 0,
+    cutAtClose: 0,
+    unterminatedAtClose: 0,
+    empty: 0,
+    connectionsOpen: 0,
+    connectionsTotal: 0,
+    connectionsRefused: 0,
+    connectionErrors: 0,
+    backpressurePauses: 0,
+    queued: 0,
+    storeErrors: 0,
+    lastStoreError: null,
+    listenerErrors: 0,
   };
   private queue: SyslogEvent[] = [];
   private head = 0;
@@ -78,7 +95,10 @@ export class SyslogIngest {
   /** How each sender with a pending suppression count sent its lines (for the report event). */
   private readonly suppressedVia = new Map<string, SyslogTransport>();
 
-  constructor(readonly settings: SyslogSettings, private readonly clock: () => number = Date.now) {
+  constructor(
+    readonly settings: SyslogSettings,
+    private readonly clock: () => number = Date.now,
+  ) {
     this.limiter = new SenderRateLimit(settings.linesPerSec, settings.burstLines, settings.maxSenders);
   }
 
@@ -235,8 +255,17 @@ export class SyslogIngest {
     let delta = this.senders.get(sourceAddress);
     if (!delta) {
       delta = {
-        sourceAddress, host: sourceAddress, firstSeenMs: nowMs, lastSeenMs: nowMs, received: 0, stored: 0, unparsed: 0,
-        truncated: 0, invalidUtf8: 0, suppressed: 0, dropped: 0,
+        sourceAddress,
+        host: sourceAddress,
+        firstSeenMs: nowMs,
+        lastSeenMs: nowMs,
+        received: 0,
+        stored: 0,
+        unparsed: 0,
+        truncated: 0,
+        invalidUtf8: 0,
+        suppressed: 0,
+        dropped: 0,
       };
       this.senders.set(sourceAddress, delta);
     }

@@ -117,7 +117,12 @@ async function bindUdp(address: ListenAddress, ingest: SyslogIngest, log: (line:
   });
   await new Promise<void>((resolve, reject) => {
     socket.once('error', (error: NodeJS.ErrnoException) =>
-      reject(new SyslogError('listen-failed', `syslog.udp: cannot bind ${address.host}:${address.port}: ${error.code ?? error.message}; expected a free port on a local address (below 1024 needs CAP_NET_BIND_SERVICE)`)),
+      reject(
+        new SyslogError(
+          'listen-failed',
+          `syslog.udp: cannot bind ${address.host}:${address.port}: ${error.code ?? error.message}; expected a free port on a local address (below 1024 needs CAP_NET_BIND_SERVICE)`,
+        ),
+      ),
     );
     socket.bind(address.port, address.host, () => resolve());
   });
@@ -139,7 +144,12 @@ async function listen(server: Server, address: ListenAddress, field: string, max
   });
   await new Promise<void>((resolve, reject) => {
     server.once('error', (error: NodeJS.ErrnoException) =>
-      reject(new SyslogError('listen-failed', `syslog.${field}: cannot listen on ${address.host}:${address.port}: ${error.code ?? error.message}; expected a free port on a local address (below 1024 needs CAP_NET_BIND_SERVICE)`)),
+      reject(
+        new SyslogError(
+          'listen-failed',
+          `syslog.${field}: cannot listen on ${address.host}:${address.port}: ${error.code ?? error.message}; expected a free port on a local address (below 1024 needs CAP_NET_BIND_SERVICE)`,
+        ),
+      ),
     );
     server.listen(address.port, address.host, () => resolve());
   });
@@ -189,10 +199,15 @@ class StreamConnections {
 
   /** Ends every connection; resolves once each one's last frame has been handed to the ingest. */
   async endAll(): Promise<void> {
-    await Promise.all([...this.sockets].map((socket) => new Promise<void>((resolve) => {
-      socket.once('close', () => resolve());
-      socket.destroy();
-    })));
+    await Promise.all(
+      [...this.sockets].map(
+        (socket) =>
+          new Promise<void>((resolve) => {
+            socket.once('close', () => resolve());
+            socket.destroy();
+          }),
+      ),
+    );
   }
 
   private pauseAll(): void {

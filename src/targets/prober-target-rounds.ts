@@ -48,7 +48,11 @@ export class ProberTargetRounds {
     const drops: KindDropCounts = { malformed: 0, foreign: 0, forged: 0 };
     const results: TargetRouteResult[] = new Array(routes.length);
     if (routes.length === 0) return { results, drops };
-    const resolved = await resolveHosts(routes.map((route) => route.target.host), this.resolver, this.resolveTimeoutMs);
+    const resolved = await resolveHosts(
+      routes.map((route) => route.target.host),
+      this.resolver,
+      this.resolveTimeoutMs,
+    );
 
     // Batches of one group (shared options), in the order given; batches of one kind share its sockets.
     const batches = new Map<string, number[]>();
@@ -75,13 +79,7 @@ export class ProberTargetRounds {
     }
   }
 
-  private async runBatch(
-    routes: readonly TargetRoute[],
-    indexes: number[],
-    resolved: Awaited<ReturnType<typeof resolveHosts>>,
-    results: TargetRouteResult[],
-    drops: KindDropCounts,
-  ): Promise<void> {
+  private async runBatch(routes: readonly TargetRoute[], indexes: number[], resolved: Awaited<ReturnType<typeof resolveHosts>>, results: TargetRouteResult[], drops: KindDropCounts): Promise<void> {
     const first = routes[indexes[0]!]!;
     const { options, kind } = first;
     const live: number[] = [];

@@ -13,7 +13,10 @@ import { loadTargetsFile } from './targets-file.js';
 /** @throws ConfigError for an unreadable or malformed file, a clash, or a round that outlasts its interval */
 export function targetGroupsForRun(config: Pick<MonitorConfig, 'targetGroups' | 'groups' | 'probing'>, files: readonly string[]): TargetGroupConfig[] {
   const sources = [{ from: 'the config', groups: config.targetGroups }, ...files.map((file) => ({ from: file, groups: loadTargetsFile(file) }))];
-  const merged = mergeTargetGroups(sources, config.groups.map((group) => group.name));
+  const merged = mergeTargetGroups(
+    sources,
+    config.groups.map((group) => group.name),
+  );
   for (const source of sources.slice(1)) {
     const problem = targetGroupProblems({ targets: source.groups, probing: config.probing })[0];
     if (problem !== undefined) {

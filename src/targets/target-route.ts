@@ -72,6 +72,8 @@ export function targetRoute(group: TargetGroupConfig, target: TargetSpec, defaul
 }
 
 export function targetRouteId(group: string, kind: string, host: string, port: number | null): string {
-  const digest = createHash('sha256').update(`${group}\n${kind}\n${host.toLowerCase()}\n${port ?? ''}`).digest('hex');
+  const digest = createHash('sha256')
+    .update(`${group}\n${kind}\n${host.toLowerCase()}\n${port ?? ''}`)
+    .digest('hex');
   return `target-${digest.slice(0, 16)}`;
 }

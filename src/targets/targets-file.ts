@@ -48,7 +48,12 @@ export function parseTargetsFile(text: string, file: string): TargetGroupConfig[
   const root = doc.contents;
   if (isSeq(root)) return ownGroups(doc, lineCounter, file);
   if (!isMap(root)) {
-    fail([{ path: [], text: `got ${showValue(scalarValue(root))}; expected a mapping of environment to targets (env: [host, ...] for ping, env: { host: port } for TCP), or a list of target groups` }], doc, lineCounter, file);
+    fail(
+      [{ path: [], text: `got ${showValue(scalarValue(root))}; expected a mapping of environment to targets (env: [host, ...] for ping, env: { host: port } for TCP), or a list of target groups` }],
+      doc,
+      lineCounter,
+      file,
+    );
   }
   const problems: ConfigProblem[] = [];
   const groups: TargetGroupConfig[] = [];
@@ -79,7 +84,8 @@ function seedGroup(env: string, value: Node | null, path: (string | number)[], p
     value.items.forEach((entry, index) => {
       const host = scalarValue(entry as Node);
       const spec = typeof host === 'string' || typeof host === 'number' ? targetSpec(String(host)) : null;
-      if (spec === null || spec.port !== null) problems.push({ path: [...path, index], text: `got ${showValue(host)}; expected an IPv4 address or a DNS name to ping, like 10.2.0.9 or gw1.example.net` });
+      if (spec === null || spec.port !== null)
+        problems.push({ path: [...path, index], text: `got ${showValue(host)}; expected an IPv4 address or a DNS name to ping, like 10.2.0.9 or gw1.example.net` });
       else targets.push(spec);
     });
   } else if (isMap(value) || (isSeq(value) && value.items.every((entry) => isMap(entry)))) {

@@ -28,4 +28,3 @@ export async function agentList(context: AgentsApiContext, query: URLSearchParam
   if (!client) return { nowMs, available: false, agents: [], leases: [], work: [] };
   return { nowMs, available: true, ...(await fleetView(client, fleet)) };
 }
-

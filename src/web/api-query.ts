@@ -81,10 +81,7 @@ export function timeParam(query: URLSearchParams, name: string, fallbackMs: numb
     const parsed = Date.parse(raw);
     if (Number.isFinite(parsed)) return parsed;
   }
-  throw new ApiInputError(
-    name,
-    `api.${name}: "${shown(raw)}" is not a time; expected epoch milliseconds, an ISO 8601 time, "now" or an offset such as -6h, -30m, -7d`,
-  );
+  throw new ApiInputError(name, `api.${name}: "${shown(raw)}" is not a time; expected epoch milliseconds, an ISO 8601 time, "now" or an offset such as -6h, -30m, -7d`);
 }
 
 /** since/until with since < until and a span of at most 30 days; until defaults to now, since to until - 1 h. */
@@ -95,10 +92,7 @@ export function rangeParams(query: URLSearchParams, nowMs: number, defaultRangeM
     throw new ApiInputError('since', `api.range: since (${sinceMs}) is not before until (${untilMs}); expected since < until`);
   }
   if (untilMs - sinceMs > MAX_RANGE_MS) {
-    throw new ApiInputError(
-      'since',
-      `api.range: the range since..until spans ${Math.round((untilMs - sinceMs) / 3600_000)} h; expected at most 30 days (${MAX_RANGE_MS} ms)`,
-    );
+    throw new ApiInputError('since', `api.range: the range since..until spans ${Math.round((untilMs - sinceMs) / 3600_000)} h; expected at most 30 days (${MAX_RANGE_MS} ms)`);
   }
   return { sinceMs, untilMs };
 }

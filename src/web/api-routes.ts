@@ -6,17 +6,7 @@
 import type { DashboardView } from './dashboard-view.js';
 import type { ResultWriterView } from '../store/index.js';
 import { pathStateNames, type PathStateName } from '../store/index.js';
-import {
-  DEFAULT_MAX_POINTS,
-  incidentIdParam,
-  intParam,
-  MAX_POINTS_LIMIT,
-  pathIdParam,
-  rangeParams,
-  statesParam,
-  stringParam,
-  subjectKeyParam,
-} from './api-query.js';
+import { DEFAULT_MAX_POINTS, incidentIdParam, intParam, MAX_POINTS_LIMIT, pathIdParam, rangeParams, statesParam, stringParam, subjectKeyParam } from './api-query.js';
 import { incidentDetail, incidentList, linkHistory, linkList } from './incident-api.js';
 import { eventList } from './events-api.js';
 import { agentList } from './agents-api.js';
@@ -94,9 +84,7 @@ async function paths(context: ApiContext, query: URLSearchParams): Promise<unkno
   const group = stringParam(query, 'group');
   const live = context.view.paths();
   const summaries = await context.summaries.get();
-  const rows = live
-    .filter((path) => (!states || states.has(path.state)) && (!group || path.record.group === group))
-    .map((path) => pathRow(path, summaries.get(path.record.id), context.spark));
+  const rows = live.filter((path) => (!states || states.has(path.state)) && (!group || path.record.group === group)).map((path) => pathRow(path, summaries.get(path.record.id), context.spark));
   return { nowMs: context.clock(), total: live.length, paths: rows };
 }
 

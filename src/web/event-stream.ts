@@ -40,12 +40,7 @@ export class EventStream {
 
   publish(update: MonitorUpdate): void {
     if (this.clients.size === 0) return;
-    const data =
-      update.kind === 'round'
-        ? { atMs: update.atMs, paths: update.pathIds.length }
-        : update.kind === 'transition' || update.kind === 'incident'
-          ? update
-          : { atMs: update.atMs };
+    const data = update.kind === 'round' ? { atMs: update.atMs, paths: update.pathIds.length } : update.kind === 'transition' || update.kind === 'incident' ? update : { atMs: update.atMs };
     this.broadcast(`event: ${update.kind}\ndata: ${JSON.stringify(data)}\n\n`);
   }
 

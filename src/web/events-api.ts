@@ -80,4 +80,3 @@ function severityParam(query: URLSearchParams): number | null {
   if (/^[0-7]$/.test(raw)) return Number(raw);
   throw new ApiInputError('severity', `api.severity: "${raw}" is not a syslog severity; expected 0-7 or one of ${SEVERITIES.join(', ')} (that severity and worse are listed)`);
 }
-

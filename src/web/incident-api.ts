@@ -104,7 +104,8 @@ async function deviceEvidence(store: unknown, id: string): Promise<{ events: unk
 /** `GET /api/links`: every directed link's (or group's) latest estimate, worst first, and the plan's figures. */
 export function linkList(context: IncidentApiContext): unknown {
   const links = [...context.view.links()].sort(
-    (a, b) => Number(b.incidentId !== null) - Number(a.incidentId !== null) || Number(b.down) - Number(a.down) || b.lossRatio - a.lossRatio || b.addedDelayMs - a.addedDelayMs || (a.label < b.label ? -1 : 1),
+    (a, b) =>
+      Number(b.incidentId !== null) - Number(a.incidentId !== null) || Number(b.down) - Number(a.down) || b.lossRatio - a.lossRatio || b.addedDelayMs - a.addedDelayMs || (a.label < b.label ? -1 : 1),
   );
   return { nowMs: context.clock(), plan: context.view.plan(), links };
 }
@@ -118,10 +119,7 @@ export async function linkHistory(context: IncidentApiContext, query: URLSearchP
   const { sinceMs, untilMs } = rangeParams(query, context.clock());
   const maxPoints = intParam(query, 'maxPoints', DEFAULT_MAX_POINTS, 2, MAX_POINTS_LIMIT);
   const live = context.view.links().find((link) => link.subjectKey === subjectKey) ?? null;
-  const [points, incidents] = await Promise.all([
-    context.view.store.linkHistory(subjectKey, sinceMs, untilMs, maxPoints),
-    context.view.store.incidents(sinceMs, untilMs),
-  ]);
+  const [points, incidents] = await Promise.all([context.view.store.linkHistory(subjectKey, sinceMs, untilMs, maxPoints), context.view.store.incidents(sinceMs, untilMs)]);
   const keys = new Set(subjectKey.startsWith('link:') ? [subjectKey.slice('link:'.length)] : (live?.linkKeys ?? []));
   const open = new Map(context.view.incidents().map((incident) => [incident.id, incident]));
   const touching = [...new Map([...open.values(), ...incidents].map((incident) => [incident.id, open.get(incident.id) ?? incident])).values()].filter(

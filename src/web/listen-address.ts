@@ -48,8 +48,5 @@ export function urlOf(host: string, port: number): string {
 }
 
 function badListen(spec: string): WebError {
-  return new WebError(
-    'bad-listen',
-    `web.parseListen: "${spec}" is not a listen address; expected HOST:PORT, [IPV6]:PORT or PORT (e.g. 127.0.0.1:9470, 0.0.0.0:9470)`,
-  );
+  return new WebError('bad-listen', `web.parseListen: "${spec}" is not a listen address; expected HOST:PORT, [IPV6]:PORT or PORT (e.g. 127.0.0.1:9470, 0.0.0.0:9470)`);
 }

@@ -75,10 +75,7 @@ export function pathRow(path: LivePath, summary: PathSummary | undefined, spark:
           jitterMs: round.jitterMs,
         }
       : null,
-    hour:
-      summary && summary.rounds > 0
-        ? { rounds: summary.rounds, lossPct: summary.lossPct, p50Ms: summary.rttP50Ms, p95Ms: summary.rttP95Ms }
-        : null,
+    hour: summary && summary.rounds > 0 ? { rounds: summary.rounds, lossPct: summary.lossPct, p50Ms: summary.rttP50Ms, p95Ms: summary.rttP95Ms } : null,
     spark: spark.points(path.record.id),
   };
 }

@@ -36,14 +36,6 @@ export async function sendJson(req: IncomingMessage, res: ServerResponse, status
   res.end(req.method === 'HEAD' ? undefined : payload);
 }
 
-export function sendError(
-  req: IncomingMessage,
-  res: ServerResponse,
-  status: number,
-  code: string,
-  message: string,
-  parameter?: string,
-  extraHeaders: Record<string, string> = {},
-): Promise<void> {
+export function sendError(req: IncomingMessage, res: ServerResponse, status: number, code: string, message: string, parameter?: string, extraHeaders: Record<string, string> = {}): Promise<void> {
   return sendJson(req, res, status, { error: { code, ...(parameter ? { parameter } : {}), message } }, extraHeaders);
 }

@@ -58,9 +58,7 @@ export function layeredLayout(nodes: LayoutNode[], edges: { from: string; to: st
   const placed = new Map<string, Placed>();
   layers.forEach((layer, x) => {
     const previous = layers[x - 1];
-    const ordered = previous
-      ? [...layer].sort((a, b) => barycentre(a, placed, neighbours) - barycentre(b, placed, neighbours) || byName(a, b))
-      : [...layer].sort(byName);
+    const ordered = previous ? [...layer].sort((a, b) => barycentre(a, placed, neighbours) - barycentre(b, placed, neighbours) || byName(a, b)) : [...layer].sort(byName);
     ordered.forEach((id, index) => placed.set(id, { x, y: index - (ordered.length - 1) / 2 }));
   });
   return placed;

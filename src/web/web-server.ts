@@ -133,13 +133,15 @@ export async function startWebServer(monitor: MonitorView, options: WebServerOpt
   };
 
   const server = createServer({ requestTimeout: 30_000, headersTimeout: 10_000 }, (req, res) => {
-    handle(req, res).catch((error: Error) => {
-      if (error instanceof ApiInputError) return sendError(req, res, 400, 'bad-parameter', error.message, error.parameter);
-      if (error instanceof NotFound) return sendError(req, res, 404, 'not-found', error.message);
-      log(`web: ${req.method} ${(req.url ?? '').slice(0, 200)} failed: ${error.message}`);
-      if (res.headersSent) return void res.destroy();
-      return sendError(req, res, 500, 'internal', 'web: the request failed inside pathmon; the reason is in pathmon\'s log');
-    }).catch(() => res.destroy());
+    handle(req, res)
+      .catch((error: Error) => {
+        if (error instanceof ApiInputError) return sendError(req, res, 400, 'bad-parameter', error.message, error.parameter);
+        if (error instanceof NotFound) return sendError(req, res, 404, 'not-found', error.message);
+        log(`web: ${req.method} ${(req.url ?? '').slice(0, 200)} failed: ${error.message}`);
+        if (res.headersSent) return void res.destroy();
+        return sendError(req, res, 500, 'internal', "web: the request failed inside pathmon; the reason is in pathmon's log");
+      })
+      .catch(() => res.destroy());
   });
   server.on('clientError', (_error, socket) => {
     if (socket.writable) socket.end('HTTP/1.1 400 Bad Request\r\nconnection: close\r\ncontent-length: 0\r\n\r\n');

@@ -119,9 +119,15 @@ export const benchmark: Benchmark = {
           direction === 'down'
             ? await next(mark, (line) => line.event === 'replan' && (line.gone?.length ?? 0) > 0, `re-plan after R4-R6 down (rep ${rep})`)
             : await next(mark, (line) => line.event === 'replan' && (line.added?.length ?? 0) > 0, `re-plan after R4-R6 up (rep ${rep})`);
-        const entries = readFileSync(originatorLog, 'utf8').trim().split('\n').map((line) => JSON.parse(line) as OriginatorEntry);
+        const entries = readFileSync(originatorLog, 'utf8')
+          .trim()
+          .split('\n')
+          .map((line) => JSON.parse(line) as OriginatorEntry);
         const linkName = 'link R4>R6 10.1.1.13>10.1.1.12';
-        const change = entries.find((entry) => entry.event === 'igp-change' && entry.seenAtMs! > before && [...(entry.withdraw ?? []), ...(entry.announce ?? [])].some((d) => d.startsWith('link R4>R6') || d.startsWith('link R6>R4')));
+        const change = entries.find(
+          (entry) =>
+            entry.event === 'igp-change' && entry.seenAtMs! > before && [...(entry.withdraw ?? []), ...(entry.announce ?? [])].some((d) => d.startsWith('link R4>R6') || d.startsWith('link R6>R4')),
+        );
         if (!change) throw new Error(`bench.bgp-ls-chain: the originator logged no change of ${linkName} after rep ${rep} ${direction}`);
         const sent = entries.find((entry) => entry.event === 'sent' && entry.seenAtMs === change.seenAtMs)!;
         const replanAt = Date.parse(replan.time);

@@ -63,7 +63,13 @@ function sendtoLoop(net: BenchNet, seconds: number, sink: boolean): { sent: numb
   const { hex, counterOffset } = cToolPacketHex();
   const args = [hex, RESPONDER_ADDRESS, String(seconds), ...(sink ? [String(SINK_PORT), String(counterOffset)] : ['0', String(counterOffset)])];
   const out = inNs(net.prober, net.tools.sendtoLoop, args);
-  const fields = Object.fromEntries(out.trim().split(' ').map((kv) => kv.split('=')).map(([k, v]) => [k, Number(v)]));
+  const fields = Object.fromEntries(
+    out
+      .trim()
+      .split(' ')
+      .map((kv) => kv.split('='))
+      .map(([k, v]) => [k, Number(v)]),
+  );
   return { sent: fields.sent!, seconds: fields.seconds!, received: fields.received! };
 }
 
@@ -76,13 +82,18 @@ async function throughput(net: BenchNet, log: (line: string) => void) {
   const blast = sendtoLoop(net, 3, true);
   const counts = await responder.stop();
   const responderPps = round(counts.forwarded / blast.seconds);
-  log(`  C responder on its own: forwarded ${responderPps.toLocaleString('en')}/s while the C loop offered ${round(blast.sent / blast.seconds).toLocaleString('en')}/s (${round(blast.received / blast.seconds).toLocaleString('en')}/s back at the prober)`);
+  log(
+    `  C responder on its own: forwarded ${responderPps.toLocaleString('en')}/s while the C loop offered ${round(blast.sent / blast.seconds).toLocaleString('en')}/s (${round(blast.received / blast.seconds).toLocaleString('en')}/s back at the prober)`,
+  );
 
   responder = await startResponder(net);
   try {
     let scapyPps: number | null = null;
     try {
-      const scapy = JSON.parse(inNs(net.prober, '/usr/bin/python3', [join(repoRoot, 'test', 'bench', 'engine', 'scapy_probe.py'), PROBER_ADDRESS, RESPONDER_ADDRESS, String(SCAPY_COUNT)])) as { sent: number; seconds: number };
+      const scapy = JSON.parse(inNs(net.prober, '/usr/bin/python3', [join(repoRoot, 'test', 'bench', 'engine', 'scapy_probe.py'), PROBER_ADDRESS, RESPONDER_ADDRESS, String(SCAPY_COUNT)])) as {
+        sent: number;
+        seconds: number;
+      };
       scapyPps = round(scapy.sent / scapy.seconds);
       log(`  scapy send() of the same probe: ${scapyPps.toLocaleString('en')}/s`);
     } catch (error) {
@@ -91,7 +102,9 @@ async function throughput(net: BenchNet, log: (line: string) => void) {
 
     const overhead = probeChild<{ samples: number; minNs: number; medianNs: number; p99Ns: number }>(net.prober, { job: 'overhead', receiver: 'kernel', source: PROBER_ADDRESS, count: 300 });
     const overheadDgram = probeChild<typeof overhead>(net.prober, { job: 'overhead', receiver: 'dgram', source: PROBER_ADDRESS, count: 300 });
-    log(`  prober's own send+receive cost (self-calibration, probes to itself): kernel stamps median ${round(overhead.medianNs / 1e3, 1)} us (min ${round(overhead.minNs / 1e3, 1)}), dgram ${round(overheadDgram.medianNs / 1e3, 1)} us (min ${round(overheadDgram.minNs / 1e3, 1)})`);
+    log(
+      `  prober's own send+receive cost (self-calibration, probes to itself): kernel stamps median ${round(overhead.medianNs / 1e3, 1)} us (min ${round(overhead.minNs / 1e3, 1)}), dgram ${round(overheadDgram.medianNs / 1e3, 1)} us (min ${round(overheadDgram.minNs / 1e3, 1)})`,
+    );
 
     const base = { job: 'throughput', source: PROBER_ADDRESS, hops: [RESPONDER_ADDRESS], paths: PATHS, seconds: TRIAL_SECONDS };
     const timestamps: Record<string, Trial[]> = { kernel: [], dgram: [] };
@@ -107,7 +120,9 @@ async function throughput(net: BenchNet, log: (line: string) => void) {
     for (const rate of RATES) {
       const trial = probeChild<Trial>(net.prober, { ...base, receiver: 'kernel', rate });
       trials.push(trial);
-      log(`  pathmon at ${rate.toLocaleString('en')}/s offered: sent ${round(trial.sentPerS).toLocaleString('en')}/s, matched ${round(trial.matchedPerS).toLocaleString('en')}/s, loss ${round(trial.lossPct, 3)} %, RTT p50 ${trial.rttP50Ms} ms`);
+      log(
+        `  pathmon at ${rate.toLocaleString('en')}/s offered: sent ${round(trial.sentPerS).toLocaleString('en')}/s, matched ${round(trial.matchedPerS).toLocaleString('en')}/s, loss ${round(trial.lossPct, 3)} %, RTT p50 ${trial.rttP50Ms} ms`,
+      );
       if (trial.lossPct >= 1 || trial.sentPerS < 0.9 * rate) break;
     }
     const good = trials.filter((t) => t.lossPct < 1);
@@ -115,11 +130,21 @@ async function throughput(net: BenchNet, log: (line: string) => void) {
     // The peer inside pathmon: the same rounds sent one raw send per probe from the event loop (what
     // signed probes still use), at the rate the helper reached.
     const nodeSend = probeChild<Trial>(net.prober, { ...base, receiver: 'kernel', sender: 'node', rate: best.rate });
-    log(`  pathmon sending from Node (no probe-tx) at ${best.rate.toLocaleString('en')}/s offered: sent ${round(nodeSend.sentPerS).toLocaleString('en')}/s, matched ${round(nodeSend.matchedPerS).toLocaleString('en')}/s, loss ${round(nodeSend.lossPct, 3)} %`);
+    log(
+      `  pathmon sending from Node (no probe-tx) at ${best.rate.toLocaleString('en')}/s offered: sent ${round(nodeSend.sentPerS).toLocaleString('en')}/s, matched ${round(nodeSend.matchedPerS).toLocaleString('en')}/s, loss ${round(nodeSend.lossPct, 3)} %`,
+    );
     const hmac = probeChild<Trial>(net.prober, { ...base, receiver: 'kernel', rate: best.rate, hmac: true });
-    log(`  pathmon with HMAC tags (signed in Node, sent from Node) at ${best.rate.toLocaleString('en')}/s offered: matched ${round(hmac.matchedPerS).toLocaleString('en')}/s, loss ${round(hmac.lossPct, 3)} %`);
+    log(
+      `  pathmon with HMAC tags (signed in Node, sent from Node) at ${best.rate.toLocaleString('en')}/s offered: matched ${round(hmac.matchedPerS).toLocaleString('en')}/s, loss ${round(hmac.lossPct, 3)} %`,
+    );
 
-    const rss = probeChild<{ rssMb: { atS: number; rssMb: number; heapUsedMb: number; externalMb: number; arrayBuffersMb: number; histogramKb: number }[]; probesPerS: number; lossPct: number; rounds: number; histogramBytes: number }>(
+    const rss = probeChild<{
+      rssMb: { atS: number; rssMb: number; heapUsedMb: number; externalMb: number; arrayBuffersMb: number; histogramKb: number }[];
+      probesPerS: number;
+      lossPct: number;
+      rounds: number;
+      histogramBytes: number;
+    }>(
       net.prober,
       { job: 'rss', receiver: 'kernel', source: PROBER_ADDRESS, hops: [RESPONDER_ADDRESS], paths: 1000, rate: 10_000, seconds: RSS_SECONDS, sampleS: LONG ? 30 : 5 },
       (RSS_SECONDS + 120) * 1000,
@@ -129,7 +154,9 @@ async function throughput(net: BenchNet, log: (line: string) => void) {
     const warm = rss.rssMb.find((s) => s.atS >= RSS_SECONDS / 6) ?? rss.rssMb[0]!;
     const rssStartMb = round(warm.rssMb, 1);
     const rssEndMb = round(rss.rssMb[rss.rssMb.length - 1]!.rssMb, 1);
-    log(`  memory: ${RSS_SECONDS} s at ${round(rss.probesPerS).toLocaleString('en')} probes/s over 1,000 paths (${rss.rounds} rounds, loss ${round(rss.lossPct, 3)} %): RSS ${rssStartMb} -> ${rssEndMb} MiB, heap used ${warm.heapUsedMb} -> ${rss.rssMb.at(-1)!.heapUsedMb} MiB, histograms ${round(rss.histogramBytes / 1024)} KiB`);
+    log(
+      `  memory: ${RSS_SECONDS} s at ${round(rss.probesPerS).toLocaleString('en')} probes/s over 1,000 paths (${rss.rounds} rounds, loss ${round(rss.lossPct, 3)} %): RSS ${rssStartMb} -> ${rssEndMb} MiB, heap used ${warm.heapUsedMb} -> ${rss.rssMb.at(-1)!.heapUsedMb} MiB, histograms ${round(rss.histogramBytes / 1024)} KiB`,
+    );
 
     return {
       cPps,
@@ -178,10 +205,16 @@ export const benchmark: Benchmark = {
     }
     const accuracy = await measureLabAccuracy(log);
     for (const d of accuracy.byDelay) {
-      log(`  accuracy, ${d.receiver} timestamps, ${d.delayMs} ms each way on ${accuracy.link}: worst path median |err| ${d.medianErrUs} us, p99 ${d.p99ErrUs} us against the delayed hop's record; ${d.medianErrAllHopsUs} / ${d.p99ErrAllHopsUs} us with every hop's hold as truth`);
+      log(
+        `  accuracy, ${d.receiver} timestamps, ${d.delayMs} ms each way on ${accuracy.link}: worst path median |err| ${d.medianErrUs} us, p99 ${d.p99ErrUs} us against the delayed hop's record; ${d.medianErrAllHopsUs} / ${d.p99ErrAllHopsUs} us with every hop's hold as truth`,
+      );
     }
     log(`  estimator: ${accuracy.estimator}`);
-    log(`  lab routers' (C path) time for an undelayed probe, kernel arrival to send (median/p99 us): ${Object.entries(accuracy.routerOverheadUs).map(([r, o]) => `${r} ${o.median}/${o.p99}`).join(', ')}`);
+    log(
+      `  lab routers' (C path) time for an undelayed probe, kernel arrival to send (median/p99 us): ${Object.entries(accuracy.routerOverheadUs)
+        .map(([r, o]) => `${r} ${o.median}/${o.p99}`)
+        .join(', ')}`,
+    );
     const loadEnd = load();
     const result = {
       date: new Date().toISOString(),
@@ -196,7 +229,9 @@ export const benchmark: Benchmark = {
     );
     const { medianErrUs: allMedian, p99ErrUs: allP99 } = accuracy.allHops;
     const verdict = (m: number, p: number) => (m <= 50 && p <= 500 ? 'met' : 'MISSED');
-    log(`  accuracy goal (median <= 50 us, p99 <= 500 us), worst path over 1/5/20 ms: against the delayed hop's record median ${accuracy.medianErrUs} us, p99 ${accuracy.p99ErrUs} us ${verdict(accuracy.medianErrUs, accuracy.p99ErrUs)}; with every hop's hold as truth median ${allMedian} us, p99 ${allP99} us ${verdict(allMedian, allP99)}; loadavg at end ${loadEnd.join(' ')}`);
+    log(
+      `  accuracy goal (median <= 50 us, p99 <= 500 us), worst path over 1/5/20 ms: against the delayed hop's record median ${accuracy.medianErrUs} us, p99 ${accuracy.p99ErrUs} us ${verdict(accuracy.medianErrUs, accuracy.p99ErrUs)}; with every hop's hold as truth median ${allMedian} us, p99 ${allP99} us ${verdict(allMedian, allP99)}; loadavg at end ${loadEnd.join(' ')}`,
+    );
     return result;
   },
 };

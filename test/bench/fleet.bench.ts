@@ -43,8 +43,18 @@ function agentWork(i: number): WorkItem[] {
 
 function resultRows(routeIds: readonly string[], atMs: number): RoundResultRecord[] {
   return routeIds.map((pathId, k) => ({
-    pathId, roundAtMs: atMs, sent: 10, received: 10, lossPct: 0,
-    rttMinMs: 0.2, rttAvgMs: 0.3 + (k % 7) / 10, rttMaxMs: 1, rttP50Ms: 0.3, rttP95Ms: 0.8, rttP99Ms: 0.9, jitterMs: 0.05,
+    pathId,
+    roundAtMs: atMs,
+    sent: 10,
+    received: 10,
+    lossPct: 0,
+    rttMinMs: 0.2,
+    rttAvgMs: 0.3 + (k % 7) / 10,
+    rttMaxMs: 1,
+    rttP50Ms: 0.3,
+    rttP95Ms: 0.8,
+    rttP99Ms: 0.9,
+    jitterMs: 0.05,
   }));
 }
 
@@ -66,12 +76,22 @@ export const benchmark: Benchmark = {
       for (let i = 0; i < POOLS; i++) stores.push(await openStore(testPgUrl, { schema, maxConnections: 10, connectTimeoutMs: 120_000 }));
       for (let i = 0; i < AGENTS; i++) {
         const work = agentWork(i);
-        agents.push(new FleetAgent({
-          client: stores[i % POOLS]!.sqlClient, fleet: 'bench',
-          identity: { agentId: `agent-${i}`, hostname: `host-${i}`, interfaces: [], capabilities: { rawSockets: true, kernelTimestamps: true, probeKinds: ['gre', 'icmp', 'tcp', 'udp'] } },
-          node: `n${i}`, targetGroups: ['web'], version: 'bench', schemaVersion: latestSchemaVersion,
-          holdTimeMs: HOLD_MS, reportIntervalMs: ROUND_MS, maxClockSkewMs: 5000, work: () => work, log: quiet,
-        }));
+        agents.push(
+          new FleetAgent({
+            client: stores[i % POOLS]!.sqlClient,
+            fleet: 'bench',
+            identity: { agentId: `agent-${i}`, hostname: `host-${i}`, interfaces: [], capabilities: { rawSockets: true, kernelTimestamps: true, probeKinds: ['gre', 'icmp', 'tcp', 'udp'] } },
+            node: `n${i}`,
+            targetGroups: ['web'],
+            version: 'bench',
+            schemaVersion: latestSchemaVersion,
+            holdTimeMs: HOLD_MS,
+            reportIntervalMs: ROUND_MS,
+            maxClockSkewMs: 5000,
+            work: () => work,
+            log: quiet,
+          }),
+        );
       }
       // Registration and the first publication of 100 × 3,000 items, agents joining ten at a time.
       const [, joinMs] = await timed(async () => {
@@ -89,24 +109,34 @@ export const benchmark: Benchmark = {
       let rows = 0;
       for (let r = 0; r < ROUNDS; r++) {
         const atMs = Date.UTC(2026, 0, 1) + r * ROUND_MS;
-        const [, reportPhaseMs] = await timed(() => Promise.all(agents.map(async (a) => {
-          const [, tickMs] = await timed(() => a.tick());
-          reportMs.push(tickMs);
-        })));
-        const [, writePhaseMs] = await timed(() => Promise.all(agents.map(async (a, i) => {
-          const held = a.assignedWork();
-          rows += held.length;
-          await stores[i % POOLS]!.insertResults(resultRows(held, atMs));
-        })));
+        const [, reportPhaseMs] = await timed(() =>
+          Promise.all(
+            agents.map(async (a) => {
+              const [, tickMs] = await timed(() => a.tick());
+              reportMs.push(tickMs);
+            }),
+          ),
+        );
+        const [, writePhaseMs] = await timed(() =>
+          Promise.all(
+            agents.map(async (a, i) => {
+              const held = a.assignedWork();
+              rows += held.length;
+              await stores[i % POOLS]!.insertResults(resultRows(held, atMs));
+            }),
+          ),
+        );
         reportsMs.push(reportPhaseMs);
         writesMs.push(writePhaseMs);
         fleetRoundMs.push(reportPhaseMs + writePhaseMs);
       }
       const fleetRows = rows / ROUNDS;
       const fleetRate = fleetRows / (median(writesMs) / 1000);
-      log(`fleet round: ${AGENTS} reports in ${sig(median(reportsMs))} ms (one report ${sig(median(reportMs))} ms median, ${sig(p95(reportMs))} ms p95, all at once), ` +
-        `then ${fleetRows} round results from ${AGENTS} writers in ${sig(median(writesMs))} ms (${sig(fleetRate)} rows/s while writing); ` +
-        `${sig(median(fleetRoundMs))} ms of a ${ROUND_MS / 1000} s round (${median(fleetRoundMs) < ROUND_MS ? 'fits' : 'DOES NOT FIT'}): ${sig(fleetRows / (ROUND_MS / 1000))} rows/s sustained`);
+      log(
+        `fleet round: ${AGENTS} reports in ${sig(median(reportsMs))} ms (one report ${sig(median(reportMs))} ms median, ${sig(p95(reportMs))} ms p95, all at once), ` +
+          `then ${fleetRows} round results from ${AGENTS} writers in ${sig(median(writesMs))} ms (${sig(fleetRate)} rows/s while writing); ` +
+          `${sig(median(fleetRoundMs))} ms of a ${ROUND_MS / 1000} s round (${median(fleetRoundMs) < ROUND_MS ? 'fits' : 'DOES NOT FIT'}): ${sig(fleetRows / (ROUND_MS / 1000))} rows/s sustained`,
+      );
 
       // From here the agents report on their own timers, as deployed, while the rest is measured.
       for (const a of agents) a.startReporting();
@@ -136,7 +166,9 @@ export const benchmark: Benchmark = {
         viewMs.push(ms);
       }
       const work = view.work[0]!;
-      log(`dashboard fleet queries (${view.agents.length} agents, ${work.assigned + work.moving + work.unmonitored} routes): ${sig(median(viewMs))} ms median, ${sig(p95(viewMs))} ms p95 (goal < ${VIEW_GOAL_MS} ms)`);
+      log(
+        `dashboard fleet queries (${view.agents.length} agents, ${work.assigned + work.moving + work.unmonitored} routes): ${sig(median(viewMs))} ms median, ${sig(p95(viewMs))} ms p95 (goal < ${VIEW_GOAL_MS} ms)`,
+      );
 
       // Failover on the agents' own timers: one agent is killed; how long until its targets run elsewhere.
       const victim = agents[7]!;
@@ -157,13 +189,28 @@ export const benchmark: Benchmark = {
       }
       const sinceKill = movedAt - killedAt;
       const sinceExpiry = movedAt - (lastReportAt + HOLD_MS);
-      log(`failover: agent-7's ${victimTargets.length} targets held by others ${sig(sinceKill / 1000)} s after the kill, ${sig(sinceExpiry / 1000)} s after its expiry ` +
-        `(hold ${HOLD_MS / 1000} s, reports every ${ROUND_MS / 1000} s; goal: within one hold time of the kill: ${sinceKill <= HOLD_MS + ROUND_MS ? 'met' : 'MISSED'})`);
+      log(
+        `failover: agent-7's ${victimTargets.length} targets held by others ${sig(sinceKill / 1000)} s after the kill, ${sig(sinceExpiry / 1000)} s after its expiry ` +
+          `(hold ${HOLD_MS / 1000} s, reports every ${ROUND_MS / 1000} s; goal: within one hold time of the kill: ${sinceKill <= HOLD_MS + ROUND_MS ? 'met' : 'MISSED'})`,
+      );
 
       return {
-        agents: AGENTS, pathsPerAgent: PATHS_PER_AGENT, targets: TARGETS, roundMs: ROUND_MS, holdMs: HOLD_MS,
+        agents: AGENTS,
+        pathsPerAgent: PATHS_PER_AGENT,
+        targets: TARGETS,
+        roundMs: ROUND_MS,
+        holdMs: HOLD_MS,
         joinMs: sig(joinMs),
-        fleet: { rowsPerRound: fleetRows, roundWallMs: sig(median(fleetRoundMs)), reportsPhaseMs: sig(median(reportsMs)), writesPhaseMs: sig(median(writesMs)), writingRowsPerS: sig(fleetRate), sustainedRowsPerS: sig(fleetRows / (ROUND_MS / 1000)), reportMedianMs: sig(median(reportMs)), reportP95Ms: sig(p95(reportMs)) },
+        fleet: {
+          rowsPerRound: fleetRows,
+          roundWallMs: sig(median(fleetRoundMs)),
+          reportsPhaseMs: sig(median(reportsMs)),
+          writesPhaseMs: sig(median(writesMs)),
+          writingRowsPerS: sig(fleetRate),
+          sustainedRowsPerS: sig(fleetRows / (ROUND_MS / 1000)),
+          reportMedianMs: sig(median(reportMs)),
+          reportP95Ms: sig(p95(reportMs)),
+        },
         singleProcess: { rowsPerRound: fleetRows, roundWallMs: sig(median(singleMs)), writingRowsPerS: sig(singleRate) },
         dashboard: { medianMs: sig(median(viewMs)), p95Ms: sig(p95(viewMs)), goalMs: VIEW_GOAL_MS, met: median(viewMs) < VIEW_GOAL_MS },
         failover: { targets: victimTargets.length, sinceKillMs: sig(sinceKill), sinceExpiryMs: sig(sinceExpiry) },

@@ -74,8 +74,9 @@ const f1 = (c: Counts) => {
 const round3 = (value: number) => Number(value.toFixed(3));
 
 function score(into: Counts, truth: Set<number>, predicted: Set<number>): void {
-  for (const l of predicted) if (truth.has(l)) into.tp++;
-  else into.fp++;
+  for (const l of predicted)
+    if (truth.has(l)) into.tp++;
+    else into.fp++;
   for (const l of truth) if (!predicted.has(l)) into.fn++;
 }
 
@@ -160,11 +161,17 @@ export const benchmark: Benchmark = {
     const groups: EstimatorOptions['groups'] = plan.groups.map((g) => ({ id: g.id, linkKeys: g.linkKeys }));
     const groupOf = new Map<number, number>();
     plan.groups.forEach((g, gi) => g.linkKeys.forEach((key) => indexOf.has(key) && groupOf.set(indexOf.get(key)!, gi)));
-    log(`k=${K} fat-tree: ${routes.linkKeys.length} directed links, ${plan.walks.length} cover walks (coverage 2, maxHops 16, planned in ${plan.computeMs.toFixed(0)} ms), ${plan.groups.length} groups, ${PROBES} probes per walk per round`);
+    log(
+      `k=${K} fat-tree: ${routes.linkKeys.length} directed links, ${plan.walks.length} cover walks (coverage 2, maxHops 16, planned in ${plan.computeMs.toFixed(0)} ms), ${plan.groups.length} groups, ${PROBES} probes per walk per round`,
+    );
 
     const baselines = new RouteBaselines();
     const noBlame = { estimates: [], skipped: [], computeMs: 0 };
-    for (let i = 0; i < 20; i++) baselines.update(observationsOf(routes, simulateRound(routes, [], PROBES, random), () => null), noBlame);
+    for (let i = 0; i < 20; i++)
+      baselines.update(
+        observationsOf(routes, simulateRound(routes, [], PROBES, random), () => null),
+        noBlame,
+      );
 
     // Calibrate the peers' knobs on rounds of their own.
     const calibration = trials(routes, baselines, CALIBRATION_TRIALS, 2);
@@ -187,7 +194,9 @@ export const benchmark: Benchmark = {
       for (const t of calibration) score(c, lossTruth(t.faults), vote007Bad(t.input, threshold));
       if (f1(c) > vote.f1) vote = { threshold, f1: f1(c) };
     }
-    log(`peers calibrated on ${CALIBRATION_TRIALS} rounds (seed 2): NetBouncer λ=${nb.lambda} threshold x<${nb.threshold} (F1 ${nb.f1.toFixed(3)}); 007 vote threshold ${vote.threshold} (F1 ${vote.f1.toFixed(3)})`);
+    log(
+      `peers calibrated on ${CALIBRATION_TRIALS} rounds (seed 2): NetBouncer λ=${nb.lambda} threshold x<${nb.threshold} (F1 ${nb.f1.toFixed(3)}); 007 vote threshold ${vote.threshold} (F1 ${vote.f1.toFixed(3)})`,
+    );
 
     // Evaluate all three on the same rounds.
     const evaluation = trials(routes, baselines, TRIALS, 3);
@@ -236,8 +245,8 @@ export const benchmark: Benchmark = {
     const line = (name: string, c: Counts) => `  ${name.padEnd(34)} precision ${precision(c).toFixed(3)}  recall ${recall(c).toFixed(3)}  (tp ${c.tp}, fp ${c.fp}, fn ${c.fn})`;
     log('loss faults (directed links blamed for loss):');
     log(line('pathmon (sparse NNLS + tomography)', methods.pathmon));
-    log(line('NetBouncer-style (from NSDI\'19)', methods.netbouncer));
-    log(line('007-style (from NSDI\'18)', methods.vote007));
+    log(line("NetBouncer-style (from NSDI'19)", methods.netbouncer));
+    log(line("007-style (from NSDI'18)", methods.vote007));
     log('delay faults (peers localize loss only: n/a):');
     log(line('pathmon', pathmonDelay));
     log('all faults, any kind:');
@@ -251,7 +260,9 @@ export const benchmark: Benchmark = {
     DELAY_BUCKETS.forEach((b, i) => log(`  ${b.name.padEnd(14)} ${recall(delayRecall[i]!).toFixed(3)}  (${delayRecall[i]!.tp + delayRecall[i]!.fn} faults)`));
     const within = (errors: number[]) => (errors.length === 0 ? 1 : errors.filter((e) => e <= 0.3).length / errors.length);
     const median = (values: number[]) => (values.length === 0 ? 0 : [...values].sort((a, b) => a - b)[values.length >> 1]!);
-    log(`estimates of found faults within ±30 %: loss ${within(lossErrors).toFixed(3)} (median error ${(median(lossErrors) * 100).toFixed(1)} %), delay ${within(delayErrors).toFixed(3)} (median error ${(median(delayErrors) * 100).toFixed(1)} %)`);
+    log(
+      `estimates of found faults within ±30 %: loss ${within(lossErrors).toFixed(3)} (median error ${(median(lossErrors) * 100).toFixed(1)} %), delay ${within(delayErrors).toFixed(3)} (median error ${(median(delayErrors) * 100).toFixed(1)} %)`,
+    );
     log(`pathmon per round (${plan.walks.length} walks): median ${median(computeMs).toFixed(2)} ms`);
     const pm = methods.pathmon;
     const ahead = f1(pm) > f1(methods.netbouncer) && f1(pm) > f1(methods.vote007);
@@ -272,7 +283,17 @@ export const benchmark: Benchmark = {
       loss: { pathmon: countsJson(methods.pathmon), netbouncer: countsJson(methods.netbouncer), vote007: countsJson(methods.vote007) },
       delay: { pathmon: countsJson(pathmonDelay), netbouncer: 'n/a (loss only)', vote007: 'n/a (loss only)' },
       anyFault: { pathmon: countsJson(pathmonAny) },
-      lossRecallBySize: Object.fromEntries(LOSS_BUCKETS.map((b, i) => [b.name, { pathmon: round3(recall(lossRecall[i]!.pathmon)), netbouncer: round3(recall(lossRecall[i]!.netbouncer)), vote007: round3(recall(lossRecall[i]!.vote007)), faults: lossRecall[i]!.pathmon.tp + lossRecall[i]!.pathmon.fn }])),
+      lossRecallBySize: Object.fromEntries(
+        LOSS_BUCKETS.map((b, i) => [
+          b.name,
+          {
+            pathmon: round3(recall(lossRecall[i]!.pathmon)),
+            netbouncer: round3(recall(lossRecall[i]!.netbouncer)),
+            vote007: round3(recall(lossRecall[i]!.vote007)),
+            faults: lossRecall[i]!.pathmon.tp + lossRecall[i]!.pathmon.fn,
+          },
+        ]),
+      ),
       delayRecallBySize: Object.fromEntries(DELAY_BUCKETS.map((b, i) => [b.name, { pathmon: round3(recall(delayRecall[i]!)), faults: delayRecall[i]!.tp + delayRecall[i]!.fn }])),
       estimateWithin30Pct: { loss: round3(within(lossErrors)), delay: round3(within(delayErrors)) },
       pathmonRoundMedianMs: round3(median(computeMs)),
@@ -321,9 +342,25 @@ function timeHundredThousand(log: (line: string) => void) {
     const elapsed = performance.now() - started;
     if (run > 1) times.push(elapsed);
     const blamed = estimate.estimates.filter(isBlamed).map((e) => (e.subject.kind === 'link' ? routes.linkKeys.indexOf(e.subject.linkKey) : -1));
-    found = faults.every((f) => blamed.includes(f.link)) && blamed.length === faults.length ? 'exactly the 3 faulty links' : `${blamed.length} blamed, ${faults.filter((f) => blamed.includes(f.link)).length} of 3 faults`;
+    found =
+      faults.every((f) => blamed.includes(f.link)) && blamed.length === faults.length
+        ? 'exactly the 3 faulty links'
+        : `${blamed.length} blamed, ${faults.filter((f) => blamed.includes(f.link)).length} of 3 faults`;
   }
   const median = [...times].sort((a, b) => a - b)[times.length >> 1]!;
-  log(`100k: ${observations.length} walks (the k=32 cover plan's ${plan.walks.length} walks x ${copies}, distinct ids) over ${routes.linkKeys.length} directed links, ${crossings} crossings, 3 faults: estimateLinks median ${median.toFixed(1)} ms per round over 5 rounds of an unchanged plan (goal <= ${GOAL_100K_MS} ms: ${median <= GOAL_100K_MS ? 'met' : 'MISSED'}); first round of a new plan (link keys translated, matrix compiled) ${coldMs.toFixed(0)} ms; found ${found}`);
-  return { walks: observations.length, planWalks: plan.walks.length, copies, directedLinks: routes.linkKeys.length, crossings, medianMs: round3(median), runsMs: times.map(round3), firstRoundOfPlanMs: round3(coldMs), goalMs: GOAL_100K_MS, found };
+  log(
+    `100k: ${observations.length} walks (the k=32 cover plan's ${plan.walks.length} walks x ${copies}, distinct ids) over ${routes.linkKeys.length} directed links, ${crossings} crossings, 3 faults: estimateLinks median ${median.toFixed(1)} ms per round over 5 rounds of an unchanged plan (goal <= ${GOAL_100K_MS} ms: ${median <= GOAL_100K_MS ? 'met' : 'MISSED'}); first round of a new plan (link keys translated, matrix compiled) ${coldMs.toFixed(0)} ms; found ${found}`,
+  );
+  return {
+    walks: observations.length,
+    planWalks: plan.walks.length,
+    copies,
+    directedLinks: routes.linkKeys.length,
+    crossings,
+    medianMs: round3(median),
+    runsMs: times.map(round3),
+    firstRoundOfPlanMs: round3(coldMs),
+    goalMs: GOAL_100K_MS,
+    found,
+  };
 }

@@ -102,8 +102,7 @@ async function run(log: (line: string) => void): Promise<PathEnumerationResult> 
   for (const { k, cutoff } of CASES) {
     const tree = fatTree(k);
     const { source, target } = endpoints(tree);
-    log(`fat-tree k=${k}: ${tree.switches.length} switches, ${tree.edges.length} links; ` +
-      `${source} -> ${target} (edge 0 of the first and last pod), cutoff ${cutoff} links`);
+    log(`fat-tree k=${k}: ${tree.switches.length} switches, ${tree.edges.length} links; ` + `${source} -> ${target} (edge 0 of the first and last pod), cutoff ${cutoff} links`);
 
     const nx = networkxPaths(tree, source, target, cutoff);
     versions = { python: nx.python, networkx: nx.networkx };
@@ -112,8 +111,7 @@ async function run(log: (line: string) => void): Promise<PathEnumerationResult> 
 
     const counts = { networkx: nx.count, ...pathmon.counts, ...bare.counts };
     if (new Set(Object.values(counts)).size !== 1) {
-      throw new Error(`bench.pathEnumeration: path counts differ for k=${k} cutoff=${cutoff}: ${JSON.stringify(counts)}; ` +
-        'expected every contender to find the same paths');
+      throw new Error(`bench.pathEnumeration: path counts differ for k=${k} cutoff=${cutoff}: ${JSON.stringify(counts)}; ` + 'expected every contender to find the same paths');
     }
     const speedupVsCount = nx.countSeconds / pathmon.seconds;
     const speedupVsList = nx.listSeconds / pathmon.seconds;
@@ -157,8 +155,7 @@ function describe(row: PathEnumerationCase): string[] {
   const mib = (bytes: number): string => `${(bytes / 2 ** 20).toFixed(1)} MiB`;
   return [
     `paths: ${row.paths} (NetworkX, pathmon and graphology-simple-path agree)`,
-    `pathmon allProbePaths:        ${ms(row.pathmon.seconds)} median of ${row.pathmon.runs}; ` +
-      `peak RSS +${mib(row.pathmon.peakRssDeltaBytes)}, retained heap ${mib(row.pathmon.retainedHeapBytes)}`,
+    `pathmon allProbePaths:        ${ms(row.pathmon.seconds)} median of ${row.pathmon.runs}; ` + `peak RSS +${mib(row.pathmon.peakRssDeltaBytes)}, retained heap ${mib(row.pathmon.retainedHeapBytes)}`,
     `graphology-simple-path:       ${ms(row.bareEnumeration.seconds)} median of ${row.bareEnumeration.runs}; ` +
       `peak RSS +${mib(row.bareEnumeration.peakRssDeltaBytes)}, retained heap ${mib(row.bareEnumeration.retainedHeapBytes)}`,
     `NetworkX all_simple_paths:    count ${ms(row.networkx.countSeconds)}, list ${ms(row.networkx.listSeconds)} ` +
@@ -201,9 +198,17 @@ function networkxPaths(tree: FatTree, source: string, target: string, cutoff: nu
   const dir = mkdtempSync(join(tmpdir(), 'pathmon-bench-'));
   try {
     const spec = join(dir, 'graph.json');
-    writeFileSync(spec, JSON.stringify({
-      edges: tree.edges, source, target, cutoff, repeats: NETWORKX_REPEATS, budgetSeconds: NETWORKX_BUDGET_SECONDS,
-    }));
+    writeFileSync(
+      spec,
+      JSON.stringify({
+        edges: tree.edges,
+        source,
+        target,
+        cutoff,
+        repeats: NETWORKX_REPEATS,
+        budgetSeconds: NETWORKX_BUDGET_SECONDS,
+      }),
+    );
     const stdout = execFileSync(PYTHON, [NETWORKX_SCRIPT, spec], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] });
     return JSON.parse(stdout) as NetworkxFigures;
   } finally {
@@ -212,11 +217,10 @@ function networkxPaths(tree: FatTree, source: string, target: string, cutoff: nu
 }
 
 function measureInChild(contender: Contender, k: number, cutoff: number): Measured {
-  const stdout = execFileSync(
-    process.execPath,
-    ['--expose-gc', fileURLToPath(import.meta.url), 'measure', contender, String(k), String(cutoff)],
-    { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] },
-  );
+  const stdout = execFileSync(process.execPath, ['--expose-gc', fileURLToPath(import.meta.url), 'measure', contender, String(k), String(cutoff)], {
+    encoding: 'utf8',
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
   return JSON.parse(stdout) as Measured;
 }
 
@@ -230,9 +234,10 @@ function measure(contender: Contender, k: number, cutoff: number): Measured {
   const tree = fatTree(k);
   const topology = fatTreeTopology(tree);
   const { source, target } = endpoints(tree);
-  const call = contender === 'pathmon'
-    ? (): PathSet | string[][][] => allProbePaths(topology, source, target, { maxHops: cutoff, maxPaths: ALL_PATHS })
-    : (): PathSet | string[][][] => allSimpleEdgeGroupPaths(topology.graph, source, target, { maxDepth: cutoff });
+  const call =
+    contender === 'pathmon'
+      ? (): PathSet | string[][][] => allProbePaths(topology, source, target, { maxHops: cutoff, maxPaths: ALL_PATHS })
+      : (): PathSet | string[][][] => allSimpleEdgeGroupPaths(topology.graph, source, target, { maxDepth: cutoff });
 
   gc();
   const heapBefore = process.memoryUsage().heapUsed;

@@ -42,10 +42,18 @@ const CASES: Case[] = [
 export const benchmark: Benchmark = { name: 'plan', run };
 
 async function run(log: (line: string) => void): Promise<object> {
-  log(`load average at start: ${loadavg().map((value) => value.toFixed(1)).join(' ')} (figures are wall time on a shared machine)`);
+  log(
+    `load average at start: ${loadavg()
+      .map((value) => value.toFixed(1))
+      .join(' ')} (figures are wall time on a shared machine)`,
+  );
   const results: object[] = [];
   for (const { build, runs } of CASES) results.push(benchCase(build(), runs, log));
-  log(`load average at end: ${loadavg().map((value) => value.toFixed(1)).join(' ')}`);
+  log(
+    `load average at end: ${loadavg()
+      .map((value) => value.toFixed(1))
+      .join(' ')}`,
+  );
   return { coverage: COVERAGE, maxHops: MAX_HOPS, probesPerRoute: PROBES_PER_ROUTE, goalK32Seconds: GOAL_K32_SECONDS, loadAverage: loadavg(), cases: results };
 }
 
@@ -61,12 +69,20 @@ function benchCase(bench: BenchTopology, runs: number, log: (line: string) => vo
     times.push(plan.computeMs);
   }
   const planMs = median(times);
-  const ours = probeFigures(plan.walks.map((walk) => walk.links.map((link) => link.key)), plan.linkKeys, COVERAGE);
-  log(`pathmon  plan ${fmtMs(planMs)} (median of ${runs}; runs ${times.map(fmtMs).join(', ')})${bench.name === 'fat-tree k=32' ? ` goal ≤ ${GOAL_K32_SECONDS} s: ${planMs <= GOAL_K32_SECONDS * 1000 ? 'met' : 'MISSED'}` : ''}`);
+  const ours = probeFigures(
+    plan.walks.map((walk) => walk.links.map((link) => link.key)),
+    plan.linkKeys,
+    COVERAGE,
+  );
+  log(
+    `pathmon  plan ${fmtMs(planMs)} (median of ${runs}; runs ${times.map(fmtMs).join(', ')})${bench.name === 'fat-tree k=32' ? ` goal ≤ ${GOAL_K32_SECONDS} s: ${planMs <= GOAL_K32_SECONDS * 1000 ? 'met' : 'MISSED'}` : ''}`,
+  );
   log(`         ${describe(ours)}; groups ${plan.groups.length}, unreachable ${plan.unreachable.length}, under-covered ${plan.underCovered.length}`);
   const separated = [...(plan.separated ?? new Map<string, number>()).values()];
   const separatedShare = separated.length === 0 ? 1 : separated.filter((n) => n >= COVERAGE).length / separated.length;
-  log(`         directions with a reverse crossed without it ≥ ${COVERAGE} times (separation): ${pct(separatedShare)} of ${separated.length}; under-separated ${plan.underSeparated?.length ?? 0} (no walk can: ${plan.underSeparated?.filter((u) => /also crosses/.test(u.reason)).length ?? 0})`);
+  log(
+    `         directions with a reverse crossed without it ≥ ${COVERAGE} times (separation): ${pct(separatedShare)} of ${separated.length}; under-separated ${plan.underSeparated?.length ?? 0} (no walk can: ${plan.underSeparated?.filter((u) => /also crosses/.test(u.reason)).length ?? 0})`,
+  );
 
   // Re-plan after one router link goes (both directions, as BGP-LS withdraws both NLRIs): one next to
   // the prober, which most walks cross, and one far from it.
@@ -76,22 +92,30 @@ function benchCase(bench: BenchTopology, runs: number, log: (line: string) => vo
   });
   const replans = [routerLinks[0]!, routerLinks[routerLinks.length - 1]!].map((key) => replanAfterWithdraw(bench, plan, key));
   for (const r of replans) {
-    log(`         re-plan after withdrawing ${r.withdrawn}: ${fmtMs(r.ms)}, ${r.kept} walks kept, ${r.added} new, ${r.gone} gone; ` +
-      `coverage ≥ ${COVERAGE} ${pct(r.coveredShare)}, identifiable ${pct(r.identifiableShare)}`);
+    log(
+      `         re-plan after withdrawing ${r.withdrawn}: ${fmtMs(r.ms)}, ${r.kept} walks kept, ${r.added} new, ${r.gone} gone; ` +
+        `coverage ≥ ${COVERAGE} ${pct(r.coveredShare)}, identifiable ${pct(r.identifiableShare)}`,
+    );
   }
 
   // Every simple path to every other host, counted.
   const paths = countHostPaths(topology, prober, bench.hosts, MAX_HOPS, PATH_COUNT_VISITS);
   const pathProbes = paths.paths * PROBES_PER_ROUTE;
-  const pathNote = paths.complete ? `within maxHops ${MAX_HOPS}` : `within ${paths.withinHops} hops only, a lower bound for maxHops ${MAX_HOPS} (counting further exceeds ${PATH_COUNT_VISITS.toLocaleString('en-US')} visits)`;
-  log(`         probes per round: walks ${fmtInt(ours.probes * PROBES_PER_ROUTE)} vs every simple path to every host ${paths.complete ? '' : '≥ '}${fmtInt(pathProbes)} (${fmtInt(paths.paths)} paths ${pathNote})`);
+  const pathNote = paths.complete
+    ? `within maxHops ${MAX_HOPS}`
+    : `within ${paths.withinHops} hops only, a lower bound for maxHops ${MAX_HOPS} (counting further exceeds ${PATH_COUNT_VISITS.toLocaleString('en-US')} visits)`;
+  log(
+    `         probes per round: walks ${fmtInt(ours.probes * PROBES_PER_ROUTE)} vs every simple path to every host ${paths.complete ? '' : '≥ '}${fmtInt(pathProbes)} (${fmtInt(paths.paths)} paths ${pathNote})`,
+  );
 
   // The peer, on the same topology and prober.
   const pmc = detectorPmc(topology, prober, COVERAGE);
   if (!pmc.finished) log(`         (the peer ran out of its time budget after ${pmc.seconds.toFixed(0)} s; figures are for what it had chosen)`);
   const theirs = probeFigures(pmc.probes, plan.linkKeys, COVERAGE);
   log(`deTector-PMC (peer, implemented from the paper; loop-mode shortest paths to every router, ${fmtInt(pmc.candidates)} candidates): ${fmtMs(pmc.seconds * 1000)}`);
-  log(`         ${describe(theirs)}; by its own undirected measure ${pmc.undirectedIdentifiable}/${pmc.undirectedLinks} links identifiable — out-and-back paths cannot tell a direction from its reverse`);
+  log(
+    `         ${describe(theirs)}; by its own undirected measure ${pmc.undirectedIdentifiable}/${pmc.undirectedLinks} links identifiable — out-and-back paths cannot tell a direction from its reverse`,
+  );
 
   return {
     topology: bench.name,
@@ -110,7 +134,15 @@ function benchCase(bench: BenchTopology, runs: number, log: (line: string) => vo
       replans,
     },
     everySimplePath: { paths: paths.paths, withinHops: paths.withinHops, lowerBound: !paths.complete, probesPerRound: pathProbes },
-    detectorPmc: { seconds: pmc.seconds, finished: pmc.finished, candidates: pmc.candidates, ...theirs, probesPerRound: theirs.probes * PROBES_PER_ROUTE, undirectedLinks: pmc.undirectedLinks, undirectedIdentifiable: pmc.undirectedIdentifiable },
+    detectorPmc: {
+      seconds: pmc.seconds,
+      finished: pmc.finished,
+      candidates: pmc.candidates,
+      ...theirs,
+      probesPerRound: theirs.probes * PROBES_PER_ROUTE,
+      undirectedLinks: pmc.undirectedLinks,
+      undirectedIdentifiable: pmc.undirectedIdentifiable,
+    },
     goalMet: bench.name === 'fat-tree k=32' ? planMs <= GOAL_K32_SECONDS * 1000 : undefined,
   };
 }
@@ -127,7 +159,11 @@ function replanAfterWithdraw(bench: BenchTopology, plan: LinkCoverPlan, key: str
   if (reverse) topology.apply({ kind: 'link-up', link: reverse });
   const previousIds = new Set(plan.walks.map((walk) => walk.id));
   const kept = replan.walks.filter((walk) => previousIds.has(walk.id)).length;
-  const after = probeFigures(replan.walks.map((walk) => walk.links.map((l) => l.key)), replan.linkKeys, COVERAGE);
+  const after = probeFigures(
+    replan.walks.map((walk) => walk.links.map((l) => l.key)),
+    replan.linkKeys,
+    COVERAGE,
+  );
   return {
     withdrawn: `${topology.node(link.from).name}–${topology.node(link.to).name}`,
     ms: replan.computeMs,
@@ -140,8 +176,10 @@ function replanAfterWithdraw(bench: BenchTopology, plan: LinkCoverPlan, key: str
 }
 
 function describe(figures: ProbeFigures): string {
-  return `${fmtInt(figures.probes)} probes over ${fmtInt(figures.directedLinks)} directed links (mean ${figures.meanLegs.toFixed(1)} legs, max ${figures.maxLegs}): ` +
-    `coverage min ${figures.minCoverage}, ≥ ${COVERAGE} for ${pct(figures.coveredShare)}; identifiable ${pct(figures.identifiableShare)}`;
+  return (
+    `${fmtInt(figures.probes)} probes over ${fmtInt(figures.directedLinks)} directed links (mean ${figures.meanLegs.toFixed(1)} legs, max ${figures.maxLegs}): ` +
+    `coverage min ${figures.minCoverage}, ≥ ${COVERAGE} for ${pct(figures.coveredShare)}; identifiable ${pct(figures.identifiableShare)}`
+  );
 }
 
 const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!;

@@ -43,24 +43,47 @@ export const benchmark: Benchmark = {
       const graph = labGraph();
       const remediation = await startRemediation({
         config: remediationConfigSchema.parse({ workers: WORKERS, rules: [{ name: 'burst', match: { program: 'ospfd' }, actions: [{ type: 'command', argv: ['/bin/true'] }] }] }),
-        notifiers: {}, client: db.store.sqlClient, graph: () => graph, openIncidents: () => [], idlePollMs: 50,
+        notifiers: {},
+        client: db.store.sqlClient,
+        graph: () => graph,
+        openIncidents: () => [],
+        idlePollMs: 50,
       });
       const events = Array.from({ length: EVENTS }, (_, i) => syslogEvent({ id: 1_000_000 + i }));
       const t0 = performance.now();
       await Promise.all(events.map((event) => remediation.handleEvent(event)));
       const queuedMs = performance.now() - t0;
-      await until('every run finished', async () => (await actionRuns(db.store.sqlClient, { limit: 100_000 })).every((r) => r.state === 'SUCCESS' || r.state === 'FAILURE' || r.state === 'TIMEOUT'), 600_000);
+      await until(
+        'every run finished',
+        async () => (await actionRuns(db.store.sqlClient, { limit: 100_000 })).every((r) => r.state === 'SUCCESS' || r.state === 'FAILURE' || r.state === 'TIMEOUT'),
+        600_000,
+      );
       const totalMs = performance.now() - t0;
       const runs = await actionRuns(db.store.sqlClient, { limit: 100_000 });
       await remediation.close();
       const latency = runs.map((r) => r.finishedAtMs! - r.queuedAtMs).sort((a, b) => a - b);
       const failures = runs.filter((r) => r.state !== 'SUCCESS').length;
       const maxRunning = remediation.stats().pool.maxRunning;
-      const pathmon = { events: EVENTS, workers: WORKERS, runs: runs.length, failures, maxRunning, queuedMs: Math.round(queuedMs), totalMs: Math.round(totalMs), latencyP50Ms: percentile(latency, 50), latencyP99Ms: percentile(latency, 99), eventsPerSecond: Math.round(EVENTS / (queuedMs / 1000)) };
-      log(`pathmon pool: ${EVENTS} events queued in ${pathmon.queuedMs} ms (${pathmon.eventsPerSecond}/s), all ${runs.length} runs finished in ${pathmon.totalMs} ms, ${failures} failed, at most ${maxRunning} running`);
+      const pathmon = {
+        events: EVENTS,
+        workers: WORKERS,
+        runs: runs.length,
+        failures,
+        maxRunning,
+        queuedMs: Math.round(queuedMs),
+        totalMs: Math.round(totalMs),
+        latencyP50Ms: percentile(latency, 50),
+        latencyP99Ms: percentile(latency, 99),
+        eventsPerSecond: Math.round(EVENTS / (queuedMs / 1000)),
+      };
+      log(
+        `pathmon pool: ${EVENTS} events queued in ${pathmon.queuedMs} ms (${pathmon.eventsPerSecond}/s), all ${runs.length} runs finished in ${pathmon.totalMs} ms, ${failures} failed, at most ${maxRunning} running`,
+      );
       log(`pathmon pool: action latency (queued -> finished) p50 ${pathmon.latencyP50Ms} ms, p99 ${pathmon.latencyP99Ms} ms`);
       const peer = await barePeer();
-      log(`peer (bare spawn, ${WORKERS} at a time, no store): ${EVENTS} x /bin/true in ${Math.round(peer.totalMs)} ms; completion time p50 ${Math.round(peer.p50Ms)} ms, p99 ${Math.round(peer.p99Ms)} ms`);
+      log(
+        `peer (bare spawn, ${WORKERS} at a time, no store): ${EVENTS} x /bin/true in ${Math.round(peer.totalMs)} ms; completion time p50 ${Math.round(peer.p50Ms)} ms, p99 ${Math.round(peer.p99Ms)} ms`,
+      );
       return { pathmon, peer: { totalMs: Math.round(peer.totalMs), p50Ms: Math.round(peer.p50Ms), p99Ms: Math.round(peer.p99Ms) } };
     } finally {
       await db.dispose();

@@ -21,7 +21,9 @@ const resultsDir = join(repoRoot, 'test', 'bench', 'results');
 
 async function discoverBenchmarks(): Promise<Benchmark[]> {
   const here = dirname(fileURLToPath(import.meta.url));
-  const files = readdirSync(here).filter((name) => name.endsWith('.bench.js')).sort();
+  const files = readdirSync(here)
+    .filter((name) => name.endsWith('.bench.js'))
+    .sort();
   const found: Benchmark[] = [];
   for (const file of files) {
     const module = (await import(pathToFileURL(join(here, file)).href)) as { benchmark?: Benchmark };

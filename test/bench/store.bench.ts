@@ -49,9 +49,18 @@ function roundRows(count: number): RoundResultRecord[][] {
     for (let p = 0; p < PATHS_PER_ROUND && r * PATHS_PER_ROUND + p < count; p++) {
       const rtt = 0.3 + ((p * 7 + r * 13) % 100) / 50;
       batch.push({
-        pathId: `path-${String(p).padStart(4, '0')}-${'0123456789abcdef'.repeat(2)}`, roundAtMs: NOW_MS + r * ROUND_INTERVAL_MS,
-        sent: 10, received: (p + r) % 50 === 0 ? 9 : 10, lossPct: (p + r) % 50 === 0 ? 10 : 0,
-        rttMinMs: rtt * 0.8, rttAvgMs: rtt, rttMaxMs: rtt * 2, rttP50Ms: rtt, rttP95Ms: rtt * 1.5, rttP99Ms: rtt * 1.9, jitterMs: 0.05,
+        pathId: `path-${String(p).padStart(4, '0')}-${'0123456789abcdef'.repeat(2)}`,
+        roundAtMs: NOW_MS + r * ROUND_INTERVAL_MS,
+        sent: 10,
+        received: (p + r) % 50 === 0 ? 9 : 10,
+        lossPct: (p + r) % 50 === 0 ? 10 : 0,
+        rttMinMs: rtt * 0.8,
+        rttAvgMs: rtt,
+        rttMaxMs: rtt * 2,
+        rttP50Ms: rtt,
+        rttP95Ms: rtt * 1.5,
+        rttP99Ms: rtt * 1.9,
+        jitterMs: 0.05,
       });
     }
     rounds.push(batch);
@@ -87,9 +96,20 @@ async function naiveServerRate(url: string, schema: string): Promise<number> {
     const rows = roundRows(NAIVE_ROWS).flat();
     const started = performance.now();
     for (const r of rows) {
-      await client.query(
-        `INSERT INTO round_results VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12) ON CONFLICT DO NOTHING`,
-        [r.pathId, r.roundAtMs, r.sent, r.received, r.lossPct, r.rttMinMs, r.rttAvgMs, r.rttMaxMs, r.rttP50Ms, r.rttP95Ms, r.rttP99Ms, r.jitterMs]);
+      await client.query(`INSERT INTO round_results VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12) ON CONFLICT DO NOTHING`, [
+        r.pathId,
+        r.roundAtMs,
+        r.sent,
+        r.received,
+        r.lossPct,
+        r.rttMinMs,
+        r.rttAvgMs,
+        r.rttMaxMs,
+        r.rttP50Ms,
+        r.rttP95Ms,
+        r.rttP99Ms,
+        r.jitterMs,
+      ]);
     }
     return rows.length / ((performance.now() - started) / 1000);
   } finally {
@@ -103,28 +123,45 @@ async function generateHistory(store: SqlStore, paths: number): Promise<{ rawRow
   const started = performance.now();
   const pathId = `'path-' || lpad(p::text, 4, '0')`;
   await q.query('TRUNCATE round_results, rollups, paths');
-  await q.query(`INSERT INTO paths SELECT ${pathId}, 'dev1->dev2', 'dev1', 'dev2', '["dev1","R1","dev2"]', '["10.0.0.1"]', '["R1"]', '["a>b"]', $1::bigint, NULL
-    FROM generate_series(0, $2::integer - 1) p`, [NOW_MS - 30 * DAY_MS, paths]);
+  await q.query(
+    `INSERT INTO paths SELECT ${pathId}, 'dev1->dev2', 'dev1', 'dev2', '["dev1","R1","dev2"]', '["10.0.0.1"]', '["R1"]', '["a>b"]', $1::bigint, NULL
+    FROM generate_series(0, $2::integer - 1) p`,
+    [NOW_MS - 30 * DAY_MS, paths],
+  );
   const rawStart = NOW_MS - 48 * HOUR_MS;
-  const raw = await q.query(`INSERT INTO round_results
+  const raw = await q.query(
+    `INSERT INTO round_results
     SELECT ${pathId}, t, 10, CASE WHEN random() < 0.01 THEN 9 ELSE 10 END, 0, 0.4 + random() * 0.1, 0.6 + random() * 0.1, 1.5 + random(),
            0.6 + random() * 0.1, 0.9 + random() * 0.2, 1.2 + random() * 0.3, 0.05
       FROM generate_series($2::bigint, $3::bigint - 1, ${ROUND_INTERVAL_MS}) t
-      CROSS JOIN LATERAL generate_series(0, $1::integer - 1 + 0 * (t % 2)::integer) p`, [paths, rawStart, NOW_MS]);
-  const tier = (tierMs: number, fromMs: number): Promise<{ rowCount: number }> => q.query(`INSERT INTO rollups
+      CROSS JOIN LATERAL generate_series(0, $1::integer - 1 + 0 * (t % 2)::integer) p`,
+    [paths, rawStart, NOW_MS],
+  );
+  const tier = (tierMs: number, fromMs: number): Promise<{ rowCount: number }> =>
+    q.query(
+      `INSERT INTO rollups
     SELECT ${tierMs}, ${pathId}, b, ${tierMs / ROUND_INTERVAL_MS}, ${(10 * tierMs) / ROUND_INTERVAL_MS}, ${(10 * tierMs) / ROUND_INTERVAL_MS} - (random() * 3)::int,
            0.4 + random() * 0.1, 0.6 + random() * 0.1, 0.9 + random() * 0.2, 1.2 + random() * 0.3, 1.5 + random()
-      FROM generate_series(0, $1::integer - 1) p, generate_series($2::bigint, $3::bigint - 1, ${tierMs}) b`, [paths, fromMs, NOW_MS]);
+      FROM generate_series(0, $1::integer - 1) p, generate_series($2::bigint, $3::bigint - 1, ${tierMs}) b`,
+      [paths, fromMs, NOW_MS],
+    );
   const five = await tier(300_000, NOW_MS - 7 * DAY_MS);
   const hour = await tier(HOUR_MS, NOW_MS - 30 * DAY_MS);
-  await q.query(`UPDATE rollup_state SET rolled_until_ms = $1::bigint,
+  await q.query(
+    `UPDATE rollup_state SET rolled_until_ms = $1::bigint,
     kept_since_ms = CASE tier_ms WHEN 0 THEN $2::bigint WHEN 300000 THEN $3::bigint ELSE $4::bigint END`,
-  [NOW_MS, rawStart, NOW_MS - 7 * DAY_MS, NOW_MS - 30 * DAY_MS]);
+    [NOW_MS, rawStart, NOW_MS - 7 * DAY_MS, NOW_MS - 30 * DAY_MS],
+  );
   await q.query('ANALYZE');
   return { rawRows: raw.rowCount, fiveMinuteRows: five.rowCount, hourRows: hour.rowCount, seconds: sig((performance.now() - started) / 1000) };
 }
 
-async function timeQueries(store: SqlStore, paths: number, log: (l: string) => void, label: string): Promise<{ history30dMs: number; history30dPoints: number; history1hMs: number; summaries24hMs: number }> {
+async function timeQueries(
+  store: SqlStore,
+  paths: number,
+  log: (l: string) => void,
+  label: string,
+): Promise<{ history30dMs: number; history30dPoints: number; history1hMs: number; summaries24hMs: number }> {
   const one = `path-${String(Math.floor(paths / 2)).padStart(4, '0')}`;
   const timed = async (what: string, work: () => Promise<unknown>): Promise<number> => {
     await work(); // warm-up
@@ -170,11 +207,15 @@ async function run(log: (line: string) => void): Promise<object> {
       const naive = await naiveServerRate(testPgUrl, schema);
       log(`  server peer, one INSERT per row: ${Math.round(naive).toLocaleString('en')} rows/s`);
       const best = Math.max(unnest, copy);
-      log(`server write: unnest ${Math.round(unnest).toLocaleString('en')}/s, COPY ${Math.round(copy).toLocaleString('en')}/s ` +
-        `(${sig(best / naive)}x one-INSERT-per-row); goal >= ${WRITE_GOAL_PER_S.toLocaleString('en')}/s: ${best >= WRITE_GOAL_PER_S ? 'MET' : 'NOT MET'}`);
+      log(
+        `server write: unnest ${Math.round(unnest).toLocaleString('en')}/s, COPY ${Math.round(copy).toLocaleString('en')}/s ` +
+          `(${sig(best / naive)}x one-INSERT-per-row); goal >= ${WRITE_GOAL_PER_S.toLocaleString('en')}/s: ${best >= WRITE_GOAL_PER_S ? 'MET' : 'NOT MET'}`,
+      );
       log(`history volume (server): ${SERVER_HISTORY_PATHS} paths every 10 s, steady state under default retention`);
       const volume = await generateHistory(store, SERVER_HISTORY_PATHS);
-      log(`  generated ${volume.rawRows.toLocaleString('en')} raw rounds, ${volume.fiveMinuteRows.toLocaleString('en')} 5-minute and ${volume.hourRows.toLocaleString('en')} 1-hour buckets in ${volume.seconds} s`);
+      log(
+        `  generated ${volume.rawRows.toLocaleString('en')} raw rounds, ${volume.fiveMinuteRows.toLocaleString('en')} 5-minute and ${volume.hourRows.toLocaleString('en')} 1-hour buckets in ${volume.seconds} s`,
+      );
       const queries = await timeQueries(store, SERVER_HISTORY_PATHS, log, 'server');
       log(`server 30-day history: ${queries.history30dMs} ms; goal < ${HISTORY_GOAL_MS} ms: ${queries.history30dMs < HISTORY_GOAL_MS ? 'MET' : 'NOT MET'}`);
       result.server = {
@@ -198,7 +239,9 @@ async function run(log: (line: string) => void): Promise<object> {
       log(`PGlite write: ${Math.round(rate).toLocaleString('en')} rows/s (data directory on local disk)`);
       log(`history volume (PGlite): ${PGLITE_HISTORY_PATHS} paths every 10 s, steady state under default retention`);
       const volume = await generateHistory(store, PGLITE_HISTORY_PATHS);
-      log(`  generated ${volume.rawRows.toLocaleString('en')} raw rounds, ${volume.fiveMinuteRows.toLocaleString('en')} 5-minute and ${volume.hourRows.toLocaleString('en')} 1-hour buckets in ${volume.seconds} s`);
+      log(
+        `  generated ${volume.rawRows.toLocaleString('en')} raw rounds, ${volume.fiveMinuteRows.toLocaleString('en')} 5-minute and ${volume.hourRows.toLocaleString('en')} 1-hour buckets in ${volume.seconds} s`,
+      );
       const queries = await timeQueries(store, PGLITE_HISTORY_PATHS, log, 'PGlite');
       log(`PGlite 30-day history: ${queries.history30dMs} ms; goal < ${HISTORY_GOAL_MS} ms: ${queries.history30dMs < HISTORY_GOAL_MS ? 'MET' : 'NOT MET'}`);
       result.pglite = {

@@ -37,7 +37,8 @@ function line(i: number): string {
   const r = `R${i % 97}`;
   if (n === 0) return `<189>Jun  1 11:59:58 ${r} ${i}: *Jun  1 11:59:58.123: %LINEPROTO-5-UPDOWN: Line protocol on Interface GigabitEthernet0/${i % 48}, changed state to down`;
   if (n === 1) return `<29>1 2025-06-01T11:59:58.123456+00:00 ${r} ospfd 4321 - - AdjChg: Nbr 10.0.${i % 250}.6, NbrIP 10.1.1.13 (default) on eth${i % 8}: Full -> Deleted (InactivityTimer)`;
-  if (n === 2) return `<28>1 2025-06-01T11:59:58.123Z mx${i % 20} mib2d 1234 SNMP_TRAP_LINK_DOWN [junos@2636.1.1.1.2.18 snmp-interface-index="${i % 900}" interface-name="ge-0/0/${i % 24}"] ifIndex ${i % 900}, ifAdminStatus up(1), ifOperStatus down(2), ifName ge-0/0/${i % 24}`;
+  if (n === 2)
+    return `<28>1 2025-06-01T11:59:58.123Z mx${i % 20} mib2d 1234 SNMP_TRAP_LINK_DOWN [junos@2636.1.1.1.2.18 snmp-interface-index="${i % 900}" interface-name="ge-0/0/${i % 24}"] ifIndex ${i % 900}, ifAdminStatus up(1), ifOperStatus down(2), ifName ge-0/0/${i % 24}`;
   if (n === 3) return `<30>Jun  1 11:59:58 ${r} zebra[812]: interface eth${i % 8} vrf default index ${i % 64} changed`;
   return `<187>Jun  1 11:59:58 nx${i % 30} %ETHPORT-5-IF_DOWN_LINK_FAILURE: Interface Ethernet1/${i % 48} is down (Link failure)`;
 }
@@ -78,13 +79,18 @@ async function send(port: number, lines: number): Promise<{ startedMs: number; c
 
 async function pathmonRun(store: SqlStore): Promise<number> {
   const config = syslogConfigSchema.parse({
-    tcp: '127.0.0.1:0', rateLimit: { linesPerSec: 10_000_000, burstLines: 10_000_000 }, maxQueuedEvents: 100_000, batchSize: 5000,
+    tcp: '127.0.0.1:0',
+    rateLimit: { linesPerSec: 10_000_000, burstLines: 10_000_000 },
+    maxQueuedEvents: 100_000,
+    batchSize: 5000,
   });
   const receiver = await startSyslog(config, { store, log: (text) => console.error(text) });
   try {
     const before = receiver.counters().stored;
     let done!: () => void;
-    const finished = new Promise<void>((resolve) => { done = resolve; });
+    const finished = new Promise<void>((resolve) => {
+      done = resolve;
+    });
     const stop = receiver.onEvent(() => {
       if (receiver.counters().stored - before >= LINES) done();
     });
@@ -132,16 +138,21 @@ async function rsyslogRun(): Promise<number | string> {
   const dir = mkdtempSync(join(tmpdir(), 'pathmon-bench-rsyslog-'));
   const port = await freePort();
   const out = join(dir, 'out.log');
-  writeFileSync(join(dir, 'rsyslog.conf'), [
-    `global(workDirectory="${dir}")`,
-    'module(load="imtcp")',
-    `input(type="imtcp" address="127.0.0.1" port="${port}")`,
-    'template(name="raw" type="string" string="%rawmsg%\\n")',
-    `action(type="omfile" file="${out}" template="raw" asyncWriting="on" flushOnTXEnd="on" ioBufferSize="256k")`,
-  ].join('\n'));
+  writeFileSync(
+    join(dir, 'rsyslog.conf'),
+    [
+      `global(workDirectory="${dir}")`,
+      'module(load="imtcp")',
+      `input(type="imtcp" address="127.0.0.1" port="${port}")`,
+      'template(name="raw" type="string" string="%rawmsg%\\n")',
+      `action(type="omfile" file="${out}" template="raw" asyncWriting="on" flushOnTXEnd="on" ioBufferSize="256k")`,
+    ].join('\n'),
+  );
   const child = spawn(binary, ['-n', '-f', join(dir, 'rsyslog.conf'), '-i', join(dir, 'rsyslogd.pid')], { stdio: ['ignore', 'ignore', 'pipe'] });
   let stderr = '';
-  child.stderr!.on('data', (chunk: Buffer) => { stderr += chunk.toString(); });
+  child.stderr!.on('data', (chunk: Buffer) => {
+    stderr += chunk.toString();
+  });
   try {
     // Ready when its port accepts connections.
     const readyBy = Date.now() + 10_000;
@@ -199,8 +210,10 @@ export const benchmark: Benchmark = {
         for (let run = 0; run < RUNS; run++) rates.push(await pathmonRun(store));
         serverPerS = sig(median(rates));
         events = (await countEvents(store.sqlClient)).total;
-        log(`pathmon over TCP into the PostgreSQL server: ${serverPerS} events/s (median of ${RUNS} runs of ${LINES}; runs ${rates.map(sig).join(', ')}; ${events} stored)` +
-          ` — goal >= ${GOAL_PER_S}: ${serverPerS >= GOAL_PER_S ? 'met' : 'MISSED'}`);
+        log(
+          `pathmon over TCP into the PostgreSQL server: ${serverPerS} events/s (median of ${RUNS} runs of ${LINES}; runs ${rates.map(sig).join(', ')}; ${events} stored)` +
+            ` — goal >= ${GOAL_PER_S}: ${serverPerS >= GOAL_PER_S ? 'met' : 'MISSED'}`,
+        );
       } finally {
         await store.close();
         await dropSchema(schema);

@@ -82,9 +82,13 @@ export const benchmark: Benchmark = {
     const net = createBenchNet();
     let listener: ChildProcess | undefined;
     try {
-      listener = spawn('ip', ['netns', 'exec', net.responder, process.execPath, '-e', `require('net').createServer((s) => s.destroy()).listen(${TCP_PORT}, '${RESPONDER_ADDRESS}', () => console.log('up'))`], {
-        stdio: ['ignore', 'pipe', 'inherit'],
-      });
+      listener = spawn(
+        'ip',
+        ['netns', 'exec', net.responder, process.execPath, '-e', `require('net').createServer((s) => s.destroy()).listen(${TCP_PORT}, '${RESPONDER_ADDRESS}', () => console.log('up'))`],
+        {
+          stdio: ['ignore', 'pipe', 'inherit'],
+        },
+      );
       await new Promise<void>((resolve, reject) => {
         listener!.stdout!.once('data', () => resolve());
         listener!.once('exit', (code) => reject(new Error(`bench.targetKinds: the TCP listener exited with ${code}`)));
@@ -101,7 +105,9 @@ export const benchmark: Benchmark = {
         for (const step of pathmon[kind].ladder) {
           log(`pathmon ${kind} asked ${step.askedPerS}/s: sent ${step.sent}, matched ${step.received} (${step.lossPct} % loss), send rate ${step.sendPerS}/s, over the run ${step.wallPerS}/s`);
         }
-        log(`pathmon ${kind}: best at < 1 % loss ${best(pathmon[kind].ladder, 'sendPerS')}/s sent (${best(pathmon[kind].ladder, 'wallPerS')}/s over the run); RTT at 1000/s median ${pathmon[kind].rtt.medianMs} ms, avg ${pathmon[kind].rtt.avgMs} ms`);
+        log(
+          `pathmon ${kind}: best at < 1 % loss ${best(pathmon[kind].ladder, 'sendPerS')}/s sent (${best(pathmon[kind].ladder, 'wallPerS')}/s over the run); RTT at 1000/s median ${pathmon[kind].rtt.medianMs} ms, avg ${pathmon[kind].rtt.avgMs} ms`,
+        );
       }
 
       // fping: rate ladder and RTT median
@@ -122,7 +128,12 @@ export const benchmark: Benchmark = {
           if (step.lossPct >= 5) break;
         }
         const rtt = inProber(fping, ['-C', String(RTT_COUNT), '-p', '1', '-i', '0', '-q', RESPONDER_ADDRESS]);
-        const values = (rtt.stderr.split(':').at(-1) ?? '').trim().split(/\s+/).filter((v) => v !== '-').map(Number).filter(Number.isFinite);
+        const values = (rtt.stderr.split(':').at(-1) ?? '')
+          .trim()
+          .split(/\s+/)
+          .filter((v) => v !== '-')
+          .map(Number)
+          .filter(Number.isFinite);
         fpingMedianMs = medianOf(values);
         log(`fping RTT at 1000/s: ${values.length} replies, median ${fpingMedianMs} ms`);
       } else {

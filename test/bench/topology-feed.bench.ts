@@ -30,8 +30,7 @@ const routerId = (index: number): string => `10.${(index >> 16) & 255}.${(index 
 const address = (n: number): string => `172.${16 + ((n >> 16) & 15)}.${(n >> 8) & 255}.${n & 255}`;
 const envelope = (counter: number): string =>
   `{ "exabgp": "4.0.1", "time": 1795272939.9936078, "host" : "bench", "pid" : 1, "ppid" : 1, "counter": ${counter}, "type": "update", "neighbor": { "address": { "local": "192.0.2.1", "peer": "${PEER}" }, "asn": { "local": 65002, "peer": 65001 } , "direction": "receive", "message": `;
-const descriptors = (index: number): string =>
-  `{ "autonomous-system": 65001, "bgp-ls-identifier": "0", "ospf-area-id": "0.0.0.0", "router-id": "${routerId(index)}" }`;
+const descriptors = (index: number): string => `{ "autonomous-system": 65001, "bgp-ls-identifier": "0", "ospf-area-id": "0.0.0.0", "router-id": "${routerId(index)}" }`;
 
 interface Feed {
   lines: string[];
@@ -43,7 +42,9 @@ interface Feed {
 function feedLines(tree: FatTree): Feed {
   const index = new Map(tree.switches.map((s, i) => [s.name, i]));
   const lines: string[] = [];
-  lines.push(`{ "exabgp": "4.0.1", "time": 1795272939.9, "host" : "bench", "pid" : 1, "ppid" : 1, "counter": 0, "type": "state", "neighbor": { "address": { "local": "192.0.2.1", "peer": "${PEER}" }, "asn": { "local": 65002, "peer": 65001 } , "state": "up" } }`);
+  lines.push(
+    `{ "exabgp": "4.0.1", "time": 1795272939.9, "host" : "bench", "pid" : 1, "ppid" : 1, "counter": 0, "type": "state", "neighbor": { "address": { "local": "192.0.2.1", "peer": "${PEER}" }, "asn": { "local": 65002, "peer": 65001 } , "state": "up" } }`,
+  );
   tree.switches.forEach((s, i) => {
     lines.push(
       `${envelope(lines.length)}{ "update": { "attribute": { "origin": "igp", "as-path": [ 65001 ], "confederation-path": [], "bgp-ls": { "node-name": "${s.name}", "local-te-router-ids": ["${routerId(i)}"] } }, "announce": { "bgp-ls bgp-ls": { "192.0.2.2": [ { "ls-nlri-type": "bgpls-node", "l3-routing-topology": 0, "protocol-id": 3, "node-descriptors": ${descriptors(i)}, "nexthop": "192.0.2.2" } ] } } } } } }`,
@@ -149,8 +150,12 @@ export const benchmark: Benchmark = {
         fileSeconds.push(timeSeconds(() => buildTopology(topologyEventsFromText(text, 'bench').events)));
       }
       const apply = median(applySeconds);
-      log(`  parse+apply (ExabgpFeed, 64 KiB chunks): ${(feed.nlris / apply).toFixed(0)} NLRIs/s (${(apply * 1000).toFixed(0)} ms), heap kept ${(retainedHeapBytes / 2 ** 20).toFixed(1)} MiB, RSS +${(rssDeltaBytes / 2 ** 20).toFixed(1)} MiB`);
-      log(`  peer JSON.parse alone: ${(feed.nlris / median(jsonSeconds)).toFixed(0)} lines/s (${(median(jsonSeconds) * 1000).toFixed(0)} ms); file path (topologyEventsFromText + buildTopology): ${(median(fileSeconds) * 1000).toFixed(0)} ms`);
+      log(
+        `  parse+apply (ExabgpFeed, 64 KiB chunks): ${(feed.nlris / apply).toFixed(0)} NLRIs/s (${(apply * 1000).toFixed(0)} ms), heap kept ${(retainedHeapBytes / 2 ** 20).toFixed(1)} MiB, RSS +${(rssDeltaBytes / 2 ** 20).toFixed(1)} MiB`,
+      );
+      log(
+        `  peer JSON.parse alone: ${(feed.nlris / median(jsonSeconds)).toFixed(0)} lines/s (${(median(jsonSeconds) * 1000).toFixed(0)} ms); file path (topologyEventsFromText + buildTopology): ${(median(fileSeconds) * 1000).toFixed(0)} ms`,
+      );
 
       // One withdraw, then the re-plan.
       const source = new PushedSource();
@@ -168,7 +173,9 @@ export const benchmark: Benchmark = {
       const diff = replanner.flush();
       replanner.close();
       if (!diff || diff.replanMs === null) throw new Error('bench.topologyFeed: the withdraw caused no re-plan');
-      log(`  first plan: ${first.added.length} paths in ${firstPlanMs.toFixed(0)} ms; after one withdraw: ${diff.gone.length} gone, ${diff.kept.length} kept, re-planned in ${diff.replanMs.toFixed(1)} ms from the withdraw's arrival (compute ${diff.computeMs?.toFixed(1)} ms; + 200 ms debounce in pathmon)`);
+      log(
+        `  first plan: ${first.added.length} paths in ${firstPlanMs.toFixed(0)} ms; after one withdraw: ${diff.gone.length} gone, ${diff.kept.length} kept, re-planned in ${diff.replanMs.toFixed(1)} ms from the withdraw's arrival (compute ${diff.computeMs?.toFixed(1)} ms; + 200 ms debounce in pathmon)`,
+      );
       results.push({
         k,
         switches: tree.switches.length,

@@ -100,10 +100,14 @@ describe('nanog76 lab with --bgp-ls, seen by pathmon in dev1', { skip: needsRoot
   after(() => {
     watch?.stop();
     runCli(['lab', 'down', '--lab', lab]);
-    assert.deepEqual(listNamespaces().filter((namespace) => namespace.startsWith(`${lab}.`)), [], 'lab down left namespaces behind');
+    assert.deepEqual(
+      listNamespaces().filter((namespace) => namespace.startsWith(`${lab}.`)),
+      [],
+      'lab down left namespaces behind',
+    );
   });
 
-  test('lab up prints the exabgp: spec of an ExaBGP neighbor config for dev1, in the lab\'s state directory', () => {
+  test("lab up prints the exabgp: spec of an ExaBGP neighbor config for dev1, in the lab's state directory", () => {
     assert.equal(topologySpec, `exabgp:/run/pathmon/labs/${lab}/exabgp.conf`);
     const text = readFileSync(topologySpec.slice('exabgp:'.length), 'utf8');
     assert.match(text, /neighbor 10\.2\.0\.1 \{/);
@@ -155,7 +159,7 @@ describe('nanog76 lab with --bgp-ls, seen by pathmon in dev1', { skip: needsRoot
     assert.ok(typeof up.replanMs === 'number');
   });
 
-  test('OSPF leaves the kernel alone: R1 has only the lab\'s static and connected routes', () => {
+  test("OSPF leaves the kernel alone: R1 has only the lab's static and connected routes", () => {
     const run = runCli(['lab', 'exec', '--lab', lab, 'R1', '--', 'ip', '-o', 'route']);
     assert.equal(run.status, 0, run.stderr);
     assert.doesNotMatch(run.stdout, /proto (ospf|zebra)/);
@@ -166,6 +170,9 @@ describe('nanog76 lab with --bgp-ls, seen by pathmon in dev1', { skip: needsRoot
     const run = runCli(['lab', 'status', '--lab', lab, '--json']);
     const status = JSON.parse(run.stdout) as { bgpLs: { processes: { name: string; alive: boolean }[] } };
     assert.equal(status.bgpLs.processes.length, 14);
-    assert.deepEqual(status.bgpLs.processes.filter((p) => !p.alive), []);
+    assert.deepEqual(
+      status.bgpLs.processes.filter((p) => !p.alive),
+      [],
+    );
   });
 });

@@ -78,7 +78,10 @@ describe('dashboard in Chromium', () => {
     await page.waitForSelector('#table[data-sorted="lastP50:asc"]', { timeout: WAIT_MS });
     const p50s = await page.locator('.vt-body .vt-row:not([hidden]) > span:nth-child(4)').allInnerTexts();
     const values = p50s.map(Number);
-    assert.deepEqual(values, [...values].sort((a, b) => a - b));
+    assert.deepEqual(
+      values,
+      [...values].sort((a, b) => a - b),
+    );
   });
 
   it('hides the rows of unticked states on screen, not only in the count', async () => {
@@ -95,7 +98,11 @@ describe('dashboard in Chromium', () => {
     assert.equal(await page.locator('#count').innerText(), '1 of 8 paths');
     assert.match(await page.locator('#summary').innerText(), /^1 DOWN · 0 DEGRADED · 7 UP/);
     const onlyDown = await visibleRows(page);
-    assert.deepEqual(onlyDown.map((row) => [row.pathId, row.state]), [[victim, 'DOWN']], 'only the DOWN row is on screen');
+    assert.deepEqual(
+      onlyDown.map((row) => [row.pathId, row.state]),
+      [[victim, 'DOWN']],
+      'only the DOWN row is on screen',
+    );
     await screenshot(page, 'dashboard-paths-only-down');
 
     await page.check('.state-filter[value="UP"]');
@@ -113,7 +120,10 @@ describe('dashboard in Chromium', () => {
     const labels = monitor.paths().map((path) => ({ id: path.record.id, label: path.record.names.join(' › ') }));
     // A query taken from the data: two consecutive hops that some paths cross and others do not.
     const query = hopPairQuery(labels.map((path) => path.label));
-    const expected = labels.filter((path) => path.label.includes(query)).map((path) => path.id).sort();
+    const expected = labels
+      .filter((path) => path.label.includes(query))
+      .map((path) => path.id)
+      .sort();
     assert.ok(expected.length > 0 && expected.length < labels.length, `"${query}" matches ${expected.length} of ${labels.length} paths`);
 
     await page.fill('#filter', query);
@@ -128,7 +138,10 @@ describe('dashboard in Chromium', () => {
     await monitor.setState(victim, 'DEGRADED', 'set by the search test');
     await page.fill('#filter', 'degraded');
     await page.waitForSelector('#table[data-rows="1"]', { timeout: WAIT_MS });
-    assert.deepEqual((await visibleRows(page)).map((row) => [row.pathId, row.state]), [[victim, 'DEGRADED']]);
+    assert.deepEqual(
+      (await visibleRows(page)).map((row) => [row.pathId, row.state]),
+      [[victim, 'DEGRADED']],
+    );
     await monitor.setState(victim, 'UP', 'restored by the search test');
 
     // The group, as shown in the third column.
@@ -198,13 +211,16 @@ describe('dashboard in Chromium', () => {
     await row.click();
     await page.waitForSelector('#open-incidents tr.detail table.changes tr', { timeout: WAIT_MS });
     const changes = await page.locator('#open-incidents tr.detail table.changes tr').allInnerTexts();
-    assert.deepEqual(changes.map((line) => /opened|updated|resolved/.exec(line)?.[0]), ['opened', 'updated']);
+    assert.deepEqual(
+      changes.map((line) => /opened|updated|resolved/.exec(line)?.[0]),
+      ['opened', 'updated'],
+    );
     assert.match(await page.locator('#open-incidents tr.detail').innerText(), /Evidence walks \([1-9]/);
     assert.match(await page.locator('#open-incidents tr.detail').innerText(), /data plane down, control plane up/);
     await screenshot(page, 'dashboard-incidents');
   });
 
-  it('paints the blamed direction R4→R6 red and its reverse not, and shows the link\'s estimate and incident on click', async () => {
+  it("paints the blamed direction R4→R6 red and its reverse not, and shows the link's estimate and incident on click", async () => {
     const { page } = browser;
     await page.goto(`${server.url}/topology`);
     // A horizontal line has a zero-height box, which playwright calls hidden: wait for presence.
@@ -225,11 +241,17 @@ describe('dashboard in Chromium', () => {
     assert.match(panel, /confidence 95 %/);
     assert.match(await page.locator('#link-incident').innerText(), /R4→R6: 100 % loss/);
     const listed = await page.locator('#link-paths tr').evaluateAll((rows) => rows.map((row) => row.getAttribute('data-path-id')));
-    assert.deepEqual(listed.sort(), monitor.pathsAcross('R4', 'R6').map((path) => path.record.id).sort());
+    assert.deepEqual(
+      listed.sort(),
+      monitor
+        .pathsAcross('R4', 'R6')
+        .map((path) => path.record.id)
+        .sort(),
+    );
     await screenshot(page, 'dashboard-topology-incident');
   });
 
-  it('draws the per-link chart of estimated loss over time from the map\'s link panel', async () => {
+  it("draws the per-link chart of estimated loss over time from the map's link panel", async () => {
     const { page } = browser;
     await page.locator('#link-chart').click();
     await page.waitForSelector('#link-chart-canvas[data-points]', { timeout: WAIT_MS });

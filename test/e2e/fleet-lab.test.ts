@@ -56,10 +56,12 @@ const skip = needsRoot || (pgReason ? `${pgReason}` : false);
 const spec = parseYamlTopology(readFileSync(join(repoRoot, topologyFile), 'utf8'), topologyFile).spec;
 const routerNames = new Set(spec.routers.map((router) => router.name));
 /** Every router interface address (router links and the routers' ends of host links), with the router that owns it. */
-const routerAddresses = spec.links.flatMap((link) => [
-  { router: link.a, address: link.aAddress.split('/')[0]! },
-  { router: link.b, address: link.bAddress.split('/')[0]! },
-]).filter((entry) => routerNames.has(entry.router));
+const routerAddresses = spec.links
+  .flatMap((link) => [
+    { router: link.a, address: link.aAddress.split('/')[0]! },
+    { router: link.b, address: link.bAddress.split('/')[0]! },
+  ])
+  .filter((entry) => routerNames.has(entry.router));
 const targets = routerAddresses.map((entry) => ({ ...entry, id: targetRouteId(targetGroup, 'icmp', entry.address, null) }));
 const hostAddress = (host: string) => spec.links.find((link) => link.a === host)!.aAddress.split('/')[0]!;
 
@@ -89,32 +91,39 @@ describe('a fleet of three pathmon run agents in the nanog76 lab', { skip }, () 
   const work = async (): Promise<Map<string, WorkRow>> => new Map((await workStatus(admin.sqlClient, fleet)).map((row) => [row.routeId, row]));
   const leader = async () => (await leases(admin.sqlClient, fleet)).find((lease) => lease.name === 'leader' && lease.live) ?? null;
 
-  const outboxRows = async () => (await admin.sqlClient.query<{ id: unknown; channel: string; state: string; change: string; attempts: unknown; delivered_at_ms: unknown }>(
-    "SELECT id, channel, state, change->>'change' AS change, attempts, delivered_at_ms FROM outbox ORDER BY id")).rows;
+  const outboxRows = async () =>
+    (
+      await admin.sqlClient.query<{ id: unknown; channel: string; state: string; change: string; attempts: unknown; delivered_at_ms: unknown }>(
+        "SELECT id, channel, state, change->>'change' AS change, attempts, delivered_at_ms FROM outbox ORDER BY id",
+      )
+    ).rows;
 
   /** Rounds of a route stored with a start in [sinceMs, untilMs). */
   async function roundsOf(routeId: string, sinceMs: number, untilMs = Number.MAX_SAFE_INTEGER): Promise<number> {
-    const { rows } = await admin.sqlClient.query<{ n: unknown }>(
-      'SELECT count(*) AS n FROM round_results WHERE path_id = $1 AND round_at_ms >= $2 AND round_at_ms < $3', [routeId, sinceMs, untilMs]);
+    const { rows } = await admin.sqlClient.query<{ n: unknown }>('SELECT count(*) AS n FROM round_results WHERE path_id = $1 AND round_at_ms >= $2 AND round_at_ms < $3', [routeId, sinceMs, untilMs]);
     return Number(rows[0]!.n);
   }
 
   /** The agent rendezvous hashing gives each target among the agents listed up now. */
   async function expectedHolders(): Promise<Map<string, string>> {
-    const live = [...(await agentRows()).values()].filter((row) => row.status === 'up')
+    const live = [...(await agentRows()).values()]
+      .filter((row) => row.status === 'up')
       .map((row) => ({ agentId: row.agentId, node: row.node, targetGroups: row.targetGroups, probeKinds: row.capabilities.probeKinds }));
-    return new Map(targets.map((target) => [target.id,
-      preferredAgent({ routeId: target.id, kind: 'target', sourceNode: null, targetGroup, probeKind: 'icmp' }, live) ?? '(none)']));
+    return new Map(targets.map((target) => [target.id, preferredAgent({ routeId: target.id, kind: 'target', sourceNode: null, targetGroup, probeKind: 'icmp' }, live) ?? '(none)']));
   }
 
   /** Waits until every target is held by the agent rendezvous picks among the live ones; returns the holders. */
   async function settled(what: string, timeoutMs = 4 * HOLD_MS): Promise<Map<string, string>> {
-    return waitFor(what, async () => {
-      alive();
-      const expected = await expectedHolders();
-      const now = await work();
-      return targets.every((t) => now.get(t.id)?.status === 'assigned' && now.get(t.id)?.holder === expected.get(t.id)) ? expected : null;
-    }, timeoutMs).catch((error: Error) => {
+    return waitFor(
+      what,
+      async () => {
+        alive();
+        const expected = await expectedHolders();
+        const now = await work();
+        return targets.every((t) => now.get(t.id)?.status === 'assigned' && now.get(t.id)?.holder === expected.get(t.id)) ? expected : null;
+      },
+      timeoutMs,
+    ).catch((error: Error) => {
       throw new Error(`${error.message}\n${allLogs()}`);
     });
   }
@@ -153,7 +162,11 @@ notifiers:
     // The schema exists (migrated) before three agents race to create it.
     admin = await openStore(testPgUrl, { schema });
     const env = { ...process.env, PATHMON_E2E_FD_KEY: apiKey };
-    for (const [agentId, node, peer] of [['dev1-a', 'dev1', 'dev2'], ['dev1-b', 'dev1', 'dev2'], ['dev2-a', 'dev2', 'dev1']] as const) {
+    for (const [agentId, node, peer] of [
+      ['dev1-a', 'dev1', 'dev2'],
+      ['dev1-b', 'dev1', 'dev2'],
+      ['dev2-a', 'dev2', 'dev1'],
+    ] as const) {
       const agent = new FleetLabAgent({ agentId, node, namespace: namespaceName(lab, node), config: configFor(agentId, node, peer, freshdeskPort) }, dir, env);
       agents.set(agentId, agent);
       agent.start();
@@ -172,11 +185,15 @@ notifiers:
   });
 
   test('three agents register from their namespaces, share the targets by rendezvous and probe each once', async () => {
-    const rows = await waitFor('three agents up', async () => {
-      alive();
-      const now = await agentRows();
-      return [...now.values()].filter((row) => row.status === 'up').length === 3 ? now : null;
-    }, 120_000).catch((error: Error) => {
+    const rows = await waitFor(
+      'three agents up',
+      async () => {
+        alive();
+        const now = await agentRows();
+        return [...now.values()].filter((row) => row.status === 'up').length === 3 ? now : null;
+      },
+      120_000,
+    ).catch((error: Error) => {
       throw new Error(`${error.message}\n${allLogs()}`);
     });
     for (const agent of agents.values()) {
@@ -218,7 +235,7 @@ notifiers:
     assert.equal(freshdesk.tickets.length, 0, `no ticket while everything is up: ${freshdesk.tickets.map((t) => t.subject).join(' | ')}`);
   });
 
-  test('SIGKILL of dev2\'s agent: its targets move and get rounds, its paths are unmonitored, it is expired; restarted it takes them back', async (t) => {
+  test("SIGKILL of dev2's agent: its targets move and get rounds, its paths are unmonitored, it is expired; restarted it takes them back", async (t) => {
     const dev2 = agents.get('dev2-a')!;
     const before = await work();
     const firstSeenMs = (await agentRows()).get('dev2-a')!.firstSeenMs;
@@ -229,17 +246,25 @@ notifiers:
 
     const killedAtMs = Date.now();
     await dev2.kill();
-    const movedAtMs = await waitFor('dev2-a\'s targets held by the dev1 agents', async () => {
-      alive();
-      const now = await work();
-      return itsTargets.every((t) => now.get(t.id)?.status === 'assigned' && ['dev1-a', 'dev1-b'].includes(now.get(t.id)!.holder!)) ? Date.now() : null;
-    }, 6 * HOLD_MS);
+    const movedAtMs = await waitFor(
+      "dev2-a's targets held by the dev1 agents",
+      async () => {
+        alive();
+        const now = await work();
+        return itsTargets.every((t) => now.get(t.id)?.status === 'assigned' && ['dev1-a', 'dev1-b'].includes(now.get(t.id)!.holder!)) ? Date.now() : null;
+      },
+      6 * HOLD_MS,
+    );
     t.diagnostic(`${itsTargets.length} target(s) of dev2-a held by the dev1 agents ${movedAtMs - killedAtMs} ms after SIGKILL (hold time ${HOLD_MS} ms)`);
     assert.ok(movedAtMs - killedAtMs <= HOLD_MS + 3 * REPORT_MS, `moved ${movedAtMs - killedAtMs} ms after the kill; expected within hold ${HOLD_MS} ms + 3 reports`);
-    await waitFor('rounds of every moved target after the move', async () => {
-      for (const target of itsTargets) if ((await roundsOf(target.id, movedAtMs)) < 2) return false;
-      return true;
-    }, 10 * intervalMs);
+    await waitFor(
+      'rounds of every moved target after the move',
+      async () => {
+        for (const target of itsTargets) if ((await roundsOf(target.id, movedAtMs)) < 2) return false;
+        return true;
+      },
+      10 * intervalMs,
+    );
 
     const now = await work();
     for (const id of itsPaths) assert.equal(now.get(id)?.status, 'unmonitored', `${id} from dev2`);
@@ -253,29 +278,45 @@ notifiers:
     // A few more rounds: nothing about the unmonitored paths goes DOWN, no ticket, no mail.
     await new Promise((resolve) => setTimeout(resolve, 3 * intervalMs));
     const downs = (await admin.transitions(null, killedAtMs)).filter((t) => itsPaths.includes(t.pathId) && t.to !== 'UP');
-    assert.deepEqual(downs.map((t) => `${t.pathId} ${t.from}->${t.to}`), [], 'no transition for the unmonitored paths');
+    assert.deepEqual(
+      downs.map((t) => `${t.pathId} ${t.from}->${t.to}`),
+      [],
+      'no transition for the unmonitored paths',
+    );
     assert.equal(freshdesk.tickets.length, 0, `no ticket: ${freshdesk.tickets.map((t) => t.subject).join(' | ')}`);
     assert.equal(smtp.messages.length, 0, `no mail: ${smtp.messages.map((m) => m.subject).join(' | ')}`);
 
     const restartedAtMs = Date.now();
     dev2.start();
-    await waitFor('dev2-a registered again', async () => {
-      alive();
-      const row = (await agentRows()).get('dev2-a');
-      return row?.status === 'up' && row.registeredAtMs >= restartedAtMs - 1000;
-    }, 120_000);
+    await waitFor(
+      'dev2-a registered again',
+      async () => {
+        alive();
+        const row = (await agentRows()).get('dev2-a');
+        return row?.status === 'up' && row.registeredAtMs >= restartedAtMs - 1000;
+      },
+      120_000,
+    );
     const back = await settled('dev2-a back with its targets');
-    assert.deepEqual(targets.filter((t) => back.get(t.id) === 'dev2-a').map((t) => t.address), itsTargets.map((t) => t.address), 'the same targets as before the kill');
+    assert.deepEqual(
+      targets.filter((t) => back.get(t.id) === 'dev2-a').map((t) => t.address),
+      itsTargets.map((t) => t.address),
+      'the same targets as before the kill',
+    );
     const again = (await agentRows()).get('dev2-a')!;
     assert.equal(again.status, 'up');
     assert.equal(again.firstSeenMs, firstSeenMs, 'first seen kept across the restart');
     assert.ok(again.registeredAtMs >= restartedAtMs - 1000, 'registered again');
     const afterRestart = await work();
     for (const id of itsPaths) assert.equal(afterRestart.get(id)?.holder, 'dev2-a', `${id} held by dev2-a again`);
-    await waitFor('rounds of dev2\'s paths again', async () => {
-      for (const id of itsPaths) if ((await roundsOf(id, restartedAtMs)) < 2) return false;
-      return true;
-    }, 60_000);
+    await waitFor(
+      "rounds of dev2's paths again",
+      async () => {
+        for (const id of itsPaths) if ((await roundsOf(id, restartedAtMs)) < 2) return false;
+        return true;
+      },
+      60_000,
+    );
   });
 
   test('the leader SIGKILLed during an open incident: a new leader within the hold time resolves the same ticket, no mail lost or doubled', async (t) => {
@@ -287,17 +328,19 @@ notifiers:
     assert.ok(target, `a target not held by the leader ${lease.holder}`);
     const table = 'pathmon_fleet_e2e';
     // The table goes with the router's namespace at lab down if the test stops before removing it.
-    nft(target.router, `table inet ${table} {
+    nft(
+      target.router,
+      `table inet ${table} {
   chain input {
     type filter hook input priority 0; policy accept;
     ip daddr ${target.address} icmp type echo-request drop
   }
 }
-`);
-    const ticket = await waitFor(`a ticket for ${target.address}`, () => freshdesk.tickets.find((t) => t.subject.includes(target.address)), 60_000)
-      .catch((error: Error) => {
-        throw new Error(`${error.message}\n${allLogs()}`);
-      });
+`,
+    );
+    const ticket = await waitFor(`a ticket for ${target.address}`, () => freshdesk.tickets.find((t) => t.subject.includes(target.address)), 60_000).catch((error: Error) => {
+      throw new Error(`${error.message}\n${allLogs()}`);
+    });
     await waitFor('the opened mail', () => smtp.messages.find((m) => m.subject.includes(target.address)), 30_000);
 
     // Killed once the leader has stored what it delivered: the outbox is at-least-once by design, and a
@@ -306,10 +349,14 @@ notifiers:
     const mailsAtKill = smtp.messages.length;
     const killedAtMs = Date.now();
     await oldLeader.kill();
-    const next = await waitFor('another leader', async () => {
-      const now = await leader();
-      return now && now.holder !== lease.holder ? now : null;
-    }, 4 * HOLD_MS);
+    const next = await waitFor(
+      'another leader',
+      async () => {
+        const now = await leader();
+        return now && now.holder !== lease.holder ? now : null;
+      },
+      4 * HOLD_MS,
+    );
     const tookOverMs = Date.now() - killedAtMs;
     t.diagnostic(`leader ${lease.holder} SIGKILLed; ${next.holder} leads ${tookOverMs} ms later (hold time ${HOLD_MS} ms)`);
     assert.ok(tookOverMs <= HOLD_MS + 2 * REPORT_MS, `a new leader after ${tookOverMs} ms; expected within the hold time ${HOLD_MS} ms`);
@@ -322,10 +369,13 @@ notifiers:
     await waitFor('the resolved mail', () => smtp.messages.find((m) => m.subject.includes(target.address) && /resolved/i.test(m.subject)), 30_000);
     // Anything still in flight settles within a report or two.
     await new Promise((resolve) => setTimeout(resolve, 2 * REPORT_MS));
-    assert.deepEqual(freshdesk.tickets.map((t) => t.id), [ticket.id], `one ticket for the incident: ${freshdesk.tickets.map((t) => t.subject).join(' | ')}`);
+    assert.deepEqual(
+      freshdesk.tickets.map((t) => t.id),
+      [ticket.id],
+      `one ticket for the incident: ${freshdesk.tickets.map((t) => t.subject).join(' | ')}`,
+    );
     const mails = smtp.messages.filter((m) => m.subject.includes(target.address)).map((m) => m.subject);
-    const diagnosis = `mails (${mailsAtKill} before the kill of ${lease.holder}): ${smtp.messages.map((m) => m.subject).join(' | ')}\n` +
-      `outbox: ${JSON.stringify(await outboxRows())}`;
+    const diagnosis = `mails (${mailsAtKill} before the kill of ${lease.holder}): ${smtp.messages.map((m) => m.subject).join(' | ')}\n` + `outbox: ${JSON.stringify(await outboxRows())}`;
     assert.equal(mails.filter((s) => /opened/i.test(s)).length, 1, diagnosis);
     assert.equal(mails.filter((s) => /resolved/i.test(s)).length, 1, diagnosis);
     assert.equal(smtp.messages.length, mails.length, `no other mail: ${smtp.messages.map((m) => m.subject).join(' | ')}`);

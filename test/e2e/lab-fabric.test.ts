@@ -67,8 +67,29 @@ const label = (row: ProbeRow) => `${row.path.join(' ')} [${row.hops.join(' ')}]`
 
 function probe(to: string, mode: 'loop' | 'direct', count = 30, intervalMs = 10): ProbeRow[] {
   const run = runCli([
-    'lab', 'exec', '--lab', lab, prober, '--', 'pathmon', 'probe', '--topology', topology, '--from', prober, '--to', to,
-    '--mode', mode, '--count', String(count), '--interval-ms', String(intervalMs), '--timeout-ms', '500', '--json',
+    'lab',
+    'exec',
+    '--lab',
+    lab,
+    prober,
+    '--',
+    'pathmon',
+    'probe',
+    '--topology',
+    topology,
+    '--from',
+    prober,
+    '--to',
+    to,
+    '--mode',
+    mode,
+    '--count',
+    String(count),
+    '--interval-ms',
+    String(intervalMs),
+    '--timeout-ms',
+    '500',
+    '--json',
   ]);
   assert.equal(run.status, 0, `probe to ${to} failed: ${run.stderr}`);
   return JSON.parse(run.stdout) as ProbeRow[];
@@ -89,7 +110,11 @@ function status(): { forwarder?: { kind: string; reason?: string }; nodes: { nam
 async function countersWhen(ready: (counters: Map<string, RouterCounters>) => boolean): Promise<Map<string, RouterCounters>> {
   const deadline = Date.now() + 5_000;
   for (;;) {
-    const counters = new Map(status().nodes.filter((node) => node.counters).map((node) => [node.name, node.counters!]));
+    const counters = new Map(
+      status()
+        .nodes.filter((node) => node.counters)
+        .map((node) => [node.name, node.counters!]),
+    );
     if (ready(counters) || Date.now() > deadline) return counters;
     await new Promise((resolve) => setTimeout(resolve, 250));
   }

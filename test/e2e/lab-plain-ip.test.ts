@@ -142,7 +142,10 @@ describe('plain IP through the lab routers', { skip: needsRoot }, () => {
     const delayMs = 15;
     impair('R4', 'R2', '--one-way', '--delay-ms', String(delayMs));
     try {
-      for (const [name, address] of [['dev2', targets.dev2], ['r4', targets.r4]] as const) {
+      for (const [name, address] of [
+        ['dev2', targets.dev2],
+        ['r4', targets.r4],
+      ] as const) {
         const addedMs = ping('dev1', address).minMs - baseline.get(name)!;
         assert.ok(addedMs >= delayMs - 0.5 && addedMs < delayMs + 3, `${name}: added ${addedMs.toFixed(3)} ms, expected ${delayMs} ms`);
       }

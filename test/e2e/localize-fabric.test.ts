@@ -22,7 +22,10 @@ describe('link localization in the fabric lab', { skip }, () => {
 
   test('100 fault-free rounds open no incident', async () => {
     const incidents = await lab.quietRounds(100);
-    assert.deepEqual(incidents.map((i) => i.summary), []);
+    assert.deepEqual(
+      incidents.map((i) => i.summary),
+      [],
+    );
   });
 
   test('S2→W2 down one way', async () => {

@@ -24,7 +24,10 @@ describe('link localization in the nanog76 lab', { skip }, () => {
 
   test('100 fault-free rounds open no incident', async () => {
     const incidents = await lab.quietRounds(100);
-    assert.deepEqual(incidents.map((i) => i.summary), []);
+    assert.deepEqual(
+      incidents.map((i) => i.summary),
+      [],
+    );
   });
 
   test('R4→R6 down one way: one incident naming R4→R6, data plane down', async () => {

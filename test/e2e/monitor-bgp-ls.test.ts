@@ -55,7 +55,7 @@ async function waitFor<T>(what: string, check: () => T | null | undefined | fals
   }
 }
 
-describe('pathmon run on the lab\'s live BGP-LS topology, with dev1 and dev2 attached as hosts', { skip: needsRoot }, () => {
+describe("pathmon run on the lab's live BGP-LS topology, with dev1 and dev2 attached as hosts", { skip: needsRoot }, () => {
   let dir = '';
   let freshdesk: FakeFreshdesk | null = null;
   let bridge: PortBridge | null = null;
@@ -116,7 +116,11 @@ notifiers:
     // lab down kills whatever still runs inside the lab's namespaces (the monitor, its ExaBGP).
     runCli(['lab', 'down', '--lab', lab], { timeoutMs: 120_000 });
     rmSync(dir, { recursive: true, force: true });
-    assert.deepEqual(listNamespaces().filter((namespace) => namespace.startsWith(`${lab}.`)), [], 'lab down left namespaces behind');
+    assert.deepEqual(
+      listNamespaces().filter((namespace) => namespace.startsWith(`${lab}.`)),
+      [],
+      'lab down left namespaces behind',
+    );
   });
 
   test('the 8 paths run from dev1 over the learned routers to dev2, each decided UP', () => {
@@ -140,18 +144,30 @@ notifiers:
     assert.equal(down.status, 0, down.stderr);
     const gone = await waitFor('4 GONE transitions', () => {
       exited();
-      const found = transitionsIn(log).slice(mark).filter((t) => t.to === 'GONE');
+      const found = transitionsIn(log)
+        .slice(mark)
+        .filter((t) => t.to === 'GONE');
       return found.length >= 4 ? found : null;
     });
     assert.deepEqual(new Set(gone.map((t) => t.id)), crossing, 'exactly the paths crossing R4-R6');
-    assert.ok(gone.every((t) => t.from === 'UP'), JSON.stringify(gone));
+    assert.ok(
+      gone.every((t) => t.from === 'UP'),
+      JSON.stringify(gone),
+    );
     // Three more rounds with the link down: nothing else may change state.
     const markGone = log.length;
     await new Promise((resolve) => setTimeout(resolve, 3 * intervalMs + 500));
     exited();
     const during = transitionsIn(log).slice(mark);
-    assert.deepEqual(during.filter((t) => t.to !== 'GONE'), [], 'no path went DOWN or DEGRADED');
-    assert.ok(during.every((t) => !others.has(t.id)), 'the other 4 paths stayed UP');
+    assert.deepEqual(
+      during.filter((t) => t.to !== 'GONE'),
+      [],
+      'no path went DOWN or DEGRADED',
+    );
+    assert.ok(
+      during.every((t) => !others.has(t.id)),
+      'the other 4 paths stayed UP',
+    );
     assert.doesNotMatch(log.slice(markGone), /-> (DOWN|DEGRADED)/);
     assert.deepEqual(freshdesk!.tickets, [], 'a path the topology removed is not a fault: no ticket');
 
@@ -160,11 +176,18 @@ notifiers:
     assert.equal(up.status, 0, up.stderr);
     const back = await waitFor('the 4 paths UP again', () => {
       exited();
-      const found = transitionsIn(log).slice(markUp).filter((t) => t.from === 'GONE' && t.to === 'UP');
+      const found = transitionsIn(log)
+        .slice(markUp)
+        .filter((t) => t.from === 'GONE' && t.to === 'UP');
       return found.length >= 4 ? found : null;
     });
     assert.deepEqual(new Set(back.map((t) => t.id)), crossing, 'the same paths, with the same ids');
-    assert.deepEqual(transitionsIn(log).slice(markUp).filter((t) => t.to !== 'UP'), []);
+    assert.deepEqual(
+      transitionsIn(log)
+        .slice(markUp)
+        .filter((t) => t.to !== 'UP'),
+      [],
+    );
     assert.deepEqual(freshdesk!.tickets, []);
     assert.ok(!log.includes(apiKey), 'the API key never appears in the log');
   });

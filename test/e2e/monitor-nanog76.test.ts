@@ -37,8 +37,7 @@ const needsRoot = process.getuid?.() !== 0 ? 'the lab needs root (network namesp
 const pgReason = needsRoot ? null : await pgUnreachableReason();
 const skip = needsRoot || (pgReason ? `${pgReason}` : false);
 
-const crosses = (names: string[], a: string, b: string) =>
-  names.some((name, i) => (name === a && names[i + 1] === b) || (name === b && names[i + 1] === a));
+const crosses = (names: string[], a: string, b: string) => names.some((name, i) => (name === a && names[i + 1] === b) || (name === b && names[i + 1] === a));
 
 async function waitFor<T>(what: string, check: () => Promise<T | null | undefined | false> | T | null | undefined | false, timeoutMs = 60_000): Promise<T> {
   const deadline = Date.now() + timeoutMs;
@@ -139,7 +138,10 @@ notifiers:
     });
     assert.deepEqual(new Set(degraded.map((t) => t.pathId)), new Set(crossing.map((p) => p.id)), 'exactly the paths crossing R2–R4');
     for (const transition of degraded) {
-      assert.ok(transition.evidence.rounds.every((round) => round.rttP50Ms! > 40), transition.reason);
+      assert.ok(
+        transition.evidence.rounds.every((round) => round.rttP50Ms! > 40),
+        transition.reason,
+      );
       assert.ok((await roundsBetween(transition.pathId, impairedAtMs, transition.atMs)) <= 3, `${transition.pathId} took more than 3 rounds`);
     }
     const ticket = await waitFor('a ticket naming R2↔R4', () => freshdesk.tickets.find((t) => /R2/.test(t.subject) && /R4/.test(t.subject)));

@@ -22,10 +22,31 @@ interface ProbeRow {
 }
 
 function probe(mode: 'loop' | 'direct' = 'loop'): ProbeRow[] {
-  const run = runCli(
-    ['lab', 'exec', '--lab', lab, 'dev1', '--', 'pathmon', 'probe', '--topology', topology, '--from', 'dev1', '--to', 'dev2',
-      '--mode', mode, '--count', '30', '--interval-ms', '10', '--timeout-ms', '1000', '--json'],
-  );
+  const run = runCli([
+    'lab',
+    'exec',
+    '--lab',
+    lab,
+    'dev1',
+    '--',
+    'pathmon',
+    'probe',
+    '--topology',
+    topology,
+    '--from',
+    'dev1',
+    '--to',
+    'dev2',
+    '--mode',
+    mode,
+    '--count',
+    '30',
+    '--interval-ms',
+    '10',
+    '--timeout-ms',
+    '1000',
+    '--json',
+  ]);
   assert.equal(run.status, 0, `probe failed: ${run.stderr}`);
   return JSON.parse(run.stdout) as ProbeRow[];
 }
@@ -35,8 +56,7 @@ function impair(...args: string[]): void {
   assert.equal(run.status, 0, `impair failed: ${run.stderr}`);
 }
 
-const crosses = (row: ProbeRow, a: string, b: string) =>
-  row.path.some((name, i) => (name === a && row.path[i + 1] === b) || (name === b && row.path[i + 1] === a));
+const crosses = (row: ProbeRow, a: string, b: string) => row.path.some((name, i) => (name === a && row.path[i + 1] === b) || (name === b && row.path[i + 1] === a));
 
 describe('nanog76 lab', { skip: needsRoot }, () => {
   before(() => {

@@ -109,7 +109,16 @@ groups: [ { name: lab, endpoints: [dev2] } ]
     writeFileSync(join(dir, 'prometheus.yml'), JSON.stringify(prometheusConfig, null, 2));
     prometheus = spawn(
       'ip',
-      ['netns', 'exec', namespace, 'prometheus', `--config.file=${join(dir, 'prometheus.yml')}`, `--storage.tsdb.path=${join(dir, 'tsdb')}`, `--web.listen-address=127.0.0.1:${PROMETHEUS_PORT}`, '--log.level=warn'],
+      [
+        'netns',
+        'exec',
+        namespace,
+        'prometheus',
+        `--config.file=${join(dir, 'prometheus.yml')}`,
+        `--storage.tsdb.path=${join(dir, 'tsdb')}`,
+        `--web.listen-address=127.0.0.1:${PROMETHEUS_PORT}`,
+        '--log.level=warn',
+      ],
       { stdio: ['ignore', 'pipe', 'pipe'] },
     );
     prometheus.stdout!.on('data', (chunk: Buffer) => (log += `[prometheus] ${chunk}`));
@@ -136,7 +145,7 @@ groups: [ { name: lab, endpoints: [dev2] } ]
     }
   });
 
-  it('loads the kit\'s rules without errors', () => {
+  it("loads the kit's rules without errors", () => {
     const body = JSON.parse(getInNamespace(`http://127.0.0.1:${PROMETHEUS_PORT}/api/v1/rules`)) as {
       data: { groups: { name: string; rules: { name: string; lastError?: string }[] }[] };
     };

@@ -150,11 +150,15 @@ remediation:
     await dropSchema(schema).catch(() => undefined);
     rmSync(dir, { recursive: true, force: true });
     // lab down stops the forwarders with everything else in the lab's namespaces.
-    assert.deepEqual(listNamespaces().filter((namespace) => namespace.startsWith(`${lab}.`)), [], 'lab down left namespaces behind');
+    assert.deepEqual(
+      listNamespaces().filter((namespace) => namespace.startsWith(`${lab}.`)),
+      [],
+      'lab down left namespaces behind',
+    );
     assert.equal(spawnSync('pgrep', ['-f', `labs/${lab}/bgp-ls/frr/`]).status, 1, 'a syslog forwarder of the lab still runs');
   });
 
-  const isolation = async () => (await rows<IsolationRow>('SELECT id, state, incident_id, ticket_id, isolate_run_id, restore_run_id, outcome FROM isolations WHERE rule = $1', ['isolate-r4-r6']));
+  const isolation = async () => await rows<IsolationRow>('SELECT id, state, incident_id, ticket_id, isolate_run_id, restore_run_id, outcome FROM isolations WHERE rule = $1', ['isolate-r4-r6']);
 
   /** BGP-LS as a fresh ExaBGP in dev1 reads it: metric per direction of R4–R6. */
   function bgpLsMetrics(): number[] {
@@ -186,13 +190,15 @@ remediation:
     const down = runCli(['lab', 'impair', '--lab', lab, 'R4', 'R6', '--down']);
     assert.equal(down.status, 0, down.stderr);
     const attachedFrom = async (host: string) =>
-      (await rows<{ message: string; link_key: string | null }>('SELECT message, link_key FROM incident_events WHERE incident_id = $1 AND host = $2', [waiting.incident_id, host])).find((e) => ADJ_DOWN.test(e.message));
-    const fromR4 = await waitFor('R4\'s adjacency-down event attached to the incident', () => attachedFrom('R4'));
+      (await rows<{ message: string; link_key: string | null }>('SELECT message, link_key FROM incident_events WHERE incident_id = $1 AND host = $2', [waiting.incident_id, host])).find((e) =>
+        ADJ_DOWN.test(e.message),
+      );
+    const fromR4 = await waitFor("R4's adjacency-down event attached to the incident", () => attachedFrom('R4'));
     assert.match(fromR4.message, /on \S+:10\.1\.1\.13/, 'R4 names its end of R4–R6');
     // R6 reaches dev1 across R4–R6: its event waits in its TCP connection until the link is back.
     const upAgain = runCli(['lab', 'impair', '--lab', lab, 'R4', 'R6', '--up']);
     assert.equal(upAgain.status, 0, upAgain.stderr);
-    const fromR6 = await waitFor('R6\'s adjacency-down event attached to the incident', () => attachedFrom('R6'));
+    const fromR6 = await waitFor("R6's adjacency-down event attached to the incident", () => attachedFrom('R6'));
     assert.match(fromR6.message, /on \S+:10\.1\.1\.12/, 'R6 names its end of R4–R6');
 
     const stored = await rows<{ host: string; source_address: string; transport: string; program: string; incident_id: string | null; node: string | null; status: string }>(
@@ -206,9 +212,9 @@ remediation:
       assert.equal(event.incident_id, waiting.incident_id, 'the event row names the incident');
       assert.equal(event.node, host, 'and the node it came from');
       assert.notEqual(event.status, 'NEW', 'and what became of it');
-      assert.match(event.source_address, /^10\.1\.1\.\d+$/, 'sent from inside the router\'s namespace');
+      assert.match(event.source_address, /^10\.1\.1\.\d+$/, "sent from inside the router's namespace");
     }
-    const noted = await waitFor('a note on the incident ticket with both routers\' adjacency changes', () => {
+    const noted = await waitFor("a note on the incident ticket with both routers' adjacency changes", () => {
       const notes = freshdesk.ticket(incidentTicket.id)?.notes ?? [];
       const text = notes.map((n) => n.body).join('\n');
       return /R4/.test(text) && /R6/.test(text) && /Full -&gt; Deleted|Full -> Deleted|Full -&gt; Down|Full -> Down/.test(text) ? text : null;
@@ -216,10 +222,14 @@ remediation:
     assert.match(noted, /AdjChg/);
 
     // The adjacency is back with the isolated cost: BGP-LS carries it to the prober.
-    const metrics = await waitFor('metric 65535 on R4–R6 over BGP-LS', () => {
-      const found = bgpLsMetrics();
-      return found.length === 2 && found.every((m) => m === 65535) ? found : null;
-    }, 120_000);
+    const metrics = await waitFor(
+      'metric 65535 on R4–R6 over BGP-LS',
+      () => {
+        const found = bgpLsMetrics();
+        return found.length === 2 && found.every((m) => m === 65535) ? found : null;
+      },
+      120_000,
+    );
     assert.deepEqual(metrics, [65535, 65535]);
 
     const clear = runCli(['lab', 'impair', '--lab', lab, 'R4', 'R6', '--clear']);
@@ -233,13 +243,20 @@ remediation:
     const argvs = runs.map((r) => JSON.stringify(r.action));
     assert.equal(argvs.filter((a) => a.includes('"--cost"')).length, 1, `the isolate command ran once: ${argvs.join(' | ')}`);
     assert.equal(argvs.filter((a) => a.includes('"--restore"')).length, 1, `the restore command ran once: ${argvs.join(' | ')}`);
-    assert.ok(runs.every((r) => r.state === 'SUCCESS'), JSON.stringify(runs));
+    assert.ok(
+      runs.every((r) => r.state === 'SUCCESS'),
+      JSON.stringify(runs),
+    );
     assert.equal(String(closed.restore_run_id), runs.find((r) => JSON.stringify(r.action).includes('"--restore"'))!.id);
     assert.equal((await isolation()).length, 1, 'one isolation for the incident');
-    const back = await waitFor('the configured cost back on R4–R6 over BGP-LS', () => {
-      const found = bgpLsMetrics();
-      return found.length === 2 && found.every((m) => m !== 65535) ? found : null;
-    }, 120_000);
+    const back = await waitFor(
+      'the configured cost back on R4–R6 over BGP-LS',
+      () => {
+        const found = bgpLsMetrics();
+        return found.length === 2 && found.every((m) => m !== 65535) ? found : null;
+      },
+      120_000,
+    );
     assert.equal(back.length, 2);
     assert.ok(!log.includes(apiKey), 'the API key never appears in the log');
   });

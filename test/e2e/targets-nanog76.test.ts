@@ -166,9 +166,13 @@ describe('ICMP and TCP targets in the nanog76 lab', { skip: needsRoot }, () => {
     assert.equal(up.status, 0, `lab up failed: ${up.stderr}`);
 
     // A real server behind the network on the open port; nothing on the closed one; the dropped one filtered.
-    listener = spawn('ip', ['netns', 'exec', namespaceName(lab, 'dev2'), process.execPath, '-e', `require('node:net').createServer((s) => s.destroy()).listen(${ports.open}, () => console.log('listening'))`], {
-      stdio: ['ignore', 'pipe', 'inherit'],
-    });
+    listener = spawn(
+      'ip',
+      ['netns', 'exec', namespaceName(lab, 'dev2'), process.execPath, '-e', `require('node:net').createServer((s) => s.destroy()).listen(${ports.open}, () => console.log('listening'))`],
+      {
+        stdio: ['ignore', 'pipe', 'inherit'],
+      },
+    );
     await new Promise<void>((resolve, reject) => {
       listener!.stdout!.once('data', () => resolve());
       listener!.once('exit', (code) => reject(new Error(`the TCP listener in dev2 exited with ${code}`)));
@@ -197,11 +201,11 @@ notifiers:
   email: { host: 127.0.0.1, port: ${smtp.port}, tls: none, from: pathmon@example.net, to: [noc@example.net] }
 `,
     );
-    monitor = spawn(
-      'ip',
-      ['netns', 'exec', namespaceName(lab, 'dev1'), process.execPath, cliPath, 'run', '--config', config, '--data-dir', join(dir, 'data'), '--listen', `127.0.0.1:${listenPort}`],
-      { cwd: repoRoot, env: { ...process.env, PATHMON_E2E_FD_KEY: apiKey }, stdio: ['ignore', 'ignore', 'pipe'] },
-    );
+    monitor = spawn('ip', ['netns', 'exec', namespaceName(lab, 'dev1'), process.execPath, cliPath, 'run', '--config', config, '--data-dir', join(dir, 'data'), '--listen', `127.0.0.1:${listenPort}`], {
+      cwd: repoRoot,
+      env: { ...process.env, PATHMON_E2E_FD_KEY: apiKey },
+      stdio: ['ignore', 'ignore', 'pipe'],
+    });
     monitor.stderr!.on('data', (chunk: Buffer) => (log += chunk.toString()));
     const child = monitor;
     exit = new Promise((resolve) => child.once('exit', (code) => resolve(code)));
@@ -297,7 +301,11 @@ notifiers:
       await waitFor('its mail', () => smtp.messages.slice(mailsBefore).find((m) => naming(m.subject, targets.tcpOpen)));
       // Rounds more while DOWN: nothing new may be sent for the same outage.
       await waitRounds(3);
-      assert.deepEqual(freshdesk.tickets.slice(ticketsBefore).map((t) => t.subject), [ticket.subject], 'one ticket for the target, none for the others');
+      assert.deepEqual(
+        freshdesk.tickets.slice(ticketsBefore).map((t) => t.subject),
+        [ticket.subject],
+        'one ticket for the target, none for the others',
+      );
       const opened = smtp.messages.slice(mailsBefore);
       assert.equal(opened.length, 1, `one mail: ${opened.map((m) => m.subject).join(' | ')}`);
       assert.ok(naming(opened[0]!.subject, targets.tcpOpen) && /opened/i.test(opened[0]!.subject), opened[0]!.subject);
@@ -310,7 +318,14 @@ notifiers:
       await waitRounds(3);
       const resolving = freshdesk.ticket(ticket.id)!.updates.filter((update) => update.status === 4 || update.status === 5);
       assert.equal(resolving.length, 1, `one resolve of the ticket: ${JSON.stringify(freshdesk.ticket(ticket.id)!.updates)}`);
-      assert.equal(smtp.messages.length, mailsBefore + 2, `one mail opened, one resolved: ${smtp.messages.slice(mailsBefore).map((m) => m.subject).join(' | ')}`);
+      assert.equal(
+        smtp.messages.length,
+        mailsBefore + 2,
+        `one mail opened, one resolved: ${smtp.messages
+          .slice(mailsBefore)
+          .map((m) => m.subject)
+          .join(' | ')}`,
+      );
       assert.equal(freshdesk.tickets.length, ticketsBefore + 1, 'no second ticket');
       const droppedTicket = freshdesk.tickets.find((t) => naming(t.subject, targets.tcpDropped))!;
       assert.equal(droppedTicket.status, 2, 'the dropped port is still DOWN: its ticket stays open');
@@ -330,7 +345,11 @@ notifiers:
       for (const target of Object.values(targets)) {
         assert.ok(stored.has(target.id), `${target.name} is stored`);
         const points = await store.history(target.id, 0, Date.now(), 100_000);
-        assert.equal(points.reduce((sum, point) => sum + point.rounds, 0), roundCount, `${target.name}: every round stored`);
+        assert.equal(
+          points.reduce((sum, point) => sum + point.rounds, 0),
+          roundCount,
+          `${target.name}: every round stored`,
+        );
       }
       const moves = async (target: Target) => (await store.transitions(target.id, 0)).map((tr) => `${tr.from ?? 'new'}->${tr.to}`);
       assert.deepEqual(await moves(targets.tcpOpen), ['new->UP', 'UP->DOWN', 'DOWN->UP']);
@@ -340,8 +359,14 @@ notifiers:
       const incidents = await store.incidents(0, Date.now());
       const about = (target: Target) => incidents.filter((incident) => incident.subjectKey === `path:${target.id}`);
       assert.equal(incidents.length, 2, incidents.map((incident) => incident.summary).join(' | '));
-      assert.deepEqual(about(targets.tcpOpen).map((incident) => [incident.kind, incident.state]), [['down', 'resolved']]);
-      assert.deepEqual(about(targets.tcpDropped).map((incident) => [incident.kind, incident.state]), [['down', 'open']]);
+      assert.deepEqual(
+        about(targets.tcpOpen).map((incident) => [incident.kind, incident.state]),
+        [['down', 'resolved']],
+      );
+      assert.deepEqual(
+        about(targets.tcpDropped).map((incident) => [incident.kind, incident.state]),
+        [['down', 'open']],
+      );
     } finally {
       await store.close();
     }
@@ -356,7 +381,10 @@ notifiers:
     writeFileSync(join(hostsDir, 'hosts'), `127.0.0.1 localhost\n${r4} gw1.example.net\n${dev2} db1.example.net app1.example.net\n`);
     const files = ['seed-ping.yaml', 'seed-tcp.yaml'].map((name) => join(repoRoot, 'test/fixtures/targets', name));
     const config = join(dir, 'seed.yaml');
-    writeFileSync(config, `topology: ${join(repoRoot, topologyFile)}\nprober: { node: dev1 }\nprobing: { intervalMs: 2000, probesPerRound: 2, probeSpacingMs: 20, timeoutMs: 500 }\nlocalize: { enabled: false }\n`);
+    writeFileSync(
+      config,
+      `topology: ${join(repoRoot, topologyFile)}\nprober: { node: dev1 }\nprobing: { intervalMs: 2000, probesPerRound: 2, probeSpacingMs: 20, timeoutMs: 500 }\nlocalize: { enabled: false }\n`,
+    );
     const dataDir = join(dir, 'seed-data');
     const run = spawnSync(
       'ip',

@@ -27,26 +27,28 @@ export interface LaunchOptions {
 
 export async function launchBrowser(viewport = { width: 1400, height: 900 }, options: LaunchOptions = {}): Promise<TestBrowser> {
   const profile = mkdtempSync(join(tmpdir(), 'pathmon-chromium-'));
-  const context = await chromium.launchPersistentContext(profile, {
-    executablePath: CHROMIUM,
-    headless: true,
-    viewport,
-    ...(options.timezoneId ? { timezoneId: options.timezoneId } : {}),
-    args: [
-      '--headless',
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-quic',
-      '--no-first-run',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-      // playwright passes --user-data-dir itself (the fresh `profile`) and refuses it in args.
-    ],
-  }).catch((error) => {
-    rmSync(profile, { recursive: true, force: true });
-    throw error;
-  });
+  const context = await chromium
+    .launchPersistentContext(profile, {
+      executablePath: CHROMIUM,
+      headless: true,
+      viewport,
+      ...(options.timezoneId ? { timezoneId: options.timezoneId } : {}),
+      args: [
+        '--headless',
+        '--no-sandbox',
+        '--disable-gpu',
+        '--disable-quic',
+        '--no-first-run',
+        '--disable-background-networking',
+        '--disable-component-update',
+        '--disable-sync',
+        // playwright passes --user-data-dir itself (the fresh `profile`) and refuses it in args.
+      ],
+    })
+    .catch((error) => {
+      rmSync(profile, { recursive: true, force: true });
+      throw error;
+    });
   const page = context.pages()[0] ?? (await context.newPage());
   return {
     context,

@@ -59,10 +59,7 @@ export interface FakeRequest {
   body: unknown;
 }
 
-export type FakeFault =
-  | { status: number; retryAfterS?: number; body?: unknown }
-  | { hang: true; /** Do the work, then never answer. */ process?: boolean }
-  | { hold: true };
+export type FakeFault = { status: number; retryAfterS?: number; body?: unknown } | { hang: true /** Do the work, then never answer. */; process?: boolean } | { hold: true };
 
 export interface FaultMatch {
   method?: string;
@@ -91,9 +88,34 @@ export interface FakeFreshdesk {
 }
 
 const ticketFields = new Set([
-  'name', 'requester_id', 'email', 'facebook_id', 'phone', 'twitter_id', 'unique_external_id', 'subject', 'type', 'status',
-  'priority', 'description', 'responder_id', 'attachments', 'cc_emails', 'custom_fields', 'due_by', 'email_config_id',
-  'fr_due_by', 'group_id', 'parent_id', 'product_id', 'source', 'tags', 'company_id', 'internal_agent_id', 'internal_group_id', 'lookup_parameter',
+  'name',
+  'requester_id',
+  'email',
+  'facebook_id',
+  'phone',
+  'twitter_id',
+  'unique_external_id',
+  'subject',
+  'type',
+  'status',
+  'priority',
+  'description',
+  'responder_id',
+  'attachments',
+  'cc_emails',
+  'custom_fields',
+  'due_by',
+  'email_config_id',
+  'fr_due_by',
+  'group_id',
+  'parent_id',
+  'product_id',
+  'source',
+  'tags',
+  'company_id',
+  'internal_agent_id',
+  'internal_group_id',
+  'lookup_parameter',
 ]);
 const requesterFields = ['requester_id', 'email', 'phone', 'twitter_id', 'facebook_id', 'unique_external_id'];
 const statuses = [2, 3, 4, 5];
@@ -121,14 +143,22 @@ export async function startFakeFreshdesk(options: { apiKey: string; port?: numbe
     res.writeHead(status, { 'Content-Type': 'application/json; charset=utf-8', ...headers });
     res.end(text);
   };
-  const invalid = (res: ServerResponse, record: FakeRequest, errors: FieldError[]) =>
-    send(res, record, 400, { description: 'Validation failed', errors });
+  const invalid = (res: ServerResponse, record: FakeRequest, errors: FieldError[]) => send(res, record, 400, { description: 'Validation failed', errors });
 
   const findTicket = (id: number) => (deleted.has(id) ? undefined : tickets.find((t) => t.id === id));
   const ticketJson = (t: FakeTicket) => ({
-    id: t.id, subject: t.subject, description: t.description, description_text: t.description.replace(/<[^>]*>/g, ''),
-    status: t.status, priority: t.priority, source: t.source, tags: t.tags, group_id: t.group_id, requester_id: 42,
-    created_at: new Date(t.createdAtMs).toISOString(), updated_at: new Date(t.updatedAtMs).toISOString(),
+    id: t.id,
+    subject: t.subject,
+    description: t.description,
+    description_text: t.description.replace(/<[^>]*>/g, ''),
+    status: t.status,
+    priority: t.priority,
+    source: t.source,
+    tags: t.tags,
+    group_id: t.group_id,
+    requester_id: 42,
+    created_at: new Date(t.createdAtMs).toISOString(),
+    updated_at: new Date(t.updatedAtMs).toISOString(),
   });
 
   const takeFault = (method: string, path: string): FakeFault | null => {
@@ -189,7 +219,11 @@ export async function startFakeFreshdesk(options: { apiKey: string; port?: numbe
   };
 
   const handle = (req: IncomingMessage, res: ServerResponse, raw: string, record: FakeRequest, answer: boolean) => {
-    const reply = answer ? send : (_res: ServerResponse, rec: FakeRequest) => { rec.status = null; };
+    const reply = answer
+      ? send
+      : (_res: ServerResponse, rec: FakeRequest) => {
+          rec.status = null;
+        };
     if (!authorised(req)) {
       return reply(res, record, 401, { code: 'invalid_credentials', message: 'You have to be logged in to perform this action.' });
     }
@@ -217,10 +251,19 @@ export async function startFakeFreshdesk(options: { apiKey: string; port?: numbe
       const errors = validateTicket(body, true);
       if (errors.length > 0) return answer ? invalid(res, record, errors) : reply(res, record, 400);
       const ticket: FakeTicket = {
-        id: nextId++, subject: body.subject as string, description: body.description as string, status: body.status as number,
-        priority: body.priority as number, source: body.source as number, tags: (body.tags as string[] | undefined) ?? [],
-        email: typeof body.email === 'string' ? body.email : null, group_id: (body.group_id as number | undefined) ?? null,
-        createdAtMs: now, updatedAtMs: now, notes: [], updates: [],
+        id: nextId++,
+        subject: body.subject as string,
+        description: body.description as string,
+        status: body.status as number,
+        priority: body.priority as number,
+        source: body.source as number,
+        tags: (body.tags as string[] | undefined) ?? [],
+        email: typeof body.email === 'string' ? body.email : null,
+        group_id: (body.group_id as number | undefined) ?? null,
+        createdAtMs: now,
+        updatedAtMs: now,
+        notes: [],
+        updates: [],
       };
       tickets.push(ticket);
       return reply(res, record, 201, ticketJson(ticket), { Location: `/api/v2/tickets/${ticket.id}` });
@@ -239,11 +282,9 @@ export async function startFakeFreshdesk(options: { apiKey: string; port?: numbe
       const sinceText = url.searchParams.get('updated_since');
       const sinceMs = sinceText === null ? now - 30 * 24 * 3600 * 1000 : Date.parse(sinceText);
       if (Number.isNaN(sinceMs)) {
-        return invalid(res, record, [{ field: 'updated_since', message: 'It should be in the \'combined date and time ISO8601\' format', code: 'invalid_value' }]);
+        return invalid(res, record, [{ field: 'updated_since', message: "It should be in the 'combined date and time ISO8601' format", code: 'invalid_value' }]);
       }
-      const matching = tickets
-        .filter((t) => !deleted.has(t.id) && (email === null || t.email === email) && t.updatedAtMs >= sinceMs)
-        .sort((a, b) => b.createdAtMs - a.createdAtMs || b.id - a.id);
+      const matching = tickets.filter((t) => !deleted.has(t.id) && (email === null || t.email === email) && t.updatedAtMs >= sinceMs).sort((a, b) => b.createdAtMs - a.createdAtMs || b.id - a.id);
       return reply(res, record, 200, matching.slice((page - 1) * perPage, page * perPage).map(ticketJson));
     }
     if (ticketPath !== null && (method === 'GET' || method === 'PUT')) {
@@ -314,7 +355,9 @@ export async function startFakeFreshdesk(options: { apiKey: string; port?: numbe
       }
       if (fault !== null) {
         const headers: Record<string, string> = fault.retryAfterS !== undefined ? { 'Retry-After': String(fault.retryAfterS) } : {};
-        const body = fault.body ?? (fault.status === 429 ? { code: 'too_many_requests', message: 'You have exceeded the limit of requests per minute' } : { code: 'internal_error', message: 'We are facing some issues' });
+        const body =
+          fault.body ??
+          (fault.status === 429 ? { code: 'too_many_requests', message: 'You have exceeded the limit of requests per minute' } : { code: 'internal_error', message: 'We are facing some issues' });
         return send(res, record, fault.status, body, headers);
       }
       try {

@@ -7,8 +7,19 @@
 import type { IncidentChange, IncidentRecord } from '../../src/incidents/incident.js';
 import type { PathStateName } from '../../src/monitor/path-state.js';
 import type {
-  LinkEstimateRecord, NotificationRecord, OutboxEntry, OutboxFilter, OutboxItem, OutboxResult, OutboxWrite, PathRecord, RoundResultRecord,
-  TicketRecord, TopologySnapshotRecord, TransitionRecord, WalkRecord,
+  LinkEstimateRecord,
+  NotificationRecord,
+  OutboxEntry,
+  OutboxFilter,
+  OutboxItem,
+  OutboxResult,
+  OutboxWrite,
+  PathRecord,
+  RoundResultRecord,
+  TicketRecord,
+  TopologySnapshotRecord,
+  TransitionRecord,
+  WalkRecord,
 } from '../../src/store/records.js';
 import type { HistoryPoint, PathSummary, Store } from '../../src/store/store.js';
 
@@ -118,9 +129,18 @@ export class MemoryStore implements Store {
   async enqueueOutbox(entries: OutboxEntry[]): Promise<void> {
     for (const entry of entries) {
       this.outbox.push({
-        id: this.outbox.length + 1, channel: entry.channel, subjectKey: entry.change.incident.subjectKey, incidentId: entry.change.incident.id,
-        change: structuredClone(entry.change), createdAtMs: entry.atMs, attempts: 0, nextAttemptAtMs: entry.atMs, state: 'pending',
-        lastError: null, deliveredAtMs: null, detail: null,
+        id: this.outbox.length + 1,
+        channel: entry.channel,
+        subjectKey: entry.change.incident.subjectKey,
+        incidentId: entry.change.incident.id,
+        change: structuredClone(entry.change),
+        createdAtMs: entry.atMs,
+        attempts: 0,
+        nextAttemptAtMs: entry.atMs,
+        state: 'pending',
+        lastError: null,
+        deliveredAtMs: null,
+        detail: null,
       });
     }
   }
@@ -128,7 +148,10 @@ export class MemoryStore implements Store {
     const pending = this.outbox.filter((o) => o.state === 'pending');
     const headDue = new Map<string, number>();
     for (const o of pending) if (!headDue.has(`${o.channel}\n${o.subjectKey}`)) headDue.set(`${o.channel}\n${o.subjectKey}`, o.nextAttemptAtMs);
-    return pending.filter((o) => headDue.get(`${o.channel}\n${o.subjectKey}`)! <= nowMs).slice(0, limit).map((o) => structuredClone(o));
+    return pending
+      .filter((o) => headDue.get(`${o.channel}\n${o.subjectKey}`)! <= nowMs)
+      .slice(0, limit)
+      .map((o) => structuredClone(o));
   }
   async markOutbox(id: number, result: OutboxResult): Promise<boolean> {
     const row = this.outbox.find((o) => o.id === id);
@@ -143,13 +166,21 @@ export class MemoryStore implements Store {
   }
   async outboxItems(filter: OutboxFilter): Promise<OutboxItem[]> {
     return this.outbox
-      .filter((o) => (filter.channel === undefined || o.channel === filter.channel) && (filter.state === undefined || o.state === filter.state)
-        && (filter.incidentId === undefined || o.incidentId === filter.incidentId) && (filter.subjectKey === undefined || o.subjectKey === filter.subjectKey))
+      .filter(
+        (o) =>
+          (filter.channel === undefined || o.channel === filter.channel) &&
+          (filter.state === undefined || o.state === filter.state) &&
+          (filter.incidentId === undefined || o.incidentId === filter.incidentId) &&
+          (filter.subjectKey === undefined || o.subjectKey === filter.subjectKey),
+      )
       .slice(0, filter.limit ?? Infinity)
       .map((o) => structuredClone(o));
   }
   async openIncidents(): Promise<IncidentRecord[]> {
-    return [...this.incidentRecords.values()].filter((i) => i.state === 'open').sort((a, b) => a.openedAtMs - b.openedAtMs).map((i) => structuredClone(i));
+    return [...this.incidentRecords.values()]
+      .filter((i) => i.state === 'open')
+      .sort((a, b) => a.openedAtMs - b.openedAtMs)
+      .map((i) => structuredClone(i));
   }
   async incidents(sinceMs: number, untilMs: number): Promise<IncidentRecord[]> {
     return [...this.incidentRecords.values()]
@@ -170,9 +201,7 @@ export class MemoryStore implements Store {
   }
   /** Same rule as the SQL store: rows as they are when they fit, else equal buckets keeping the worst. */
   async linkHistory(subjectKey: string, sinceMs: number, untilMs: number, maxPoints = 500): Promise<LinkEstimateRecord[]> {
-    const rows = [...this.estimates.values()]
-      .filter((r) => r.subjectKey === subjectKey && r.atMs >= sinceMs && r.atMs < untilMs)
-      .sort((a, b) => a.atMs - b.atMs);
+    const rows = [...this.estimates.values()].filter((r) => r.subjectKey === subjectKey && r.atMs >= sinceMs && r.atMs < untilMs).sort((a, b) => a.atMs - b.atMs);
     const points = Math.max(1, Math.floor(maxPoints));
     if (rows.length <= points) return rows.map((r) => ({ ...r }));
     const widthMs = Math.max(1, Math.ceil((untilMs - sinceMs) / points));
@@ -192,9 +221,7 @@ export class MemoryStore implements Store {
     return [...buckets.values()];
   }
   async routeResults(sinceMs: number, untilMs: number): Promise<RoundResultRecord[]> {
-    return this.results
-      .filter((r) => r.roundAtMs >= sinceMs && r.roundAtMs < untilMs)
-      .sort((a, b) => a.roundAtMs - b.roundAtMs || (a.pathId < b.pathId ? -1 : a.pathId > b.pathId ? 1 : 0));
+    return this.results.filter((r) => r.roundAtMs >= sinceMs && r.roundAtMs < untilMs).sort((a, b) => a.roundAtMs - b.roundAtMs || (a.pathId < b.pathId ? -1 : a.pathId > b.pathId ? 1 : 0));
   }
 
   async history(pathId: string, sinceMs: number, untilMs: number, maxPoints = 1000): Promise<HistoryPoint[]> {
@@ -249,7 +276,10 @@ function fold(rounds: RoundResultRecord[], atMs: number): HistoryPoint {
   const sent = rounds.reduce((sum, round) => sum + round.sent, 0);
   const received = rounds.reduce((sum, round) => sum + round.received, 0);
   const pick = (field: 'rttP50Ms' | 'rttP95Ms' | 'rttP99Ms', percentile: number) => {
-    const values = rounds.map((round) => round[field]).filter((value): value is number => value !== null).sort((a, b) => a - b);
+    const values = rounds
+      .map((round) => round[field])
+      .filter((value): value is number => value !== null)
+      .sort((a, b) => a - b);
     return values.length === 0 ? null : values[Math.min(values.length, Math.max(1, Math.ceil((percentile / 100) * values.length))) - 1]!;
   };
   const mins = rounds.map((round) => round.rttMinMs).filter((value): value is number => value !== null);

@@ -119,7 +119,17 @@ export class RecordedLinks {
     }
     const rows = this.links()
       .filter((link) => link.lossRatio > 0 || link.addedDelayMs > 0)
-      .map((link): LinkEstimateRecord => ({ subjectKey: link.subjectKey, atMs, lossRatio: link.lossRatio, addedDelayMs: link.addedDelayMs, down: link.down, confidence: link.confidence, support: link.support }));
+      .map(
+        (link): LinkEstimateRecord => ({
+          subjectKey: link.subjectKey,
+          atMs,
+          lossRatio: link.lossRatio,
+          addedDelayMs: link.addedDelayMs,
+          down: link.down,
+          confidence: link.confidence,
+          support: link.support,
+        }),
+      );
     const store = this.store();
     if (rows.length > 0 && store.insertLinkEstimates) await store.insertLinkEstimates(rows);
 
@@ -135,9 +145,7 @@ export class RecordedLinks {
       const current = this.fromImpairments.get(subjectKey);
       if (current && current.kind === kind && current.subject.label === subject.label) continue;
       for (const key of current?.subject.kind === 'link' ? current.subject.linkKeys : []) this.setIncidentOf(key, null);
-      const next = current
-        ? { ...this.newIncident(subject, kind, current.openedAtMs, estimate), id: current.id, updatedAtMs: atMs }
-        : this.newIncident(subject, kind, atMs, estimate);
+      const next = current ? { ...this.newIncident(subject, kind, current.openedAtMs, estimate), id: current.id, updatedAtMs: atMs } : this.newIncident(subject, kind, atMs, estimate);
       this.fromImpairments.set(subjectKey, next);
       await this.change(current ? 'updated' : 'opened', next, current ?? null, `impaired: ${kind}`);
       for (const key of subject.linkKeys) this.setIncidentOf(key, next.id);
@@ -247,7 +255,10 @@ export class RecordedLinks {
 
   private newIncident(subject: IncidentSubject & { kind: 'link' }, kind: IncidentKind, openedAtMs: number, estimate: Estimate): IncidentRecord {
     const keys = new Set(subject.linkKeys);
-    const explained = this.monitor.paths().filter((path) => path.record.linkKeys.some((key) => keys.has(key))).map((path) => path.record.id);
+    const explained = this.monitor
+      .paths()
+      .filter((path) => path.record.linkKeys.some((key) => keys.has(key)))
+      .map((path) => path.record.id);
     const walks = this.walkRecords.filter((walk) => walk.linkKeys.some((key) => keys.has(key))).map((walk) => walk.id);
     const lossPct = kind === 'delay' ? null : Math.round(estimate.lossRatio * 1000) / 10;
     const confidence = 0.9;

@@ -117,18 +117,20 @@ export class RecordedMonitor implements MonitorView {
     const nowMs = options.nowMs ?? Date.now();
     const historyHours = options.historyHours ?? 24;
     const plan = planPaths(topology, from, to, { maxHops: 16, maxPaths: 1000 }, 'loop');
-    const records = plan.planned.map(({ path, hops }): PathRecord => ({
-      id: path.id,
-      group: `${path.names[0]}->${path.names[path.names.length - 1]}`,
-      fromNode: path.nodes[0]!,
-      toNode: path.nodes[path.nodes.length - 1]!,
-      names: path.names,
-      hops: hops?.hops ?? [],
-      hopNames: hops?.hopNames ?? [],
-      linkKeys: (hops?.crossed ?? path.links).map((link) => link.key),
-      firstSeenMs: nowMs - historyHours * 3600_000,
-      goneAtMs: null,
-    }));
+    const records = plan.planned.map(
+      ({ path, hops }): PathRecord => ({
+        id: path.id,
+        group: `${path.names[0]}->${path.names[path.names.length - 1]}`,
+        fromNode: path.nodes[0]!,
+        toNode: path.nodes[path.nodes.length - 1]!,
+        names: path.names,
+        hops: hops?.hops ?? [],
+        hopNames: hops?.hopNames ?? [],
+        linkKeys: (hops?.crossed ?? path.links).map((link) => link.key),
+        firstSeenMs: nowMs - historyHours * 3600_000,
+        goneAtMs: null,
+      }),
+    );
     const monitor = new RecordedMonitor(topology, records, `file:${file}`, { ...options, nowMs });
     await monitor.store.upsertPaths(records);
     await monitor.recordHistory(historyHours, options.incident ?? true, options.outage);
@@ -227,8 +229,7 @@ export class RecordedMonitor implements MonitorView {
     await this.store.insertResults(results);
     for (const result of results) {
       const path = this.path(result.pathId);
-      const next: PathStateName =
-        result.received === 0 ? 'DOWN' : result.lossPct > path.thresholds.lossPct || (result.rttP50Ms ?? 0) > path.thresholds.delayMs ? 'DEGRADED' : 'UP';
+      const next: PathStateName = result.received === 0 ? 'DOWN' : result.lossPct > path.thresholds.lossPct || (result.rttP50Ms ?? 0) > path.thresholds.delayMs ? 'DEGRADED' : 'UP';
       if (next !== path.state) await this.setState(path.record.id, next, `round at ${atMs}: loss ${result.lossPct} %, p50 ${result.rttP50Ms} ms`, atMs, [result]);
     }
     await this.linksRecord?.round(atMs);

@@ -48,7 +48,11 @@ export class SimulatedNetwork implements Clock {
       stamp();
       this.sentPackets.push(Buffer.from(packet));
       const decoded = decodeProbePacket(packet);
-      const rttMs = this.fate(decoded.payload.pathId, decoded.payload.sequence, decoded.layers.map((layer) => layer.destination));
+      const rttMs = this.fate(
+        decoded.payload.pathId,
+        decoded.payload.sequence,
+        decoded.layers.map((layer) => layer.destination),
+      );
       if (rttMs === null) return;
       const udpPayload = probePayload.encode(decoded.payload);
       this.inject(udpPayload, rttMs);

@@ -49,7 +49,9 @@ export async function startCutProxy(targetPort: number, targetHost = '127.0.0.1'
   if (address === null || typeof address === 'string') throw new Error('test.startCutProxy: no TCP address after listen');
   return {
     port: address.port,
-    get connectionsAccepted() { return accepted; },
+    get connectionsAccepted() {
+      return accepted;
+    },
     cut() {
       isCut = true;
       for (const socket of sockets) socket.destroy();

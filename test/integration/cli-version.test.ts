@@ -66,24 +66,41 @@ test('pathmon --version prints the version in package.json', () => {
  */
 function modulesLoaded(args: string[]): { status: number | null; urls: string[] } {
   const trace = join(scratch, `trace-${args.join('-').replace(/\W+/g, '_')}.txt`);
-  const hooks = "import { appendFileSync } from 'node:fs'; export async function resolve(s, c, next) { const r = await next(s, c); appendFileSync(process.env.PATHMON_MODULE_TRACE, r.url + '\\n'); return r; }";
+  const hooks =
+    "import { appendFileSync } from 'node:fs'; export async function resolve(s, c, next) { const r = await next(s, c); appendFileSync(process.env.PATHMON_MODULE_TRACE, r.url + '\\n'); return r; }";
   const register = `import { register } from 'node:module'; register(${JSON.stringify(`data:text/javascript,${encodeURIComponent(hooks)}`)});`;
   const run = spawnSync(process.execPath, ['--import', `data:text/javascript,${encodeURIComponent(register)}`, cliPath, ...args], {
     cwd: repoRoot,
     encoding: 'utf8',
     env: { ...process.env, PATHMON_MODULE_TRACE: trace },
   });
-  const urls = existsSync(trace) ? readFileSync(trace, 'utf8').split('\n').filter((url) => url.startsWith('file:')) : [];
+  const urls = existsSync(trace)
+    ? readFileSync(trace, 'utf8')
+        .split('\n')
+        .filter((url) => url.startsWith('file:'))
+    : [];
   return { status: run.status, urls: [...new Set(urls)] };
 }
 
 test('--help, --version and a usage error load no command module: commands are imported when they run', () => {
   const cheap = /\/dist\/src\/(cli|cli-error|options)\.js$|\/node_modules\/commander\//;
-  for (const [args, status] of [[['--help'], 0], [['--version'], 0], [['probe', '--help'], 0], [['probe', '--count', 'ten'], 2]] as const) {
+  for (const [args, status] of [
+    [['--help'], 0],
+    [['--version'], 0],
+    [['probe', '--help'], 0],
+    [['probe', '--count', 'ten'], 2],
+  ] as const) {
     const { status: exit, urls } = modulesLoaded([...args]);
     assert.equal(exit, status, args.join(' '));
-    assert.ok(urls.some((url) => url.includes('/node_modules/commander/')), `the module trace saw nothing for ${args.join(' ')}`);
-    assert.deepEqual(urls.filter((url) => !cheap.test(url)), [], `pathmon ${args.join(' ')} loaded more than the argument parser`);
+    assert.ok(
+      urls.some((url) => url.includes('/node_modules/commander/')),
+      `the module trace saw nothing for ${args.join(' ')}`,
+    );
+    assert.deepEqual(
+      urls.filter((url) => !cheap.test(url)),
+      [],
+      `pathmon ${args.join(' ')} loaded more than the argument parser`,
+    );
   }
   // The same trace does see a command's modules when the command runs.
   const paths = modulesLoaded(['paths', '--topology', join(repoRoot, 'lab', 'topologies', 'nanog76.yaml'), '--from', 'dev1', '--to', 'dev2']);
@@ -108,7 +125,10 @@ test('npm pack lists only runtime files, and every one the CLI needs', () => {
   ]) {
     assert.ok(paths.includes(needed), `${needed} is not packed`);
   }
-  assert.equal(paths.some((path) => path.startsWith('dist/test/') || path.startsWith('dist/lab/') || path.startsWith('test/') || path.startsWith('lab/')), false);
+  assert.equal(
+    paths.some((path) => path.startsWith('dist/test/') || path.startsWith('dist/lab/') || path.startsWith('test/') || path.startsWith('lab/')),
+    false,
+  );
 });
 
 test('the packed CLI runs from an install: --version, --help, a command, and a clear word on the absent lab', () => {
@@ -152,7 +172,11 @@ test('the packed install finds the dashboard files and builds the probe helpers 
   if (spawnSync(process.env.CC ?? 'cc', ['--version']).status !== 0) return t.skip('no C compiler to build the helpers with');
   const helper = spawnSync(
     process.execPath,
-    ['--input-type=module', '-e', `const { nativeHelperPath } = await import(${JSON.stringify(pathToFileURL(join(installed, 'dist', 'probes', 'index.js')).href)}); console.log(nativeHelperPath('probe-tx'));`],
+    [
+      '--input-type=module',
+      '-e',
+      `const { nativeHelperPath } = await import(${JSON.stringify(pathToFileURL(join(installed, 'dist', 'probes', 'index.js')).href)}); console.log(nativeHelperPath('probe-tx'));`,
+    ],
     { encoding: 'utf8', env: { ...process.env, PATHMON_NATIVE_CACHE: join(scratch, 'native') } },
   );
   assert.equal(helper.status, 0, helper.stderr);

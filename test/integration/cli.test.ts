@@ -36,10 +36,7 @@ test('paths on recorded ExaBGP output uses the graph its lines describe, withdra
   const run = runCli(['paths', '--topology', exabgp, '--from', '1.1.1.1', '--to', '3.3.3.3', '--mode', 'direct', '--json']);
   assert.equal(run.status, 0, run.stderr);
   const { paths } = JSON.parse(run.stdout) as { paths: { path: string[]; hops: string[] }[] };
-  assert.deepEqual(
-    paths.map((path) => `${path.path.join(' ')}: ${path.hops.join(' ')}`).sort(),
-    ['1.1.1.1 2.2.2.2 3.3.3.3: 10.0.12.2 10.0.23.3', '1.1.1.1 3.3.3.3: 10.0.13.3'],
-  );
+  assert.deepEqual(paths.map((path) => `${path.path.join(' ')}: ${path.hops.join(' ')}`).sort(), ['1.1.1.1 2.2.2.2 3.3.3.3: 10.0.12.2 10.0.23.3', '1.1.1.1 3.3.3.3: 10.0.13.3']);
 });
 
 test('an unknown node names itself and the nodes that exist', () => {

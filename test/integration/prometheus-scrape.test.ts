@@ -100,11 +100,9 @@ describe('a real Prometheus scraping pathmon', { skip: skipUnless(havePrometheus
       scrape_configs: [{ job_name: 'pathmon', metrics_path: '/metrics', static_configs: [{ targets: [new URL(server.url).host] }] }],
     };
     writeFileSync(join(dir, 'prometheus.yml'), JSON.stringify(config, null, 2));
-    const child = spawn(
-      'prometheus',
-      [`--config.file=${join(dir, 'prometheus.yml')}`, `--storage.tsdb.path=${join(dir, 'data')}`, `--web.listen-address=127.0.0.1:${port}`, '--log.level=warn'],
-      { stdio: ['ignore', 'pipe', 'pipe'] },
-    );
+    const child = spawn('prometheus', [`--config.file=${join(dir, 'prometheus.yml')}`, `--storage.tsdb.path=${join(dir, 'data')}`, `--web.listen-address=127.0.0.1:${port}`, '--log.level=warn'], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     prometheus = child;
     child.stdout!.on('data', (chunk: Buffer) => (prometheusLog += chunk.toString()));
     child.stderr!.on('data', (chunk: Buffer) => (prometheusLog += chunk.toString()));
@@ -129,7 +127,10 @@ describe('a real Prometheus scraping pathmon', { skip: skipUnless(havePrometheus
   it('scrapes /metrics without errors', async () => {
     const targets = await api<{ activeTargets: { health: string; lastError: string; labels: Record<string, string> }[] }>('/api/v1/targets');
     const pathmon = targets.activeTargets.filter((target) => target.labels.job === 'pathmon');
-    assert.deepEqual(pathmon.map((target) => ({ health: target.health, lastError: target.lastError })), [{ health: 'up', lastError: '' }]);
+    assert.deepEqual(
+      pathmon.map((target) => ({ health: target.health, lastError: target.lastError })),
+      [{ health: 'up', lastError: '' }],
+    );
     const [up] = await query('up{job="pathmon"}');
     assert.equal(up!.value[1], '1');
   });
@@ -152,7 +153,7 @@ describe('a real Prometheus scraping pathmon', { skip: skipUnless(havePrometheus
     for (const hops of lossy) assert.match(hops, /R2->R4|R4->R2/);
   });
 
-  it('loads the kit\'s rules, records named states and raises the alerts the broken link calls for', async () => {
+  it("loads the kit's rules, records named states and raises the alerts the broken link calls for", async () => {
     const rules = await api<{ groups: { name: string; rules: { name: string; health: string; lastError?: string }[] }[] }>('/api/v1/rules');
     assert.deepEqual(rules.groups.map((group) => group.name).sort(), ['pathmon-alerts', 'pathmon-recording']);
     for (const rule of rules.groups.flatMap((group) => group.rules)) assert.equal(rule.lastError ?? '', '', `${rule.name}: ${rule.lastError}`);
@@ -160,7 +161,13 @@ describe('a real Prometheus scraping pathmon', { skip: skipUnless(havePrometheus
       const samples = await query('pathmon:path_state:code == 2');
       return samples.length > 0 ? samples : null;
     });
-    assert.deepEqual(down.map((sample) => sample.metric.path_id).sort(), monitor.pathsAcross('R2', 'R4').map((path) => path.record.id).sort());
+    assert.deepEqual(
+      down.map((sample) => sample.metric.path_id).sort(),
+      monitor
+        .pathsAcross('R2', 'R4')
+        .map((path) => path.record.id)
+        .sort(),
+    );
     const alerts = await until('PathmonPathDown and PathmonLinkIncidentOpen', async () => {
       const { alerts } = await api<{ alerts: { labels: Record<string, string>; state: string }[] }>('/api/v1/alerts');
       const names = new Set(alerts.map((alert) => alert.labels.alertname));
@@ -174,7 +181,10 @@ describe('a real Prometheus scraping pathmon', { skip: skipUnless(havePrometheus
       assert.match(alert.labels.hops!, /R2->R4|R4->R2/);
     }
     assert.ok(alerts.some((alert) => alert.labels.alertname === 'PathmonLinkIncidentOpen' && alert.labels.subject === 'R4→R6'));
-    assert.equal(alerts.some((alert) => alert.labels.alertname === 'PathmonResultsUnsaved' || alert.labels.alertname === 'PathmonTopologyStale'), false);
+    assert.equal(
+      alerts.some((alert) => alert.labels.alertname === 'PathmonResultsUnsaved' || alert.labels.alertname === 'PathmonTopologyStale'),
+      false,
+    );
   });
 
   it('runs every query of the Grafana dashboard, with data wherever pathmon has some', async () => {

@@ -50,7 +50,11 @@ test('a prober node the topology does not have is refused before the store is op
   const run = runCli(['run', '--config', config({ prober: 'R9' }), '--data-dir', dataDir, '--rounds', '1']);
   assertRefused(run, /prober node "R9".*not in the topology/);
   assert.doesNotMatch(run.stderr, /run: store /, 'refused before the store was opened');
-  assert.deepEqual(readdirSync(dataDir).filter((name) => name !== 'spill'), [], 'no database created for a run that cannot probe');
+  assert.deepEqual(
+    readdirSync(dataDir).filter((name) => name !== 'spill'),
+    [],
+    'no database created for a run that cannot probe',
+  );
 });
 
 test('a plan with no path and no cover walk is refused: nothing to monitor', () => {
@@ -93,7 +97,10 @@ test('a prober address on no local interface is refused; --allow-foreign-source 
     assertRefused(refused, /source address 10\.2\.0\.0 \(node "dev1"\) is on no interface of this host.*--allow-foreign-source/);
     assert.doesNotMatch(refused.stderr, /receive timestamps/, 'refused before any probe socket was opened');
     const allowed = spawnSync('ip', ['netns', 'exec', namespace, process.execPath, ...args, '--allow-foreign-source'], {
-      cwd: repoRoot, encoding: 'utf8', timeout: 60_000, killSignal: 'SIGKILL',
+      cwd: repoRoot,
+      encoding: 'utf8',
+      timeout: 60_000,
+      killSignal: 'SIGKILL',
     });
     assert.equal(allowed.status, 0, allowed.stderr);
     assert.match(allowed.stderr, /probing anyway \(--allow-foreign-source\)/);

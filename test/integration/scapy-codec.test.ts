@@ -91,18 +91,36 @@ test('scapy dissects pathmon probes and recomputes the same checksums', { skip: 
   requireTool(noScapy);
   const cases: Array<[ProbeAddressing, { sessionId: number; pathId: number; sequence: number; sendTimeNs: bigint }]> = [
     [DECK, { sessionId: 0xdeadbeef, pathId: 7, sequence: 0xffffffff, sendTimeNs: 1_700_000_000_123_456_789n }],
-    [{ ...DECK, hops: ['10.1.1.0'], sourcePort: 40001, destinationPort: 40002, ttl: 3 }, { sessionId: 1, pathId: 0, sequence: 0, sendTimeNs: 0n }],
+    [
+      { ...DECK, hops: ['10.1.1.0'], sourcePort: 40001, destinationPort: 40002, ttl: 3 },
+      { sessionId: 1, pathId: 0, sequence: 0, sendTimeNs: 0n },
+    ],
   ];
   for (const [addressing, payload] of cases) {
     const packet = encodeProbePacket(addressing, payload);
     const scapy = scapyDissect(packet);
     const expectedNames = [...addressing.hops.flatMap(() => ['IP', 'GRE']), 'IP', 'UDP', 'Raw'];
-    assert.deepEqual(scapy.layers.map((l) => l.name), expectedNames);
+    assert.deepEqual(
+      scapy.layers.map((l) => l.name),
+      expectedNames,
+    );
     const ips = scapy.layers.filter((l) => l.name === 'IP');
-    assert.deepEqual(ips.map((l) => l.dst), [...addressing.hops, addressing.returnAddress]);
-    assert.deepEqual(ips.map((l) => l.src), ips.map(() => addressing.source));
-    assert.deepEqual(ips.map((l) => l.ttl), ips.map(() => addressing.ttl ?? 64));
-    assert.deepEqual(ips.map((l) => l.proto), [...addressing.hops.map(() => 47), 17]);
+    assert.deepEqual(
+      ips.map((l) => l.dst),
+      [...addressing.hops, addressing.returnAddress],
+    );
+    assert.deepEqual(
+      ips.map((l) => l.src),
+      ips.map(() => addressing.source),
+    );
+    assert.deepEqual(
+      ips.map((l) => l.ttl),
+      ips.map(() => addressing.ttl ?? 64),
+    );
+    assert.deepEqual(
+      ips.map((l) => l.proto),
+      [...addressing.hops.map(() => 47), 17],
+    );
     for (const gre of scapy.layers.filter((l) => l.name === 'GRE')) {
       assert.deepEqual([gre.proto, gre.chksum_present, gre.version], [0x0800, 0, 0]);
     }
@@ -111,7 +129,10 @@ test('scapy dissects pathmon probes and recomputes the same checksums', { skip: 
     assert.equal(scapy.layers.at(-1)!.load, packet.subarray(packet.length - 28).toString('hex'));
 
     const ours = decodeProbePacket(packet);
-    assert.deepEqual(ips.map((l) => l.chksum), ours.layers.map((l) => l.checksum));
+    assert.deepEqual(
+      ips.map((l) => l.chksum),
+      ours.layers.map((l) => l.checksum),
+    );
     assert.equal(udpLayer.chksum, ours.udp.checksum);
     const recomputed = scapy.recomputed.filter((l) => l.name === 'IP' || l.name === 'UDP').map((l) => l.chksum);
     assert.deepEqual(recomputed, [...ours.layers.map((l) => l.checksum), ours.udp.checksum]);
@@ -151,11 +172,32 @@ test('tshark dissects a pathmon probe and finds no checksum errors', { skip: unl
     writeFileSync(file, pcap([good, bad]));
     const out = execFileSync(
       'tshark',
-      ['-r', file, '-o', 'ip.check_checksum:TRUE', '-o', 'udp.check_checksum:TRUE', '-T', 'fields', '-E', 'separator=|',
-        '-e', 'frame.protocols', '-e', 'ip.checksum.status', '-e', 'udp.checksum.status', '-e', '_ws.expert.message'],
+      [
+        '-r',
+        file,
+        '-o',
+        'ip.check_checksum:TRUE',
+        '-o',
+        'udp.check_checksum:TRUE',
+        '-T',
+        'fields',
+        '-E',
+        'separator=|',
+        '-e',
+        'frame.protocols',
+        '-e',
+        'ip.checksum.status',
+        '-e',
+        'udp.checksum.status',
+        '-e',
+        '_ws.expert.message',
+      ],
       { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] },
     );
-    const [goodRow, badRow] = out.trim().split('\n').map((line) => line.split('|'));
+    const [goodRow, badRow] = out
+      .trim()
+      .split('\n')
+      .map((line) => line.split('|'));
     // Wireshark checksum status: 0 bad, 1 good, 2 unverified.
     assert.match(goodRow![0]!, /^raw:ip(:gre:ip){5}:udp/);
     assert.deepEqual(goodRow![1]!.split(','), ['1', '1', '1', '1', '1', '1'], 'every IPv4 header checksum good');

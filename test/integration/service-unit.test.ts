@@ -74,7 +74,14 @@ test('the no-warning check has teeth: a misspelt hardening key is reported', { s
 
 test(`the hardening keeps systemd-analyze security's exposure at most ${MAX_EXPOSURE_TENTHS / 10}`, { skip }, () => {
   const result = analyze(['security', '--offline=yes', `--threshold=${MAX_EXPOSURE_TENTHS}`, '--no-pager', runnableCopy('pathmon.service')]);
-  assert.equal(result.status, 0, `${result.stdout.split('\n').filter((line) => line.includes('Overall')).join('\n')}\n${result.stderr}`);
+  assert.equal(
+    result.status,
+    0,
+    `${result.stdout
+      .split('\n')
+      .filter((line) => line.includes('Overall'))
+      .join('\n')}\n${result.stderr}`,
+  );
 });
 
 test('the service holds CAP_NET_RAW and no other capability, as a transient user with its own state directory', () => {
@@ -93,7 +100,7 @@ test('the service holds CAP_NET_RAW and no other capability, as a transient user
   assert.equal(unit.has('MemoryDenyWriteExecute'), false);
 });
 
-test('every option on the unit\'s command line is one pathmon run accepts', () => {
+test("every option on the unit's command line is one pathmon run accepts", () => {
   // The same arguments with a config that does not exist: pathmon must get past option parsing (exit 2
   // would be a usage error) and stop at reading the config.
   const args = EXEC_START.replace('ExecStart=/usr/bin/pathmon ', '').split(' ');

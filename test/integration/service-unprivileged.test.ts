@@ -143,22 +143,18 @@ test('pathmon probe as nobody without CAP_NET_RAW exits 1 naming CAP_NET_RAW, wi
   assert.doesNotMatch(run.stderr, /\n\s+at /);
 });
 
-test(
-  'as nobody running a node binary given CAP_NET_RAW by setcap, probes still leave',
-  {
-    skip: canDrop && existsSync('/usr/sbin/setcap') ? false : 'needs root, setpriv and setcap',
-    // A file capability on node is not passed to the probe-tx helper it starts, so the helper cannot
-    // open its raw socket; openProbeSender must then send from Node, which does hold the capability.
-  },
-  () => {
-    const node = join(scratch, 'node');
-    copyFileSync(process.execPath, node);
-    chmodSync(node, 0o755);
-    const setcap = spawnSync('/usr/sbin/setcap', ['cap_net_raw+ep', node], { encoding: 'utf8' });
-    assert.equal(setcap.status, 0, `setcap failed (a file system without extended attributes?): ${setcap.stderr}`);
-    const report = senderReport(runAs(asNobody(false), node, ['--input-type=module', '-e', senderChild]));
-    assert.equal(report.uid, NOBODY);
-    assert.equal(report.opened, true, report.message);
-    assert.deepEqual(report.received, [0, 1, 2]);
-  },
-);
+test('as nobody running a node binary given CAP_NET_RAW by setcap, probes still leave', {
+  skip: canDrop && existsSync('/usr/sbin/setcap') ? false : 'needs root, setpriv and setcap',
+  // A file capability on node is not passed to the probe-tx helper it starts, so the helper cannot
+  // open its raw socket; openProbeSender must then send from Node, which does hold the capability.
+}, () => {
+  const node = join(scratch, 'node');
+  copyFileSync(process.execPath, node);
+  chmodSync(node, 0o755);
+  const setcap = spawnSync('/usr/sbin/setcap', ['cap_net_raw+ep', node], { encoding: 'utf8' });
+  assert.equal(setcap.status, 0, `setcap failed (a file system without extended attributes?): ${setcap.stderr}`);
+  const report = senderReport(runAs(asNobody(false), node, ['--input-type=module', '-e', senderChild]));
+  assert.equal(report.uid, NOBODY);
+  assert.equal(report.opened, true, report.message);
+  assert.deepEqual(report.received, [0, 1, 2]);
+});

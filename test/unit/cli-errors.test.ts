@@ -42,23 +42,53 @@ interface Family {
 const families: Family[] = [
   { error: new CliError('pathmon localize: give either --file or --since', 2), exitCode: 2, code: 'usage', msg: 'pathmon localize: give either --file or --since' },
   { error: new CliError('pathmon probe: none of the 3 paths can be addressed'), exitCode: 1, code: 'command-failed', msg: 'pathmon probe: none of the 3 paths can be addressed' },
-  { error: new ConfigError('config.parseConfig: x.yaml: probing: got 5', 'probing', 'x.yaml:1 probing'), exitCode: 1, code: 'invalid-config', msg: 'pathmon: config.parseConfig: x.yaml: probing: got 5' },
-  { error: new StoreError('unreachable', 'postgres://u@h/db', 'store.openStore: cannot reach postgres://u@h/db'), exitCode: 1, code: 'unreachable', msg: 'pathmon: store.openStore: cannot reach postgres://u@h/db' },
+  {
+    error: new ConfigError('config.parseConfig: x.yaml: probing: got 5', 'probing', 'x.yaml:1 probing'),
+    exitCode: 1,
+    code: 'invalid-config',
+    msg: 'pathmon: config.parseConfig: x.yaml: probing: got 5',
+  },
+  {
+    error: new StoreError('unreachable', 'postgres://u@h/db', 'store.openStore: cannot reach postgres://u@h/db'),
+    exitCode: 1,
+    code: 'unreachable',
+    msg: 'pathmon: store.openStore: cannot reach postgres://u@h/db',
+  },
   { error: new SpillError('rows-dropped', 'store.ResultWriter: 5 rows dropped'), exitCode: 1, code: 'rows-dropped', msg: 'pathmon: store.ResultWriter: 5 rows dropped' },
-  { error: new SecretError('missing-env', 'env K', 'secrets.resolveSecret: environment variable K is not set'), exitCode: 1, code: 'missing-env', msg: 'pathmon: secrets.resolveSecret: environment variable K is not set' },
+  {
+    error: new SecretError('missing-env', 'env K', 'secrets.resolveSecret: environment variable K is not set'),
+    exitCode: 1,
+    code: 'missing-env',
+    msg: 'pathmon: secrets.resolveSecret: environment variable K is not set',
+  },
   { error: new WebError('token-required', 'web.start: a token is required'), exitCode: 1, code: 'token-required', msg: 'pathmon: web.start: a token is required' },
   { error: new ApiInputError('since', 'web.api: since: bad'), exitCode: 1, code: 'bad-api-input', msg: 'pathmon: web.api: since: bad' },
   { error: new NotFound('web.api: no path abc'), exitCode: 1, code: 'not-found', msg: 'pathmon: web.api: no path abc' },
   { error: new IntegrationError('freshdesk', 401, 'unauthorized', 'notify.freshdesk: 401'), exitCode: 1, code: 'unauthorized', msg: 'pathmon: notify.freshdesk: 401' },
   { error: new IncidentError('invalid-input', 'incidents.evaluate: loss 1.4'), exitCode: 1, code: 'invalid-input', msg: 'pathmon: incidents.evaluate: loss 1.4' },
-  { error: new ObservationsFileError('obs.jsonl', [{ line: 3, field: 'links', message: 'missing' }], 1), exitCode: 1, code: 'invalid-observations', msg: 'pathmon: localize.parseObservationsFile: obs.jsonl has 1 problem(s):\n  obs.jsonl:3 links: missing' },
+  {
+    error: new ObservationsFileError('obs.jsonl', [{ line: 3, field: 'links', message: 'missing' }], 1),
+    exitCode: 1,
+    code: 'invalid-observations',
+    msg: 'pathmon: localize.parseObservationsFile: obs.jsonl has 1 problem(s):\n  obs.jsonl:3 links: missing',
+  },
   { error: new TopologySourceError('bad-spec', 'live.parseTopologySpec: empty topology spec', ''), exitCode: 1, code: 'bad-spec', msg: 'pathmon: live.parseTopologySpec: empty topology spec' },
-  { error: new LogSettingError('log.parseLogLevel: PATHMON_LOG_LEVEL "loud" is not a level'), exitCode: 2, code: 'bad-log-setting', msg: 'pathmon: log.parseLogLevel: PATHMON_LOG_LEVEL "loud" is not a level' },
+  {
+    error: new LogSettingError('log.parseLogLevel: PATHMON_LOG_LEVEL "loud" is not a level'),
+    exitCode: 2,
+    code: 'bad-log-setting',
+    msg: 'pathmon: log.parseLogLevel: PATHMON_LOG_LEVEL "loud" is not a level',
+  },
   // The libraries' errors: no import of the application, the same properties.
   { error: new TopologyError('unknown-node', 'topology.resolveNode: no node named "X"'), exitCode: 1, code: 'unknown-node', msg: 'pathmon: topology.resolveNode: no node named "X"' },
   { error: new PacketDecodeError('gre', 4, 'bad version'), exitCode: 1, code: 'malformed-packet', msg: 'pathmon: probes.gre.decode: bad version at offset 4' },
   { error: new PacketEncodeError('ipv4', 'ttl must be an integer'), exitCode: 1, code: 'invalid-packet-value', msg: 'pathmon: probes.ipv4.encode: ttl must be an integer' },
-  { error: new ProbeKeyError('probes.ProbeSigner: key must be at least 16 bytes, got 3'), exitCode: 1, code: 'bad-probe-key', msg: 'pathmon: probes.ProbeSigner: key must be at least 16 bytes, got 3' },
+  {
+    error: new ProbeKeyError('probes.ProbeSigner: key must be at least 16 bytes, got 3'),
+    exitCode: 1,
+    code: 'bad-probe-key',
+    msg: 'pathmon: probes.ProbeSigner: key must be at least 16 bytes, got 3',
+  },
   { error: new NativeHelperError('probe-rx', 'no cc'), exitCode: 1, code: 'native-helper-unavailable', msg: 'pathmon: probes.nativeHelperPath: probe-rx: no cc' },
 ];
 
@@ -74,7 +104,7 @@ describe('every error family maps to its exit status and message', () => {
     });
   }
 
-  it('the application\'s errors share one base class; the libraries\' only its shape', () => {
+  it("the application's errors share one base class; the libraries' only its shape", () => {
     for (const { error } of families) {
       const library = error instanceof TopologyError || error.name.startsWith('Packet') || error.name === 'ProbeKeyError' || error.name === 'NativeHelperError';
       assert.equal(error instanceof PathmonError, !library, error.name);
@@ -188,7 +218,7 @@ describe('pathmon, run as a command', () => {
     assert.match(String(record.time), /^\d{4}-\d{2}-\d{2}T/);
   });
 
-  it('--log-level accepts exactly the logger\'s levels, and a bad PATHMON_LOG_FORMAT is a usage error', () => {
+  it("--log-level accepts exactly the logger's levels, and a bad PATHMON_LOG_FORMAT is a usage error", () => {
     const run = pathmon(['--log-level', 'loud', 'localize']);
     assert.equal(run.status, 2);
     const choices = /Allowed choices are (.*)\./.exec(run.stderr)?.[1]?.split(', ');

@@ -80,7 +80,7 @@ function groupReason(state: PlanState, members: number[]): string {
   const leaving = members.filter((link) => cover.from[link] === P).length;
   const entering = members.filter((link) => cover.to[link] === P).length;
   if (leaving === outOf(P) && entering === inTo(P) && leaving + entering === members.length) {
-    return 'every walk leaves and returns over it: it is the prober\'s only link';
+    return "every walk leaves and returns over it: it is the prober's only link";
   }
   const pairs = members.every((link) => members.includes(cover.reverse[link]!));
   if (members.length === 2 && pairs) {

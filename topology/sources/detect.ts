@@ -37,9 +37,7 @@ export interface TopologyText {
   warnings: string[];
 }
 
-const EXPECTED =
-  'expected ExaBGP JSON lines ({ "exabgp": "4.0.1", ... }), a neighbor table (Rtr_id neighbor_add Rtr_id interface_Add) ' +
-  'or a YAML topology with routers: and links:';
+const EXPECTED = 'expected ExaBGP JSON lines ({ "exabgp": "4.0.1", ... }), a neighbor table (Rtr_id neighbor_add Rtr_id interface_Add) ' + 'or a YAML topology with routers: and links:';
 
 const lineStrip = (text: string): string[] => text.replace(/^\uFEFF/, '').split(/\r?\n/);
 
@@ -76,11 +74,7 @@ export function detectTopologyFormat(text: string, source = 'input'): TopologyFo
     // Broken YAML that is clearly meant as a topology: let the YAML parser report the syntax error.
     return 'yaml';
   }
-  throw new TopologyError(
-    'unknown-format',
-    `topology.detectTopologyFormat: cannot tell the format of ${source} (first line ${JSON.stringify(first.slice(0, 80))}); ${EXPECTED}`,
-    source,
-  );
+  throw new TopologyError('unknown-format', `topology.detectTopologyFormat: cannot tell the format of ${source} (first line ${JSON.stringify(first.slice(0, 80))}); ${EXPECTED}`, source);
 }
 
 /**

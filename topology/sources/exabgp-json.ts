@@ -70,9 +70,7 @@ function lineEvents(line: string, notes: LineNotes): TopologyEvent[] {
   }
   if (!isRecord(doc) || typeof doc['exabgp'] !== 'string') throw new LineRejected('not an ExaBGP message');
   if (doc['exabgp'] !== EXABGP_JSON_VERSION) {
-    notes.warnings.push(
-      `topology.parseExabgpLine: JSON format version ${show(doc['exabgp'])}; expected "${EXABGP_JSON_VERSION}" (ExaBGP 4.2), parsed anyway`,
-    );
+    notes.warnings.push(`topology.parseExabgpLine: JSON format version ${show(doc['exabgp'])}; expected "${EXABGP_JSON_VERSION}" (ExaBGP 4.2), parsed anyway`);
   }
   const type = need<string>(typeof doc['type'] === 'string', doc['type'], 'type', 'a string');
   switch (type) {
@@ -129,12 +127,7 @@ function notificationEvents(doc: Record<string, unknown>): TopologyEvent[] {
   }
   // A BGP NOTIFICATION sent or received: `neighbor.notification: { code, subcode, data }`.
   const { neighbor, peer } = peerOf(doc);
-  const n = need<Record<string, unknown>>(
-    isRecord(neighbor['notification']),
-    neighbor['notification'],
-    'neighbor.notification',
-    'an object',
-  );
+  const n = need<Record<string, unknown>>(isRecord(neighbor['notification']), neighbor['notification'], 'neighbor.notification', 'an object');
   const code = typeof n['code'] === 'number' ? n['code'] : undefined;
   const name = code !== undefined ? NOTIFICATION_CODES[code] : undefined;
   const direction = neighbor['direction'] === 'send' ? 'sent' : 'received';
@@ -151,12 +144,7 @@ function updateEvents(doc: Record<string, unknown>, notes: LineNotes): TopologyE
     notes.ignored.push('direction:send');
     return [];
   }
-  const message = need<Record<string, unknown>>(
-    isRecord(neighbor['message']),
-    neighbor['message'],
-    'neighbor.message',
-    'an object',
-  );
+  const message = need<Record<string, unknown>>(isRecord(neighbor['message']), neighbor['message'], 'neighbor.message', 'an object');
   const events: TopologyEvent[] = [];
   for (const [key, value] of Object.entries(message)) {
     if (key === 'eor') events.push(...eorEvents(value, peer, notes));
@@ -211,12 +199,7 @@ function bgplsUpdateEvents(value: unknown, notes: LineNotes): TopologyEvent[] {
         notes.ignored.push(`family:${fieldName(family)}`);
         continue;
       }
-      const hops = need<Record<string, unknown>>(
-        isRecord(byNexthop),
-        byNexthop,
-        `announce["${BGPLS_FAMILY}"]`,
-        'an object of next hop to NLRIs',
-      );
+      const hops = need<Record<string, unknown>>(isRecord(byNexthop), byNexthop, `announce["${BGPLS_FAMILY}"]`, 'an object of next hop to NLRIs');
       for (const nlris of Object.values(hops)) {
         const list = need<unknown[]>(Array.isArray(nlris), nlris, `announce["${BGPLS_FAMILY}"][nexthop]`, 'an array of NLRIs');
         for (const nlri of list) events.push(...nlriEvents(nlri, 'announce', attrs, notes));

@@ -178,12 +178,7 @@ function skip(notes: LineNotes, what: string, problem: string): TopologyEvent[] 
 }
 
 /** The events one announced or withdrawn BGP-LS NLRI stands for (none if it cannot be understood). */
-export function nlriEvents(
-  nlri: unknown,
-  action: 'announce' | 'withdraw',
-  attrs: LsAttributes,
-  notes: LineNotes,
-): TopologyEvent[] {
+export function nlriEvents(nlri: unknown, action: 'announce' | 'withdraw', attrs: LsAttributes, notes: LineNotes): TopologyEvent[] {
   if (!isRecord(nlri)) return skip(notes, 'an NLRI', `${show(nlri)}; expected an NLRI object`);
   const type = nlri['ls-nlri-type'];
   switch (type) {
@@ -245,9 +240,7 @@ function linkEvents(nlri: Record<string, unknown>, action: string, attrs: LsAttr
         'unnumbered links between these nodes share one key',
     );
   } else if (neighborAddress === undefined) {
-    notes.warnings.push(
-      `topology.parseExabgpLine: link ${from.id} -> ${to.id} has no neighbor address: a probe leg over it cannot be addressed`,
-    );
+    notes.warnings.push(`topology.parseExabgpLine: link ${from.id} -> ${to.id} has no neighbor address: a probe leg over it cannot be addressed`);
   }
   const link: TopologyLink = {
     key,

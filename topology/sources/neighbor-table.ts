@@ -21,7 +21,12 @@ const PREFIX_LENGTH = 31;
 
 /** Fields of one row. Tab-separated rows keep empty fields (so an empty router id is reported as such); others split on runs of spaces. */
 export function splitNeighborRow(line: string): string[] {
-  return line.includes('\t') ? line.trimEnd().split('\t').map((f) => f.trim()) : line.trim().split(/ +/);
+  return line.includes('\t')
+    ? line
+        .trimEnd()
+        .split('\t')
+        .map((f) => f.trim())
+    : line.trim().split(/ +/);
 }
 
 /** True when the line is the table's header row. */
@@ -43,11 +48,7 @@ export function parseNeighborTable(text: string, source = 'neighbor-table'): Top
     const line = raw.replace(/#.*$/, '');
     if (line.trim() === '' || isNeighborTableHeader(line)) return;
     const fail = (what: string, expected: string): never => {
-      throw new TopologyError(
-        'malformed-input',
-        `topology.parseNeighborTable: line ${lineNumber}: ${what}; expected ${expected}`,
-        `${source}:${lineNumber}`,
-      );
+      throw new TopologyError('malformed-input', `topology.parseNeighborTable: line ${lineNumber}: ${what}; expected ${expected}`, `${source}:${lineNumber}`);
     };
     const fields = splitNeighborRow(line);
     if (fields.length !== COLUMNS.length) {
@@ -56,14 +57,10 @@ export function parseNeighborTable(text: string, source = 'neighbor-table'): Top
     const [farRaw, farAddress, nearRaw, nearAddress] = fields as [string, string, string, string];
     const routerId = (value: string, column: number): string => {
       if (value === '') return fail(`empty ${COLUMNS[column - 1]} (column ${column})`, 'an IS-IS system id like 000010000001');
-      return (
-        normaliseRouterId(value) ??
-        fail(`bad ${COLUMNS[column - 1]} (column ${column}) ${JSON.stringify(value)}`, 'an IS-IS system id like 000010000001 or a router id')
-      );
+      return normaliseRouterId(value) ?? fail(`bad ${COLUMNS[column - 1]} (column ${column}) ${JSON.stringify(value)}`, 'an IS-IS system id like 000010000001 or a router id');
     };
     const address = (value: string, column: number): number =>
-      parseIpv4(value) ??
-      fail(`bad IPv4 ${COLUMNS[column - 1]} (column ${column}) ${JSON.stringify(value)}`, 'a dotted IPv4 address like 10.1.1.5');
+      parseIpv4(value) ?? fail(`bad IPv4 ${COLUMNS[column - 1]} (column ${column}) ${JSON.stringify(value)}`, 'a dotted IPv4 address like 10.1.1.5');
     const far = routerId(farRaw, 1);
     const near = routerId(nearRaw, 3);
     const farValue = address(farAddress, 2);

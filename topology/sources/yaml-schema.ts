@@ -17,8 +17,7 @@ export const MAX_LINK_METRIC = 16_777_215;
 
 const NAME = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,31}$/;
 const EXPECT_NAME = 'expected a name of 1 to 32 letters, digits, "_", "." or "-", starting with a letter or digit';
-const EXPECT_ROUTER_ID =
-  'expected a quoted router id: an IS-IS system id like "000010000001" or an OSPF id like "1.1.1.1" (unquoted digits are read as a number)';
+const EXPECT_ROUTER_ID = 'expected a quoted router id: an IS-IS system id like "000010000001" or an OSPF id like "1.1.1.1" (unquoted digits are read as a number)';
 const EXPECT_CIDR = 'expected an IPv4 address with a prefix length from 1 to 31, like 10.1.1.0/31';
 const EXPECT_METRIC = `expected an integer metric from 1 to ${MAX_LINK_METRIC}`;
 
@@ -34,11 +33,7 @@ const cidrSchema = z.string({ error: EXPECT_CIDR }).refine((v) => {
   return cidr !== undefined && cidr.prefixLength >= 1 && cidr.prefixLength <= 31;
 }, EXPECT_CIDR);
 
-const metricSchema = z
-  .number({ error: EXPECT_METRIC })
-  .int(EXPECT_METRIC)
-  .min(1, EXPECT_METRIC)
-  .max(MAX_LINK_METRIC, EXPECT_METRIC);
+const metricSchema = z.number({ error: EXPECT_METRIC }).int(EXPECT_METRIC).min(1, EXPECT_METRIC).max(MAX_LINK_METRIC, EXPECT_METRIC);
 
 const routerSchema = z.strictObject({ name: nameSchema, routerId: routerIdSchema.optional() });
 const hostSchema = z.strictObject({ name: nameSchema });
@@ -54,9 +49,7 @@ const linkSchema = z.strictObject({
 export const yamlTopologySchema = z.strictObject(
   {
     name: z.string({ error: 'expected a topology name string' }).min(1, 'expected a non-empty topology name').optional(),
-    routers: z
-      .array(routerSchema, { error: 'expected a list of routers, each { name, routerId? }' })
-      .min(1, 'expected at least one router'),
+    routers: z.array(routerSchema, { error: 'expected a list of routers, each { name, routerId? }' }).min(1, 'expected at least one router'),
     // `hosts:` or `links:` with nothing after it is YAML null: read it as an empty list, as people mean it.
     hosts: z.array(hostSchema, { error: 'expected a list of hosts, each { name }' }).nullish(),
     links: z.array(linkSchema, { error: 'expected a list of links, each { a, aAddress, b, bAddress, metric? }' }).nullish(),
@@ -104,11 +97,7 @@ export function problemsFromIssues(issues: readonly z.core.$ZodIssue[]): YamlPro
     }
     const input = (issue as { input?: unknown }).input;
     const got = input === undefined ? 'missing' : `got ${show(input)}`;
-    const expected = issue.message.startsWith('expected')
-      ? issue.message
-      : issue.code === 'invalid_type'
-        ? `expected ${issue.expected}`
-        : `expected a valid value (${issue.message})`;
+    const expected = issue.message.startsWith('expected') ? issue.message : issue.code === 'invalid_type' ? `expected ${issue.expected}` : `expected a valid value (${issue.message})`;
     problems.push({ path, text: `${got}; ${expected}` });
   }
   return problems;

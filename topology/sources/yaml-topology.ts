@@ -14,14 +14,7 @@ import { TopologyError } from '../errors.js';
 import { linkKey, type TopologyEvent } from '../model.js';
 import { broadcastOf, formatIpv4, networkOf, parseIpv4Cidr } from './ipv4.js';
 import { normaliseRouterId } from './router-id.js';
-import {
-  DEFAULT_LINK_METRIC,
-  formatYamlPath,
-  problemsFromIssues,
-  yamlTopologySchema,
-  type RawYamlTopology,
-  type YamlProblem,
-} from './yaml-schema.js';
+import { DEFAULT_LINK_METRIC, formatYamlPath, problemsFromIssues, yamlTopologySchema, type RawYamlTopology, type YamlProblem } from './yaml-schema.js';
 
 export interface YamlRouterSpec {
   name: string;
@@ -86,11 +79,7 @@ export function parseYamlTopology(text: string, source = 'topology.yaml'): { spe
   try {
     data = doc.toJS({ maxAliasCount: 100 });
   } catch (err) {
-    throw new TopologyError(
-      'malformed-input',
-      `topology.parseYamlTopology: cannot read ${source}: ${(err as Error).message}; expected plain YAML without alias expansion bombs`,
-      source,
-    );
+    throw new TopologyError('malformed-input', `topology.parseYamlTopology: cannot read ${source}: ${(err as Error).message}; expected plain YAML without alias expansion bombs`, source);
   }
   const parsed = yamlTopologySchema.safeParse(data, { reportInput: true });
   if (!parsed.success) fail(problemsFromIssues(parsed.error.issues), doc, lineCounter, source);
@@ -150,7 +139,10 @@ function crossFieldProblems(raw: RawYamlTopology): YamlProblem[] {
     // The schema has checked both are valid CIDRs.
     const a = parseIpv4Cidr(link.aAddress)!;
     const b = parseIpv4Cidr(link.bAddress)!;
-    for (const [end, cidr] of [['aAddress', a], ['bAddress', b]] as const) {
+    for (const [end, cidr] of [
+      ['aAddress', a],
+      ['bAddress', b],
+    ] as const) {
       const path = ['links', i, end];
       const previous = addresses.get(cidr.value);
       if (previous !== undefined) {

@@ -42,7 +42,10 @@ export class UdpResponder {
   private readonly rate: number;
   private readonly nowMs: () => number;
 
-  private constructor(private readonly socket: Socket, options: UdpResponderOptions) {
+  private constructor(
+    private readonly socket: Socket,
+    options: UdpResponderOptions,
+  ) {
     this.rate = options.maxEchoesPerSecond ?? 100_000;
     this.nowMs = options.nowMs ?? (() => performance.now());
     this.tokens = this.rate;

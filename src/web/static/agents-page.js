@@ -8,10 +8,12 @@ import { ago, escapeHtml, time } from './format.js';
 const $ = (id) => document.getElementById(id);
 
 function addresses(agent) {
-  return agent.interfaces
-    .filter((i) => !i.internal && i.addresses.length > 0)
-    .map((i) => `<b>${escapeHtml(i.name)}</b> ${i.addresses.map(escapeHtml).join(' ')}`)
-    .join('<br>') || '<span class="muted">–</span>';
+  return (
+    agent.interfaces
+      .filter((i) => !i.internal && i.addresses.length > 0)
+      .map((i) => `<b>${escapeHtml(i.name)}</b> ${i.addresses.map(escapeHtml).join(' ')}`)
+      .join('<br>') || '<span class="muted">–</span>'
+  );
 }
 
 function capabilities(agent) {
@@ -39,9 +41,10 @@ function fleetSection(name, body) {
   const leader = body.leases.find((l) => l.fleet === name && l.name === 'leader' && l.live);
   const work = body.work.find((w) => w.fleet === name);
   const up = agents.filter((a) => a.status === 'up').length;
-  const unmonitored = work && work.unmonitored > 0
-    ? `<p>Unmonitored (no live agent can run them; never DOWN, no ticket): <span class="unmonitored">${work.unmonitoredIds.map(escapeHtml).join(' ')}${work.unmonitored > work.unmonitoredIds.length ? ` and ${work.unmonitored - work.unmonitoredIds.length} more` : ''}</span></p>`
-    : '';
+  const unmonitored =
+    work && work.unmonitored > 0
+      ? `<p>Unmonitored (no live agent can run them; never DOWN, no ticket): <span class="unmonitored">${work.unmonitoredIds.map(escapeHtml).join(' ')}${work.unmonitored > work.unmonitoredIds.length ? ` and ${work.unmonitored - work.unmonitoredIds.length} more` : ''}</span></p>`
+      : '';
   return `<section class="fleet" data-fleet="${escapeHtml(name)}"><h2>Fleet ${escapeHtml(name)}: ${up} of ${agents.length} up · leader ${leader ? escapeHtml(leader.holder) : 'none'}${work ? ` · routes ${work.assigned} assigned, ${work.moving} moving, ${work.unmonitored} unmonitored` : ''}</h2>
     <table class="list agents"><thead><tr><th>hostname</th><th>id</th><th>addresses</th><th>node</th><th>capabilities</th><th>version</th><th>first seen</th><th>last seen</th><th>status</th><th>routes</th></tr></thead>
     <tbody>${agents.map((a) => row(a, body.nowMs)).join('')}</tbody></table>${unmonitored}</section>`;

@@ -3,10 +3,7 @@
 // Date formats in), so the zone is printed beside them: a chart read by someone elsewhere, or compared
 // with a router's UTC log, must not leave the reader guessing.
 
-const STEPS = [
-  10e3, 15e3, 30e3, 60e3, 120e3, 300e3, 600e3, 900e3, 1800e3, 3600e3, 2 * 3600e3, 3 * 3600e3, 6 * 3600e3, 12 * 3600e3,
-  86400e3, 2 * 86400e3, 7 * 86400e3,
-];
+const STEPS = [10e3, 15e3, 30e3, 60e3, 120e3, 300e3, 600e3, 900e3, 1800e3, 3600e3, 2 * 3600e3, 3 * 3600e3, 6 * 3600e3, 12 * 3600e3, 86400e3, 2 * 86400e3, 7 * 86400e3];
 
 /** Tick times for since..until, at most about `count` of them, on whole local minutes, hours or days. */
 export function ticks(since, until, count) {

@@ -33,7 +33,10 @@ function formFromUrl() {
 }
 
 function row(event, nowMs) {
-  const flags = [event.truncated ? 'truncated' : '', event.invalidUtf8 ? 'bad UTF-8' : ''].filter(Boolean).map((f) => `<span class="flag">${f}</span>`).join('');
+  const flags = [event.truncated ? 'truncated' : '', event.invalidUtf8 ? 'bad UTF-8' : '']
+    .filter(Boolean)
+    .map((f) => `<span class="flag">${f}</span>`)
+    .join('');
   const host = event.host === event.sourceAddress ? escapeHtml(event.host) : `${escapeHtml(event.host)} <span class="muted">${escapeHtml(event.sourceAddress)}</span>`;
   const severity = event.severity == null ? '<span class="muted">–</span>' : `<span class="sev s${event.severity}">${SEVERITY[event.severity]}</span>`;
   const code = event.parsed ? (event.errorCode ? `<code>${escapeHtml(event.errorCode)}</code>` : '<span class="muted">–</span>') : '<span class="muted">unparsed</span>';
@@ -42,7 +45,9 @@ function row(event, nowMs) {
 }
 
 function detail(event) {
-  const facts = Object.entries(event.facts ?? {}).map(([k, v]) => `${escapeHtml(k)}=${escapeHtml(v)}`).join(', ');
+  const facts = Object.entries(event.facts ?? {})
+    .map(([k, v]) => `${escapeHtml(k)}=${escapeHtml(v)}`)
+    .join(', ');
   const sd = Object.keys(event.structuredData ?? {}).length ? `<h4>Structured data</h4><pre>${escapeHtml(JSON.stringify(event.structuredData, null, 1))}</pre>` : '';
   return (
     `<h4>Raw line</h4><pre>${escapeHtml(event.raw)}</pre>` +

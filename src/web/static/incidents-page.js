@@ -60,7 +60,10 @@ function routeList(routes) {
 async function detail(id) {
   const body = await api(`/api/incidents/${encodeURIComponent(id)}`);
   const changes = body.changes
-    .map((c) => `<tr><td>${time(c.atMs)}</td><td><span class="kind ${c.change === 'resolved' ? 'resolved' : c.kind}">${c.change}</span></td><td>${escapeHtml(c.reason)}</td><td>${escapeHtml(c.summary)}</td></tr>`)
+    .map(
+      (c) =>
+        `<tr><td>${time(c.atMs)}</td><td><span class="kind ${c.change === 'resolved' ? 'resolved' : c.kind}">${c.change}</span></td><td>${escapeHtml(c.reason)}</td><td>${escapeHtml(c.summary)}</td></tr>`,
+    )
     .join('');
   const walks = body.evidence.filter((r) => r.kind !== 'path');
   const paths = body.evidence.filter((r) => r.kind === 'path');
@@ -98,7 +101,8 @@ async function load() {
   const body = await api(`/api/incidents?state=all&since=-${Math.round(rangeMs / 3600e3)}h`);
   const open = body.incidents.filter((i) => i.state === 'open');
   const resolved = body.incidents.filter((i) => i.state !== 'open');
-  $('open-incidents').querySelector('tbody').innerHTML = open.map((i) => row(i, body.nowMs)).join('') || '<tr><td colspan="9" class="muted">No open incident: every probed link looks healthy.</td></tr>';
+  $('open-incidents').querySelector('tbody').innerHTML =
+    open.map((i) => row(i, body.nowMs)).join('') || '<tr><td colspan="9" class="muted">No open incident: every probed link looks healthy.</td></tr>';
   $('resolved-incidents').querySelector('tbody').innerHTML = resolved.map((i) => row(i, body.nowMs)).join('') || '<tr><td colspan="9" class="muted">none in range</td></tr>';
   $('summary').textContent = `${open.length} open · ${resolved.length} resolved in range`;
   document.body.dataset.open = String(open.length);

@@ -31,7 +31,10 @@ async function load() {
   chart.show(body);
   $('link-incidents').querySelector('tbody').innerHTML =
     body.incidents
-      .map((i) => `<tr><td>${time(i.openedAtMs)}</td><td><span class="kind ${i.kind}">${i.kind}</span></td><td>${escapeHtml(i.label)}</td><td><a href="/incidents#${encodeURIComponent(i.id)}">${escapeHtml(i.summary)}</a></td><td>${i.resolvedAtMs ? time(i.resolvedAtMs) : 'open'}</td></tr>`)
+      .map(
+        (i) =>
+          `<tr><td>${time(i.openedAtMs)}</td><td><span class="kind ${i.kind}">${i.kind}</span></td><td>${escapeHtml(i.label)}</td><td><a href="/incidents#${encodeURIComponent(i.id)}">${escapeHtml(i.summary)}</a></td><td>${i.resolvedAtMs ? time(i.resolvedAtMs) : 'open'}</td></tr>`,
+      )
       .join('') || '<tr><td colspan="5" class="muted">none in range</td></tr>';
 }
 

@@ -29,12 +29,17 @@ const chart = new HistoryChart($('chart'), $('tip'), (since, until) => {
 const rangeCharts = [...document.querySelectorAll('canvas.range-chart')].map((canvas) => ({
   canvas,
   spanMs: Number(canvas.dataset.spanMs),
-  chart: new HistoryChart(canvas, canvas.parentElement.querySelector('.tip'), (since, until) => {
-    zoom = { since, until };
-    $('reset').hidden = false;
-    loadHistory().catch(showError);
-    $('chart').scrollIntoView({ block: 'center' });
-  }, { lanes: 2, fitToData: true }),
+  chart: new HistoryChart(
+    canvas,
+    canvas.parentElement.querySelector('.tip'),
+    (since, until) => {
+      zoom = { since, until };
+      $('reset').hidden = false;
+      loadHistory().catch(showError);
+      $('chart').scrollIntoView({ block: 'center' });
+    },
+    { lanes: 2, fitToData: true },
+  ),
 }));
 
 /** Reads and draws each fixed range, ending now; one failing leaves the others drawn. */
@@ -64,12 +69,11 @@ async function loadPath() {
     `<div class="card">ticket<b>${path.openTicket ? `#${path.openTicket.ticketId}` : 'none open'}</b><span class="muted">id ${escapeHtml(path.id)}</span></div>`,
     // A link incident that explains this path: the path's trouble (and ticket) is that link's.
     ...(path.incidents ?? []).map(
-      (i) => `<div class="card">explained by<b><span class="kind ${i.kind}">${i.kind}</span> ${escapeHtml(i.label)}</b><span class="muted"><a href="/incidents#${encodeURIComponent(i.id)}">${escapeHtml(i.summary)}</a></span></div>`,
+      (i) =>
+        `<div class="card">explained by<b><span class="kind ${i.kind}">${i.kind}</span> ${escapeHtml(i.label)}</b><span class="muted"><a href="/incidents#${encodeURIComponent(i.id)}">${escapeHtml(i.summary)}</a></span></div>`,
     ),
   ].join('');
-  $('hops').querySelector('tbody').innerHTML = path.record.hops
-    .map((hop, i) => `<tr><td>${i + 1}</td><td>${escapeHtml(path.record.hopNames[i] ?? '')}</td><td>${escapeHtml(hop)}</td></tr>`)
-    .join('');
+  $('hops').querySelector('tbody').innerHTML = path.record.hops.map((hop, i) => `<tr><td>${i + 1}</td><td>${escapeHtml(path.record.hopNames[i] ?? '')}</td><td>${escapeHtml(hop)}</td></tr>`).join('');
 }
 
 /**

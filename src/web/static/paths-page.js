@@ -84,7 +84,11 @@ function refresh() {
  * are folded to one `>` with no spaces around it; words separated by spaces must all match, in any order.
  */
 function searchText(text) {
-  return text.toLowerCase().replace(/\s*(›|->|>)\s*/g, '>').replace(/\s+/g, ' ').trim();
+  return text
+    .toLowerCase()
+    .replace(/\s*(›|->|>)\s*/g, '>')
+    .replace(/\s+/g, ' ')
+    .trim();
 }
 function searchWords(query) {
   const text = searchText(query);

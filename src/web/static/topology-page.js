@@ -56,8 +56,12 @@ function draw(map) {
     const line = element('line', {
       class: `link paint-${link.paint}${link.paint === 'grey' ? ' unprobed' : ''}`,
       ...ends,
-      'data-link-key': link.key, 'data-from': nameOf(map, link.from), 'data-to': nameOf(map, link.to),
-      'data-state': link.state ?? 'none', 'data-paint': link.paint, 'data-incident': link.incident?.id ?? '',
+      'data-link-key': link.key,
+      'data-from': nameOf(map, link.from),
+      'data-to': nameOf(map, link.to),
+      'data-state': link.state ?? 'none',
+      'data-paint': link.paint,
+      'data-incident': link.incident?.id ?? '',
     });
     // An arrowhead past the middle shows which direction this line is.
     const ux = dx / length;
@@ -104,7 +108,10 @@ async function showPanel(map) {
   const rows = link.pathIds
     .map((id) => byId.get(id))
     .filter(Boolean)
-    .map((p) => `<tr data-path-id="${escapeHtml(p.id)}"><td><span class="state ${p.state}">${p.state}</span></td><td><a href="/path?id=${encodeURIComponent(p.id)}">${escapeHtml(p.names.join(' › '))}</a></td></tr>`)
+    .map(
+      (p) =>
+        `<tr data-path-id="${escapeHtml(p.id)}"><td><span class="state ${p.state}">${p.state}</span></td><td><a href="/path?id=${encodeURIComponent(p.id)}">${escapeHtml(p.names.join(' › '))}</a></td></tr>`,
+    )
     .join('');
   const e = link.estimate;
   const chartSubject = e?.subjectKey ?? `link:${link.key}`;
@@ -135,7 +142,8 @@ async function load() {
   const map = await api('/api/topology');
   const s = map.status;
   const blamed = map.links.filter((l) => l.incident).length;
-  $('source').textContent = `${s.spec} · ${s.freshness}${s.freshness === 'stale' && s.staleSinceMs ? ` since ${new Date(s.staleSinceMs).toLocaleTimeString()}` : ''} · ${map.nodes.length} nodes, ${map.links.length} link directions · ${blamed} blamed`;
+  $('source').textContent =
+    `${s.spec} · ${s.freshness}${s.freshness === 'stale' && s.staleSinceMs ? ` since ${new Date(s.staleSinceMs).toLocaleTimeString()}` : ''} · ${map.nodes.length} nodes, ${map.links.length} link directions · ${blamed} blamed`;
   draw(map);
   $('map').dataset.version = String(Number($('map').dataset.version ?? 0) + 1);
 }

@@ -52,13 +52,25 @@ export function createBenchNet(): BenchNet {
     ip('link', 'add', 'pmb0', 'netns', prober, 'type', 'veth', 'peer', 'name', 'pmb1', 'netns', responder);
     ip('-n', prober, 'addr', 'add', `${PROBER_ADDRESS}/31`, 'dev', 'pmb0');
     ip('-n', responder, 'addr', 'add', `${RESPONDER_ADDRESS}/31`, 'dev', 'pmb1');
-    for (const [ns, dev] of [[prober, 'pmb0'], [responder, 'pmb1']] as const) {
+    for (const [ns, dev] of [
+      [prober, 'pmb0'],
+      [responder, 'pmb1'],
+    ] as const) {
       ip('-n', ns, 'link', 'set', 'lo', 'up');
       ip('-n', ns, 'link', 'set', dev, 'up');
     }
     // Returning probes carry the prober's own address as source.
-    execFileSync('ip', ['netns', 'exec', prober, 'sysctl', '-qw', 'net.ipv4.conf.all.accept_local=1', 'net.ipv4.conf.pmb0.accept_local=1',
-      'net.ipv4.conf.all.rp_filter=0', 'net.ipv4.conf.pmb0.rp_filter=0']);
+    execFileSync('ip', [
+      'netns',
+      'exec',
+      prober,
+      'sysctl',
+      '-qw',
+      'net.ipv4.conf.all.accept_local=1',
+      'net.ipv4.conf.pmb0.accept_local=1',
+      'net.ipv4.conf.all.rp_filter=0',
+      'net.ipv4.conf.pmb0.rp_filter=0',
+    ]);
     return { prober, responder, tools, destroy };
   } catch (error) {
     destroy();

@@ -8,7 +8,19 @@
  * - samples: one round returning every RTT with the session id, for matching against lab truth.
  * - rss: back-to-back rounds at `rate` over `paths` paths for `seconds`, RSS sampled every `sampleS`.
  */
-import { KernelStampedReceiver, NativeRoundSender, PathHistograms, ProbeSigner, RawIpv4Sender, UdpProbeReceiver, measureProberOverhead, runProbeRound, systemClock, type PathAddressing, type ProbeReceiver } from '../../../probes/index.js';
+import {
+  KernelStampedReceiver,
+  NativeRoundSender,
+  PathHistograms,
+  ProbeSigner,
+  RawIpv4Sender,
+  UdpProbeReceiver,
+  measureProberOverhead,
+  runProbeRound,
+  systemClock,
+  type PathAddressing,
+  type ProbeReceiver,
+} from '../../../probes/index.js';
 
 interface Job {
   job: 'throughput' | 'overhead' | 'samples' | 'rss';
@@ -104,12 +116,32 @@ async function main(): Promise<object> {
       if (elapsedS() >= nextSample) {
         const m = process.memoryUsage();
         const mb = (x: number) => Math.round((x / 2 ** 20) * 10) / 10;
-        rssMb.push({ atS: Math.round(elapsedS()), rssMb: m.rss / 2 ** 20, heapUsedMb: mb(m.heapUsed), heapTotalMb: mb(m.heapTotal), externalMb: mb(m.external), arrayBuffersMb: mb(m.arrayBuffers), histogramKb: Math.round(longRun.footprintBytes / 1024) });
+        rssMb.push({
+          atS: Math.round(elapsedS()),
+          rssMb: m.rss / 2 ** 20,
+          heapUsedMb: mb(m.heapUsed),
+          heapTotalMb: mb(m.heapTotal),
+          externalMb: mb(m.external),
+          arrayBuffersMb: mb(m.arrayBuffers),
+          histogramKb: Math.round(longRun.footprintBytes / 1024),
+        });
         nextSample += sampleS;
       }
     }
     const wallS = elapsedS();
-    return { rate, paths: pathCount, rounds, sent, matched, lossPct: (100 * (sent - matched)) / Math.max(1, sent), wallS, probesPerS: sent / wallS, rssMb, histogramBytes: longRun.footprintBytes, longRunP50Ms: longRun.summaryMs(0)?.p50 ?? null };
+    return {
+      rate,
+      paths: pathCount,
+      rounds,
+      sent,
+      matched,
+      lossPct: (100 * (sent - matched)) / Math.max(1, sent),
+      wallS,
+      probesPerS: sent / wallS,
+      rssMb,
+      histogramBytes: longRun.footprintBytes,
+      longRunP50Ms: longRun.summaryMs(0)?.p50 ?? null,
+    };
   } finally {
     sender.close();
     receiver.close();

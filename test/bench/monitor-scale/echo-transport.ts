@@ -48,10 +48,7 @@ export class EchoTransport {
       this.sent++;
       this.queue(innerPayload(packet));
     };
-    this.sender =
-      shape === 'send'
-        ? { send, close: () => {} }
-        : { send, close: () => {}, sendRound: (plan, onSent) => this.sendRound(plan, onSent) };
+    this.sender = shape === 'send' ? { send, close: () => {} } : { send, close: () => {}, sendRound: (plan, onSent) => this.sendRound(plan, onSent) };
   }
 
   private async sendRound(plan: RoundPlan, onSent: (slot: number, sentNs: bigint, errorCode?: string) => void): Promise<number> {

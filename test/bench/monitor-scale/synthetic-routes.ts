@@ -11,7 +11,6 @@ const POOL = 4096;
 const MIN_HOPS = 2;
 const MAX_HOPS = 8;
 
-
 export function syntheticRoutes(count: number, seed = 1): PathAddressing[] {
   if (!Number.isInteger(count) || count < 0) throw new RangeError(`bench.syntheticRoutes: count must be a whole number, got ${count}`);
   const pool = Array.from({ length: POOL }, (_, i) => `10.${i >> 8}.${i & 255}.1`);

@@ -82,9 +82,9 @@ const median = (xs: number[]) => {
 };
 
 export async function roundsStored(client: pg.Client, splitAtMs: number): Promise<RoundsStored & { perPath: number[] }> {
-  const perPath = (
-    await client.query<{ n: string }>(`SELECT count(r.path_id) AS n FROM paths p LEFT JOIN round_results r ON r.path_id = p.id WHERE p.gone_at_ms IS NULL GROUP BY p.id`)
-  ).rows.map((row) => Number(row.n));
+  const perPath = (await client.query<{ n: string }>(`SELECT count(r.path_id) AS n FROM paths p LEFT JOIN round_results r ON r.path_id = p.id WHERE p.gone_at_ms IS NULL GROUP BY p.id`)).rows.map(
+    (row) => Number(row.n),
+  );
   const times = (await client.query<{ at: string }>(`SELECT DISTINCT round_at_ms AS at FROM round_results ORDER BY 1`)).rows.map((row) => Number(row.at));
   const before = times.filter((t) => t < splitAtMs);
   const after = times.filter((t) => t >= splitAtMs);
@@ -121,7 +121,10 @@ export async function notificationLedger(client: pg.Client, freshdesk: FakeFresh
     for (const row of (await client.query<{ channel: string; state: string; n: string }>(`SELECT channel, state, count(*) AS n FROM outbox GROUP BY 1, 2`)).rows) {
       (outbox[row.channel] ??= {})[row.state] = Number(row.n);
     }
-    const stale = (channel: RegExp) => Object.entries(outbox!).filter(([name]) => channel.test(name)).reduce((sum, [, states]) => sum + (states.superseded ?? 0), 0);
+    const stale = (channel: RegExp) =>
+      Object.entries(outbox!)
+        .filter(([name]) => channel.test(name))
+        .reduce((sum, [, states]) => sum + (states.superseded ?? 0), 0);
     superseded = { mails: stale(/mail/), freshdesk: stale(/freshdesk/) };
   }
 

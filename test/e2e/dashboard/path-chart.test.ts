@@ -103,7 +103,7 @@ function assertLossOnlyInOutage(columns: number[], geometry: ChartGeometry, outa
 }
 
 describe('path chart in Chromium', () => {
-  it('fits five minutes of data, paints the outage\'s loss only where it happened, and names the time zone', async () => {
+  it("fits five minutes of data, paints the outage's loss only where it happened, and names the time zone", async () => {
     const geometry = await openChart(short);
     const rangeMs = geometry.untilMs - geometry.sinceMs;
     assert.ok(rangeMs > 5 * MINUTE_MS && rangeMs < 6 * MINUTE_MS, `default range ${(rangeMs / MINUTE_MS).toFixed(2)} min for 5 min of data`);
@@ -126,7 +126,10 @@ describe('path chart in Chromium', () => {
     assert.match(geometry.timeZone, /UTC-05:00/);
     assert.equal(await browser.page.locator('#events thead th').first().innerText(), 'time (UTC-05:00)');
     const labels = JSON.parse((await browser.page.getAttribute('#chart', 'data-marks'))!) as { state: string; text: string }[];
-    assert.deepEqual(labels.map((label) => label.text), ['DOWN', 'UP']);
+    assert.deepEqual(
+      labels.map((label) => label.text),
+      ['DOWN', 'UP'],
+    );
     await screenshot(browser.page, 'path-chart-5min');
   });
 

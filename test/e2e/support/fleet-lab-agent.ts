@@ -26,7 +26,11 @@ export class FleetLabAgent {
   readonly configFile: string;
   private readonly dataDir: string;
 
-  constructor(readonly spec: FleetLabAgentSpec, dir: string, private readonly env: NodeJS.ProcessEnv) {
+  constructor(
+    readonly spec: FleetLabAgentSpec,
+    dir: string,
+    private readonly env: NodeJS.ProcessEnv,
+  ) {
     this.configFile = join(dir, `${spec.agentId}.yaml`);
     this.dataDir = join(dir, `${spec.agentId}-data`);
     mkdirSync(this.dataDir, { recursive: true });

@@ -164,7 +164,11 @@ notifiers:
         // A failed check must not leave its fault behind for the next one.
         for (const fault of faults) clearFault(lab, fault);
         // What the monitor said is the first thing anyone debugging this needs.
-        const tail = log.split('\n').filter((line) => /incident|estimate|WARN|warn/.test(line)).slice(-25).join('\n');
+        const tail = log
+          .split('\n')
+          .filter((line) => /incident|estimate|WARN|warn/.test(line))
+          .slice(-25)
+          .join('\n');
         throw new Error(`${(error as Error).message}\n--- monitor log (incident lines, last 25) ---\n${tail}`);
       }
     },
@@ -207,7 +211,10 @@ notifiers:
       assert.equal(fd.tickets.length, ticketsBefore + faults.length, 'one ticket per incident');
       for (const fault of faults) {
         const label = fault.label.includes('↔') ? fault.label.split('↔') : [fault.label];
-        assert.ok(fd.tickets.slice(ticketsBefore).some((t) => label.every((part) => t.subject.includes(part))), `no ticket names ${fault.label}`);
+        assert.ok(
+          fd.tickets.slice(ticketsBefore).some((t) => label.every((part) => t.subject.includes(part))),
+          `no ticket names ${fault.label}`,
+        );
       }
       await waitFor('mails', () => mail.messages.length >= mailsBefore + faults.length, 20_000);
       assert.equal(mail.messages.slice(mailsBefore).filter((m) => /opened/i.test(m.subject)).length, faults.length, 'one mail per incident opened');
@@ -224,10 +231,14 @@ notifiers:
         else assert.ok(reverse.includes(colour), `map: ${b}→${a} should be ${colour} too`);
       }
       for (const fault of faults) clearFault(lab, fault);
-      await waitFor('incidents resolved', async () => {
-        const now = await Promise.all(all.map((i) => opened.incident(i.id)));
-        return now.every((i) => i?.state === 'resolved');
-      }, 8 * intervalMs + 20_000);
+      await waitFor(
+        'incidents resolved',
+        async () => {
+          const now = await Promise.all(all.map((i) => opened.incident(i.id)));
+          return now.every((i) => i?.state === 'resolved');
+        },
+        8 * intervalMs + 20_000,
+      );
     }
   }
 }

@@ -24,7 +24,7 @@ async function failure(client: SqlClient, sql: string, params: unknown[] = []): 
   }
 }
 
-describe('an agent\'s own database role', { skip }, () => {
+describe("an agent's own database role", { skip }, () => {
   const schema = uniqueSchemaName('pmfleet');
   const role = uniqueRoleName();
   let admin: SqlStore;
@@ -36,15 +36,36 @@ describe('an agent\'s own database role', { skip }, () => {
     for (const statement of agentRoleStatements(role, schema)) await admin.sqlClient.query(statement);
     // Another agent, registered by the administrator's role, with work of its own.
     const other = new FleetAgent({
-      client: admin.sqlClient, fleet: 'f', identity: identity('agent-admin'), node: 'r1', targetGroups: ['web'], version: 't',
-      schemaVersion: latestSchemaVersion, holdTimeMs: 60_000, reportIntervalMs: 20_000, maxClockSkewMs: 5000, work: () => nodeWork('r1'), log: logged().log,
+      client: admin.sqlClient,
+      fleet: 'f',
+      identity: identity('agent-admin'),
+      node: 'r1',
+      targetGroups: ['web'],
+      version: 't',
+      schemaVersion: latestSchemaVersion,
+      holdTimeMs: 60_000,
+      reportIntervalMs: 20_000,
+      maxClockSkewMs: 5000,
+      work: () => nodeWork('r1'),
+      log: logged().log,
     });
     await other.start();
     other.stopTimers(); // stays live for its 60 s hold time
     client = roleClient(role, schema);
     agent = new FleetAgent({
-      client, fleet: 'f', identity: identity('agent-role'), node: 'r2', targetGroups: ['web'], version: 't', role,
-      schemaVersion: latestSchemaVersion, holdTimeMs: HOLD_MS, reportIntervalMs: REPORT_MS, maxClockSkewMs: 5000, work: () => nodeWork('r2'), log: logged().log,
+      client,
+      fleet: 'f',
+      identity: identity('agent-role'),
+      node: 'r2',
+      targetGroups: ['web'],
+      version: 't',
+      role,
+      schemaVersion: latestSchemaVersion,
+      holdTimeMs: HOLD_MS,
+      reportIntervalMs: REPORT_MS,
+      maxClockSkewMs: 5000,
+      work: () => nodeWork('r2'),
+      log: logged().log,
     });
   });
 
@@ -62,13 +83,19 @@ describe('an agent\'s own database role', { skip }, () => {
     await agent.tick();
     assert.ok(agent.isAssigned('path-r2-1'));
     const rows = await listAgents(client, 'f');
-    assert.deepEqual(rows.map((r) => [r.agentId, r.dbRole, r.status]), [['agent-admin', 'postgres', 'up'], ['agent-role', role, 'up']]);
+    assert.deepEqual(
+      rows.map((r) => [r.agentId, r.dbRole, r.status]),
+      [
+        ['agent-admin', 'postgres', 'up'],
+        ['agent-role', role, 'up'],
+      ],
+    );
     assert.ok((await workStatus(client, 'f')).some((w) => w.routeId === 'path-r2-1' && w.holder === 'agent-role'));
     // Round results and the rest of the history are writable.
     assert.equal(await failure(client, `INSERT INTO round_results (path_id, round_at_ms, sent, received, loss_pct) VALUES ('path-r2-1', 1, 10, 10, 0)`), null);
   });
 
-  it('cannot delete agent rows, touch another agent\'s row, or act in another agent\'s name', async () => {
+  it("cannot delete agent rows, touch another agent's row, or act in another agent's name", async () => {
     assert.equal(await failure(client, `DELETE FROM fleet_agents WHERE agent_id = 'agent-admin'`), '42501');
     assert.equal(await failure(client, `DELETE FROM fleet_agents WHERE agent_id = 'agent-role'`), '42501');
     assert.equal(await failure(client, `DELETE FROM fleet_work`), '42501');
@@ -78,9 +105,18 @@ describe('an agent\'s own database role', { skip }, () => {
     assert.equal((await listAgents(admin.sqlClient, 'f')).find((r) => r.agentId === 'agent-admin')!.hostname, 'host-agent-admin');
     // Registering under an id another role owns, claiming work or the lease for another agent: refused.
     assert.equal(await failure(client, `UPDATE fleet_work SET holder = 'agent-admin' WHERE route_id = 'path-r2-1'`), '42501');
-    assert.equal(await failure(client, `INSERT INTO fleet_agents (fleet, agent_id, session_id, db_role, hostname, interfaces, capabilities, version, schema_version, hold_time_ms, report_interval_ms)
-      VALUES ('f', 'fake', gen_random_uuid(), 'postgres', 'h', '[]', '{}', 'v', 7, 1000, 100)`), '42501');
-    const stolen = await takeLease(client, { fleet: 'g', agentId: 'agent-admin', sessionId: '00000000-0000-0000-0000-000000000000' }, 1000).then(() => null, (e: { code?: string }) => e.code);
+    assert.equal(
+      await failure(
+        client,
+        `INSERT INTO fleet_agents (fleet, agent_id, session_id, db_role, hostname, interfaces, capabilities, version, schema_version, hold_time_ms, report_interval_ms)
+      VALUES ('f', 'fake', gen_random_uuid(), 'postgres', 'h', '[]', '{}', 'v', 7, 1000, 100)`,
+      ),
+      '42501',
+    );
+    const stolen = await takeLease(client, { fleet: 'g', agentId: 'agent-admin', sessionId: '00000000-0000-0000-0000-000000000000' }, 1000).then(
+      () => null,
+      (e: { code?: string }) => e.code,
+    );
     assert.equal(stolen, '42501');
   });
 

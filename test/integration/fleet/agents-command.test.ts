@@ -35,13 +35,19 @@ describe('pathmon agents and pathmon fleet create-role', { skip }, () => {
   const agents: TestAgent[] = [];
 
   before(async () => {
-    writeFileSync(config, `topology: ${join(repoRoot, 'lab', 'topologies', 'nanog76.yaml')}
+    writeFileSync(
+      config,
+      `topology: ${join(repoRoot, 'lab', 'topologies', 'nanog76.yaml')}
 prober: { node: dev1 }
 groups: [ { name: lab, endpoints: [dev2] } ]
 storage: { url: "${testPgUrl}", schema: ${schema} }
 fleet: { name: lab }
-`);
-    for (const [id, node] of [['agent-a', 'r1'], ['agent-b', 'r2']] as const) {
+`,
+    );
+    for (const [id, node] of [
+      ['agent-a', 'r1'],
+      ['agent-b', 'r2'],
+    ] as const) {
       const agent = await openAgent(schema, 'lab', id, node);
       agents.push(agent);
       await agent.agent.start();
@@ -76,7 +82,13 @@ fleet: { name: lab }
     const run = await runCli(['agents', '--config', config, '--json']);
     assert.equal(run.status, 0, run.stderr);
     const json = JSON.parse(run.stdout) as { agents: { agentId: string; status: string; firstSeenMs: number }[]; work: { unmonitored: number; assigned: number }[] };
-    assert.deepEqual(json.agents.map((a) => [a.agentId, a.status]), [['agent-a', 'up'], ['agent-b', 'expired']]);
+    assert.deepEqual(
+      json.agents.map((a) => [a.agentId, a.status]),
+      [
+        ['agent-a', 'up'],
+        ['agent-b', 'expired'],
+      ],
+    );
     assert.equal(json.work[0]!.unmonitored, 4);
     assert.equal(json.work[0]!.assigned, 4 + 12);
   });

@@ -23,11 +23,19 @@ describe('a fleet of three agents on one PostgreSQL server', { skip }, () => {
   const stores: SqlStore[] = [];
   let admin: SqlStore;
 
-  const heldTargets = (agent: TestAgent) => agent.agent.assignedWork().filter((id) => id.startsWith('target-')).sort();
+  const heldTargets = (agent: TestAgent) =>
+    agent.agent
+      .assignedWork()
+      .filter((id) => id.startsWith('target-'))
+      .sort();
 
   before(async () => {
     admin = await openStore(testPgUrl, { schema });
-    for (const [id, node] of [['agent-a', 'r1'], ['agent-b', 'r2'], ['agent-c', 'r3']] as const) {
+    for (const [id, node] of [
+      ['agent-a', 'r1'],
+      ['agent-b', 'r2'],
+      ['agent-c', 'r3'],
+    ] as const) {
       const agent = await openAgent(schema, fleet, id, node);
       agents.set(id, agent);
       stores.push(agent.store);
@@ -47,21 +55,28 @@ describe('a fleet of three agents on one PostgreSQL server', { skip }, () => {
     // Settled: each agent holds exactly the targets rendezvous gives it among the three.
     const live = [...agents.keys()].map((agentId) => ({ agentId, node: null, targetGroups: ['web'], probeKinds: ['tcp'] as ProbeKind[] }));
     const expected = (id: string) => TARGETS.filter((t) => preferredAgent({ routeId: t, kind: 'target', sourceNode: null, targetGroup: 'web', probeKind: 'tcp' }, live) === id).sort();
-    await waitFor('the 12 targets split as rendezvous says', 20 * REPORT_MS, () =>
-      [...agents].every(([id, agent]) => JSON.stringify(heldTargets(agent)) === JSON.stringify(expected(id))));
+    await waitFor('the 12 targets split as rendezvous says', 20 * REPORT_MS, () => [...agents].every(([id, agent]) => JSON.stringify(heldTargets(agent)) === JSON.stringify(expected(id))));
     const all = [...agents.values()].flatMap(heldTargets);
     assert.equal(new Set(all).size, TARGETS.length);
     assert.equal(all.length, TARGETS.length, 'no target held twice');
     for (const [id, agent] of agents) {
       const node = { 'agent-a': 'r1', 'agent-b': 'r2', 'agent-c': 'r3' }[id]!;
-      const paths = agent.agent.assignedWork().filter((r) => !r.startsWith('target-')).sort();
+      const paths = agent.agent
+        .assignedWork()
+        .filter((r) => !r.startsWith('target-'))
+        .sort();
       assert.deepEqual(paths, [`path-${node}-1`, `path-${node}-2`, `path-${node}-3`, `walk-${node}-1`]);
       assert.ok(heldTargets(agent).length >= 1 && heldTargets(agent).length <= 8, `${id} holds ${heldTargets(agent).length} of 12 targets`);
     }
     const rows = await listAgents(admin.sqlClient, fleet);
-    assert.deepEqual(rows.map((r) => [r.agentId, r.status, r.node, r.hostname]), [
-      ['agent-a', 'up', 'r1', 'host-agent-a'], ['agent-b', 'up', 'r2', 'host-agent-b'], ['agent-c', 'up', 'r3', 'host-agent-c'],
-    ]);
+    assert.deepEqual(
+      rows.map((r) => [r.agentId, r.status, r.node, r.hostname]),
+      [
+        ['agent-a', 'up', 'r1', 'host-agent-a'],
+        ['agent-b', 'up', 'r2', 'host-agent-b'],
+        ['agent-c', 'up', 'r3', 'host-agent-c'],
+      ],
+    );
     assert.deepEqual(rows[0]!.interfaces[0]!.addresses, ['10.0.0.7/24', 'fd00::1/64']);
     assert.deepEqual(rows[0]!.capabilities.probeKinds, ['gre', 'icmp', 'tcp', 'udp']);
     assert.equal(rows[0]!.holdTimeMs, HOLD_MS);
@@ -86,13 +101,13 @@ describe('a fleet of three agents on one PostgreSQL server', { skip }, () => {
     }
   });
 
-  it('moves a killed agent\'s targets within one hold time, marks its paths unmonitored and lists it expired; it comes back and takes its work back', async () => {
+  it("moves a killed agent's targets within one hold time, marks its paths unmonitored and lists it expired; it comes back and takes its work back", async () => {
     const b = agents.get('agent-b')!;
     const bTargets = heldTargets(b);
     assert.ok(bTargets.length > 0);
     const killedAt = performance.now();
     b.agent.stopTimers(); // SIGKILL: no more reports, nothing released
-    const movedAfterMs = await waitFor('agent-b\'s targets held by a or c', 3 * HOLD_MS, () => {
+    const movedAfterMs = await waitFor("agent-b's targets held by a or c", 3 * HOLD_MS, () => {
       const others = [...agents.values()].filter((a) => a !== b).flatMap(heldTargets);
       return bTargets.every((t) => others.includes(t)) ? performance.now() - killedAt : null;
     });
@@ -114,8 +129,7 @@ describe('a fleet of three agents on one PostgreSQL server', { skip }, () => {
     agents.set('agent-b', back);
     stores.push(back.store);
     await back.agent.start();
-    await waitFor('agent-b holds its paths and its targets again', 10 * REPORT_MS, () =>
-      back.agent.isAssigned('path-r2-1') && JSON.stringify(heldTargets(back)) === JSON.stringify(bTargets));
+    await waitFor('agent-b holds its paths and its targets again', 10 * REPORT_MS, () => back.agent.isAssigned('path-r2-1') && JSON.stringify(heldTargets(back)) === JSON.stringify(bTargets));
     const again = (await listAgents(admin.sqlClient, fleet)).find((r) => r.agentId === 'agent-b')!;
     assert.equal(again.status, 'up');
     assert.equal(again.firstSeenMs, listed.firstSeenMs, 'first seen is kept across the restart');
@@ -132,8 +146,7 @@ describe('a fleet of three agents on one PostgreSQL server', { skip }, () => {
     for (const [, other] of others) other.agent.onLeadershipChange((now) => changes.push(now));
     const killedAt = performance.now();
     dead.agent.stopTimers();
-    const tookOverMs = await waitFor('another leader', 3 * HOLD_MS, () =>
-      (others.some(([, o]) => o.agent.isLeader()) ? performance.now() - killedAt : null));
+    const tookOverMs = await waitFor('another leader', 3 * HOLD_MS, () => (others.some(([, o]) => o.agent.isLeader()) ? performance.now() - killedAt : null));
     assert.ok(tookOverMs <= HOLD_MS + REPORT_MS, `took over after ${tookOverMs.toFixed(0)} ms; expected within the hold time ${HOLD_MS} ms`);
     assert.equal(others.filter(([, o]) => o.agent.isLeader()).length, 1);
     assert.deepEqual(changes, [true]);
@@ -156,7 +169,7 @@ describe('fleet refusals and warnings', { skip }, () => {
     await dropSchema(schema);
   });
 
-  it('warns, with the offset, about an agent whose clock is 10 minutes ahead, and still expires it by the server\'s clock', async () => {
+  it("warns, with the offset, about an agent whose clock is 10 minutes ahead, and still expires it by the server's clock", async () => {
     const skewed = await openAgent(schema, 'skew', 'agent-skew', 'r1', { clock: { nowMs: () => Date.now() + 600_000, monotonicMs: () => performance.now() } });
     opened.push(skewed);
     await skewed.agent.start();
@@ -173,8 +186,10 @@ describe('fleet refusals and warnings', { skip }, () => {
   it('refuses an agent whose pathmon is older than the database schema, registering nothing', async () => {
     const old = await openAgent(schema, 'old', 'agent-old', 'r1', { schemaVersion: 6 });
     opened.push(old);
-    await assert.rejects(old.agent.start(), (error: unknown) =>
-      error instanceof FleetError && error.code === 'schema-too-old' && /knows schema version 6/.test(error.message) && /upgrade pathmon/.test(error.message));
+    await assert.rejects(
+      old.agent.start(),
+      (error: unknown) => error instanceof FleetError && error.code === 'schema-too-old' && /knows schema version 6/.test(error.message) && /upgrade pathmon/.test(error.message),
+    );
     assert.equal((await listAgents(old.store.sqlClient, 'old')).length, 0);
   });
 
@@ -182,7 +197,11 @@ describe('fleet refusals and warnings', { skip }, () => {
     const { log } = logged();
     await assert.rejects(
       startFleetAgent({
-        fleet: { name: 'x' }, proberNode: 'r1', targetGroups: [], work: () => [], log,
+        fleet: { name: 'x' },
+        proberNode: 'r1',
+        targetGroups: [],
+        work: () => [],
+        log,
         store: { backend: 'pglite', sqlClient: null as never, description: 'pglite:/tmp/x' },
       }),
       (error: unknown) => error instanceof FleetError && error.code === 'not-a-server' && /PostgreSQL server/.test(error.message),

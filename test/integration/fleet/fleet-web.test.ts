@@ -20,7 +20,10 @@ describe('the fleet on the dashboard API and /metrics', { skip }, () => {
   const agents: TestAgent[] = [];
 
   before(async () => {
-    for (const [id, node] of [['agent-a', 'r1'], ['agent-b', 'r2']] as const) {
+    for (const [id, node] of [
+      ['agent-a', 'r1'],
+      ['agent-b', 'r2'],
+    ] as const) {
       const agent = await openAgent(schema, 'lab', id, node);
       agents.push(agent);
       await agent.agent.start();
@@ -39,15 +42,23 @@ describe('the fleet on the dashboard API and /metrics', { skip }, () => {
   });
 
   it('GET /api/agents lists every agent with its status, the leader and the unmonitored routes', async () => {
-    const body = await agentList({ view: { store: agents[0]!.store }, clock: () => 1 }, new URLSearchParams()) as {
-      available: boolean; agents: { agentId: string; status: string; hostname: string; interfaces: unknown[] }[];
-      leases: { holder: string }[]; work: { unmonitoredIds: string[] }[];
+    const body = (await agentList({ view: { store: agents[0]!.store }, clock: () => 1 }, new URLSearchParams())) as {
+      available: boolean;
+      agents: { agentId: string; status: string; hostname: string; interfaces: unknown[] }[];
+      leases: { holder: string }[];
+      work: { unmonitoredIds: string[] }[];
     };
     assert.equal(body.available, true);
-    assert.deepEqual(body.agents.map((a) => [a.agentId, a.status, a.hostname]), [['agent-a', 'up', 'host-agent-a'], ['agent-b', 'expired', 'host-agent-b']]);
+    assert.deepEqual(
+      body.agents.map((a) => [a.agentId, a.status, a.hostname]),
+      [
+        ['agent-a', 'up', 'host-agent-a'],
+        ['agent-b', 'expired', 'host-agent-b'],
+      ],
+    );
     assert.equal(body.leases[0]!.holder, 'agent-a');
     assert.deepEqual(body.work[0]!.unmonitoredIds, ['path-r2-1', 'path-r2-2', 'path-r2-3', 'walk-r2-1']);
-    const none = await agentList({ view: { store: {} }, clock: () => 1 }, new URLSearchParams()) as { available: boolean };
+    const none = (await agentList({ view: { store: {} }, clock: () => 1 }, new URLSearchParams())) as { available: boolean };
     assert.equal(none.available, false);
     await assert.rejects(agentList({ view: { store: agents[0]!.store }, clock: () => 1 }, new URLSearchParams('fleet=%27;drop')), ApiInputError);
   });

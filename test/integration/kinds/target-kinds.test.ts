@@ -72,7 +72,10 @@ before(async () => {
   ip('link', 'add', `${tag}a`, 'netns', proberNs, 'type', 'veth', 'peer', 'name', `${tag}b`, 'netns', targetNs);
   ip('-n', proberNs, 'addr', 'add', `${PROBER}/31`, 'dev', `${tag}a`);
   ip('-n', targetNs, 'addr', 'add', `${TARGET}/31`, 'dev', `${tag}b`);
-  for (const [ns, dev] of [[proberNs, `${tag}a`], [targetNs, `${tag}b`]] as const) {
+  for (const [ns, dev] of [
+    [proberNs, `${tag}a`],
+    [targetNs, `${tag}b`],
+  ] as const) {
     ip('-n', ns, 'link', 'set', 'lo', 'up');
     ip('-n', ns, 'link', 'set', dev, 'up');
   }

@@ -33,9 +33,20 @@ function message(type: number, body: Buffer): Buffer {
 
 function openMessage(holdTimeS: number): Buffer {
   const caps = Buffer.from([
-    2, 12, // optional parameter: capabilities, 12 bytes
-    1, 4, 0x40, 0x04, 0x00, 0x47, // multiprotocol: AFI 16388 (BGP-LS), SAFI 71
-    65, 4, 0x00, 0x00, (SPEAKER_AS >> 8) & 0xff, SPEAKER_AS & 0xff, // 4-octet AS
+    2,
+    12, // optional parameter: capabilities, 12 bytes
+    1,
+    4,
+    0x40,
+    0x04,
+    0x00,
+    0x47, // multiprotocol: AFI 16388 (BGP-LS), SAFI 71
+    65,
+    4,
+    0x00,
+    0x00,
+    (SPEAKER_AS >> 8) & 0xff,
+    SPEAKER_AS & 0xff, // 4-octet AS
   ]);
   const body = Buffer.alloc(10);
   body[0] = 4;

@@ -49,7 +49,11 @@ function cli(args: string[]): { child: ChildProcess; lines: () => Record<string,
   const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
   return {
     child,
-    lines: () => out.split('\n').filter((l) => l.startsWith('{')).map((l) => JSON.parse(l) as Record<string, unknown>),
+    lines: () =>
+      out
+        .split('\n')
+        .filter((l) => l.startsWith('{'))
+        .map((l) => JSON.parse(l) as Record<string, unknown>),
     stdout: () => out,
     stderr: () => err,
     exited,
@@ -124,7 +128,10 @@ describe('pathmon CLI on exabgp:FILE', { skip: !haveExabgp && process.env.CI !==
         session.send(u.get('withdraw_link')!);
         await until('the replan line', () => run.lines().some((l) => l.event === 'replan'));
         const replan = run.lines().find((l) => l.event === 'replan')! as { gone: { id: string }[]; added: unknown[]; paths: number; replanMs: number; problems: string[] };
-        assert.deepEqual(replan.gone.map((p) => p.id), [plan.paths[0]!.id]);
+        assert.deepEqual(
+          replan.gone.map((p) => p.id),
+          [plan.paths[0]!.id],
+        );
         assert.equal(replan.paths, 0);
         assert.ok(replan.replanMs > 0);
         assert.equal(replan.problems.length, 1, 'no path left is a problem with a reason, not a failure');

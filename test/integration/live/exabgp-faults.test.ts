@@ -166,7 +166,7 @@ describe('exabgp: source against real ExaBGP, fault by fault', { skip: !haveExab
       assert.equal(stale.freshness, 'stale');
       assert.equal(stale.nodes, nodesBefore, 'the last graph is kept');
       assert.equal(stale.links, 1);
-      assert.ok(stale.staleSinceMs !== null && typeof stale.staleAgeMs === "number" && stale.staleAgeMs >= 0);
+      assert.ok(stale.staleSinceMs !== null && typeof stale.staleAgeMs === 'number' && stale.staleAgeMs >= 0);
       assert.equal(stale.restarts, 0, 'a session reset is not an ExaBGP restart');
       // 516: ExaBGP answers with a NOTIFICATION ("can not decode update message"); 1097: it just drops the connection.
       if (fault.includes('516')) assert.ok(closed.notification !== null, 'ExaBGP sent a NOTIFICATION');

@@ -44,8 +44,7 @@ describe('Freshdesk and e-mail fail apart', () => {
     await outboxUnderTest(store, notifiers, Date.now).send(changes);
   };
   /** The channels run side by side, so their records are compared per channel. */
-  const byChannel = (store: MemoryNotifyStore) =>
-    [...store.notifications].sort((a, b) => a.channel.localeCompare(b.channel)).map((n) => [n.channel, n.status, n.subjectKeys]);
+  const byChannel = (store: MemoryNotifyStore) => [...store.notifications].sort((a, b) => a.channel.localeCompare(b.channel)).map((n) => [n.channel, n.status, n.subjectKeys]);
 
   it('a wrong Freshdesk key: the ticket fails, the mail goes', async () => {
     const store = new MemoryNotifyStore();
@@ -53,7 +52,10 @@ describe('Freshdesk and e-mail fail apart', () => {
     await notifyAll(store, notifiers, round('p-wrong-key'));
     await sink.waitForMessages(1);
     assert.equal(fd.tickets.length, 0);
-    assert.deepEqual(byChannel(store), [['email', 'sent', ['path:p-wrong-key']], ['freshdesk', 'failed', ['path:p-wrong-key']]]);
+    assert.deepEqual(byChannel(store), [
+      ['email', 'sent', ['path:p-wrong-key']],
+      ['freshdesk', 'failed', ['path:p-wrong-key']],
+    ]);
     for (const n of notifiers) await n.close();
   });
 
@@ -65,8 +67,17 @@ describe('Freshdesk and e-mail fail apart', () => {
     const notifiers = build(store, { FD_KEY: key }, deadPort);
     await notifyAll(store, notifiers, round('p-smtp-down'));
     assert.equal(fd.tickets.length, 1);
-    assert.deepEqual(byChannel(store), [['email', 'queued', ['path:p-smtp-down']], ['freshdesk', 'sent', ['path:p-smtp-down']]]);
-    assert.deepEqual(store.outbox.map((o) => [o.channel, o.state]), [['freshdesk', 'delivered'], ['email', 'pending']]);
+    assert.deepEqual(byChannel(store), [
+      ['email', 'queued', ['path:p-smtp-down']],
+      ['freshdesk', 'sent', ['path:p-smtp-down']],
+    ]);
+    assert.deepEqual(
+      store.outbox.map((o) => [o.channel, o.state]),
+      [
+        ['freshdesk', 'delivered'],
+        ['email', 'pending'],
+      ],
+    );
     for (const n of notifiers) await n.close();
   });
 
@@ -79,12 +90,21 @@ describe('Freshdesk and e-mail fail apart', () => {
     const notifiers = build(store, { FD_KEY: key }, deadPort);
     const change = linkChange({ atMs: Date.now(), kind: 'down', controlPlaneUp: true });
     await notifyAll(store, notifiers, [change]);
-    assert.deepEqual(fd.tickets.map((t) => t.subject), ['R4→R6: 100 % loss (data plane down, control plane up)']);
-    assert.deepEqual(byChannel(store), [['email', 'queued', [change.incident.subjectKey]], ['freshdesk', 'sent', [change.incident.subjectKey]]]);
+    assert.deepEqual(
+      fd.tickets.map((t) => t.subject),
+      ['R4→R6: 100 % loss (data plane down, control plane up)'],
+    );
+    assert.deepEqual(byChannel(store), [
+      ['email', 'queued', [change.incident.subjectKey]],
+      ['freshdesk', 'sent', [change.incident.subjectKey]],
+    ]);
     for (const n of notifiers) await n.close();
   });
 
   it('a missing secret stops the start with the variable named', () => {
-    assert.throws(() => build(new MemoryNotifyStore(), {}, sink.port), (e: unknown) => e instanceof SecretError && /FD_KEY/.test(e.message));
+    assert.throws(
+      () => build(new MemoryNotifyStore(), {}, sink.port),
+      (e: unknown) => e instanceof SecretError && /FD_KEY/.test(e.message),
+    );
   });
 });

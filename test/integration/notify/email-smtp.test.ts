@@ -62,19 +62,14 @@ describe('e-mail through SMTP', () => {
     const store = new MemoryNotifyStore();
     const { notifier, send, clock } = mailerFor(sink.port, store);
     const link = linkChange({ atMs: clock.nowMs(), kind: 'down', controlPlaneUp: true });
-    const round = [
-      pathChange(samplePath('p-up', ['R1', 'R3', 'R6']), 'DEGRADED', 'UP', clock.nowMs()),
-      link,
-      pathChange(samplePath('p-deg', ['R1', 'R5', 'R6']), 'UP', 'DEGRADED', clock.nowMs()),
-    ];
+    const round = [pathChange(samplePath('p-up', ['R1', 'R3', 'R6']), 'DEGRADED', 'UP', clock.nowMs()), link, pathChange(samplePath('p-deg', ['R1', 'R5', 'R6']), 'UP', 'DEGRADED', clock.nowMs())];
     await send(round);
     const mails = await sink.waitForMessages(3);
     assert.equal(sink.messages.length, 3, 'one mail per change');
-    assert.deepEqual(mails.map((m) => m.subject), [
-      '[pathmon] resolved: R1 > R3 > R6 UP',
-      '[pathmon] opened: R4→R6: 100 % loss (data plane down, control plane up)',
-      '[pathmon] opened: R1 > R5 > R6 DEGRADED',
-    ]);
+    assert.deepEqual(
+      mails.map((m) => m.subject),
+      ['[pathmon] resolved: R1 > R3 > R6 UP', '[pathmon] opened: R4→R6: 100 % loss (data plane down, control plane up)', '[pathmon] opened: R1 > R5 > R6 DEGRADED'],
+    );
     for (const mail of mails) {
       assert.equal(mail.envelopeFrom, 'pathmon@lab.example');
       assert.deepEqual(mail.envelopeTo, ['noc@lab.example', 'oncall@lab.example']);
@@ -93,11 +88,14 @@ describe('e-mail through SMTP', () => {
       assert.match(part, /loss 40 % (>|&gt;) 5 % for 3 rounds/);
     }
     assert.match(up!.text, /R1 > R3 > R6: DEGRADED -> UP/);
-    assert.deepEqual(store.notifications.map((n) => [n.channel, n.status, n.subjectKeys]), [
-      ['email', 'sent', ['path:p-up']],
-      ['email', 'sent', [link.incident.subjectKey]],
-      ['email', 'sent', ['path:p-deg']],
-    ]);
+    assert.deepEqual(
+      store.notifications.map((n) => [n.channel, n.status, n.subjectKeys]),
+      [
+        ['email', 'sent', ['path:p-up']],
+        ['email', 'sent', [link.incident.subjectKey]],
+        ['email', 'sent', ['path:p-deg']],
+      ],
+    );
     await notifier.close();
   });
 
@@ -105,7 +103,17 @@ describe('e-mail through SMTP', () => {
     const store = new MemoryNotifyStore();
     const { notifier, clock } = mailerFor(sink.port, store);
     const change = linkChange({ atMs: clock.nowMs(), kind: 'down', controlPlaneUp: true });
-    const item = { id: 41, channel: 'email' as const, subjectKey: change.incident.subjectKey, incidentId: change.incident.id, change, createdAtMs: clock.nowMs(), attempts: 0, nextAttemptAtMs: clock.nowMs(), state: 'pending' as const };
+    const item = {
+      id: 41,
+      channel: 'email' as const,
+      subjectKey: change.incident.subjectKey,
+      incidentId: change.incident.id,
+      change,
+      createdAtMs: clock.nowMs(),
+      attempts: 0,
+      nextAttemptAtMs: clock.nowMs(),
+      state: 'pending' as const,
+    };
     const other = { ...item, id: 42 };
     const before = sink.messages.length;
     for (const row of [item, item, other]) assert.equal((await notifier.deliver(row as never, { nowMs: clock.nowMs(), current: null })).kind, 'delivered');
@@ -138,10 +146,17 @@ describe('e-mail through SMTP', () => {
     const { notifier, send, dispatch, pending, logs } = mailerFor(port, store, { clock });
     await send([pathChange(samplePath('p-a', ['A', 'B']), 'UP', 'DOWN', clock.nowMs())]);
     await send([pathChange(samplePath('p-a', ['A', 'B']), 'DOWN', 'UP', clock.nowMs()), linkChange({ atMs: clock.nowMs() })]);
-    assert.deepEqual(store.notifications.map((n) => n.status), ['queued'], 'one failure; the later mails wait without a connection attempt each');
+    assert.deepEqual(
+      store.notifications.map((n) => n.status),
+      ['queued'],
+      'one failure; the later mails wait without a connection attempt each',
+    );
     assert.match(store.notifications[0]!.detail, /ECONNREFUSED/);
     assert.equal((await pending()).length, 3);
-    assert.ok(logs.some((l) => l.startsWith('warn ')), 'the failure is reported');
+    assert.ok(
+      logs.some((l) => l.startsWith('warn ')),
+      'the failure is reported',
+    );
 
     const back = await startSmtpSink({ port });
     try {
@@ -150,8 +165,14 @@ describe('e-mail through SMTP', () => {
       clock.advance(60_000);
       await dispatch();
       const mails = await back.waitForMessages(3);
-      assert.deepEqual(mails.map((m) => m.subject), ['[pathmon] opened: A > B DOWN', '[pathmon] resolved: A > B UP', '[pathmon] opened: R4→R6: 20 % loss']);
-      assert.deepEqual(store.notifications.map((n) => n.status), ['queued', 'sent', 'sent', 'sent']);
+      assert.deepEqual(
+        mails.map((m) => m.subject),
+        ['[pathmon] opened: A > B DOWN', '[pathmon] resolved: A > B UP', '[pathmon] opened: R4→R6: 20 % loss'],
+      );
+      assert.deepEqual(
+        store.notifications.map((n) => n.status),
+        ['queued', 'sent', 'sent', 'sent'],
+      );
       assert.equal((await pending()).length, 0);
       for (const mail of mails) {
         assert.match(mail.text, /Late: queued since 2025-01-01 10:00:00 UTC \(60 s ago\)/, 'a late mail says since when it waited');
@@ -175,7 +196,10 @@ describe('e-mail through SMTP', () => {
       await dispatch();
     }
     assert.equal(sink.messages.length, 0);
-    assert.deepEqual(store.notifications.map((n) => n.status), ['queued', 'failed']);
+    assert.deepEqual(
+      store.notifications.map((n) => n.status),
+      ['queued', 'failed'],
+    );
     assert.match(store.notifications[1]!.detail, /451/);
     assert.equal(store.outbox[0]!.state, 'failed');
     assert.equal(store.outbox[0]!.attempts, 3);

@@ -36,7 +36,10 @@ describe('Freshdesk edge cases', () => {
     fd.clearFaults();
   });
 
-  for (const [status, how] of [[5, 'closed'], [4, 'resolved']] as const) {
+  for (const [status, how] of [
+    [5, 'closed'],
+    [4, 'resolved'],
+  ] as const) {
     it(`a ticket an agent ${how} is left alone: no note, no resolve, no reopen; the next incident opens a new ticket naming it`, async () => {
       const store = new MemoryNotifyStore();
       const clock = fakeClock();
@@ -61,7 +64,10 @@ describe('Freshdesk edge cases', () => {
       const stored = store.tickets.find((t) => t.ticketId === ticket.id)!;
       assert.equal(stored.closedByPerson, true);
       assert.notEqual(stored.resolvedAtMs, null);
-      assert.deepEqual(store.outbox.map((o) => o.state), ['delivered', 'superseded', 'superseded']);
+      assert.deepEqual(
+        store.outbox.map((o) => o.state),
+        ['delivered', 'superseded', 'superseded'],
+      );
       assert.ok(logs.some((line) => line.includes(`was ${how} by a person`)));
 
       clock.advance(60_000);
@@ -108,7 +114,7 @@ describe('Freshdesk edge cases', () => {
     assert.equal((await pending()).length, 0);
   });
 
-  it('one hanging request delays only its own ticket: the other subjects\' tickets are made meanwhile', async () => {
+  it("one hanging request delays only its own ticket: the other subjects' tickets are made meanwhile", async () => {
     const store = new MemoryNotifyStore();
     const clock = fakeClock();
     const { send, dispatch } = freshdeskUnderTest(fd, store, { clock, timeoutMs: 60_000, concurrency: 4 });

@@ -46,15 +46,22 @@ describe('Freshdesk errors', () => {
 
   it('a 400 names the field Freshdesk refused and is not retried', async () => {
     const client = new FreshdeskClient({ baseUrl: fd.baseUrl, apiKey: new Secret(testApiKey, 'env T'), timeoutMs: 2000, maxRetries: 3, maxRetryAfterMs: 1000, sleep: async () => undefined });
-    const error = await client
-      .createTicket({ email: 'not-an-address', subject: 's', description: 'd', status: 2, priority: 9, source: 2, tags: [] })
-      .then(() => null, (e: unknown) => e);
+    const error = await client.createTicket({ email: 'not-an-address', subject: 's', description: 'd', status: 2, priority: 9, source: 2, tags: [] }).then(
+      () => null,
+      (e: unknown) => e,
+    );
     assert.ok(error instanceof IntegrationError);
     assert.equal(error.service, 'freshdesk');
     assert.equal(error.status, 400);
     assert.equal(error.code, 'rejected');
     assert.equal(error.retryable, false);
-    assert.deepEqual(error.fields.map((f) => [f.field, f.code]), [['email', 'invalid_value'], ['priority', 'invalid_value']]);
+    assert.deepEqual(
+      error.fields.map((f) => [f.field, f.code]),
+      [
+        ['email', 'invalid_value'],
+        ['priority', 'invalid_value'],
+      ],
+    );
     assert.equal(fd.requests.length, 1, 'no retry');
   });
 
@@ -73,7 +80,10 @@ describe('Freshdesk errors', () => {
   it('a wrong key gets a clear 401, is not retried, and appears nowhere', async () => {
     const store = new MemoryNotifyStore();
     const { notifier, send, dispatch, pending, client, clock, logs } = freshdeskUnderTest(fd, store, { apiKey: wrongKey });
-    const error = await client.addNote(1, 'x', true).then(() => null, (e: unknown) => e);
+    const error = await client.addNote(1, 'x', true).then(
+      () => null,
+      (e: unknown) => e,
+    );
     assert.ok(error instanceof IntegrationError);
     assert.equal(error.status, 401);
     assert.equal(error.code, 'unauthorized');

@@ -50,8 +50,14 @@ describe('Freshdesk tickets', () => {
     assert.match(ticket.description, /5 %/, 'loss threshold');
     assert.match(ticket.description, /23\.45/, 'measured p95 delay');
     assert.match(ticket.description, /20 ms/, 'delay threshold');
-    assert.deepEqual(await store.openTicket('path:path-a'),
-      { subjectKey: 'path:path-a', incidentId: `path:path-a@${openedAtMs}`, ticketId: ticket.id, openedAtMs, lastState: 'loss', resolvedAtMs: null });
+    assert.deepEqual(await store.openTicket('path:path-a'), {
+      subjectKey: 'path:path-a',
+      incidentId: `path:path-a@${openedAtMs}`,
+      ticketId: ticket.id,
+      openedAtMs,
+      lastState: 'loss',
+      resolvedAtMs: null,
+    });
 
     clock.advance(60_000);
     await send([pathChange(path, 'DEGRADED', 'DOWN', clock.nowMs(), openedAtMs)]);
@@ -69,13 +75,16 @@ describe('Freshdesk tickets', () => {
     assert.equal(ticket.status, 4, 'resolved');
     assert.equal(await store.openTicket('path:path-a'), null);
     assert.equal(store.tickets[0]!.resolvedAtMs, clock.nowMs());
-    assert.deepEqual(store.notifications.map((n) => n.status), ['sent', 'sent', 'sent']);
+    assert.deepEqual(
+      store.notifications.map((n) => n.status),
+      ['sent', 'sent', 'sent'],
+    );
 
     clock.advance(60_000);
     await send([pathChange(path, 'UP', 'DOWN', clock.nowMs())]);
     assert.equal(fd.tickets.length, 2, 'a new failure after resolution opens a new ticket');
     assert.equal(fd.tickets[1]!.priority, 4);
-    assert.equal((await store.openTicket('path:path-a'))?.incidentId, `path:path-a@${clock.nowMs()}`, 'the new ticket is the new incident\'s');
+    assert.equal((await store.openTicket('path:path-a'))?.incidentId, `path:path-a@${clock.nowMs()}`, "the new ticket is the new incident's");
   });
 
   it('says "no longer exists" and resolves when the path is GONE; UP without a ticket does nothing', async () => {
@@ -143,7 +152,11 @@ describe('Freshdesk tickets', () => {
     await send([pathChange(samplePath('path-429'), 'UP', 'DOWN', clock.nowMs())]);
     assert.equal(fd.tickets.length, 1);
     assert.deepEqual(sleeps, [7000, 7000]);
-    assert.deepEqual(fd.requests.map((r) => r.status), [429, 429, 400, 201], 'the lookup finds no contact yet (400 on email), then the create');
+    assert.deepEqual(
+      fd.requests.map((r) => r.status),
+      [429, 429, 400, 201],
+      'the lookup finds no contact yet (400 on email), then the create',
+    );
   });
 
   it('queues the work when Retry-After is longer than it will wait, and does it only once the Retry-After has passed', async () => {
@@ -177,7 +190,10 @@ describe('Freshdesk tickets', () => {
     fd.fail(1, { status: 500 }, { method: 'POST', path: createPath });
     await send([pathChange(path, 'UP', 'DOWN', clock.nowMs())]);
     assert.equal(fd.tickets.length, 1);
-    assert.deepEqual(fd.requests.map((r) => `${r.method} ${r.status}`), ['GET 400', 'POST 500', 'GET 400', 'POST 201']);
+    assert.deepEqual(
+      fd.requests.map((r) => `${r.method} ${r.status}`),
+      ['GET 400', 'POST 500', 'GET 400', 'POST 201'],
+    );
 
     fd.fail(2, { status: 503 }, { method: 'PUT' });
     sleeps.length = 0;
@@ -198,7 +214,11 @@ describe('Freshdesk tickets', () => {
     clock.advance(1000);
     await send([pathChange(path, 'DOWN', 'DEGRADED', clock.nowMs(), openedAtMs)]);
     assert.equal((await pending()).length, 2);
-    assert.deepEqual(store.notifications.map((n) => n.status), ['queued'], 'the later change waits behind, untried');
+    assert.deepEqual(
+      store.notifications.map((n) => n.status),
+      ['queued'],
+      'the later change waits behind, untried',
+    );
     clock.advance(10 * 60_000);
     await dispatch();
     assert.equal(fd.tickets.length, 1);
@@ -223,7 +243,13 @@ describe('Freshdesk tickets', () => {
     assert.equal(fd.tickets.length, 0, 'no ticket for a fault that is over');
     assert.equal(fd.requests.filter((r) => r.method !== 'GET' || r.status !== 502).length, 0, 'nothing but the failed lookups reached Freshdesk');
     assert.equal((await pending()).length, 0);
-    assert.deepEqual(store.outbox.map((o) => [o.change.change, o.state]), [['opened', 'superseded'], ['resolved', 'superseded']]);
+    assert.deepEqual(
+      store.outbox.map((o) => [o.change.change, o.state]),
+      [
+        ['opened', 'superseded'],
+        ['resolved', 'superseded'],
+      ],
+    );
     assert.match(store.outbox[0]!.detail ?? '', /resolved/);
   });
 
@@ -309,7 +335,14 @@ describe('Freshdesk tickets', () => {
     assert.match(ticket.notes[1]!.body, /Incident resolved.*healthy for 3 rounds/);
     assert.equal(ticket.status, 4);
     assert.equal(await store.openTicket(key), null);
-    assert.deepEqual(store.notifications.map((n) => [n.status, n.subjectKeys]), [['sent', [key]], ['sent', [key]], ['sent', [key]]]);
+    assert.deepEqual(
+      store.notifications.map((n) => [n.status, n.subjectKeys]),
+      [
+        ['sent', [key]],
+        ['sent', [key]],
+        ['sent', [key]],
+      ],
+    );
 
     clock.advance(60_000);
     const again = linkChange({ atMs: clock.nowMs(), kind: 'loss', lossPct: 5 });
@@ -327,12 +360,14 @@ describe('Freshdesk tickets', () => {
     const down = linkChange({ atMs: clock.nowMs(), kind: 'down', controlPlaneUp: true });
     const downNoPlane = linkChange({ atMs: clock.nowMs(), linkKeys: ['R1->R3'], label: 'R1→R3', kind: 'down', controlPlaneUp: null });
     await send([delay, down, downNoPlane]);
-    assert.deepEqual(fd.tickets.map((t) => t.subject), [
-      'R2↔R4: +10.0 ms one-way delay',
-      'R4→R6: 100 % loss (data plane down, control plane up)',
-      'R1→R3: 100 % loss',
-    ]);
-    assert.deepEqual(fd.tickets.map((t) => t.priority), [2, 4, 4]);
+    assert.deepEqual(
+      fd.tickets.map((t) => t.subject),
+      ['R2↔R4: +10.0 ms one-way delay', 'R4→R6: 100 % loss (data plane down, control plane up)', 'R1→R3: 100 % loss'],
+    );
+    assert.deepEqual(
+      fd.tickets.map((t) => t.priority),
+      [2, 4, 4],
+    );
     assert.match(fd.tickets[0]!.description, /both directions: R2-&gt;R4, R4-&gt;R2/);
     assert.match(fd.tickets[0]!.description, /10\.0 ms/);
     assert.match(fd.tickets[1]!.description, /control plane<\/td><td>data plane down, control plane up/);
@@ -351,7 +386,7 @@ describe('Freshdesk tickets', () => {
     assert.equal((await freshStore.openTicket(opened.incident.subjectKey))?.ticketId, fd.tickets[0]!.id);
   });
 
-  it('keeps each subject\'s order while another subject\'s work goes through', async () => {
+  it("keeps each subject's order while another subject's work goes through", async () => {
     const store = new MemoryNotifyStore();
     const clock = fakeClock();
     // One subject at a time, so the link's lookup is the request that fails.
@@ -360,9 +395,9 @@ describe('Freshdesk tickets', () => {
     fd.fail(1, { status: 502 });
     await send([link, pathChange(samplePath('path-beside'), 'UP', 'DOWN', clock.nowMs())]);
     await send([linkChange({ atMs: clock.nowMs() + 1000, openedAtMs: clock.nowMs(), kind: 'down', change: 'updated', previous: link.incident })]);
-    assert.equal(fd.tickets.length, 1, 'the path ticket was not held up by the link\'s failure');
+    assert.equal(fd.tickets.length, 1, "the path ticket was not held up by the link's failure");
     assert.match(fd.tickets[0]!.subject, /R1 > R2 > R4 > R6 DOWN/);
-    assert.equal((await pending()).length, 2, 'the link\'s open and its update wait, in order');
+    assert.equal((await pending()).length, 2, "the link's open and its update wait, in order");
     clock.advance(10 * 60_000);
     await dispatch();
     assert.equal(fd.tickets.length, 2);

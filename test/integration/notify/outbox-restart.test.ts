@@ -96,11 +96,17 @@ describe('queued notifications survive a kill', () => {
       await second.monitor.start();
 
       const labels = (names: string[]) => names.join(' > ');
-      assert.deepEqual(fd.tickets.map((t) => t.subject.replace(/^pathmon: /, '').replace(/ DOWN.*$/, '')).sort(),
-        downPaths.map((p) => labels(p.path.names)).sort(), 'one ticket per path still down, none for the recovered R2–R4 paths');
+      assert.deepEqual(
+        fd.tickets.map((t) => t.subject.replace(/^pathmon: /, '').replace(/ DOWN.*$/, '')).sort(),
+        downPaths.map((p) => labels(p.path.names)).sort(),
+        'one ticket per path still down, none for the recovered R2–R4 paths',
+      );
       const mails = await sink.waitForMessages(changesMade);
       assert.equal(new Set(mails.map((m) => `${m.subject}\n${m.text.split('\n').find((l) => l.startsWith('Incident '))}`)).size, changesMade, 'every mail once');
-      assert.ok(mails.every((m) => /Late: queued since/.test(m.text)), 'each says it is late');
+      assert.ok(
+        mails.every((m) => /Late: queued since/.test(m.text)),
+        'each says it is late',
+      );
       assert.equal((await secondStore.outboxItems({ state: 'pending' })).length, 0);
 
       await rounds(second, 3);
@@ -108,7 +114,10 @@ describe('queued notifications survive a kill', () => {
       assert.equal(sink.messages.length, changesMade);
       second.network.fault('R4', 'R6', null);
       await rounds(second, 3);
-      assert.ok(fd.tickets.every((t) => t.status === 4), 'and the tickets resolve when the paths recover');
+      assert.ok(
+        fd.tickets.every((t) => t.status === 4),
+        'and the tickets resolve when the paths recover',
+      );
       await second.monitor.close();
     } finally {
       await secondStore.close();
@@ -150,13 +159,16 @@ describe('queued notifications survive a kill', () => {
       const notifiers = notifiersFor(fd, store, smtpPort, later);
       const dispatcher = new OutboxDispatcher({ store, notifiers, nowMs: later, log: () => undefined });
       const report = await dispatcher.dispatch();
-      assert.deepEqual(fd.tickets.map((t) => t.subject), ['pathmon: R1 > R2 > R4 > R6 DOWN (group R1-R6)'], 'the path still down gets its ticket; the blip none');
+      assert.deepEqual(
+        fd.tickets.map((t) => t.subject),
+        ['pathmon: R1 > R2 > R4 > R6 DOWN (group R1-R6)'],
+        'the path still down gets its ticket; the blip none',
+      );
       const mails = await sink.waitForMessages(3);
-      assert.deepEqual(mails.map((m) => m.subject), [
-        '[pathmon] opened: R1 > R2 > R4 > R6 DOWN',
-        '[pathmon] opened: R1 > R3 > R6 DOWN',
-        '[pathmon] resolved: R1 > R3 > R6 UP',
-      ]);
+      assert.deepEqual(
+        mails.map((m) => m.subject),
+        ['[pathmon] opened: R1 > R2 > R4 > R6 DOWN', '[pathmon] opened: R1 > R3 > R6 DOWN', '[pathmon] resolved: R1 > R3 > R6 UP'],
+      );
       assert.deepEqual(report, { delivered: 4, superseded: 2, failed: 0, retried: 0, pending: 0 });
       await dispatcher.dispatch();
       assert.equal(fd.tickets.length, 1, 'nothing twice');

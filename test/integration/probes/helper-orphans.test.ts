@@ -43,7 +43,13 @@ process.stdout.write('ready ' + receiver.port + '\\n');
 setInterval(() => {}, 1000);
 `;
 
-interface ProcInfo { pid: number; ppid: number; state: string; startTime: string; comm: string }
+interface ProcInfo {
+  pid: number;
+  ppid: number;
+  state: string;
+  startTime: string;
+  comm: string;
+}
 
 function procInfo(pid: number): ProcInfo | null {
   try {
@@ -97,7 +103,11 @@ test('kill -9 of the monitor leaves no probe-rx or probe-tx running', { skip }, 
     const deadline = Date.now() + 5000;
     while (helpers.some(running) && Date.now() < deadline) await sleep(50);
     const left = helpers.filter(running);
-    assert.deepEqual(left.map((h) => `${h.comm} (pid ${h.pid})`), [], 'helpers outlived the monitor that started them');
+    assert.deepEqual(
+      left.map((h) => `${h.comm} (pid ${h.pid})`),
+      [],
+      'helpers outlived the monitor that started them',
+    );
   } finally {
     if (monitor.exitCode === null && monitor.signalCode === null) monitor.kill('SIGKILL');
     // Never leave an orphan behind, even when the assertion above failed.

@@ -32,7 +32,11 @@ test('each datagram arrives with a kernel receive time between its send and its 
     const sentNs = process.hrtime.bigint();
     for (const datagram of [Buffer.from('a'), Buffer.alloc(0), Buffer.alloc(100, 7)]) socket.send(datagram, receiver.port, '127.0.0.1');
     await done;
-    assert.deepEqual(got.map((g) => g.payload.length), [1, 0, 48], 'long datagrams are cut to the 48 bytes a probe needs');
+    assert.deepEqual(
+      got.map((g) => g.payload.length),
+      [1, 0, 48],
+      'long datagrams are cut to the 48 bytes a probe needs',
+    );
     for (const g of got) assert.ok(g.receivedNs > sentNs && g.receivedNs <= g.handledNs, `${sentNs} < ${g.receivedNs} <= ${g.handledNs}`);
     assert.equal(receiver.unstamped, 0);
   } finally {

@@ -31,7 +31,9 @@ test('a round leaves as stamped and reported, checksums intact', { skip: noCompi
   });
   const sender = await NativeRoundSender.start();
   try {
-    const templates = [0, 1, 2].map((pathId) => new ProbeTemplate({ source: '127.0.0.1', hops: ['127.0.0.1'], returnAddress: '127.0.0.1', sourcePort: 40001, destinationPort: 40001 }, { sessionId: 4242, pathId }));
+    const templates = [0, 1, 2].map(
+      (pathId) => new ProbeTemplate({ source: '127.0.0.1', hops: ['127.0.0.1'], returnAddress: '127.0.0.1', sourcePort: 40001, destinationPort: 40001 }, { sessionId: 4242, pathId }),
+    );
     const reports = new Map<number, bigint>();
     const sent = await sender.sendRound(
       { paths: templates.map((t) => ({ packet: t.packet, firstHop: '127.0.0.1', sequenceAt: t.sequenceAt, checksumAt: t.checksumAt })), count: 4, intervalMs: 2 },
@@ -42,7 +44,10 @@ test('a round leaves as stamped and reported, checksums intact', { skip: noCompi
     );
     assert.equal(sent, 12);
     for (let i = 0; i < 100 && seen.length < 12; i++) await new Promise((resolve) => setTimeout(resolve, 10));
-    assert.deepEqual(seen.map((d) => [d.payload.pathId, d.payload.sequence]), [0, 1, 2, 3].flatMap((seq) => [0, 1, 2].map((p) => [p, seq])));
+    assert.deepEqual(
+      seen.map((d) => [d.payload.pathId, d.payload.sequence]),
+      [0, 1, 2, 3].flatMap((seq) => [0, 1, 2].map((p) => [p, seq])),
+    );
     for (const d of seen) {
       assert.equal(d.udpChecksumValid, true);
       assert.equal(d.payload.sendTimeNs, reports.get(d.payload.pathId * 4 + d.payload.sequence));

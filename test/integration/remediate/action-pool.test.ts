@@ -39,7 +39,12 @@ async function started(raw: unknown): Promise<{ db: TestDb; remediation: Remedia
   await current?.close(2000);
   const graph = labGraph();
   const remediation = await startRemediation({
-    config: remediationConfigSchema.parse(raw), notifiers: {}, client: db.store.sqlClient, graph: () => graph, openIncidents: () => [], idlePollMs: 100,
+    config: remediationConfigSchema.parse(raw),
+    notifiers: {},
+    client: db.store.sqlClient,
+    graph: () => graph,
+    openIncidents: () => [],
+    idlePollMs: 100,
   });
   current = remediation;
   return { db, remediation };
@@ -65,7 +70,10 @@ describe('action pool', () => {
     await until('1,000 runs to finish', async () => (await runsOf(db, 'burst')).every((r) => r.state !== 'QUEUED' && r.state !== 'RUNNING'), 500_000);
     const runs = await runsOf(db, 'burst');
     assert.equal(runs.length, 1000);
-    assert.deepEqual(runs.filter((r) => r.state !== 'SUCCESS').map((r) => [r.id, r.state, r.error]), []);
+    assert.deepEqual(
+      runs.filter((r) => r.state !== 'SUCCESS').map((r) => [r.id, r.state, r.error]),
+      [],
+    );
     let running = 0;
     let most = 0;
     const seen = new Map<string, number>();
@@ -78,7 +86,10 @@ describe('action pool', () => {
     assert.ok(most <= 10, `at most 10 commands alive at once; saw ${most}`);
     assert.ok(most >= 5, `the pool runs commands side by side; saw at most ${most} at once`);
     assert.equal(seen.size, 1000);
-    assert.ok([...seen.values()].every((n) => n === 1), 'every event ran its command exactly once');
+    assert.ok(
+      [...seen.values()].every((n) => n === 1),
+      'every event ran its command exactly once',
+    );
     assert.ok(remediation.stats().pool.maxRunning <= 10);
   });
 
@@ -130,7 +141,13 @@ describe('action pool', () => {
       });
     });
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-    cleanups.push(() => new Promise<void>((resolve) => { server.closeAllConnections(); server.close(() => resolve()); }));
+    cleanups.push(
+      () =>
+        new Promise<void>((resolve) => {
+          server.closeAllConnections();
+          server.close(() => resolve());
+        }),
+    );
     const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
     const { db, remediation } = await started({
       workers: 1,
@@ -160,7 +177,10 @@ describe('action pool', () => {
   });
 
   it('keeps only maxOutputBytes of a command that prints without end', { timeout: 180_000 }, async () => {
-    const { db, remediation } = await started({ maxOutputBytes: 1024, rules: [{ name: 'loud', match: { program: '*' }, actions: [{ type: 'command', argv: ['/bin/sh', '-c', 'head -c 5000000 /dev/zero | tr "\\0" x'] }] }] });
+    const { db, remediation } = await started({
+      maxOutputBytes: 1024,
+      rules: [{ name: 'loud', match: { program: '*' }, actions: [{ type: 'command', argv: ['/bin/sh', '-c', 'head -c 5000000 /dev/zero | tr "\\0" x'] }] }],
+    });
     await remediation.handleEvent(syslogEvent());
     await until('the loud command', async () => (await runsOf(db, 'loud'))[0]?.state === 'SUCCESS');
     const output = (await runsOf(db, 'loud'))[0]!.output ?? '';

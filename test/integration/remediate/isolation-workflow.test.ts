@@ -30,24 +30,40 @@ const log = join(work, 'commands.log');
 const commands = () => readFileSync(log, 'utf8').trim().split('\n');
 
 const config = remediationConfigSchema.parse({
-  rules: [{
-    name: 'isolate-down-links',
-    match: { incident: { kind: ['down', 'loss'], link: '*' } },
-    isolate: {
-      isolate: { argv: ['/bin/sh', '-c', `echo "isolate $1" >> ${log}; echo "cost raised on $1"`, 'isolate', '{link}'] },
-      restore: { argv: ['/bin/sh', '-c', `echo "restore $1" >> ${log}`, 'restore', '{link}'] },
-      ticket: { subject: 'Link {link} isolated: please check the optics', description: 'Incident {incidentId}: {incidentSummary}', priority: 3, tags: ['dc-team'] },
-      pollIntervalMs: 200,
-      verifyTimeoutMs: 3_000,
+  rules: [
+    {
+      name: 'isolate-down-links',
+      match: { incident: { kind: ['down', 'loss'], link: '*' } },
+      isolate: {
+        isolate: { argv: ['/bin/sh', '-c', `echo "isolate $1" >> ${log}; echo "cost raised on $1"`, 'isolate', '{link}'] },
+        restore: { argv: ['/bin/sh', '-c', `echo "restore $1" >> ${log}`, 'restore', '{link}'] },
+        ticket: { subject: 'Link {link} isolated: please check the optics', description: 'Incident {incidentId}: {incidentSummary}', priority: 3, tags: ['dc-team'] },
+        pollIntervalMs: 200,
+        verifyTimeoutMs: 3_000,
+      },
     },
-  }],
+  ],
 });
 
 let healthy = false;
 async function start(client: SqlClient, fd: FakeFreshdesk): Promise<Remediation> {
   const remediation = await startRemediation({
     config,
-    notifiers: { freshdesk: { apiKey: { env: 'UNUSED' }, baseUrl: fd.baseUrl, requesterEmail: 'noc@example.com', tags: [], priority: { DEGRADED: 2, DOWN: 4 }, source: 2, privateNotes: true, timeoutMs: 2000, maxRetries: 0, maxRetryAfterMs: 0, concurrency: 1 } },
+    notifiers: {
+      freshdesk: {
+        apiKey: { env: 'UNUSED' },
+        baseUrl: fd.baseUrl,
+        requesterEmail: 'noc@example.com',
+        tags: [],
+        priority: { DEGRADED: 2, DOWN: 4 },
+        source: 2,
+        privateNotes: true,
+        timeoutMs: 2000,
+        maxRetries: 0,
+        maxRetryAfterMs: 0,
+        concurrency: 1,
+      },
+    },
     freshdesk: new FreshdeskClient({ baseUrl: fd.baseUrl, apiKey: new Secret('k', 'test'), timeoutMs: 5000, maxRetries: 0, maxRetryAfterMs: 0 }),
     client,
     graph: () => graph,
@@ -98,7 +114,10 @@ describe('link isolation workflow', () => {
     await until('the isolation to close', async () => (await isolations(store.sqlClient))[0]!.state === 'closed');
     const [closed] = await isolations(store.sqlClient);
     assert.equal(closed!.outcome, 'healthy');
-    assert.deepEqual(closed!.history.map((h) => h.state), ['isolating', 'isolating', 'ticketing', 'waiting', 'restoring', 'verifying', 'closed']);
+    assert.deepEqual(
+      closed!.history.map((h) => h.state),
+      ['isolating', 'isolating', 'ticketing', 'waiting', 'restoring', 'verifying', 'closed'],
+    );
     const after = fd.ticket(ticket.id)!;
     assert.equal(after.status, 5);
     assert.match(after.notes.at(-1)!.body, /probes show R4↔R6 healthy/);

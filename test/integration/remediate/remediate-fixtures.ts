@@ -21,14 +21,22 @@ export const K56b = linkKey('R5', 'R6', '10.0.57.0', '10.0.57.1');
 
 export function labGraph(): TopologyGraph {
   const node = (name: string, routerId: string): TopologyEvent => ({ kind: 'node-up', node: { id: name, name, kind: 'router', routerId } });
-  const link = (from: string, to: string, local: string, neighbor: string): TopologyEvent =>
-    ({ kind: 'link-up', link: { key: linkKey(from, to, local, neighbor), from, to, localAddress: local, neighborAddress: neighbor, prefixLength: 31, igpMetric: 10 } });
+  const link = (from: string, to: string, local: string, neighbor: string): TopologyEvent => ({
+    kind: 'link-up',
+    link: { key: linkKey(from, to, local, neighbor), from, to, localAddress: local, neighborAddress: neighbor, prefixLength: 31, igpMetric: 10 },
+  });
   return buildTopology([
-    node('R4', '10.255.0.4'), node('R5', '10.255.0.5'), node('R6', '10.255.0.6'),
-    link('R4', 'R6', '10.0.46.0', '10.0.46.1'), link('R6', 'R4', '10.0.46.1', '10.0.46.0'),
-    link('R4', 'R5', '10.0.45.0', '10.0.45.1'), link('R5', 'R4', '10.0.45.1', '10.0.45.0'),
-    link('R5', 'R6', '10.0.56.0', '10.0.56.1'), link('R6', 'R5', '10.0.56.1', '10.0.56.0'),
-    link('R5', 'R6', '10.0.57.0', '10.0.57.1'), link('R6', 'R5', '10.0.57.1', '10.0.57.0'),
+    node('R4', '10.255.0.4'),
+    node('R5', '10.255.0.5'),
+    node('R6', '10.255.0.6'),
+    link('R4', 'R6', '10.0.46.0', '10.0.46.1'),
+    link('R6', 'R4', '10.0.46.1', '10.0.46.0'),
+    link('R4', 'R5', '10.0.45.0', '10.0.45.1'),
+    link('R5', 'R4', '10.0.45.1', '10.0.45.0'),
+    link('R5', 'R6', '10.0.56.0', '10.0.56.1'),
+    link('R6', 'R5', '10.0.56.1', '10.0.56.0'),
+    link('R5', 'R6', '10.0.57.0', '10.0.57.1'),
+    link('R6', 'R5', '10.0.57.1', '10.0.57.0'),
   ]);
 }
 

@@ -28,7 +28,13 @@ cleanups.push(() => rmSync(work, { recursive: true, force: true }));
 const graph = labGraph();
 const start = async (client: StartRemediationOptions['client'], raw: unknown, extra: Partial<StartRemediationOptions> = {}): Promise<Remediation> => {
   const remediation = await startRemediation({
-    config: remediationConfigSchema.parse(raw), notifiers: {}, client, graph: () => graph, openIncidents: () => [], idlePollMs: 100, ...extra,
+    config: remediationConfigSchema.parse(raw),
+    notifiers: {},
+    client,
+    graph: () => graph,
+    openIncidents: () => [],
+    idlePollMs: 100,
+    ...extra,
   });
   cleanups.push(() => remediation.close(1000));
   return remediation;
@@ -53,10 +59,16 @@ describe('remediation across a restart', () => {
     for (let i = 0; i < 3; i += 1) await first.handleEvent(syslogEvent({ errorCode: 'RUN-1-X' }));
     const dups = [];
     for (let i = 0; i < 3; i += 1) dups.push(await first.handleEvent(syslogEvent({ errorCode: 'DUP-1-X', host: 'R4' })));
-    assert.deepEqual(dups.map((d) => d?.duplicates), [0, 1, 1]);
+    assert.deepEqual(
+      dups.map((d) => d?.duplicates),
+      [0, 1, 1],
+    );
     const thr = [];
     for (let i = 0; i < 3; i += 1) thr.push(await first.handleEvent(syslogEvent({ errorCode: 'THR-1-X', host: 'R5' })));
-    assert.deepEqual(thr.map((t) => t?.throttled), [0, 0, 1]);
+    assert.deepEqual(
+      thr.map((t) => t?.throttled),
+      [0, 0, 1],
+    );
     // One run was taken by a worker when the process died.
     const [inFlight] = await claimRuns(db.store.sqlClient, Date.now(), 1);
     assert.equal(inFlight!.rule, 'run');
@@ -68,8 +80,19 @@ describe('remediation across a restart', () => {
     const interrupted = runs.find((r) => r.id === inFlight!.id)!;
     assert.equal(interrupted.state, 'FAILURE');
     assert.equal(interrupted.error, 'interrupted by restart');
-    const lines = readFileSync(ran, 'utf8').trim().split('\n').map(Number).sort((a, b) => a - b);
-    assert.deepEqual(lines, runs.filter((r) => r.id !== inFlight!.id).map((r) => r.id).sort((a, b) => a - b), 'the other two ran, once each; the interrupted one never');
+    const lines = readFileSync(ran, 'utf8')
+      .trim()
+      .split('\n')
+      .map(Number)
+      .sort((a, b) => a - b);
+    assert.deepEqual(
+      lines,
+      runs
+        .filter((r) => r.id !== inFlight!.id)
+        .map((r) => r.id)
+        .sort((a, b) => a - b),
+      'the other two ran, once each; the interrupted one never',
+    );
     assert.equal(second.stats().pool.interrupted, 1);
 
     assert.equal((await second.handleEvent(syslogEvent({ errorCode: 'DUP-1-X', host: 'R4' })))?.duplicates, 1, 'the dedup window outlived the restart');
@@ -86,7 +109,19 @@ describe('remediation across a restart', () => {
     cleanups.push(() => fd.close());
     const client = new FreshdeskClient({ baseUrl: fd.baseUrl, apiKey: new Secret('k', 'test'), timeoutMs: 2000, maxRetries: 0, maxRetryAfterMs: 0 });
     const incident = r46Incident();
-    const freshdesk = { apiKey: { env: 'UNUSED' }, baseUrl: fd.baseUrl, requesterEmail: 'noc@example.com', tags: [], priority: { DEGRADED: 2, DOWN: 4 }, source: 2 as const, privateNotes: true, timeoutMs: 2000, maxRetries: 0, maxRetryAfterMs: 0, concurrency: 1 };
+    const freshdesk = {
+      apiKey: { env: 'UNUSED' },
+      baseUrl: fd.baseUrl,
+      requesterEmail: 'noc@example.com',
+      tags: [],
+      priority: { DEGRADED: 2, DOWN: 4 },
+      source: 2 as const,
+      privateNotes: true,
+      timeoutMs: 2000,
+      maxRetries: 0,
+      maxRetryAfterMs: 0,
+      concurrency: 1,
+    };
     const remediation = await start(db.store.sqlClient, { attachNoteDelayMs: 0, rules: [] }, { notifiers: { freshdesk }, freshdesk: client, openIncidents: () => [incident] });
     const outcome = await remediation.handleEvent(syslogEvent({ id: 501 }));
     assert.equal(outcome?.incidentId, incident.id);
@@ -94,7 +129,14 @@ describe('remediation across a restart', () => {
     await remediation.handleEvent(syslogEvent({ id: 503, host: 'R5', message: 'AdjChg: Nbr 10.255.0.4(default) on x:10.0.45.1: Full -> Deleted' }));
     await remediation.handleEvent(syslogEvent({ id: 501 }));
     const attached = await incidentEvents(db.store.sqlClient, incident.id);
-    assert.deepEqual(attached.map((e) => [e.eventId, e.linkLabel]), [[501, 'R4→R6'], [502, 'R6→R4']], 'R5 is not on the link; a replayed event is attached once');
+    assert.deepEqual(
+      attached.map((e) => [e.eventId, e.linkLabel]),
+      [
+        [501, 'R4→R6'],
+        [502, 'R6→R4'],
+      ],
+      'R5 is not on the link; a replayed event is attached once',
+    );
 
     // No ticket yet: the note waits rather than failing or being lost.
     await until('the note to wait for the ticket', async () => (await actionRuns(db.store.sqlClient, { rule: '(attach)' }))[0]?.attempts === 1);
@@ -114,14 +156,16 @@ describe('remediation across a restart', () => {
     assert.equal(existsSync(work), true);
   });
 
-  it('attaches the link\'s events that arrived before its incident opened, when it opens', { timeout: 600_000 }, async () => {
+  it("attaches the link's events that arrived before its incident opened, when it opens", { timeout: 600_000 }, async () => {
     const db = await freshDb();
     cleanups.push(() => db.dispose());
     let open: ReturnType<typeof r46Incident>[] = [];
     const remediation = await start(db.store.sqlClient, { attachNoteDelayMs: 0, rules: [] }, { openIncidents: () => open });
     // The routers speak first: stored, placed on R4-R6, attached to nothing (no incident is open yet).
     const [early] = await insertEvents(db.store.sqlClient, [syslogEvent({ id: 0, receivedAtMs: Date.now() })]);
-    const [elsewhere] = await insertEvents(db.store.sqlClient, [syslogEvent({ id: 0, host: 'R5', message: 'AdjChg: Nbr 10.255.0.4(default) on x:10.0.45.1: Full -> Deleted', receivedAtMs: Date.now() })]);
+    const [elsewhere] = await insertEvents(db.store.sqlClient, [
+      syslogEvent({ id: 0, host: 'R5', message: 'AdjChg: Nbr 10.255.0.4(default) on x:10.0.45.1: Full -> Deleted', receivedAtMs: Date.now() }),
+    ]);
     const first = await remediation.handleEvent(syslogEvent({ id: early!, receivedAtMs: Date.now() }));
     assert.equal(first?.incidentId, null, 'no incident to attach to yet');
     await remediation.handleEvent(syslogEvent({ id: elsewhere!, host: 'R5', message: 'AdjChg: Nbr 10.255.0.4(default) on x:10.0.45.1: Full -> Deleted', receivedAtMs: Date.now() }));
@@ -130,8 +174,18 @@ describe('remediation across a restart', () => {
     open = [incident];
     await remediation.handleIncidentChange(opened(incident));
     const attached = await incidentEvents(db.store.sqlClient, incident.id);
-    assert.deepEqual(attached.map((e) => e.eventId), [early], 'the earlier event on R4-R6 is attached; the one on R4-R5 is not');
+    assert.deepEqual(
+      attached.map((e) => e.eventId),
+      [early],
+      'the earlier event on R4-R6 is attached; the one on R4-R5 is not',
+    );
     const { rows } = await db.store.sqlClient.query<{ id: unknown; incident_id: string | null }>('SELECT id, incident_id FROM syslog_events ORDER BY id');
-    assert.deepEqual(rows.map((r) => [Number(r.id), r.incident_id]), [[early, incident.id], [elsewhere, null]]);
+    assert.deepEqual(
+      rows.map((r) => [Number(r.id), r.incident_id]),
+      [
+        [early, incident.id],
+        [elsewhere, null],
+      ],
+    );
   });
 });

@@ -8,9 +8,7 @@ import { cpSync, mkdtempSync, rmSync } from 'node:fs';
 import { PGlite } from '@electric-sql/pglite';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import {
-  openStore, StoreError, type OpenStoreOptions, type ResultSink, type SqlStore,
-} from '../../../src/store/index.js';
+import { openStore, StoreError, type OpenStoreOptions, type ResultSink, type SqlStore } from '../../../src/store/index.js';
 import { startCutProxy, type CutProxy } from '../../helpers/tcp-cut-proxy.js';
 import { dropSchema, pgSkipReason, testPgUrl, uniqueSchemaName, urlThroughPort } from '../../helpers/test-postgres.js';
 
@@ -67,8 +65,12 @@ const pglite: Backend = {
         if (isCut) throw new StoreError('unreachable', store.description, 'store.insertResults: database unreachable (gated by the test)');
         await store.insertResults(rows);
       },
-      cut: () => { isCut = true; },
-      restore: () => { isCut = false; },
+      cut: () => {
+        isCut = true;
+      },
+      restore: () => {
+        isCut = false;
+      },
       async dispose() {
         await store.close();
         rmSync(dir, { recursive: true, force: true });

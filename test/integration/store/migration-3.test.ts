@@ -37,7 +37,9 @@ const pgliteAtVersion2 = async (): Promise<Version2Db> => {
   return {
     client,
     reopen: () => openStore(`pglite:${dir}`, { schema: 'pathmon' }),
-    async dispose() { rmSync(dir, { recursive: true, force: true }); },
+    async dispose() {
+      rmSync(dir, { recursive: true, force: true });
+    },
   };
 };
 
@@ -73,22 +75,33 @@ for (const backend of backends) {
       const store = await db.reopen();
       try {
         assert.equal(store.schemaVersion, latestSchemaVersion);
-        assert.deepEqual(await store.openTicket('path:abc123'),
-          { subjectKey: 'path:abc123', incidentId: `path:abc123:${T0}`, ticketId: 41, openedAtMs: T0, lastState: 'DOWN', resolvedAtMs: null });
+        assert.deepEqual(await store.openTicket('path:abc123'), { subjectKey: 'path:abc123', incidentId: `path:abc123:${T0}`, ticketId: 41, openedAtMs: T0, lastState: 'DOWN', resolvedAtMs: null });
         assert.equal(await store.openTicket('abc123'), null, 'the bare path id is no subject');
-        assert.deepEqual((await store.openTickets()).map((t) => [t.subjectKey, t.ticketId]), [['path:abc123', 41], ['path:def456', 42]]);
-        assert.deepEqual((await store.notifications(0)).map((n) => n.subjectKeys), [['path:abc123', 'path:def456'], []]);
+        assert.deepEqual(
+          (await store.openTickets()).map((t) => [t.subjectKey, t.ticketId]),
+          [
+            ['path:abc123', 41],
+            ['path:def456', 42],
+          ],
+        );
+        assert.deepEqual(
+          (await store.notifications(0)).map((n) => n.subjectKeys),
+          [['path:abc123', 'path:def456'], []],
+        );
 
         // The rule moved with the column: still one open ticket per subject.
         await assert.rejects(
           store.saveTicket({ subjectKey: 'path:abc123', incidentId: 'path:abc123:9', ticketId: 43, openedAtMs: T0 + 9, lastState: 'down', resolvedAtMs: null }),
-          (err: unknown) => err instanceof StoreError && err.code === 'duplicate-open-ticket');
+          (err: unknown) => err instanceof StoreError && err.code === 'duplicate-open-ticket',
+        );
         // The path incident resolves the old ticket through the new shape.
         await store.saveTicket({ subjectKey: 'path:abc123', incidentId: `path:abc123:${T0}`, ticketId: 41, openedAtMs: T0, lastState: 'down', resolvedAtMs: T0 + 60_000 });
         assert.equal(await store.openTicket('path:abc123'), null);
 
         // The report still shows a path's open ticket.
-        await store.upsertPaths([{ id: 'def456', group: 'a->b', fromNode: 'a', toNode: 'b', names: ['a', 'b'], hops: ['10.0.0.1'], hopNames: ['b'], linkKeys: ['a>b'], firstSeenMs: T0, goneAtMs: null }]);
+        await store.upsertPaths([
+          { id: 'def456', group: 'a->b', fromNode: 'a', toNode: 'b', names: ['a', 'b'], hops: ['10.0.0.1'], hopNames: ['b'], linkKeys: ['a>b'], firstSeenMs: T0, goneAtMs: null },
+        ]);
         const [summary] = await store.summaries(T0, T0 + 60_000);
         assert.equal(summary?.openTicketId, 42);
       } finally {

@@ -20,8 +20,7 @@ import { dropSchema, pgSkipReason, testPgUrl, uniqueSchemaName } from '../../hel
 import { backends, type OpenedStore } from './backends.js';
 import { T0, linkIncident } from './store-fixtures.js';
 
-const opened = (id: string, subjectKey: string, atMs: number): IncidentChange =>
-  ({ change: 'opened', incident: linkIncident(id, subjectKey, atMs), previous: null, reason: 'loss for 3 rounds' });
+const opened = (id: string, subjectKey: string, atMs: number): IncidentChange => ({ change: 'opened', incident: linkIncident(id, subjectKey, atMs), previous: null, reason: 'loss for 3 rounds' });
 
 const cleanups: Array<() => Promise<void>> = [];
 after(async () => {
@@ -41,15 +40,20 @@ for (const backend of await backends()) {
       const a = opened('inc-a', 'link:A>B', T0);
       await store.recordIncidentChange(a, { channels: ['freshdesk', 'email'], atMs: T0 + 5 });
       const rows = await store.outboxItems({});
-      assert.deepEqual(rows.map((r) => [r.channel, r.subjectKey, r.incidentId, r.state, r.attempts, r.createdAtMs, r.nextAttemptAtMs]), [
-        ['freshdesk', 'link:A>B', 'inc-a', 'pending', 0, T0 + 5, T0 + 5],
-        ['email', 'link:A>B', 'inc-a', 'pending', 0, T0 + 5, T0 + 5],
-      ]);
+      assert.deepEqual(
+        rows.map((r) => [r.channel, r.subjectKey, r.incidentId, r.state, r.attempts, r.createdAtMs, r.nextAttemptAtMs]),
+        [
+          ['freshdesk', 'link:A>B', 'inc-a', 'pending', 0, T0 + 5, T0 + 5],
+          ['email', 'link:A>B', 'inc-a', 'pending', 0, T0 + 5, T0 + 5],
+        ],
+      );
       assert.deepEqual(rows[0]!.change, a, 'the change is kept whole');
 
       // A second open incident on the subject is refused by the database: neither it nor its notifications are stored.
-      await assert.rejects(store.recordIncidentChange(opened('inc-a2', 'link:A>B', T0 + 10), { channels: ['freshdesk'], atMs: T0 + 10 }),
-        (err: unknown) => err instanceof StoreError && err.code === 'duplicate-open-incident');
+      await assert.rejects(
+        store.recordIncidentChange(opened('inc-a2', 'link:A>B', T0 + 10), { channels: ['freshdesk'], atMs: T0 + 10 }),
+        (err: unknown) => err instanceof StoreError && err.code === 'duplicate-open-incident',
+      );
       assert.equal((await store.outboxItems({})).length, 2);
       assert.equal(await store.incident('inc-a2'), null);
 
@@ -64,12 +68,26 @@ for (const backend of await backends()) {
       await store.recordIncidentChange(opened('inc-y', 'link:Y', T0), { channels: ['freshdesk'], atMs: T0 });
       await store.recordIncidentChange({ ...opened('inc-x', 'link:X', T0), change: 'updated' }, { channels: ['freshdesk'], atMs: T0 + 1 });
       const [x1, y1, x2] = await store.outboxItems({});
-      assert.deepEqual((await store.pendingOutbox(T0 + 1, 10)).map((r) => r.id), [x1!.id, y1!.id, x2!.id]);
-      assert.deepEqual((await store.pendingOutbox(T0 + 1, 2)).map((r) => r.id), [x1!.id, y1!.id], 'at most limit');
+      assert.deepEqual(
+        (await store.pendingOutbox(T0 + 1, 10)).map((r) => r.id),
+        [x1!.id, y1!.id, x2!.id],
+      );
+      assert.deepEqual(
+        (await store.pendingOutbox(T0 + 1, 2)).map((r) => r.id),
+        [x1!.id, y1!.id],
+        'at most limit',
+      );
 
       assert.equal(await store.markOutbox(x1!.id, { state: 'pending', atMs: T0 + 2, error: 'freshdesk answered 500', nextAttemptAtMs: T0 + 60_000 }), true);
-      assert.deepEqual((await store.pendingOutbox(T0 + 3, 10)).map((r) => r.id), [y1!.id], 'X waits behind its head, Y goes');
-      assert.deepEqual((await store.pendingOutbox(T0 + 60_000, 10)).map((r) => r.id), [x1!.id, y1!.id, x2!.id]);
+      assert.deepEqual(
+        (await store.pendingOutbox(T0 + 3, 10)).map((r) => r.id),
+        [y1!.id],
+        'X waits behind its head, Y goes',
+      );
+      assert.deepEqual(
+        (await store.pendingOutbox(T0 + 60_000, 10)).map((r) => r.id),
+        [x1!.id, y1!.id, x2!.id],
+      );
       const [x1After] = await store.outboxItems({ incidentId: 'inc-x' });
       assert.deepEqual([x1After!.attempts, x1After!.lastError, x1After!.state], [1, 'freshdesk answered 500', 'pending']);
 
@@ -77,13 +95,22 @@ for (const backend of await backends()) {
       assert.equal(await store.markOutbox(x1!.id, { state: 'failed', atMs: T0 + 60_002, error: 'late' }), false, 'a finished row stays finished');
       assert.equal(await store.markOutbox(y1!.id, { state: 'superseded', atMs: T0 + 60_003, detail: 'incident over' }), true);
       const all = await store.outboxItems({});
-      assert.deepEqual(all.map((r) => [r.state, r.attempts, r.deliveredAtMs, r.detail]), [
-        ['delivered', 2, T0 + 60_001, 'ticket 7 opened'],
-        ['superseded', 1, null, 'incident over'],
-        ['pending', 0, null, null],
-      ]);
-      assert.deepEqual((await store.pendingOutbox(T0 + 60_004, 10)).map((r) => r.id), [x2!.id]);
-      assert.deepEqual((await store.outboxItems({ state: 'pending', channel: 'freshdesk' })).map((r) => r.id), [x2!.id]);
+      assert.deepEqual(
+        all.map((r) => [r.state, r.attempts, r.deliveredAtMs, r.detail]),
+        [
+          ['delivered', 2, T0 + 60_001, 'ticket 7 opened'],
+          ['superseded', 1, null, 'incident over'],
+          ['pending', 0, null, null],
+        ],
+      );
+      assert.deepEqual(
+        (await store.pendingOutbox(T0 + 60_004, 10)).map((r) => r.id),
+        [x2!.id],
+      );
+      assert.deepEqual(
+        (await store.outboxItems({ state: 'pending', channel: 'freshdesk' })).map((r) => r.id),
+        [x2!.id],
+      );
     });
 
     it('enqueueOutbox keeps the given order; bad entries and arguments are refused naming the value', async () => {
@@ -92,11 +119,18 @@ for (const backend of await backends()) {
         { channel: 'freshdesk', change: opened('inc-1', 'path:p1', T0), atMs: T0 },
         { channel: 'freshdesk', change: opened('inc-2', 'path:p2', T0), atMs: T0 },
       ]);
-      assert.deepEqual((await store.outboxItems({})).map((r) => r.incidentId), ['inc-1', 'inc-2']);
-      await assert.rejects(store.enqueueOutbox([{ channel: 'pager' as never, change: opened('inc-3', 'path:p3', T0), atMs: T0 }]),
-        (err: unknown) => err instanceof StoreError && err.code === 'bad-value' && /"pager"/.test(err.message) && /email, freshdesk/.test(err.message));
-      await assert.rejects(store.recordIncidentChange(opened('inc-4', 'path:p4', T0), { channels: ['freshdesk'], atMs: Number.NaN }),
-        (err: unknown) => err instanceof StoreError && err.code === 'bad-value' && /atMs NaN/.test(err.message));
+      assert.deepEqual(
+        (await store.outboxItems({})).map((r) => r.incidentId),
+        ['inc-1', 'inc-2'],
+      );
+      await assert.rejects(
+        store.enqueueOutbox([{ channel: 'pager' as never, change: opened('inc-3', 'path:p3', T0), atMs: T0 }]),
+        (err: unknown) => err instanceof StoreError && err.code === 'bad-value' && /"pager"/.test(err.message) && /email, freshdesk/.test(err.message),
+      );
+      await assert.rejects(
+        store.recordIncidentChange(opened('inc-4', 'path:p4', T0), { channels: ['freshdesk'], atMs: Number.NaN }),
+        (err: unknown) => err instanceof StoreError && err.code === 'bad-value' && /atMs NaN/.test(err.message),
+      );
       assert.equal(await store.incident('inc-4'), null, 'refused before anything was written');
       await assert.rejects(store.pendingOutbox(T0, 0), (err: unknown) => err instanceof StoreError && err.code === 'bad-value' && /limit 0/.test(err.message));
     });
@@ -104,11 +138,13 @@ for (const backend of await backends()) {
     it('remembers a ticket closed by a person; lastTicket prefers the open one, else the newest', async () => {
       const { store } = await fresh();
       await store.saveTicket({ subjectKey: 'link:K', incidentId: 'i1', ticketId: 11, openedAtMs: T0, lastState: 'down', resolvedAtMs: T0 + 5, closedByPerson: true });
-      assert.deepEqual(await store.lastTicket('link:K'),
-        { subjectKey: 'link:K', incidentId: 'i1', ticketId: 11, openedAtMs: T0, lastState: 'down', resolvedAtMs: T0 + 5, closedByPerson: true });
+      assert.deepEqual(await store.lastTicket('link:K'), { subjectKey: 'link:K', incidentId: 'i1', ticketId: 11, openedAtMs: T0, lastState: 'down', resolvedAtMs: T0 + 5, closedByPerson: true });
       await store.saveTicket({ subjectKey: 'link:K', incidentId: 'i2', ticketId: 12, openedAtMs: T0 + 10, lastState: 'loss', resolvedAtMs: null });
-      assert.deepEqual(await store.lastTicket('link:K'),
-        { subjectKey: 'link:K', incidentId: 'i2', ticketId: 12, openedAtMs: T0 + 10, lastState: 'loss', resolvedAtMs: null }, 'no closedByPerson on tickets pathmon keeps');
+      assert.deepEqual(
+        await store.lastTicket('link:K'),
+        { subjectKey: 'link:K', incidentId: 'i2', ticketId: 12, openedAtMs: T0 + 10, lastState: 'loss', resolvedAtMs: null },
+        'no closedByPerson on tickets pathmon keeps',
+      );
       assert.equal(await store.lastTicket('link:none'), null);
     });
   });
@@ -127,7 +163,9 @@ const pgliteAtVersion3 = async (): Promise<Version3Db> => {
   return {
     client,
     reopen: () => openStore(`pglite:${dir}`, { schema: 'pathmon' }),
-    async dispose() { rmSync(dir, { recursive: true, force: true }); },
+    async dispose() {
+      rmSync(dir, { recursive: true, force: true });
+    },
   };
 };
 
@@ -151,23 +189,34 @@ for (const backend of [
       await db.client.query(`INSERT INTO tickets (ticket_id, subject_key, incident_id, opened_at_ms, last_state, resolved_at_ms) VALUES
         (41, 'link:R4->R6', 'inc-open', ${T0}, 'down', NULL), (40, 'link:R4->R6', 'inc-old', ${T0 - 1000}, 'loss', ${T0 - 500})`);
       const incident = linkIncident('inc-open', 'link:R4->R6', T0);
-      await db.client.query(
-        `INSERT INTO incidents (id, subject_key, kind, state, opened_at_ms, updated_at_ms, resolved_at_ms, record) VALUES ($1, $2, 'loss', 'open', $3, $3, NULL, $4::jsonb)`,
-        [incident.id, incident.subjectKey, T0, JSON.stringify(incident)]);
+      await db.client.query(`INSERT INTO incidents (id, subject_key, kind, state, opened_at_ms, updated_at_ms, resolved_at_ms, record) VALUES ($1, $2, 'loss', 'open', $3, $3, NULL, $4::jsonb)`, [
+        incident.id,
+        incident.subjectKey,
+        T0,
+        JSON.stringify(incident),
+      ]);
       await db.client.close();
 
       const store = await db.reopen();
       try {
         assert.ok(store.schemaVersion >= 4);
         assert.equal(store.schemaVersion, latestSchemaVersion);
-        assert.deepEqual(await store.openTicket('link:R4->R6'),
-          { subjectKey: 'link:R4->R6', incidentId: 'inc-open', ticketId: 41, openedAtMs: T0, lastState: 'down', resolvedAtMs: null });
-        assert.deepEqual((await store.openIncidents()).map((i) => i.id), ['inc-open']);
+        assert.deepEqual(await store.openTicket('link:R4->R6'), { subjectKey: 'link:R4->R6', incidentId: 'inc-open', ticketId: 41, openedAtMs: T0, lastState: 'down', resolvedAtMs: null });
+        assert.deepEqual(
+          (await store.openIncidents()).map((i) => i.id),
+          ['inc-open'],
+        );
         assert.deepEqual(await store.outboxItems({}), [], 'an empty outbox');
 
         const resolved: IncidentChange = { change: 'resolved', incident: { ...incident, state: 'resolved', resolvedAtMs: T0 + 60_000 }, previous: incident, reason: 'healthy' };
         await store.recordIncidentChange(resolved, { channels: ['freshdesk', 'email'], atMs: T0 + 60_000 });
-        assert.deepEqual((await store.pendingOutbox(T0 + 60_000, 10)).map((r) => [r.channel, r.change.change]), [['freshdesk', 'resolved'], ['email', 'resolved']]);
+        assert.deepEqual(
+          (await store.pendingOutbox(T0 + 60_000, 10)).map((r) => [r.channel, r.change.change]),
+          [
+            ['freshdesk', 'resolved'],
+            ['email', 'resolved'],
+          ],
+        );
         await store.saveTicket({ subjectKey: 'link:R4->R6', incidentId: 'inc-open', ticketId: 41, openedAtMs: T0, lastState: 'down', resolvedAtMs: T0 + 60_000, closedByPerson: true });
         assert.equal((await store.lastTicket('link:R4->R6'))?.closedByPerson, true);
       } finally {

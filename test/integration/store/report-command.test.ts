@@ -15,7 +15,12 @@ import { MINUTE_MS, T0, linkIncident, pathRecord, round } from './store-fixtures
 
 function collector() {
   let text = '';
-  const stream = new Writable({ write(chunk, _enc, done) { text += String(chunk); done(); } });
+  const stream = new Writable({
+    write(chunk, _enc, done) {
+      text += String(chunk);
+      done();
+    },
+  });
   return { stream, text: () => text };
 }
 
@@ -40,8 +45,14 @@ describe('pathmon report', () => {
     const json = collector();
     assert.equal(await reportCommand({ dataDir, since: '1h', json: true }, json.stream, T0 + 10 * MINUTE_MS), 0);
     const report = JSON.parse(json.text()) as { paths: { id: string; openTicketId: number | null; rounds: number }[]; openIncidents: { id: string; explainedPaths: string[] }[] };
-    assert.deepEqual(report.paths.map((p) => [p.id, p.openTicketId, p.rounds]).sort(), [['path-one', null, 1], ['path-two', 77, 1]]);
-    assert.deepEqual(report.openIncidents.map((i) => [i.id, i.explainedPaths]), [['link:R4->R6@1', ['path-one']]]);
+    assert.deepEqual(report.paths.map((p) => [p.id, p.openTicketId, p.rounds]).sort(), [
+      ['path-one', null, 1],
+      ['path-two', 77, 1],
+    ]);
+    assert.deepEqual(
+      report.openIncidents.map((i) => [i.id, i.explainedPaths]),
+      [['link:R4->R6@1', ['path-one']]],
+    );
 
     const text = collector();
     assert.equal(await reportCommand({ dataDir, since: '1h' }, text.stream, T0 + 10 * MINUTE_MS), 0);

@@ -22,7 +22,9 @@ const newDir = (): string => {
   dirs.push(dir);
   return dir;
 };
-after(() => { for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true }); });
+after(() => {
+  for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
+});
 const journalFiles = (dir: string): string[] => readdirSync(dir).filter((f) => f.startsWith('journal-'));
 const at = (rows: readonly RoundResultRecord[]): number[] => rows.map((r) => r.roundAtMs);
 
@@ -35,13 +37,18 @@ describe('round journal replay', () => {
       await store.upsertPaths([pathRecord('jp')]);
       const rows = Array.from({ length: 30 }, (_, i) => round('jp', T0 + i * 10_000, 1 + i / 10));
       let committed!: () => void;
-      const inDatabase = new Promise<void>((resolve) => { committed = resolve; });
+      const inDatabase = new Promise<void>((resolve) => {
+        committed = resolve;
+      });
       // The insert commits, then the process "dies" before the writer hears back: the journal is not cut.
-      const dying = new ResultWriter(async (batch) => {
-        await store.insertResults(batch);
-        committed();
-        await new Promise<never>(() => undefined);
-      }, { spillDir, batchRows: 100, flushIntervalMs: 5 });
+      const dying = new ResultWriter(
+        async (batch) => {
+          await store.insertResults(batch);
+          committed();
+          await new Promise<never>(() => undefined);
+        },
+        { spillDir, batchRows: 100, flushIntervalMs: 5 },
+      );
       dying.add(rows.slice(0, 20));
       dying.add(rows.slice(20));
       await inDatabase;
@@ -89,11 +96,20 @@ describe('round journal replay', () => {
     assert.equal(await exited, 'SIGKILL');
 
     const got: RoundResultRecord[] = [];
-    const writer = new ResultWriter(async (batch) => { got.push(...batch); }, { spillDir, flushIntervalMs: 10 });
+    const writer = new ResultWriter(
+      async (batch) => {
+        got.push(...batch);
+      },
+      { spillDir, flushIntervalMs: 10 },
+    );
     await writer.flush();
     await writer.close();
     const expected = [0, 1, 2].flatMap((r) => Array.from({ length: 100 }, (_, p) => `kp${p}@${T0 + r * 1000}`));
-    assert.deepEqual(got.map((r) => `${r.pathId}@${r.roundAtMs}`), expected, 'every added row, in order, once');
+    assert.deepEqual(
+      got.map((r) => `${r.pathId}@${r.roundAtMs}`),
+      expected,
+      'every added row, in order, once',
+    );
     assert.deepEqual(readdirSync(spillDir), []);
   });
 });

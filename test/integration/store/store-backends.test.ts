@@ -8,9 +8,7 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import {
-  latestSchemaVersion, openStore, ResultWriter, StoreError, type RoundResultRecord, type SqlStore,
-} from '../../../src/store/index.js';
+import { latestSchemaVersion, openStore, ResultWriter, StoreError, type RoundResultRecord, type SqlStore } from '../../../src/store/index.js';
 import type { SqlClient } from '../../../src/store/sql-client.js';
 import { backends, type OpenedStore } from './backends.js';
 import { DAY_MS, HOUR_MS, MINUTE_MS, T0, pathRecord, round, rounds, transition, until } from './store-fixtures.js';
@@ -26,7 +24,9 @@ for (const backend of await backends()) {
       opened.push(o);
       return o;
     };
-    before(async () => { shared = await fresh(); });
+    before(async () => {
+      shared = await fresh();
+    });
     after(async () => {
       for (const o of opened) await o.dispose().catch(() => undefined);
     });
@@ -39,7 +39,10 @@ for (const backend of await backends()) {
       const again = await openStore(o.location, { schema: o.schema });
       try {
         assert.equal(again.schemaVersion, latestSchemaVersion);
-        assert.deepEqual((await again.paths()).map((p) => p.id), ['kept']);
+        assert.deepEqual(
+          (await again.paths()).map((p) => p.id),
+          ['kept'],
+        );
         const { rows } = await rawClient(again).query<{ n: unknown }>('SELECT count(*) AS n FROM schema_migrations');
         assert.equal(Number(rows[0]!.n), latestSchemaVersion);
       } finally {
@@ -81,12 +84,15 @@ for (const backend of await backends()) {
       await store.insertResults(batch);
       await store.insertResults([batch[2]!, round('idem', T0 + 30_000)]);
       const stored = await store.results('idem', T0, T0 + HOUR_MS);
-      assert.deepEqual(stored.map((r) => r.roundAtMs), [T0, T0 + 10_000, T0 + 20_000, T0 + 30_000]);
+      assert.deepEqual(
+        stored.map((r) => r.roundAtMs),
+        [T0, T0 + 10_000, T0 + 20_000, T0 + 30_000],
+      );
       assert.deepEqual(stored[1], batch[1]); // nulls of a round where nothing came back stay null
       assert.deepEqual(stored[0], batch[0]);
     });
 
-    it('keeps transitions with evidence and answers each path\'s current state', async () => {
+    it("keeps transitions with evidence and answers each path's current state", async () => {
       const { store } = shared;
       await store.addTransition(transition('tr-a', T0, null, 'UP'));
       await store.addTransition(transition('tr-a', T0 + 60_000, 'UP', 'DEGRADED'));
@@ -96,7 +102,10 @@ for (const backend of await backends()) {
       assert.deepEqual(states.get('tr-a'), { state: 'UP', sinceMs: T0 + 120_000 });
       assert.deepEqual(states.get('tr-b'), { state: 'DOWN', sinceMs: T0 + 30_000 });
       const window = await store.transitions('tr-a', T0 + 1, T0 + 120_000);
-      assert.deepEqual(window.map((t) => t.to), ['DEGRADED']);
+      assert.deepEqual(
+        window.map((t) => t.to),
+        ['DEGRADED'],
+      );
       assert.deepEqual(window[0]!.evidence, transition('tr-a', T0 + 60_000, 'UP', 'DEGRADED').evidence);
       assert.ok((await store.transitions(null, T0)).some((t) => t.pathId === 'tr-b'));
     });
@@ -107,7 +116,8 @@ for (const backend of await backends()) {
       await store.saveTicket({ subjectKey: key, incidentId: 'inc-1', ticketId: 101, openedAtMs: T0, lastState: 'down', resolvedAtMs: null });
       await assert.rejects(
         store.saveTicket({ subjectKey: key, incidentId: 'inc-2', ticketId: 102, openedAtMs: T0 + 1, lastState: 'down', resolvedAtMs: null }),
-        (err: unknown) => err instanceof StoreError && err.code === 'duplicate-open-ticket' && err.message.includes(key));
+        (err: unknown) => err instanceof StoreError && err.code === 'duplicate-open-ticket' && err.message.includes(key),
+      );
       await store.saveTicket({ subjectKey: 'path:tk', incidentId: 'path:tk:1', ticketId: 201, openedAtMs: T0, lastState: 'loss', resolvedAtMs: null });
       await store.saveTicket({ subjectKey: key, incidentId: 'inc-1', ticketId: 101, openedAtMs: T0, lastState: 'loss', resolvedAtMs: null });
       assert.deepEqual(await store.openTicket(key), { subjectKey: key, incidentId: 'inc-1', ticketId: 101, openedAtMs: T0, lastState: 'loss', resolvedAtMs: null });
@@ -115,15 +125,17 @@ for (const backend of await backends()) {
       assert.equal(await store.openTicket(key), null);
       await store.saveTicket({ subjectKey: key, incidentId: 'inc-2', ticketId: 102, openedAtMs: T0 + 6, lastState: 'down', resolvedAtMs: null });
       assert.equal((await store.openTicket(key))?.incidentId, 'inc-2');
-      assert.deepEqual((await store.openTickets()).filter((t) => t.subjectKey === key).map((t) => t.ticketId), [102]);
+      assert.deepEqual(
+        (await store.openTickets()).filter((t) => t.subjectKey === key).map((t) => t.ticketId),
+        [102],
+      );
       assert.equal((await store.openTicket('path:tk'))?.ticketId, 201, 'another subject keeps its own');
     });
 
     it('keeps notifications and topology snapshots', async () => {
       const { store } = shared;
       await store.addNotification({ atMs: T0, channel: 'email', subjectKeys: ['path:n1', 'link:R1->R2'], status: 'failed', detail: 'SMTP 550' });
-      assert.deepEqual(await store.notifications(T0, T0 + 1),
-        [{ atMs: T0, channel: 'email', subjectKeys: ['path:n1', 'link:R1->R2'], status: 'failed', detail: 'SMTP 550' }]);
+      assert.deepEqual(await store.notifications(T0, T0 + 1), [{ atMs: T0, channel: 'email', subjectKeys: ['path:n1', 'link:R1->R2'], status: 'failed', detail: 'SMTP 550' }]);
       const graph = { nodes: [{ name: 'R1' }], links: [] };
       await store.addTopologySnapshot({ atMs: T0, source: 'exabgp', nodeCount: 1, linkCount: 0, graph });
       assert.deepEqual((await store.latestTopologySnapshot())?.graph, graph);
@@ -142,7 +154,11 @@ for (const backend of await backends()) {
 
       const long = await store.history('ret', T0, now, 100);
       assert.ok(long.length <= 100 && long.length >= 36, `${long.length} points`);
-      assert.equal(long.reduce((n, p) => n + p.rounds, 0), 3 * 24 * 60, 'every round counted, deleted raw ones too');
+      assert.equal(
+        long.reduce((n, p) => n + p.rounds, 0),
+        3 * 24 * 60,
+        'every round counted, deleted raw ones too',
+      );
       assert.equal(long[0]!.rttP50Ms, 1);
       assert.equal(long[long.length - 1]!.rttP50Ms, 3);
       assert.equal(long[0]!.rttMinMs, 0.5);
@@ -155,16 +171,28 @@ for (const backend of await backends()) {
       // hour already rolled up; the next rollup folds it into its bucket without counting it twice.
       await store.insertResults([round('ret', now + MINUTE_MS, 7), round('ret', now - 2 * HOUR_MS + 30_000, 9)]);
       const tail = await store.history('ret', T0, now + HOUR_MS, 100);
-      assert.equal(tail.reduce((n, p) => n + p.rounds, 0), 3 * 24 * 60 + 2);
+      assert.equal(
+        tail.reduce((n, p) => n + p.rounds, 0),
+        3 * 24 * 60 + 2,
+      );
       await store.applyRetention(now + 2 * MINUTE_MS);
       const after = await store.history('ret', T0, now + HOUR_MS, 100);
-      assert.equal(after.reduce((n, p) => n + p.rounds, 0), 3 * 24 * 60 + 2);
-      assert.ok(after.some((p) => p.rttMaxMs === 18), 'the late round\'s max is in its bucket');
+      assert.equal(
+        after.reduce((n, p) => n + p.rounds, 0),
+        3 * 24 * 60 + 2,
+      );
+      assert.ok(
+        after.some((p) => p.rttMaxMs === 18),
+        "the late round's max is in its bucket",
+      );
 
       // 31 days later everything but the last day is past retention.
       await store.applyRetention(now + 30 * DAY_MS);
       const month = await store.history('ret', T0, now + 31 * DAY_MS, 500);
-      assert.ok(month.every((p) => p.atMs >= now), 'nothing older than 30 days');
+      assert.ok(
+        month.every((p) => p.atMs >= now),
+        'nothing older than 30 days',
+      );
     });
 
     it('summarises each path: loss, percentiles, time in each state, open ticket; never a walk', async () => {
@@ -220,7 +248,10 @@ for (const backend of await backends()) {
         await until(() => writer.stats().buffered + writer.stats().spilled === 0, 'the backlog to drain');
         assert.equal(await o.store.countResults(), added.length);
         assert.equal(writer.stats().state, 'ok');
-        assert.deepEqual(readdirSync(spillDir).filter((f) => f.startsWith('spill-')), []);
+        assert.deepEqual(
+          readdirSync(spillDir).filter((f) => f.startsWith('spill-')),
+          [],
+        );
       } finally {
         o.restore();
         await writer.close();
@@ -245,8 +276,14 @@ for (const backend of await backends()) {
         await second.flush();
         await second.close();
         const stored = await o.store.results('replay', T0, T0 + DAY_MS);
-        assert.deepEqual(stored.map((r) => r.roundAtMs), rows.map((r) => r.roundAtMs));
-        assert.deepEqual(readdirSync(spillDir).filter((f) => f.startsWith('spill-')), []);
+        assert.deepEqual(
+          stored.map((r) => r.roundAtMs),
+          rows.map((r) => r.roundAtMs),
+        );
+        assert.deepEqual(
+          readdirSync(spillDir).filter((f) => f.startsWith('spill-')),
+          [],
+        );
       } finally {
         o.restore();
         rmSync(spillDir, { recursive: true, force: true });

@@ -80,10 +80,18 @@ describe('one writer per PGlite directory', () => {
 
     // A read-only command still works while the writer holds the directory.
     let text = '';
-    const out = new Writable({ write(chunk, _enc, done) { text += String(chunk); done(); } });
+    const out = new Writable({
+      write(chunk, _enc, done) {
+        text += String(chunk);
+        done();
+      },
+    });
     assert.equal(await reportCommand({ db: `pglite:${dir}`, dataDir: root, since: '1h', json: true }, out, T0 + MINUTE_MS), 0);
     const report = JSON.parse(text) as { paths: { id: string; rounds: number }[] };
-    assert.deepEqual(report.paths.map((p) => [p.id, p.rounds]), [['held-path', 1]]);
+    assert.deepEqual(
+      report.paths.map((p) => [p.id, p.rounds]),
+      [['held-path', 1]],
+    );
     assert.ok(!readdirSync(tmpdir()).some((name) => name.startsWith(`pathmon-snapshot-${process.pid}-`)), 'the snapshot is removed on close');
 
     await killed(child);

@@ -36,7 +36,10 @@ for (const backend of await backends()) {
       await store.addTransitions([...ups, ...downs]);
       const stored = await store.transitions(null, T0);
       assert.equal(stored.length, 1000);
-      assert.deepEqual(stored.map((t) => `${t.pathId}:${t.to}`), [...ups, ...downs].map((t) => `${t.pathId}:${t.to}`));
+      assert.deepEqual(
+        stored.map((t) => `${t.pathId}:${t.to}`),
+        [...ups, ...downs].map((t) => `${t.pathId}:${t.to}`),
+      );
       assert.equal(stored[0]!.reason, ups[0]!.reason, 'text survives the array round trip');
       const states = await store.currentStates();
       assert.equal(states.get('p7')?.state, 'DOWN');

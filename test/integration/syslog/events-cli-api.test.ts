@@ -31,7 +31,9 @@ describe('pathmon events and /api/syslog-events', () => {
     const receiver = await startSyslog({ udp: '127.0.0.1:0' }, { store, log: () => undefined });
     const stored = new Promise<void>((resolve) => {
       let n = 0;
-      receiver.onEvent(() => { if (++n === LINES.length) resolve(); });
+      receiver.onEvent(() => {
+        if (++n === LINES.length) resolve();
+      });
     });
     const socket = createSocket('udp4');
     for (const line of LINES) await new Promise<void>((resolve) => socket.send(line, receiver.ports.udp!, '127.0.0.1', () => resolve()));
@@ -50,18 +52,40 @@ describe('pathmon events and /api/syslog-events', () => {
     const route = apiRoute('/api/syslog-events');
     assert.ok(route, '/api/syslog-events is routed');
     const context = { view: { store }, clock: () => Date.now() } as unknown as ApiContext;
-    const get = async (query: string) => (await route(context, new URLSearchParams(query))) as { events: { host: string; errorCode: string | null; status: string; parsed: boolean; incidentId: string | null }[]; senders: { received: number }[] };
+    const get = async (query: string) =>
+      (await route(context, new URLSearchParams(query))) as {
+        events: { host: string; errorCode: string | null; status: string; parsed: boolean; incidentId: string | null }[];
+        senders: { received: number }[];
+      };
     const all = await get('');
     assert.equal(all.events.length, LINES.length);
     assert.equal(all.senders[0]?.received, LINES.length);
-    assert.deepEqual((await get('host=R1')).events.map((e) => e.errorCode), ['SYS-6-LOGGINGHOST_STARTSTOP', 'LINEPROTO-5-UPDOWN']);
-    assert.deepEqual((await get('severity=warning')).events.map((e) => e.errorCode), ['SNMP_TRAP_LINK_DOWN']);
-    assert.deepEqual((await get('code=%25LINEPROTO-5-UPDOWN')).events.map((e) => e.host), ['R1']);
+    assert.deepEqual(
+      (await get('host=R1')).events.map((e) => e.errorCode),
+      ['SYS-6-LOGGINGHOST_STARTSTOP', 'LINEPROTO-5-UPDOWN'],
+    );
+    assert.deepEqual(
+      (await get('severity=warning')).events.map((e) => e.errorCode),
+      ['SNMP_TRAP_LINK_DOWN'],
+    );
+    assert.deepEqual(
+      (await get('code=%25LINEPROTO-5-UPDOWN')).events.map((e) => e.host),
+      ['R1'],
+    );
     assert.equal((await get('code=OSPF-*')).events.length, 1);
     const matched = (await get('status=matched')).events;
-    assert.deepEqual(matched.map((e) => [e.host, e.incidentId]), [['r4', 'link:R4|R6:1']]);
-    assert.deepEqual((await get('q=ge-0/0/1')).events.map((e) => e.host), ['mx1']);
-    assert.deepEqual((await get('parsed=false')).events.map((e) => e.parsed), [false]);
+    assert.deepEqual(
+      matched.map((e) => [e.host, e.incidentId]),
+      [['r4', 'link:R4|R6:1']],
+    );
+    assert.deepEqual(
+      (await get('q=ge-0/0/1')).events.map((e) => e.host),
+      ['mx1'],
+    );
+    assert.deepEqual(
+      (await get('parsed=false')).events.map((e) => e.parsed),
+      [false],
+    );
     const page = await get('limit=2');
     assert.equal(page.events.length, 2);
     for (const bad of ['severity=loud', 'status=DONE', 'code=a%20b', 'parsed=maybe', 'limit=0']) {
@@ -79,7 +103,10 @@ describe('pathmon events and /api/syslog-events', () => {
     const json = runCli(['events', '--db', `pglite:${dir}`, '--host', 'R1', '--code', 'LINEPROTO-*', '--json']);
     assert.equal(json.status, 0, json.stderr);
     const body = JSON.parse(json.stdout) as { events: { host: string; errorCode: string; facts: object }[] };
-    assert.deepEqual(body.events.map((e) => [e.host, e.errorCode]), [['R1', 'LINEPROTO-5-UPDOWN']]);
+    assert.deepEqual(
+      body.events.map((e) => [e.host, e.errorCode]),
+      [['R1', 'LINEPROTO-5-UPDOWN']],
+    );
     assert.deepEqual(body.events[0]!.facts, { interface: 'GigabitEthernet0/1', toState: 'down', direction: 'down' });
     const bad = runCli(['events', '--db', `pglite:${dir}`, '--code', 'no spaces please']);
     assert.equal(bad.status, 2);

@@ -24,7 +24,10 @@ const run = promisify(execFile);
 function storedEvents(receiver: SyslogReceiver, count: number, timeoutMs = 15_000): Promise<SyslogEvent[]> {
   const seen: SyslogEvent[] = [];
   return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => { stop(); reject(new Error(`only ${seen.length} of ${count} events stored; counters ${JSON.stringify(receiver.counters())}`)); }, timeoutMs);
+    const timer = setTimeout(() => {
+      stop();
+      reject(new Error(`only ${seen.length} of ${count} events stored; counters ${JSON.stringify(receiver.counters())}`));
+    }, timeoutMs);
     const stop = receiver.onEvent((event) => {
       seen.push(event);
       if (seen.length >= count) {
@@ -64,14 +67,51 @@ for (const backend of syslogBackends) {
         const waiting = storedEvents(receiver, 4);
         const frr = 'AdjChg: Nbr 10.0.0.6, NbrIP 10.1.1.13 (default) on r4-eth1: Full -> Deleted (InactivityTimer)';
         await run('logger', ['--server', '127.0.0.1', '--port', String(udp), '--udp', '--rfc5424', '-t', 'ospfd', '-p', 'daemon.notice', '--sd-id', 'test@32473', '--sd-param', 'case="udp5424"', frr]);
-        await run('logger', ['--server', '127.0.0.1', '--port', String(tcp), '--tcp', '--rfc3164', '-t', 'mib2d', '-p', 'daemon.warning',
-          'SNMP_TRAP_LINK_DOWN: ifIndex 523, ifAdminStatus up(1), ifOperStatus down(2), ifName ge-0/0/1']);
-        await run('logger', ['--server', '127.0.0.1', '--port', String(tcp), '--tcp', '--octet-count', '--rfc5424', '-t', 'R1', '-p', 'local7.notice',
-          '%LINEPROTO-5-UPDOWN: Line protocol on Interface GigabitEthernet0/1, changed state to down']);
-        await run('logger', ['--server', '127.0.0.1', '--port', String(udp), '--udp', '--rfc3164', '-t', 'R2', '-p', 'local7.err',
-          '%ETHPORT-5-IF_DOWN_LINK_FAILURE: Interface Ethernet1/1 is down (Link failure)']);
+        await run('logger', [
+          '--server',
+          '127.0.0.1',
+          '--port',
+          String(tcp),
+          '--tcp',
+          '--rfc3164',
+          '-t',
+          'mib2d',
+          '-p',
+          'daemon.warning',
+          'SNMP_TRAP_LINK_DOWN: ifIndex 523, ifAdminStatus up(1), ifOperStatus down(2), ifName ge-0/0/1',
+        ]);
+        await run('logger', [
+          '--server',
+          '127.0.0.1',
+          '--port',
+          String(tcp),
+          '--tcp',
+          '--octet-count',
+          '--rfc5424',
+          '-t',
+          'R1',
+          '-p',
+          'local7.notice',
+          '%LINEPROTO-5-UPDOWN: Line protocol on Interface GigabitEthernet0/1, changed state to down',
+        ]);
+        await run('logger', [
+          '--server',
+          '127.0.0.1',
+          '--port',
+          String(udp),
+          '--udp',
+          '--rfc3164',
+          '-t',
+          'R2',
+          '-p',
+          'local7.err',
+          '%ETHPORT-5-IF_DOWN_LINK_FAILURE: Interface Ethernet1/1 is down (Link failure)',
+        ]);
         const emitted = await waiting;
-        assert.ok(emitted.every((event) => event.id > 0), 'listeners get stored events, with their ids');
+        assert.ok(
+          emitted.every((event) => event.id > 0),
+          'listeners get stored events, with their ids',
+        );
         const rows = await listEvents(store.sqlClient, { sinceMs: 0 });
         const byCode = new Map(rows.map((event) => [event.errorCode, event]));
         const ospf = byCode.get('OSPF-5-ADJCHG');
@@ -128,7 +168,10 @@ for (const backend of syslogBackends) {
         const latin = find((e) => e.raw.includes('latin-1'));
         assert.equal(latin?.invalidUtf8, true);
         assert.match(latin!.message, /caf\uFFFD latin-1/);
-        assert.ok(find((e) => e.message === 'nul\uFFFDinside'), 'the NUL line is stored');
+        assert.ok(
+          find((e) => e.message === 'nul\uFFFDinside'),
+          'the NUL line is stored',
+        );
         const garbage = find((e) => !e.parsed);
         assert.equal(garbage?.raw, 'this is not syslog');
         const c = receiver.counters();
@@ -178,17 +221,17 @@ for (const backend of syslogBackends) {
     });
 
     it('TCP senders faster than the store are paused, not dropped', { skip }, async () => {
-      const receiver = await startSyslog(
-        { tcp: '127.0.0.1:0', rateLimit: { linesPerSec: 1_000_000, burstLines: 1_000_000 }, maxQueuedEvents: 100, batchSize: 20 },
-        { store, log: () => undefined },
-      );
+      const receiver = await startSyslog({ tcp: '127.0.0.1:0', rateLimit: { linesPerSec: 1_000_000, burstLines: 1_000_000 }, maxQueuedEvents: 100, batchSize: 20 }, { store, log: () => undefined });
       try {
         const lines = 5000;
         const waiting = storedEvents(receiver, lines, 60_000);
         const body = Array.from({ length: lines }, (_, i) => `<13>Jun  1 00:00:00 fast app: line ${i}\n`).join('');
         await sendTcp(receiver.ports.tcp!, body);
         const events = await waiting;
-        assert.deepEqual(events.map((e) => e.message), Array.from({ length: lines }, (_, i) => `line ${i}`));
+        assert.deepEqual(
+          events.map((e) => e.message),
+          Array.from({ length: lines }, (_, i) => `line ${i}`),
+        );
         assert.ok(receiver.counters().backpressurePauses > 0, 'the queue filled and the socket was paused');
       } finally {
         await receiver.close();
@@ -198,12 +241,10 @@ for (const backend of syslogBackends) {
     it('receives over TLS with the configured certificate', { skip }, async () => {
       const dir = mkdtempSync(join(tmpdir(), 'pathmon-syslog-tls-'));
       try {
-        execFileSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-subj', '/CN=localhost', '-days', '1',
-          '-keyout', join(dir, 'key.pem'), '-out', join(dir, 'cert.pem')], { stdio: 'ignore' });
-        const receiver = await startSyslog(
-          { tls: { listen: '127.0.0.1:0', certFile: join(dir, 'cert.pem'), keyFile: join(dir, 'key.pem') } },
-          { store, log: () => undefined },
-        );
+        execFileSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-subj', '/CN=localhost', '-days', '1', '-keyout', join(dir, 'key.pem'), '-out', join(dir, 'cert.pem')], {
+          stdio: 'ignore',
+        });
+        const receiver = await startSyslog({ tls: { listen: '127.0.0.1:0', certFile: join(dir, 'cert.pem'), keyFile: join(dir, 'key.pem') } }, { store, log: () => undefined });
         try {
           const waiting = storedEvents(receiver, 1);
           const line = '<187>1 2024-06-01T00:00:00Z nx1 - - - - %ETHPORT-5-IF_DOWN_LINK_FAILURE: Interface Ethernet1/2 is down (Link failure)';

@@ -117,11 +117,7 @@ describe('SmokePing ranges on the path page', () => {
     await page.mouse.up();
     await page.waitForSelector('#reset:not([hidden])', { timeout: WAIT_MS });
     const expectedSince = geometry.sinceMs + (geometry.untilMs - geometry.sinceMs) * 0.2;
-    await page.waitForFunction(
-      (since) => Math.abs(Number(document.getElementById('chart')!.dataset.sinceMs) - since) < 2 * 3_600_000,
-      expectedSince,
-      { timeout: WAIT_MS },
-    );
+    await page.waitForFunction((since) => Math.abs(Number(document.getElementById('chart')!.dataset.sinceMs) - since) < 2 * 3_600_000, expectedSince, { timeout: WAIT_MS });
     const main = await chartGeometry(page);
     const shownDays = (main.untilMs - main.sinceMs) / (24 * HOUR_MS);
     assert.ok(shownDays > 1.8 && shownDays < 2.2, `the main chart shows ${shownDays.toFixed(2)} d (a fifth of 10 d)`);

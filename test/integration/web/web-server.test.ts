@@ -76,9 +76,18 @@ describe('JSON API', () => {
     const { status, json } = await get(`/api/paths/${victim}/history?since=-3h&maxPoints=100`);
     assert.equal(status, 200);
     assert.ok(json.points.length > 10 && json.points.length <= 100, `${json.points.length} points`);
-    assert.ok(json.points.some((point: { lossPct: number }) => point.lossPct > 0), 'the recorded incident shows as loss');
-    assert.deepEqual(json.transitions.map((t: { to: string }) => t.to), ['DEGRADED', 'UP']);
-    assert.deepEqual(json.tickets.map((t: { ticketId: number }) => t.ticketId), [INCIDENT_TICKET_ID]);
+    assert.ok(
+      json.points.some((point: { lossPct: number }) => point.lossPct > 0),
+      'the recorded incident shows as loss',
+    );
+    assert.deepEqual(
+      json.transitions.map((t: { to: string }) => t.to),
+      ['DEGRADED', 'UP'],
+    );
+    assert.deepEqual(
+      json.tickets.map((t: { ticketId: number }) => t.ticketId),
+      [INCIDENT_TICKET_ID],
+    );
     assert.deepEqual(json.thresholds, { delayMs: 10, lossPct: 5 });
     const one = await get(`/api/paths/${victim}`);
     assert.equal(one.json.openTicket.ticketId, INCIDENT_TICKET_ID);
@@ -150,12 +159,18 @@ describe('incidents and links API', () => {
     assert.equal(incident.subject.direction, 'one-way');
     assert.equal(incident.kind, 'down');
     assert.equal(incident.ticket.ticketId, LINK_INCIDENT_TICKET_ID);
-    assert.deepEqual(incident.charts.map((c: { subjectKey: string }) => c.subjectKey), [subjectOf('R4', 'R6')]);
+    assert.deepEqual(
+      incident.charts.map((c: { subjectKey: string }) => c.subjectKey),
+      [subjectOf('R4', 'R6')],
+    );
     assert.equal(incident.explainedPaths.length, monitor.pathsAcross('R4', 'R6').length);
     assert.equal(incident.rounds, undefined, 'the list leaves the per-round detail to /api/incidents/ID');
 
     const all = await get('/api/incidents?since=-3h');
-    assert.deepEqual(all.json.incidents.map((i: { state: string; kind: string }) => `${i.state} ${i.kind}`), ['open down', 'resolved delay']);
+    assert.deepEqual(
+      all.json.incidents.map((i: { state: string; kind: string }) => `${i.state} ${i.kind}`),
+      ['open down', 'resolved delay'],
+    );
     const resolved = all.json.incidents[1];
     assert.equal(resolved.subject.label, 'R3↔R5');
     assert.deepEqual(resolved.charts.map((c: { label: string }) => c.label).sort(), ['R3→R5', 'R5→R3']);
@@ -169,12 +184,21 @@ describe('incidents and links API', () => {
     assert.equal(status, 200);
     assert.equal(json.incident.id, id);
     assert.ok(json.incident.rounds.length >= 1);
-    assert.deepEqual(json.changes.map((c: { change: string }) => c.change), ['opened', 'updated']);
+    assert.deepEqual(
+      json.changes.map((c: { change: string }) => c.change),
+      ['opened', 'updated'],
+    );
     assert.match(json.changes[1].reason, /60 % to 100 %/);
     const walks = json.evidence.filter((r: { kind: string }) => r.kind === 'walk');
     assert.ok(walks.length > 0, 'evidence walks are named from the stored plan');
     for (const walk of walks) assert.equal(walk.names[0], 'dev1');
-    assert.deepEqual(json.explained.map((r: { id: string }) => r.id).sort(), monitor.pathsAcross('R4', 'R6').map((p) => p.record.id).sort());
+    assert.deepEqual(
+      json.explained.map((r: { id: string }) => r.id).sort(),
+      monitor
+        .pathsAcross('R4', 'R6')
+        .map((p) => p.record.id)
+        .sort(),
+    );
     assert.equal((await get('/api/incidents/nosuchincident')).status, 404);
     assert.equal((await get('/api/incidents/%ZZ')).json.error.parameter, 'id');
   });
@@ -189,7 +213,7 @@ describe('incidents and links API', () => {
     assert.equal(json.plan.groups.length, 1);
   });
 
-  it('answers a link\'s history from the store, with the time one point stands for', async () => {
+  it("answers a link's history from the store, with the time one point stands for", async () => {
     const subject = subjectOf('R4', 'R6');
     const { status, json } = await get(`/api/links/${encodeURIComponent(subject)}/history?since=-1h`);
     assert.equal(status, 200);
@@ -198,12 +222,18 @@ describe('incidents and links API', () => {
     assert.ok(json.points.length >= 25 && json.points.length <= 32, `${json.points.length} points: one per round over the last 30 minutes`);
     assert.equal(json.stepMs, monitor.roundIntervalMs);
     assert.ok(json.points.every((p: { lossRatio: number }) => p.lossRatio > 0));
-    assert.deepEqual(json.incidents.map((i: { kind: string; state: string }) => `${i.state} ${i.kind}`), ['open down']);
+    assert.deepEqual(
+      json.incidents.map((i: { kind: string; state: string }) => `${i.state} ${i.kind}`),
+      ['open down'],
+    );
     const reverse = await get(`/api/links/${encodeURIComponent(subjectOf('R6', 'R4'))}/history?since=-1h`);
     assert.equal(reverse.json.points.length, 0, 'the healthy direction has no stored estimate');
     const delay = await get(`/api/links/${encodeURIComponent(subjectOf('R5', 'R3'))}/history?since=-3h&maxPoints=50`);
     assert.ok(delay.json.points.length > 5 && delay.json.points.every((p: { addedDelayMs: number }) => p.addedDelayMs > 10));
-    assert.deepEqual(delay.json.incidents.map((i: { kind: string }) => i.kind), ['delay']);
+    assert.deepEqual(
+      delay.json.incidents.map((i: { kind: string }) => i.kind),
+      ['delay'],
+    );
   });
 
   it('answers a bad subject key or filter with 400 naming the parameter', async () => {

@@ -80,7 +80,10 @@ test('--json reports the problems and exits 1; --no-secrets skips them', () => {
     assert.equal(json.code, 1);
     const parsed = JSON.parse(json.out) as { valid: boolean; secrets: { key: string; problem: string }[] };
     assert.equal(parsed.valid, false);
-    assert.deepEqual(parsed.secrets.map((s) => s.key), ['notifiers.freshdesk.apiKey', 'notifiers.email.password']);
+    assert.deepEqual(
+      parsed.secrets.map((s) => s.key),
+      ['notifiers.freshdesk.apiKey', 'notifiers.email.password'],
+    );
     const skipped = check(file, { secrets: false }, {});
     assert.equal(skipped.code, 0);
     assert.match(skipped.out, /secrets +not checked \(--no-secrets\)/);

@@ -86,6 +86,10 @@ test('--since reads what it read before, and now fractions and milliseconds too'
   assert.equal(parseDurationMs('250ms'), 250);
   assert.equal(parseDurationMs('0.1s'), 100);
   for (const bad of ['0h', '24', 'h', '-1h', '1e3s', '1,5h', '24hours', '']) {
-    assert.throws(() => parseDurationMs(bad), (error: unknown) => error instanceof ConfigError && error.message.includes(`"${bad}"`), bad);
+    assert.throws(
+      () => parseDurationMs(bad),
+      (error: unknown) => error instanceof ConfigError && error.message.includes(`"${bad}"`),
+      bad,
+    );
   }
 });

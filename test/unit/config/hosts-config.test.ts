@@ -71,6 +71,12 @@ test('an unknown key in a host entry is named with the keys allowed', () => {
 test('the lab config for the BGP-LS chain loads', () => {
   const config = loadConfigFile(join(repoRoot, 'lab/configs/nanog76-bgp-ls-monitor.yaml'));
   assert.match(config.topology, /^exabgp:\/run\/pathmon\/labs\//);
-  assert.deepEqual(config.hosts.map((h) => h.name), ['dev1', 'dev2']);
-  assert.deepEqual(config.targets.map((t) => [t.from, t.to, t.fromHost?.name, t.toHost?.name]), [['dev1', 'dev2', 'dev1', 'dev2']]);
+  assert.deepEqual(
+    config.hosts.map((h) => h.name),
+    ['dev1', 'dev2'],
+  );
+  assert.deepEqual(
+    config.targets.map((t) => [t.from, t.to, t.fromHost?.name, t.toHost?.name]),
+    [['dev1', 'dev2', 'dev1', 'dev2']],
+  );
 });

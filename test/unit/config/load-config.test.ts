@@ -32,7 +32,10 @@ test('a minimal config gets every default and one target per endpoint', () => {
   assert.equal(config.hysteresisRounds, 3);
   assert.equal(config.storage, null);
   assert.equal(config.retentionDays, 30);
-  assert.deepEqual(config.targets.map((t) => [t.group, t.from, t.to]), [['g', 'dev1', 'dev2']]);
+  assert.deepEqual(
+    config.targets.map((t) => [t.group, t.from, t.to]),
+    [['g', 'dev1', 'dev2']],
+  );
 });
 
 test('a group threshold overrides only the field it names; the rest come from the defaults', () => {
@@ -45,7 +48,10 @@ thresholds: { lossPct: 2 }`,
   assert.deepEqual(config.groups[1]!.thresholds, { delayMs: 100, lossPct: 2 });
   assert.equal(config.groups[0]!.bounds.maxHops, 4);
   assert.equal(config.groups[1]!.bounds.maxHops, 16);
-  assert.deepEqual(config.targets.map((t) => `${t.group}:${t.to}:${t.thresholds.delayMs}`), ['g:dev2:7', 'g:R4:7', 'h:R5:100']);
+  assert.deepEqual(
+    config.targets.map((t) => `${t.group}:${t.to}:${t.thresholds.delayMs}`),
+    ['g:dev2:7', 'g:R4:7', 'h:R5:100'],
+  );
 });
 
 test('relative paths are relative to the config file; exabgp: and pglite: keep their prefix', () => {
@@ -144,5 +150,8 @@ test('the lab configs shipped with pathmon are valid', () => {
 });
 
 test('an unreadable file is a ConfigError naming the file', () => {
-  assert.throws(() => loadConfigFile('/nonexistent/pathmon.yaml'), (error: unknown) => error instanceof ConfigError && /\/nonexistent\/pathmon\.yaml: ENOENT/.test(error.message));
+  assert.throws(
+    () => loadConfigFile('/nonexistent/pathmon.yaml'),
+    (error: unknown) => error instanceof ConfigError && /\/nonexistent\/pathmon\.yaml: ENOENT/.test(error.message),
+  );
 });

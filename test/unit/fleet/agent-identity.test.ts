@@ -18,8 +18,14 @@ describe('fleet agent identity', () => {
       writeFileSync(file, '0123456789abcdef0123456789abcdef\n');
       assert.equal(agentIdFor(undefined, [join(dir, 'missing'), file]), '0123456789abcdef0123456789abcdef');
       assert.equal(agentIdFor('probe-7', [file]), 'probe-7');
-      assert.throws(() => agentIdFor('bad id!', [file]), (e: unknown) => e instanceof FleetError && e.code === 'bad-value' && /"bad id!"/.test(e.message));
-      assert.throws(() => agentIdFor(undefined, [join(dir, 'missing')]), (e: unknown) => e instanceof FleetError && /fleet\.agentId/.test(e.message));
+      assert.throws(
+        () => agentIdFor('bad id!', [file]),
+        (e: unknown) => e instanceof FleetError && e.code === 'bad-value' && /"bad id!"/.test(e.message),
+      );
+      assert.throws(
+        () => agentIdFor(undefined, [join(dir, 'missing')]),
+        (e: unknown) => e instanceof FleetError && /fleet\.agentId/.test(e.message),
+      );
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }

@@ -7,8 +7,7 @@ import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { canRun, preferredAgent, type EligibleAgent, type WorkKey } from '../../../src/fleet/rendezvous.js';
 
-const agent = (agentId: string, node: string, probeKinds: EligibleAgent['probeKinds'] = ['gre', 'icmp', 'tcp', 'udp']): EligibleAgent =>
-  ({ agentId, node, targetGroups: ['web'], probeKinds });
+const agent = (agentId: string, node: string, probeKinds: EligibleAgent['probeKinds'] = ['gre', 'icmp', 'tcp', 'udp']): EligibleAgent => ({ agentId, node, targetGroups: ['web'], probeKinds });
 const target = (i: number): WorkKey => ({ routeId: `t${i}`, kind: 'target', sourceNode: null, targetGroup: 'web', probeKind: 'tcp' });
 const agents = Array.from({ length: 10 }, (_, i) => agent(`a${i}`, `r${i}`));
 
@@ -23,7 +22,7 @@ describe('fleet rendezvous assignment', () => {
     for (const [who, n] of counts) assert.ok(n > 850 && n < 1150, `${who} has ${n}`);
   });
 
-  it('moves only the leaving agent\'s targets, and brings exactly those back when it returns', () => {
+  it("moves only the leaving agent's targets, and brings exactly those back when it returns", () => {
     const before = Array.from({ length: 2000 }, (_, i) => preferredAgent(target(i), agents));
     const without = agents.filter((a) => a.agentId !== 'a3');
     const during = Array.from({ length: 2000 }, (_, i) => preferredAgent(target(i), without));
@@ -31,13 +30,22 @@ describe('fleet rendezvous assignment', () => {
       if (before[i] === 'a3') assert.notEqual(during[i], 'a3');
       else assert.equal(during[i], before[i], `t${i} moved though its agent stayed`);
     }
-    assert.deepEqual(Array.from({ length: 2000 }, (_, i) => preferredAgent(target(i), agents)), before);
+    assert.deepEqual(
+      Array.from({ length: 2000 }, (_, i) => preferredAgent(target(i), agents)),
+      before,
+    );
   });
 
   it('gives a path only to an agent on its node with GRE, and nobody when none is', () => {
     const path: WorkKey = { routeId: 'p1', kind: 'path', sourceNode: 'r4', targetGroup: null, probeKind: 'gre' };
     assert.equal(preferredAgent(path, agents), 'a4');
-    assert.equal(preferredAgent(path, agents.filter((a) => a.agentId !== 'a4')), null);
+    assert.equal(
+      preferredAgent(
+        path,
+        agents.filter((a) => a.agentId !== 'a4'),
+      ),
+      null,
+    );
     assert.equal(canRun(agent('x', 'r4', ['tcp', 'udp']), path), false, 'no raw sockets: no GRE');
     assert.equal(canRun(agent('x', 'r4', ['tcp']), { ...target(1), probeKind: 'icmp' }), false);
     assert.equal(canRun({ ...agent('x', 'r4'), targetGroups: ['db'] }, target(1)), false, 'another group');

@@ -64,7 +64,10 @@ test('resolves after N healthy rounds, not before', () => {
   assert.deepEqual(d.round(healthy()), []);
   assert.deepEqual(d.round(healthy()), []);
   const changes = d.round(healthy());
-  assert.deepEqual(changes.map((c) => c.change), ['resolved']);
+  assert.deepEqual(
+    changes.map((c) => c.change),
+    ['resolved'],
+  );
   assert.equal(changes[0]!.incident.state, 'resolved');
   assert.equal(changes[0]!.incident.resolvedAtMs, d.atMs);
   assert.equal(changes[0]!.previous!.state, 'open');
@@ -89,7 +92,10 @@ test('noise rounds do not flap: a broken streak starts over, one healthy round d
   assert.deepEqual(d.round(healthy().filter((e) => e.subject.kind !== 'link' || e.subject.linkKey !== R2_R4)), []);
   assert.deepEqual(d.round(healthy()), []);
   assert.deepEqual(d.round(healthy()), []);
-  assert.deepEqual(d.round(healthy()).map((c) => c.change), ['resolved']);
+  assert.deepEqual(
+    d.round(healthy()).map((c) => c.change),
+    ['resolved'],
+  );
 });
 
 test('one-way → both → one-way is one incident, updated, never a second one', () => {
@@ -100,7 +106,10 @@ test('one-way → both → one-way is one incident, updated, never a second one'
   assert.equal(opened[0]!.incident.subject.label, 'R4→R6');
 
   const both = d.rounds(N, faulty({ [R4_R6]: { down: true }, [R6_R4]: { down: true } }));
-  assert.deepEqual(both.map((c) => c.change), ['updated']);
+  assert.deepEqual(
+    both.map((c) => c.change),
+    ['updated'],
+  );
   const bothIncident = both[0]!.incident;
   assert.equal(bothIncident.id, id);
   assert.deepEqual(bothIncident.subject, { kind: 'link', linkKeys: [R4_R6, R6_R4], label: 'R4↔R6', direction: 'both' });
@@ -108,7 +117,10 @@ test('one-way → both → one-way is one incident, updated, never a second one'
   assert.match(bothIncident.summary, /^R4↔R6: 100 % loss/);
 
   const back = d.rounds(N, faulty({ [R6_R4]: { down: true } }));
-  assert.deepEqual(back.map((c) => c.change), ['updated']);
+  assert.deepEqual(
+    back.map((c) => c.change),
+    ['updated'],
+  );
   assert.equal(back[0]!.incident.id, id);
   assert.deepEqual(back[0]!.incident.subject, { kind: 'link', linkKeys: [R6_R4], label: 'R6→R4', direction: 'one-way' });
   assert.match(back[0]!.reason, /R4→R6 has been healthy for 3 rounds: only R6→R4 is at fault/);
@@ -140,18 +152,26 @@ test('a link group the plan cannot split is one subject, labelled as the link it
   assert.equal(incident.subjectKey, 'group:gaccess');
   assert.deepEqual(incident.subject, { kind: 'group', groupId: 'gaccess', linkKeys: accessGroup.linkKeys, label: 'R2↔dev1' });
   assert.equal(incident.summary, 'R2↔dev1: 40 % loss');
-  assert.deepEqual(d.rounds(N, healthy()).map((c) => c.change), ['resolved']);
+  assert.deepEqual(
+    d.rounds(N, healthy()).map((c) => c.change),
+    ['resolved'],
+  );
 });
 
 test('a group with more than one link is labelled by its members', () => {
   const d = driver();
   const chain = { id: 'gchain', linkKeys: [R2_R4, R4_R6], labels: ['R2→R4', 'R4→R6'] };
-  const list: LinkEstimate[] = [{ subject: { kind: 'group', groupId: 'gchain', linkKeys: chain.linkKeys }, lossRatio: 0.3, down: false, addedDelayMs: 0, confidence: 0.9, support: 3, evidence: ['w1'] }];
+  const list: LinkEstimate[] = [
+    { subject: { kind: 'group', groupId: 'gchain', linkKeys: chain.linkKeys }, lossRatio: 0.3, down: false, addedDelayMs: 0, confidence: 0.9, support: 3, evidence: ['w1'] },
+  ];
   const changes = d.rounds(N, list, { groups: [accessGroup, chain] });
   assert.equal(changes[0]!.incident.subject.label, 'R2→R4, R4→R6');
   // A re-plan that splits the group resolves its incident: its links are judged one by one from now on.
   const split = d.round(faulty({ [R4_R6]: { lossPct: 30 } }));
-  assert.deepEqual(split.map((c) => c.change), ['resolved']);
+  assert.deepEqual(
+    split.map((c) => c.change),
+    ['resolved'],
+  );
   assert.match(split[0]!.reason, /re-plan split link group/);
 });
 
@@ -171,7 +191,10 @@ test('a withdrawn link resolves its incident, and a withdrawn link never opens o
   d.rounds(N, faulty({ [R4_R6]: { down: true } }));
   const withoutR4R6 = allLinks.filter((l) => l.key !== R4_R6 && l.key !== R6_R4);
   const changes = d.round(faulty({ [R4_R6]: { down: true } }), { links: withoutR4R6 });
-  assert.deepEqual(changes.map((c) => c.change), ['resolved']);
+  assert.deepEqual(
+    changes.map((c) => c.change),
+    ['resolved'],
+  );
   assert.equal(changes[0]!.reason, 'the topology withdrew the link (its paths are GONE, not failing)');
   assert.deepEqual(d.rounds(2 * N, faulty({ [R4_R6]: { down: true } }), { links: withoutR4R6 }), []);
   // One direction withdrawn: the other still exists, but estimates of the withdrawn one count for nothing.
@@ -188,11 +211,19 @@ test('the reported figure is the mean of the deciding rounds, and one noisy roun
   assert.equal(opened!.incident.summary, 'R2→R4: 20 % loss');
   // One round at 90 %: last three breaching rounds are 20, 30, 90 → 46.7, but updates wait N rounds and a
   // return to 20 % brings the mean back; nothing is reported.
-  const quiet = [d.round(faulty({ [R2_R4]: { lossPct: 90 } })), d.round(faulty({ [R2_R4]: { lossPct: 20 } })), d.round(faulty({ [R2_R4]: { lossPct: 20 } })), d.round(faulty({ [R2_R4]: { lossPct: 20 } }))];
+  const quiet = [
+    d.round(faulty({ [R2_R4]: { lossPct: 90 } })),
+    d.round(faulty({ [R2_R4]: { lossPct: 20 } })),
+    d.round(faulty({ [R2_R4]: { lossPct: 20 } })),
+    d.round(faulty({ [R2_R4]: { lossPct: 20 } })),
+  ];
   assert.deepEqual(quiet.flat(), []);
   // A sustained rise is material (more than half and more than the threshold): one update.
   const rise = d.rounds(N, faulty({ [R2_R4]: { lossPct: 60 } }));
-  assert.deepEqual(rise.map((c) => c.change), ['updated']);
+  assert.deepEqual(
+    rise.map((c) => c.change),
+    ['updated'],
+  );
   assert.equal(rise[0]!.incident.lossPct, 60);
   assert.equal(rise[0]!.reason, 'estimate rose from 20 % to 60 % loss');
   assert.equal(rise[0]!.previous!.lossPct, 20);
@@ -224,7 +255,15 @@ test('loss and delay together: loss wins and the summary names both; parallel li
   assert.equal(incident.kind, 'loss');
   assert.equal(incident.summary, 'R2→R5 (10.1.1.7): 20 % loss, +3.0 ms');
   assert.equal(incident.addedDelayMs, 3);
-  assert.equal(incident.subjectKey, linkSubjectKey([R2_R5a, R2_R5a.split('|').map((_, i, p) => p[[1, 0, 3, 2][i]!]).join('|')]));
+  assert.equal(
+    incident.subjectKey,
+    linkSubjectKey([
+      R2_R5a,
+      R2_R5a.split('|')
+        .map((_, i, p) => p[[1, 0, 3, 2][i]!])
+        .join('|'),
+    ]),
+  );
 });
 
 test('thresholds: a figure at the threshold is not a breach, just above it is', () => {
@@ -250,14 +289,20 @@ test('confidence: noise the estimator doubts never opens; weak but steady eviden
   held.rounds(N, faulty({ [R4_R6]: { lossPct: 5 } }));
   const doubtful = faulty({ [R4_R6]: { lossPct: 5, confidence: 0.01 } });
   assert.deepEqual([held.round(healthy()), held.round(doubtful), held.round(healthy()), held.round(healthy())].flat(), []);
-  assert.deepEqual(held.round(healthy()).map((c) => c.change), ['resolved']);
+  assert.deepEqual(
+    held.round(healthy()).map((c) => c.change),
+    ['resolved'],
+  );
 });
 
 test('explained paths are refreshed every round without an update', () => {
   const d = driver();
   const crossing = pathRecord('p1', [R2_R4, R4_R6]);
   const elsewhere = pathRecord('p2', [R2_R4]);
-  const paths = (state: 'UP' | 'DOWN') => [{ record: crossing, state }, { record: elsewhere, state: 'DOWN' as const }];
+  const paths = (state: 'UP' | 'DOWN') => [
+    { record: crossing, state },
+    { record: elsewhere, state: 'DOWN' as const },
+  ];
   const [opened] = d.rounds(N, faulty({ [R4_R6]: { down: true } }), { paths: paths('UP') });
   assert.deepEqual(opened!.incident.explainedPaths, []);
   assert.deepEqual(d.round(faulty({ [R4_R6]: { down: true } }), { paths: paths('DOWN') }), []);
@@ -275,15 +320,27 @@ test('resume after a restart opens nothing new and resolves normally', () => {
   const second = driver();
   second.evaluator.resume(open);
   assert.deepEqual(second.rounds(2 * N, faulty({ [R4_R6]: { down: true }, [R6_R4]: { down: true } }, { down: true })), []);
-  assert.deepEqual(second.evaluator.open().map((i) => i.id).sort(), open.map((i) => i.id).sort());
+  assert.deepEqual(
+    second.evaluator
+      .open()
+      .map((i) => i.id)
+      .sort(),
+    open.map((i) => i.id).sort(),
+  );
   const resolved = second.rounds(N, healthy());
   assert.deepEqual(resolved.map((c) => [c.change, c.incident.id]).sort(), open.map((i) => ['resolved', i.id]).sort());
-  assert.throws(() => new LinkIncidentEvaluator().resume([open[0]!, open[0]!]), (e: unknown) => e instanceof IncidentError && e.code === 'invalid-resume');
+  assert.throws(
+    () => new LinkIncidentEvaluator().resume([open[0]!, open[0]!]),
+    (e: unknown) => e instanceof IncidentError && e.code === 'invalid-resume',
+  );
 });
 
 test('bad input is refused with a typed error naming the value', () => {
   const d = driver();
-  const bad = (extra: Partial<LinkRoundInput>, list = healthy()) => () => d.evaluator.evaluate({ atMs: d.atMs + 1, estimates: list, links: allLinks, thresholds, hysteresisRounds: N, ...extra });
+  const bad =
+    (extra: Partial<LinkRoundInput>, list = healthy()) =>
+    () =>
+      d.evaluator.evaluate({ atMs: d.atMs + 1, estimates: list, links: allLinks, thresholds, hysteresisRounds: N, ...extra });
   const isInvalid = (e: unknown) => e instanceof IncidentError && e.code === 'invalid-input';
   assert.throws(bad({ hysteresisRounds: 0 }), isInvalid);
   assert.throws(bad({ thresholds: { lossPct: -1, addedDelayMs: 1 } }), isInvalid);

@@ -24,7 +24,10 @@ test('the two directions of a link are one physical link; parallel links are two
 test('a link with no reverse is its own subject; ends numbered differently still pair when alone', () => {
   const oneWay: IncidentLink[] = [{ key: 'A|B|1|2', from: 'A', to: 'B' }];
   assert.deepEqual(new LinkSubjects(oneWay).physicalOf('A|B|1|2'), { subjectKey: 'link:A|B|1|2', linkKeys: ['A|B|1|2'] });
-  const odd: IncidentLink[] = [{ key: 'A|B|1|2', from: 'A', to: 'B' }, { key: 'B|A|7|8', from: 'B', to: 'A' }];
+  const odd: IncidentLink[] = [
+    { key: 'A|B|1|2', from: 'A', to: 'B' },
+    { key: 'B|A|7|8', from: 'B', to: 'A' },
+  ];
   assert.deepEqual(new LinkSubjects(odd).physicalOf('B|A|7|8')!.linkKeys, ['A|B|1|2', 'B|A|7|8']);
   // With two links each way the numbering is the only guide: unmatched ones stay one-way subjects.
   const ambiguous: IncidentLink[] = [...odd, { key: 'A|B|3|4', from: 'A', to: 'B' }, { key: 'B|A|5|6', from: 'B', to: 'A' }];
@@ -58,5 +61,8 @@ test('incidentLinks names the ends and hands back the same array until the topol
   graph.apply({ kind: 'link-down', linkKey: 'n6|n4|10.0.46.6|10.0.46.4' });
   const second = incidentLinks(graph);
   assert.notEqual(second, first);
-  assert.deepEqual(second.map((l) => l.key), ['n4|n6|10.0.46.4|10.0.46.6']);
+  assert.deepEqual(
+    second.map((l) => l.key),
+    ['n4|n6|10.0.46.4|10.0.46.6'],
+  );
 });

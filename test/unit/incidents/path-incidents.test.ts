@@ -17,9 +17,22 @@ const viaR5 = pathRecord('p-r5', ['dev1|R2|x|y', 'R2|R5|10.1.1.6|10.1.1.7'], ['d
 /** A link incident as the link evaluator would hold it open. */
 function linkIncident(linkKeys: string[], label: string): IncidentRecord {
   return {
-    id: `link:x@1`, subjectKey: 'link:x', subject: { kind: 'link', linkKeys, label, direction: 'one-way' }, kind: 'down', state: 'open',
-    openedAtMs: 1, updatedAtMs: 1, resolvedAtMs: null, lossPct: 100, addedDelayMs: null, confidence: 1, controlPlaneUp: true,
-    summary: `${label}: 100 % loss`, evidenceRoutes: [], explainedPaths: [], rounds: [],
+    id: `link:x@1`,
+    subjectKey: 'link:x',
+    subject: { kind: 'link', linkKeys, label, direction: 'one-way' },
+    kind: 'down',
+    state: 'open',
+    openedAtMs: 1,
+    updatedAtMs: 1,
+    resolvedAtMs: null,
+    lossPct: 100,
+    addedDelayMs: null,
+    confidence: 1,
+    controlPlaneUp: true,
+    summary: `${label}: 100 % loss`,
+    evidenceRoutes: [],
+    explainedPaths: [],
+    rounds: [],
   };
 }
 
@@ -96,7 +109,10 @@ test('a path explained by an open link incident gets no incident of its own', ()
   const r4r6 = linkIncident([R4_R6], 'R4→R6');
   assert.deepEqual(d.round([{ path: viaR6, to: 'DOWN' }], [r4r6]), []);
   // The other path does not cross R4→R6: it still gets its own.
-  assert.deepEqual(d.round([{ path: viaR5, to: 'DOWN' }], [r4r6]).map((c) => [c.change, c.incident.subjectKey]), [['opened', 'path:p-r5']]);
+  assert.deepEqual(
+    d.round([{ path: viaR5, to: 'DOWN' }], [r4r6]).map((c) => [c.change, c.incident.subjectKey]),
+    [['opened', 'path:p-r5']],
+  );
   assert.deepEqual(d.round([{ path: viaR6, to: 'DEGRADED' }], [r4r6]), [], 'explained, so not updated either');
 });
 
@@ -104,7 +120,10 @@ test('a path incident opened a round before the link incident is resolved as exp
   const d = driver();
   assert.equal(d.round([{ path: viaR6, to: 'DOWN' }]).length, 1);
   const changes = d.round([], [linkIncident([R6_R4], 'R6→R4')]);
-  assert.deepEqual(changes.map((c) => c.change), ['resolved']);
+  assert.deepEqual(
+    changes.map((c) => c.change),
+    ['resolved'],
+  );
   assert.equal(changes[0]!.reason, 'explained by link incident R6→R4');
   assert.deepEqual(d.paths.open(), []);
 });
@@ -118,7 +137,10 @@ test('a failing path left unexplained when its link incident resolves opens one 
   assert.deepEqual(d.round(), []);
   assert.deepEqual(d.round(), []);
   const changes = d.round();
-  assert.deepEqual(changes.map((c) => c.change), ['opened']);
+  assert.deepEqual(
+    changes.map((c) => c.change),
+    ['opened'],
+  );
   assert.equal(changes[0]!.incident.kind, 'down');
   assert.match(changes[0]!.reason, /no link incident explains it/);
   // Whereas a path that recovers within N rounds opens nothing.
@@ -133,17 +155,35 @@ test('resume after a restart opens nothing new; the resumed path incident resolv
   const open = first.paths.open();
   const second = new PathIncidents();
   second.resume(open);
-  const status: PathStatus[] = [{ record: viaR6, state: 'DOWN' }, { record: viaR5, state: 'UP' }];
+  const status: PathStatus[] = [
+    { record: viaR6, state: 'DOWN' },
+    { record: viaR5, state: 'UP' },
+  ];
   for (let i = 0; i < 5; i++) assert.deepEqual(second.round({ atMs: 3_000_000 + i, transitions: [], paths: status, explainers: [], hysteresisRounds: N }), []);
-  assert.deepEqual(second.open().map((i) => i.id), open.map((i) => i.id));
-  const up = second.round({ atMs: 3_000_100, transitions: [{ transition: transition(viaR6.id, 3_000_100, 'DOWN', 'UP'), path: viaR6 }], paths: [{ record: viaR6, state: 'UP' }, status[1]!], explainers: [], hysteresisRounds: N });
-  assert.deepEqual(up.map((c) => [c.change, c.incident.id]), [['resolved', open[0]!.id]]);
+  assert.deepEqual(
+    second.open().map((i) => i.id),
+    open.map((i) => i.id),
+  );
+  const up = second.round({
+    atMs: 3_000_100,
+    transitions: [{ transition: transition(viaR6.id, 3_000_100, 'DOWN', 'UP'), path: viaR6 }],
+    paths: [{ record: viaR6, state: 'UP' }, status[1]!],
+    explainers: [],
+    hysteresisRounds: N,
+  });
+  assert.deepEqual(
+    up.map((c) => [c.change, c.incident.id]),
+    [['resolved', open[0]!.id]],
+  );
 });
 
 test('the desk runs links then paths: one incident for the broken link, none for the paths it explains', () => {
   const desk = new IncidentDesk();
   let atMs = 5_000_000;
-  const status = new Map<string, PathStatus>([[viaR6.id, { record: viaR6, state: 'UP' }], [viaR5.id, { record: viaR5, state: 'UP' }]]);
+  const status = new Map<string, PathStatus>([
+    [viaR6.id, { record: viaR6, state: 'UP' }],
+    [viaR5.id, { record: viaR5, state: 'UP' }],
+  ]);
   const round = (faults: Record<string, Fault>, moves: [PathRecord, PathStateName][] = [], localization = true) => {
     atMs += 10_000;
     const transitions = moves.map(([path, to]) => {
@@ -165,7 +205,10 @@ test('the desk runs links then paths: one incident for the broken link, none for
   assert.deepEqual(round(down).changes, []);
   // The path's hysteresis and the link's end in the same round: the link incident comes first and explains it.
   const third = round(down, [[viaR6, 'DOWN']]);
-  assert.deepEqual(third.changes.map((c) => [c.change, c.incident.subject.label]), [['opened', 'R4→R6']]);
+  assert.deepEqual(
+    third.changes.map((c) => [c.change, c.incident.subject.label]),
+    [['opened', 'R4→R6']],
+  );
   assert.deepEqual(third.changes[0]!.incident.explainedPaths, ['p-r6']);
   assert.equal(third.open.length, 1);
   // Localization off for a round: the link incident holds, nothing changes.
@@ -173,7 +216,10 @@ test('the desk runs links then paths: one incident for the broken link, none for
   assert.equal(round({}, [], false).open.length, 1);
   // Recovery: the link resolves after N healthy rounds, the path goes UP; no path incident ever opened.
   const recovery = [round({}), round({}), round({}, [[viaR6, 'UP']])].flatMap((r) => r.changes);
-  assert.deepEqual(recovery.map((c) => [c.change, c.incident.subjectKey.split(':')[0]]), [['resolved', 'link']]);
+  assert.deepEqual(
+    recovery.map((c) => [c.change, c.incident.subjectKey.split(':')[0]]),
+    [['resolved', 'link']],
+  );
   assert.deepEqual(desk.open(), []);
 });
 

@@ -24,10 +24,7 @@ function harness(random = () => 0.5) {
 }
 
 const probe = (hops: string[]) =>
-  encodeProbePacket(
-    { source: '10.2.0.0', hops, returnAddress: '10.2.0.0', sourcePort: 4000, destinationPort: 4000 },
-    { sessionId: 1, pathId: 2, sequence: 3, sendTimeNs: 4n },
-  );
+  encodeProbePacket({ source: '10.2.0.0', hops, returnAddress: '10.2.0.0', sourcePort: 4000, destinationPort: 4000 }, { sessionId: 1, pathId: 2, sequence: 3, sendTimeNs: 4n });
 
 test('strips one GRE layer and sends the inner packet to the next hop, TTL decremented, checksum valid', () => {
   const { router, sent } = harness();

@@ -38,14 +38,19 @@ test('a dashboard on the namespace loopback is reached from the host, and only t
       assert.equal(await response.text(), `inside ${path}`);
     }
     const parallel = await Promise.all(Array.from({ length: 8 }, (_, i) => fetch(`http://127.0.0.1:${opened.port}/${i}`, { headers: { connection: 'close' } }).then((r) => r.text())));
-    assert.deepEqual(parallel, Array.from({ length: 8 }, (_, i) => `inside /${i}`));
+    assert.deepEqual(
+      parallel,
+      Array.from({ length: 8 }, (_, i) => `inside /${i}`),
+    );
     assert.deepEqual(logged, []);
   } finally {
     await forward?.close();
     server.stdin!.end();
     execFileSync('ip', ['netns', 'del', namespace]);
   }
-  const relays = execFileSync('ps', ['-eo', 'args'], { encoding: 'utf8' }).split('\n').filter((line) => line.includes(namespace));
+  const relays = execFileSync('ps', ['-eo', 'args'], { encoding: 'utf8' })
+    .split('\n')
+    .filter((line) => line.includes(namespace));
   assert.deepEqual(relays, []);
 });
 

@@ -56,8 +56,7 @@ test('subnetOf masks the host bits', () => {
 // expensive ring link (W4-W1, metric 100) and a dead end (D1).
 const fabric = () => parseYamlTopology(readFileSync(join(repoRoot, 'lab/topologies/fabric.yaml'), 'utf8'), 'fabric.yaml').spec;
 const nodeOf = (plan: ReturnType<typeof labPlan>, name: string) => plan.nodes.find((node) => node.name === name)!;
-const routeTo = (plan: ReturnType<typeof labPlan>, from: string, address: string, prefixLength = 31) =>
-  nodeOf(plan, from).routes.find((route) => route.prefix === subnetOf(address, prefixLength));
+const routeTo = (plan: ReturnType<typeof labPlan>, from: string, address: string, prefixLength = 31) => nodeOf(plan, from).routes.find((route) => route.prefix === subnetOf(address, prefixLength));
 
 test('fabric: every node reaches every subnet it is not on, and hosts route only through their router', () => {
   const plan = labPlan('pmtest', fabric());

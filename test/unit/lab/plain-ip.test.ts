@@ -26,10 +26,7 @@ test('no impairment on a router: no packet goes through the queue (unimpaired li
 });
 
 test('an egress direction queues what is forwarded and what the router sends out of that interface, except its own GRE', () => {
-  assert.deepEqual(rulesOf(plainIpRuleset(r2, { 'R2>R4>l2': { delayMs: 5 } })), [
-    `-A FORWARD -o l2-R4 ${queue}`,
-    `-A OUTPUT -o l2-R4 -m mark ! --mark 0x${PLAIN_IP_MARK.toString(16)} ${queue}`,
-  ]);
+  assert.deepEqual(rulesOf(plainIpRuleset(r2, { 'R2>R4>l2': { delayMs: 5 } })), [`-A FORWARD -o l2-R4 ${queue}`, `-A OUTPUT -o l2-R4 -m mark ! --mark 0x${PLAIN_IP_MARK.toString(16)} ${queue}`]);
 });
 
 test("a host's direction is queued where it arrives: forwarded and addressed to the router, except GRE", () => {
@@ -45,12 +42,7 @@ test('hosts get no rules: they forward nothing', () => {
 });
 
 test("the forwarder's plain-IP lines bind the queue with the mark, and map every interface to its two addresses", () => {
-  assert.deepEqual(plainIpForwarderLines(interfaces), [
-    `plain ${PLAIN_IP_QUEUE} ${PLAIN_IP_MARK}`,
-    'dev l0-R1 10.1.1.0 10.1.1.1',
-    'dev l2-R4 10.1.1.5 10.1.1.4',
-    'dev l9-h1 10.3.0.1 10.3.0.0',
-  ]);
+  assert.deepEqual(plainIpForwarderLines(interfaces), [`plain ${PLAIN_IP_QUEUE} ${PLAIN_IP_MARK}`, 'dev l0-R1 10.1.1.0 10.1.1.1', 'dev l2-R4 10.1.1.5 10.1.1.4', 'dev l9-h1 10.3.0.1 10.3.0.0']);
 });
 
 test('with the Node router, or without iptables, the reason is returned rather than thrown', () => {
@@ -91,7 +83,10 @@ test('reload acknowledgements: waiting ends when every router has moved past its
     writeReloadAck(dir, 'R1', 3);
     writeReloadAck(dir, 'R2', 7);
     assert.equal(readReloadAck(dir, 'R1'), 3);
-    const before = new Map([['R1', 3], ['R2', 7]]);
+    const before = new Map([
+      ['R1', 3],
+      ['R2', 7],
+    ]);
     writeReloadAck(dir, 'R1', 4);
     const started = Date.now();
     assert.deepEqual(waitForReloads(dir, before, 100), ['R2']);

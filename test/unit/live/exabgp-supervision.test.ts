@@ -44,7 +44,11 @@ const envelope = { exabgp: '4.0.1', time: 1, host: 'h', pid: 1, ppid: 1, counter
 const peer = { address: { local: '10.0.0.2', peer: '10.0.0.1' }, asn: { local: 65002, peer: 65001 } };
 const state = (s: string) => ({ ...envelope, type: 'state', neighbor: { ...peer, state: s } });
 const eor = { ...envelope, type: 'update', neighbor: { ...peer, direction: 'receive', message: { eor: { afi: 'bgp-ls', safi: 'bgp-ls' } } } };
-const node = (id: string) => ({ 'ls-nlri-type': 'bgpls-node', 'protocol-id': 3, 'node-descriptors': { 'autonomous-system': 65001, 'bgp-ls-identifier': '0', 'ospf-area-id': '0.0.0.0', 'router-id': id } });
+const node = (id: string) => ({
+  'ls-nlri-type': 'bgpls-node',
+  'protocol-id': 3,
+  'node-descriptors': { 'autonomous-system': 65001, 'bgp-ls-identifier': '0', 'ospf-area-id': '0.0.0.0', 'router-id': id },
+});
 const link = (a: string, b: string, la: string, lb: string) => ({
   'ls-nlri-type': 'bgpls-link',
   'protocol-id': 3,

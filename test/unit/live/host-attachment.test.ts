@@ -21,15 +21,7 @@ import {
 } from '../../../src/live/index.js';
 import { applyWithChanges } from '../../../src/live/graph-changes.js';
 import { planPaths } from '../../../src/plan-paths.js';
-import {
-  buildTopology,
-  hostDeclarationProblems,
-  hostPlacement,
-  parseYamlTopology,
-  routerAddressFor,
-  type TopologyGraph,
-  type TopologyEvent,
-} from '../../../topology/index.js';
+import { buildTopology, hostDeclarationProblems, hostPlacement, parseYamlTopology, routerAddressFor, type TopologyGraph, type TopologyEvent } from '../../../topology/index.js';
 import { repoRoot } from '../../helpers/repo-root.js';
 import { FakeTimers } from './fake-timers.js';
 
@@ -88,7 +80,9 @@ describe('host placement', () => {
     if (placement.kind !== 'attached') return;
     assert.equal(placement.routerName, 'R1');
     assert.equal(placement.routerAddress, '10.2.0.1');
-    const fileLinks = buildTopology(labEvents).links().filter((l) => l.from === 'dev1' || l.to === 'dev1');
+    const fileLinks = buildTopology(labEvents)
+      .links()
+      .filter((l) => l.from === 'dev1' || l.to === 'dev1');
     assert.deepEqual(
       placement.links.map((l) => ({ ...l })).sort((a, b) => a.key.localeCompare(b.key)),
       fileLinks.map((l) => ({ ...l })).sort((a, b) => a.key.localeCompare(b.key)),
@@ -106,11 +100,29 @@ describe('host placement', () => {
     assert.equal(routerAddressFor({ name: 'h', address: '10.3.0.1/30' }), '10.3.0.2');
     assert.equal(routerAddressFor({ name: 'h', address: '10.3.0.2/30' }), '10.3.0.1');
     assert.equal(routerAddressFor({ name: 'h', address: '10.9.0.5/24', routerAddress: '10.9.0.1' }), '10.9.0.1');
-    assert.deepEqual(hostDeclarationProblems({ name: 'h', address: '10.9.0.5/24' }).map((p) => p.field), ['routerAddress']);
-    assert.deepEqual(hostDeclarationProblems({ name: 'h', address: '10.3.0.0/30' }).map((p) => p.field), ['address'], 'network address of a /30');
-    assert.deepEqual(hostDeclarationProblems({ name: 'h', address: '10.9.0.5/24', routerAddress: '10.9.1.1' }).map((p) => p.field), ['routerAddress'], 'outside the subnet');
-    assert.deepEqual(hostDeclarationProblems({ name: 'h', address: '10.2.0.0/31', routerAddress: '10.2.0.0' }).map((p) => p.field), ['routerAddress'], 'its own address');
-    assert.deepEqual(hostDeclarationProblems({ name: 'h', address: '10.2.0.0' }).map((p) => p.field), ['address']);
+    assert.deepEqual(
+      hostDeclarationProblems({ name: 'h', address: '10.9.0.5/24' }).map((p) => p.field),
+      ['routerAddress'],
+    );
+    assert.deepEqual(
+      hostDeclarationProblems({ name: 'h', address: '10.3.0.0/30' }).map((p) => p.field),
+      ['address'],
+      'network address of a /30',
+    );
+    assert.deepEqual(
+      hostDeclarationProblems({ name: 'h', address: '10.9.0.5/24', routerAddress: '10.9.1.1' }).map((p) => p.field),
+      ['routerAddress'],
+      'outside the subnet',
+    );
+    assert.deepEqual(
+      hostDeclarationProblems({ name: 'h', address: '10.2.0.0/31', routerAddress: '10.2.0.0' }).map((p) => p.field),
+      ['routerAddress'],
+      'its own address',
+    );
+    assert.deepEqual(
+      hostDeclarationProblems({ name: 'h', address: '10.2.0.0' }).map((p) => p.field),
+      ['address'],
+    );
   });
 
   it('is detached, with the reason, when no router announces the subnet or the named router is missing', () => {
@@ -136,7 +148,11 @@ describe('--host', () => {
     assert.deepEqual(parseHostArgument('dev1=10.2.0.0/31'), dev1);
     assert.deepEqual(parseHostArgument('srv=10.9.0.5/24@R3:10.9.0.1'), { name: 'srv', address: '10.9.0.5/24', router: 'R3', routerAddress: '10.9.0.1' });
     for (const bad of ['dev1', '=10.2.0.0/31', 'dev1=10.2.0.0', 'dev1=10.9.0.5/24', 'dev1=10.2.0.0/31@R1:nope']) {
-      assert.throws(() => parseHostArgument(bad), (e: unknown) => e instanceof TopologySourceError && e.code === 'bad-host', bad);
+      assert.throws(
+        () => parseHostArgument(bad),
+        (e: unknown) => e instanceof TopologySourceError && e.code === 'bad-host',
+        bad,
+      );
     }
   });
 });
@@ -149,16 +165,34 @@ describe('HostAttachedSource', () => {
     const file = planPaths(buildTopology(labEvents), 'dev1', 'dev2', { maxHops: 16, maxPaths: 1000 }, 'loop').planned;
     assert.equal(live.length, 8);
     assert.deepEqual(ids(live), ids(file));
-    assert.deepEqual(live.map((p) => p.hops?.source), Array(8).fill('10.2.0.0'));
-    assert.deepEqual(source.status().hosts!.map((h) => [h.name, h.state, h.router]), [['dev1', 'attached', 'R1'], ['dev2', 'attached', 'R6']]);
+    assert.deepEqual(
+      live.map((p) => p.hops?.source),
+      Array(8).fill('10.2.0.0'),
+    );
+    assert.deepEqual(
+      source.status().hosts!.map((h) => [h.name, h.state, h.router]),
+      [
+        ['dev1', 'attached', 'R1'],
+        ['dev2', 'attached', 'R6'],
+      ],
+    );
   });
 
   it('leaves a host the file already has alone, and refuses a name that belongs to a router', async () => {
     const file = new StaticTopologySource(labFile);
-    const before = file.graph.links().map((l) => l.key).sort();
+    const before = file.graph
+      .links()
+      .map((l) => l.key)
+      .sort();
     const attached = new HostAttachedSource(file, [dev1], { log: quietLog });
     await attached.ready(1000);
-    assert.deepEqual(attached.graph.links().map((l) => l.key).sort(), before);
+    assert.deepEqual(
+      attached.graph
+        .links()
+        .map((l) => l.key)
+        .sort(),
+      before,
+    );
     assert.equal(attached.hostStatus()[0]!.state, 'in-topology');
 
     const clash = new HostAttachedSource(new HandSource(new FakeTimers()), [{ name: 'R2', address: '10.2.0.0/31' }], { log: quietLog });
@@ -221,6 +255,9 @@ describe('Replanner with hosts in its targets', () => {
   it('refuses a host name that a router has, when it starts', () => {
     const timers = new FakeTimers();
     const replanner = new Replanner(new HandSource(timers), [{ ...target, from: 'R1', fromHost: { name: 'R1', address: '10.2.0.0/31' } }], { timers, log: quietLog });
-    assert.throws(() => replanner.start(), (e: unknown) => e instanceof TopologySourceError && e.code === 'host-clash');
+    assert.throws(
+      () => replanner.start(),
+      (e: unknown) => e instanceof TopologySourceError && e.code === 'host-clash',
+    );
   });
 });

@@ -11,8 +11,12 @@ import { TopologyGraph } from '../../../topology/index.js';
 import { fixturePath } from '../../helpers/repo-root.js';
 
 const files = [
-  ...readdirSync(fixturePath('malformed', 'topology')).filter((f) => /^exabgp-.*\.jsonl$/.test(f)).map((f) => ['topology', f] as const),
-  ...readdirSync(fixturePath('malformed', 'exabgp-feed')).filter((f) => f.endsWith('.jsonl')).map((f) => ['exabgp-feed', f] as const),
+  ...readdirSync(fixturePath('malformed', 'topology'))
+    .filter((f) => /^exabgp-.*\.jsonl$/.test(f))
+    .map((f) => ['topology', f] as const),
+  ...readdirSync(fixturePath('malformed', 'exabgp-feed'))
+    .filter((f) => f.endsWith('.jsonl'))
+    .map((f) => ['exabgp-feed', f] as const),
 ];
 
 describe('malformed ExaBGP inputs through the live feed', () => {

@@ -93,7 +93,10 @@ describe('Replanner', () => {
     replanner.start();
     let plans = 0;
     replanner.onPlan(() => plans++);
-    source.change([{ kind: 'session', peer: '10.0.0.1', state: 'down', reason: 'test' }, { kind: 'end-of-rib', peer: '10.0.0.1' }]);
+    source.change([
+      { kind: 'session', peer: '10.0.0.1', state: 'down', reason: 'test' },
+      { kind: 'end-of-rib', peer: '10.0.0.1' },
+    ]);
     timers.advance(1000);
     assert.equal(plans, 0);
     assert.equal(timers.pendingCount(), 0);
@@ -132,7 +135,7 @@ describe('Replanner after removals (filtered, not searched again)', () => {
     const { buildTopology } = await import('../../../topology/index.js');
     const { planPaths } = await import('../../../src/plan-paths.js');
     let seed = 7;
-    const rand = () => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
+    const rand = () => (seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31;
     for (let round = 0; round < 40; round++) {
       const tree = fatTree(4);
       const events: TopologyEvent[] = tree.switches.map((s) => ({ kind: 'node-up', node: { id: s.name, name: s.name, kind: 'router' } }));

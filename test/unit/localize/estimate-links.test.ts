@@ -18,7 +18,10 @@ function blamed(result: LinkEstimates) {
 describe('estimateLinks: exact recovery', () => {
   it('one-way loss on A>B is blamed on A>B alone, not on B>A, within 2 % of 20 %', () => {
     const found = blamed(estimateLinks(exactRound(walks, { loss: { 'A>B': 0.2 } }), { groups }));
-    assert.deepEqual(found.map((f) => f.key), ['link:A>B']);
+    assert.deepEqual(
+      found.map((f) => f.key),
+      ['link:A>B'],
+    );
     assert.ok(Math.abs(found[0]!.loss - 0.2) < 0.02, `loss ${found[0]!.loss}`);
     assert.equal(found[0]!.down, false);
     assert.ok(found[0]!.e.confidence > 0.5, `confidence ${found[0]!.e.confidence}`);
@@ -32,9 +35,12 @@ describe('estimateLinks: exact recovery', () => {
     assert.ok(Math.abs(byKey.get('link:C>B')! - 0.3) < 0.03);
   });
 
-  it('delay on C>D is attributed to C>D over each route\'s baseline', () => {
+  it("delay on C>D is attributed to C>D over each route's baseline", () => {
     const found = blamed(estimateLinks(exactRound(walks, { delayMs: { 'C>D': 5 } }), { groups }));
-    assert.deepEqual(found.map((f) => f.key), ['link:C>D']);
+    assert.deepEqual(
+      found.map((f) => f.key),
+      ['link:C>D'],
+    );
     assert.ok(Math.abs(found[0]!.delay - 5) < 0.05, `delay ${found[0]!.delay}`);
     assert.equal(found[0]!.loss, 0);
   });
@@ -42,8 +48,14 @@ describe('estimateLinks: exact recovery', () => {
   it('a link that drops everything is down, and only it', () => {
     const result = estimateLinks(exactRound(walks, { loss: { 'D>B': 1 } }), { groups });
     const found = blamed(result);
-    assert.deepEqual(found.map((f) => [f.key, f.down, f.loss]), [['link:D>B', true, 1]]);
-    const crossing = walks.filter((w) => w.links.includes('D>B')).map((w) => w.id).sort();
+    assert.deepEqual(
+      found.map((f) => [f.key, f.down, f.loss]),
+      [['link:D>B', true, 1]],
+    );
+    const crossing = walks
+      .filter((w) => w.links.includes('D>B'))
+      .map((w) => w.id)
+      .sort();
     assert.deepEqual([...found[0]!.e.evidence].sort(), crossing);
   });
 
@@ -51,7 +63,10 @@ describe('estimateLinks: exact recovery', () => {
     const twice = walks[walks.length - 1]!;
     assert.equal(twice.links.filter((l) => l === 'A>B').length, 2);
     const found = blamed(estimateLinks(exactRound(walks, { loss: { 'A>B': 0.25 } }), { groups }));
-    assert.deepEqual(found.map((f) => f.key), ['link:A>B']);
+    assert.deepEqual(
+      found.map((f) => f.key),
+      ['link:A>B'],
+    );
     assert.ok(Math.abs(found[0]!.loss - 0.25) < 0.02, `loss ${found[0]!.loss}`);
     assert.ok(found[0]!.e.evidence.includes(twice.id));
   });
@@ -84,7 +99,10 @@ describe('estimateLinks: exact recovery', () => {
 
   it('skips observations it cannot use, saying why', () => {
     const result = estimateLinks([{ id: 'x', links: ['A>B'], sent: 0, received: 0, rttP50Ms: null, baselineP50Ms: null }, ...exactRound(walks, {})]);
-    assert.deepEqual(result.skipped.map((s) => s.id), ['x']);
+    assert.deepEqual(
+      result.skipped.map((s) => s.id),
+      ['x'],
+    );
     assert.match(result.skipped[0]!.reason, /nothing sent/);
   });
 });
@@ -94,7 +112,11 @@ describe('estimateLinks: noise', () => {
     const random = seededRandom(7);
     for (let round = 0; round < 300; round++) {
       const found = blamed(estimateLinks(noisyRound(walks, {}, random), { groups }));
-      assert.deepEqual(found.map((f) => f.key), [], `round ${round}`);
+      assert.deepEqual(
+        found.map((f) => f.key),
+        [],
+        `round ${round}`,
+      );
     }
   });
 
@@ -103,7 +125,13 @@ describe('estimateLinks: noise', () => {
     let hits = 0;
     for (let round = 0; round < 30; round++) {
       const found = blamed(estimateLinks(noisyRound(walks, { loss: { 'B>A': 0.2 }, delayMs: { 'D>C': 2 } }, random), { groups }));
-      if (found.map((f) => f.key).sort().join() === 'link:B>A,link:D>C') hits++;
+      if (
+        found
+          .map((f) => f.key)
+          .sort()
+          .join() === 'link:B>A,link:D>C'
+      )
+        hits++;
     }
     assert.ok(hits >= 28, `${hits} of 30 rounds exact`);
   });

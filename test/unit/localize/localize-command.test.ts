@@ -79,12 +79,15 @@ describe('localizeCommand --file', () => {
 
   it('exits 1 on a bad file and names every bad line and field', async () => {
     const bad = join(dir, 'bad.jsonl');
-    writeFileSync(bad, [
-      JSON.stringify({ round: 1, id: 'a', links: ['dev1>R1', 'R1>R7'], sent: 10, received: 10, rttP50Ms: 1 }),
-      JSON.stringify({ round: 1, id: 'b', links: ['dev1>R1', 'R1>dev1'], sent: 10, received: 12, rttP50Ms: 1 }),
-      JSON.stringify({ round: 1, id: 'c', links: ['dev1>R1', 'R1>dev1'], sent: 10, received: 10, rttP50Ms: -2 }),
-      '{oops',
-    ].join('\n'));
+    writeFileSync(
+      bad,
+      [
+        JSON.stringify({ round: 1, id: 'a', links: ['dev1>R1', 'R1>R7'], sent: 10, received: 10, rttP50Ms: 1 }),
+        JSON.stringify({ round: 1, id: 'b', links: ['dev1>R1', 'R1>dev1'], sent: 10, received: 12, rttP50Ms: 1 }),
+        JSON.stringify({ round: 1, id: 'c', links: ['dev1>R1', 'R1>dev1'], sent: 10, received: 10, rttP50Ms: -2 }),
+        '{oops',
+      ].join('\n'),
+    );
     const out = sink();
     const err = sink();
     assert.equal(await localizeCommand({ topology, file: bad, waitMs: 1000 }, out.stream, err.stream), 1);

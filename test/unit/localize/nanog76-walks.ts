@@ -41,7 +41,10 @@ export function cycleWalks(edges: [string, string][], host: string, router: stri
   }
   const pathTo = (node: string): string[] => (node === router ? [router] : [...pathTo(parent.get(node)!), node]);
   for (const [a, b] of edges) {
-    for (const [from, to] of [[a, b], [b, a]] as const) {
+    for (const [from, to] of [
+      [a, b],
+      [b, a],
+    ] as const) {
       const out = pathTo(from);
       cycles.push([...out, to, ...out.slice().reverse()]);
     }

@@ -49,7 +49,13 @@ describe('parseObservationsFile: good input', () => {
       line({ id: 'w3', received: 0, rttP50Ms: null }),
     ].join('\n');
     const parsed = parseObservationsFile(text, topology);
-    assert.deepEqual(parsed.rounds.map((r) => [r.round, r.observations.map((o) => o.id)]), [[1, ['w1', 'w3']], [2, ['w2']]]);
+    assert.deepEqual(
+      parsed.rounds.map((r) => [r.round, r.observations.map((o) => o.id)]),
+      [
+        [1, ['w1', 'w3']],
+        [2, ['w2']],
+      ],
+    );
     const w1 = parsed.rounds[0]!.observations[0]!;
     assert.deepEqual(w1.links, [keyOf('dev1', 'R1'), keyOf('R1', 'R2', '10.1.2.1'), keyOf('R2', 'R3'), keyOf('R3', 'R1'), keyOf('R1', 'dev1')]);
     assert.equal(w1.line, 4);
@@ -92,7 +98,13 @@ describe('parseObservationsFile: every problem names its line and field', () => 
 
   it('reports every bad line, not just the first, and caps the list', () => {
     const text = [line({}), line({ id: 'w2', received: 20 }), line({ id: 'w3' }), line({ id: 'w4', rttP50Ms: 'fast' })].join('\n');
-    assert.deepEqual(problemsOf(text).map((p) => [p.line, p.field]), [[2, 'received'], [4, 'rttP50Ms']]);
+    assert.deepEqual(
+      problemsOf(text).map((p) => [p.line, p.field]),
+      [
+        [2, 'received'],
+        [4, 'rttP50Ms'],
+      ],
+    );
     const many = Array.from({ length: 80 }, (_, i) => line({ id: `w${i}`, sent: -1 })).join('\n');
     try {
       parseObservationsFile(many, topology, 'obs.jsonl');

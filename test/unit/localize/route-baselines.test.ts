@@ -69,12 +69,15 @@ describe('LinkLocalizer', () => {
       return { kind: 'walk', id, group: null, linkKeys: links, stats: { sent: 100, received: 100, lossPct: 0, late: 0, duplicates: 0, rttMs, jitterMs: 0 } };
     });
 
-  it('learns each route\'s baseline from healthy rounds, then blames added delay on the right link', () => {
+  it("learns each route's baseline from healthy rounds, then blames added delay on the right link", () => {
     const localizer = new LinkLocalizer();
     for (let i = 0; i < 5; i++) assert.deepEqual(localizer.observe(i * 1000, outcome({}, i), [ACCESS_GROUP]).estimates.filter(isBlamed), []);
     const result = localizer.observe(5000, outcome({ 'B>D': 2 }, 5), [ACCESS_GROUP]);
     const blamed = result.estimates.filter(isBlamed);
-    assert.deepEqual(blamed.map((e) => subjectKeyOf(e.subject)), ['link:B>D']);
+    assert.deepEqual(
+      blamed.map((e) => subjectKeyOf(e.subject)),
+      ['link:B>D'],
+    );
     assert.ok(Math.abs(blamed[0]!.addedDelayMs - 2) < 0.05);
     assert.equal(localizer.lastRoundAtMs, 5000);
     // The faulty round did not move the baselines of the routes that crossed B>D.

@@ -66,7 +66,10 @@ describe('estimateLinks on the nanog76 plan', () => {
     const { topology, routes, groups } = nanog76Routes(1);
     const forward = keyBetween(topology, 'R3', 'R5');
     const backward = keyBetween(topology, 'R5', 'R3');
-    const loss = new Map([[forward, 0.05], [backward, 0.05]]);
+    const loss = new Map([
+      [forward, 0.05],
+      [backward, 0.05],
+    ]);
     const random = seededRandom(75);
     let both = 0;
     const failures: string[] = [];
@@ -83,7 +86,10 @@ describe('estimateLinks on the nanog76 plan', () => {
     const { topology, routes, groups } = nanog76Routes(WINDOW);
     const forward = keyBetween(topology, 'R3', 'R5');
     const backward = keyBetween(topology, 'R5', 'R3');
-    const loss = new Map([[forward, 0.05], [backward, 0.05]]);
+    const loss = new Map([
+      [forward, 0.05],
+      [backward, 0.05],
+    ]);
     const random = seededRandom(76);
     let good = 0;
     const failures: string[] = [];

@@ -34,7 +34,10 @@ describe('levels', () => {
     assert.equal(log.isLevelEnabled('warn'), true);
     log.debug('not written');
     log.info('written');
-    assert.deepEqual(out.records().map((r) => r.msg), ['written']);
+    assert.deepEqual(
+      out.records().map((r) => r.msg),
+      ['written'],
+    );
   });
 
   it('text format filters the same way', () => {
@@ -79,7 +82,12 @@ describe('json format', () => {
 
   it('stacks are kept at debug and below, dropped above', () => {
     const error = new Error('with a stack');
-    for (const [level, kept] of [['debug', true], ['trace', true], ['info', false], ['error', false]] as const) {
+    for (const [level, kept] of [
+      ['debug', true],
+      ['trace', true],
+      ['info', false],
+      ['error', false],
+    ] as const) {
       const out = collector();
       createLogger({ level, format: 'json', destination: out }).error('failed', { err: error });
       const [record] = out.records();
@@ -130,7 +138,11 @@ describe('text format', () => {
     log.info('run: stopped after 3 round(s)');
     log.warn('ran out');
     assert.deepEqual(
-      out.text().split('\n').filter(Boolean).map((line) => line.replace(/^\S+ /, '')),
+      out
+        .text()
+        .split('\n')
+        .filter(Boolean)
+        .map((line) => line.replace(/^\S+ /, '')),
       ['info run: stopped after 3 round(s)', 'warn run: ran out'],
     );
   });
@@ -152,7 +164,7 @@ describe('text format', () => {
 });
 
 describe('child bindings', () => {
-  it('children carry their bindings and their parents\', never the other way (json)', () => {
+  it("children carry their bindings and their parents', never the other way (json)", () => {
     const out = collector();
     const root = createLogger({ format: 'json', destination: out });
     const monitor = root.child({ component: 'monitor' });
@@ -168,7 +180,7 @@ describe('child bindings', () => {
     assert.equal('component' in (bare ?? {}), false);
   });
 
-  it('children carry their bindings and their parents\' (text)', () => {
+  it("children carry their bindings and their parents' (text)", () => {
     const out = collector();
     const monitor = createLogger({ format: 'text', destination: out }).child({ component: 'monitor' });
     monitor.child({ pathId: 'abc123' }).info('down');
@@ -196,6 +208,13 @@ describe('the MonitorLog shape', () => {
     // Handed on alone, as `(line) => void` callbacks take it.
     const detached = log.warn;
     detached('d');
-    assert.deepEqual(out.records().map((r) => [r.level, r.msg]), [['info', 'i'], ['warn', 'w'], ['warn', 'd']]);
+    assert.deepEqual(
+      out.records().map((r) => [r.level, r.msg]),
+      [
+        ['info', 'i'],
+        ['warn', 'w'],
+        ['warn', 'd'],
+      ],
+    );
   });
 });

@@ -113,7 +113,10 @@ describe('Grafana kit', () => {
     assert.ok(using('state-timeline', /pathmon_path_state/), 'states timeline');
     assert.ok(using('timeseries', /pathmon_path_loss_ratio/), 'loss');
     const heatmap = dashboard.panels.find((panel) => panel.type === 'heatmap')!;
-    assert.ok(heatmap.targets!.every((target) => target.format === 'heatmap' && /_rtt_seconds_bucket/.test(target.expr!) && /\ble\b/.test(target.expr!)), 'heatmap from histogram buckets by le');
+    assert.ok(
+      heatmap.targets!.every((target) => target.format === 'heatmap' && /_rtt_seconds_bucket/.test(target.expr!) && /\ble\b/.test(target.expr!)),
+      'heatmap from histogram buckets by le',
+    );
     assert.ok(using('timeseries', /pathmon_link_loss_ratio/) && using('timeseries', /pathmon_link_added_delay_seconds/), 'per-link view');
     assert.ok(using('table', /pathmon_incident_info/), 'incidents');
     // Per-path panels put names on their series through the info join, so legends are not hashes.

@@ -28,13 +28,16 @@ describe('pathmon_path_info', () => {
     for (const path of monitor.paths()) {
       const series = byId.get(path.record.id)!;
       assert.equal(series.value, '1');
-      assert.deepEqual({ ...series.labels }, {
-        path_id: path.record.id,
-        group: 'dev1->dev2',
-        from: 'dev1',
-        to: 'dev2',
-        hops: path.record.names.join('->'),
-      });
+      assert.deepEqual(
+        { ...series.labels },
+        {
+          path_id: path.record.id,
+          group: 'dev1->dev2',
+          from: 'dev1',
+          to: 'dev2',
+          hops: path.record.names.join('->'),
+        },
+      );
     }
     // Every path_id on a per-path family has an info series to join.
     for (const f of families.filter((family) => family.name.startsWith('pathmon_path_') && family.name !== 'pathmon_path_info')) {
@@ -67,8 +70,9 @@ describe('pathmon_build_info', () => {
     const info = parsePrometheusTextFormat(await metrics.render()).find((f) => f.name === 'pathmon_build_info')!;
     metrics.close();
     const pkg = JSON.parse(readFileSync(join(repoRoot, 'package.json'), 'utf8')) as { version: string };
-    assert.deepEqual(info.metrics.map((m) => ({ labels: { ...m.labels }, value: m.value })), [
-      { labels: { version: pkg.version, node_version: process.versions.node }, value: '1' },
-    ]);
+    assert.deepEqual(
+      info.metrics.map((m) => ({ labels: { ...m.labels }, value: m.value })),
+      [{ labels: { version: pkg.version, node_version: process.versions.node }, value: '1' }],
+    );
   });
 });

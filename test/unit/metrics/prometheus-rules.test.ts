@@ -41,7 +41,7 @@ before(() => {
 });
 after(() => rmSync(dir, { recursive: true, force: true }));
 
-describe('the kit\'s Prometheus rules', { skip: skipUnless(havePromtool, 'promtool') }, () => {
+describe("the kit's Prometheus rules", { skip: skipUnless(havePromtool, 'promtool') }, () => {
   it('pass promtool check rules', () => {
     const check = promtool(['check', 'rules', RULES_FILE]);
     assert.equal(check.status, 0, check.stdout + check.stderr);

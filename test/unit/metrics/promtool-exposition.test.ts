@@ -17,7 +17,7 @@ const NANOG76 = join(repoRoot, 'lab', 'topologies', 'nanog76.yaml');
 const NOW = 1_700_000_000_000;
 
 describe('promtool check metrics', { skip: skipUnless(havePromtool, 'promtool') }, () => {
-  it('rejects prom-client\'s default process series as they come', async () => {
+  it("rejects prom-client's default process series as they come", async () => {
     const registry = new Registry();
     collectDefaultMetrics({ register: registry });
     const check = promtool(['check', 'metrics'], await registry.metrics());
@@ -35,7 +35,16 @@ describe('promtool check metrics', { skip: skipUnless(havePromtool, 'promtool') 
       const text = await metrics.render();
       metrics.close();
       // Every kind of series is there to be checked: per path, per group, per link, incidents, process.
-      for (const name of ['pathmon_path_info', 'pathmon_path_loss_ratio', 'pathmon_group_rtt_seconds_bucket', 'pathmon_link_loss_ratio', 'pathmon_incident_info', 'pathmon_build_info', 'nodejs_active_handles', 'process_cpu_seconds_total']) {
+      for (const name of [
+        'pathmon_path_info',
+        'pathmon_path_loss_ratio',
+        'pathmon_group_rtt_seconds_bucket',
+        'pathmon_link_loss_ratio',
+        'pathmon_incident_info',
+        'pathmon_build_info',
+        'nodejs_active_handles',
+        'process_cpu_seconds_total',
+      ]) {
         assert.match(text, new RegExp(`^${name}[{ ]`, 'm'), name);
       }
       assert.equal(text.includes('pathmon_path_rtt_seconds_bucket'), pathHistograms);

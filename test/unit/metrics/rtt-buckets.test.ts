@@ -27,7 +27,10 @@ async function monitorWithRounds() {
 
 /** `le` bounds in seconds, ascending, +Inf last, of the first series of a histogram family. */
 function bucketBounds(text: string, family: string): string[] {
-  const les = text.split('\n').filter((line) => line.startsWith(`${family}_bucket{`)).map((line) => /le="([^"]+)"/.exec(line)![1]!);
+  const les = text
+    .split('\n')
+    .filter((line) => line.startsWith(`${family}_bucket{`))
+    .map((line) => /le="([^"]+)"/.exec(line)![1]!);
   return [...new Set(les)];
 }
 
@@ -79,7 +82,10 @@ describe('RTT buckets', () => {
     const lines = text.split('\n');
     for (const path of monitor.paths()) {
       const histogram = path.rttHistogram;
-      for (const [le, boundMs] of [['0.001', 1], ['0.025', 25]] as const) {
+      for (const [le, boundMs] of [
+        ['0.001', 1],
+        ['0.025', 25],
+      ] as const) {
         const line = lines.find((l) => l.startsWith('pathmon_path_rtt_seconds_bucket{') && l.includes(`path_id="${path.record.id}"`) && l.includes(`le="${le}"`))!;
         assert.equal(Number(line.split(' ').at(-1)), histogram.cumulativeCounts[RTT_BOUNDS_MS.indexOf(boundMs)], `${path.record.id} le=${le}`);
       }
@@ -111,7 +117,10 @@ describe('RTT buckets', () => {
     // The group histogram holds every path's replies.
     const group = histogram(text, 'pathmon_group_rtt_seconds', 'group="dev1->dev2"');
     assert.deepEqual([...group.labelSets], ['group="dev1->dev2"'], 'one histogram, for the one group');
-    assert.equal(group.count, paths.reduce((sum, path) => sum + path.rttHistogram.count, 0));
+    assert.equal(
+      group.count,
+      paths.reduce((sum, path) => sum + path.rttHistogram.count, 0),
+    );
     assert.equal(group.buckets.get('+Inf'), group.count);
     const impairedReplies = monitor.pathsAcross('R2', 'R4').length * 10;
     assert.ok(group.buckets.get('+Inf')! - group.buckets.get('0.025')! >= impairedReplies, 'the 30 ms replies sit above 25 ms');

@@ -16,7 +16,11 @@ async function warmed(): Promise<Harness> {
   return h;
 }
 
-const opened = (h: Harness) => h.mail.calls.flat().filter((c) => c.change === 'opened').map((c) => c.incident);
+const opened = (h: Harness) =>
+  h.mail.calls
+    .flat()
+    .filter((c) => c.change === 'opened')
+    .map((c) => c.incident);
 
 test('the cover plan is probed beside the paths, and the view shows it', async () => {
   const h = await warmed();
@@ -41,13 +45,19 @@ test('R4→R6 down one way: one incident naming R4→R6, no path incidents, with
   assert.deepEqual(incident!.subject.kind === 'link' && [incident!.subject.label, incident!.subject.direction], ['R4→R6', 'one-way']);
   assert.equal(incident!.explainedPaths.length, 4, 'the 4 paths over R4-R6 are explained');
   assert.match(incident!.summary, /control plane up/);
-  assert.deepEqual(h.tickets.calls.flat().map((c) => c.incident.subject.kind), ['link']);
+  assert.deepEqual(
+    h.tickets.calls.flat().map((c) => c.incident.subject.kind),
+    ['link'],
+  );
   assert.equal(h.monitor.links().find((l) => l.label === 'R4→R6')?.incidentId, incident!.id);
   assert.equal(h.monitor.links().find((l) => l.label === 'R6→R4')?.incidentId, null);
 
   h.network.fault('R4', 'R6', null, true);
   await rounds(h, 3);
-  assert.deepEqual(h.mail.calls.flat().map((c) => c.change), ['opened', 'resolved']);
+  assert.deepEqual(
+    h.mail.calls.flat().map((c) => c.change),
+    ['opened', 'resolved'],
+  );
 });
 
 test('R2–R4 delayed 10 ms both ways: one incident on the link, both directions, about 10 ms', async () => {
@@ -67,10 +77,18 @@ test('two faulty links at once: two incidents', async () => {
   h.network.fault('R3', 'R5', { lossEvery: 4 }, true);
   h.network.fault('R4', 'R6', 'down');
   await rounds(h, 4);
-  const labels = opened(h).map((i) => (i.subject.kind === 'link' ? i.subject.label : i.subjectKey)).sort();
+  const labels = opened(h)
+    .map((i) => (i.subject.kind === 'link' ? i.subject.label : i.subjectKey))
+    .sort();
   assert.equal(labels.length, 2, labels.join(', '));
-  assert.ok(labels.some((l) => l === 'R3→R5'), labels.join(', '));
-  assert.ok(labels.some((l) => /R4.R6|R6.R4/.test(l)), labels.join(', '));
+  assert.ok(
+    labels.some((l) => l === 'R3→R5'),
+    labels.join(', '),
+  );
+  assert.ok(
+    labels.some((l) => /R4.R6|R6.R4/.test(l)),
+    labels.join(', '),
+  );
 });
 
 test('30 fault-free rounds open no incident', async () => {

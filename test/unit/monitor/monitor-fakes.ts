@@ -62,15 +62,26 @@ export class FakeNetwork {
   rounds = 0;
   onRound: (() => void) | null = null;
   private readonly linksByHops = new Map<string, string[]>();
-  constructor(private readonly topology: TopologyGraph, private readonly clock: FakeClock) {}
+  constructor(
+    private readonly topology: TopologyGraph,
+    private readonly clock: FakeClock,
+  ) {}
 
   /** Teaches the network which links a probe with these hops crosses. */
   learn(hops: PathHops): void {
-    this.linksByHops.set(hopsKey(hops), hops.crossed.map((link) => link.key));
+    this.linksByHops.set(
+      hopsKey(hops),
+      hops.crossed.map((link) => link.key),
+    );
   }
 
   fault(a: string, b: string, fault: LinkFault | null, oneWay = false): void {
-    const directions = oneWay ? [[a, b]] : [[a, b], [b, a]];
+    const directions = oneWay
+      ? [[a, b]]
+      : [
+          [a, b],
+          [b, a],
+        ];
     for (const [from, to] of directions) {
       for (const link of this.topology.linksBetween(this.topology.resolveNode(from!), this.topology.resolveNode(to!))) {
         if (fault === null) this.faults.delete(link.key);
@@ -110,7 +121,10 @@ export class RecordingNotifier implements Notifier {
   readonly maxAttempts = Number.POSITIVE_INFINITY;
   attempts = 0;
   closed = false;
-  constructor(readonly channel: 'email' | 'freshdesk', private readonly failWith: Error | null = null) {}
+  constructor(
+    readonly channel: 'email' | 'freshdesk',
+    private readonly failWith: Error | null = null,
+  ) {}
   async deliver(item: OutboxItem): Promise<DeliveryOutcome> {
     this.attempts++;
     if (this.failWith) throw this.failWith;
@@ -203,18 +217,20 @@ export interface Harness {
  * reach the notifiers); `localize` adds the real walk planner and the link estimator, as `pathmon run`
  * wires them.
  */
-export function harness(options: {
-  config?: MonitorConfig;
-  store?: FlakyStore;
-  /** Replaces the store the monitor uses (a real PGlite store); `store` is then unused. */
-  monitorStore?: Store;
-  /** Replaces the recording notifiers (real ones against fakes). */
-  notifiers?: Notifier[];
-  clockStartMs?: number;
-  ticketsFail?: Error;
-  retentionEveryMs?: number;
-  localize?: boolean;
-} = {}): Harness {
+export function harness(
+  options: {
+    config?: MonitorConfig;
+    store?: FlakyStore;
+    /** Replaces the store the monitor uses (a real PGlite store); `store` is then unused. */
+    monitorStore?: Store;
+    /** Replaces the recording notifiers (real ones against fakes). */
+    notifiers?: Notifier[];
+    clockStartMs?: number;
+    ticketsFail?: Error;
+    retentionEveryMs?: number;
+    localize?: boolean;
+  } = {},
+): Harness {
   const config = options.config ?? (options.localize ? testConfig('localize: { probesPerWalk: 40, probeSpacingMs: 5 }', 2000) : testConfig('localize: { enabled: false }'));
   const source = new StaticTopologySource(topologyFile);
   const planned: GroupedPath[] = planPaths(source.graph, 'dev1', 'dev2', {}, 'loop').planned.map((entry) => ({ ...entry, group: 'lab', from: 'dev1', to: 'dev2' }));
@@ -257,8 +273,7 @@ export function harness(options: {
   return { monitor, clock, network, store, writer, mail, tickets, planner, planned, logs, source, walkPlanner };
 }
 
-export const crosses = (names: string[], a: string, b: string): boolean =>
-  names.some((name, i) => (name === a && names[i + 1] === b) || (name === b && names[i + 1] === a));
+export const crosses = (names: string[], a: string, b: string): boolean => names.some((name, i) => (name === a && names[i + 1] === b) || (name === b && names[i + 1] === a));
 
 /** Runs n rounds, advancing the clock one interval between them. */
 export async function rounds(h: Harness, n: number): Promise<void> {

@@ -69,7 +69,14 @@ test('start-up reconciliation queues a ticket for each open incident without one
   await second.monitor.start();
 
   const delivered = tickets.delivered.map((item) => item.incidentId).sort();
-  assert.deepEqual(delivered, open.filter((i) => i !== hasTicket).map((i) => i.id).sort(), 'every open incident but the ticketed one, each once');
+  assert.deepEqual(
+    delivered,
+    open
+      .filter((i) => i !== hasTicket)
+      .map((i) => i.id)
+      .sort(),
+    'every open incident but the ticketed one, each once',
+  );
   assert.equal(tickets.delivered.filter((item) => item.change.reason.includes('reconciliation')).length, 2, 'two queued by reconciliation, one was pending already');
   assert.equal(mail.delivered.length, 0, 'mail keeps nothing per incident: not reconciled');
   assert.ok(second.logs.some((line) => /WARN freshdesk: .* is open without its ticket; queued a create/.test(line)));

@@ -15,8 +15,18 @@ function round(kind: 'good' | 'slow' | 'lossy' | 'dead', p50Ms = kind === 'slow'
   const received = kind === 'dead' ? 0 : kind === 'lossy' ? 6 : 10;
   const rtt = received === 0 ? null : p50Ms;
   return {
-    pathId: 'p1', roundAtMs: clockMs, sent: 10, received, lossPct: (10 - received) * 10,
-    rttMinMs: rtt, rttAvgMs: rtt, rttMaxMs: rtt, rttP50Ms: rtt, rttP95Ms: rtt, rttP99Ms: rtt, jitterMs: rtt === null ? null : 0,
+    pathId: 'p1',
+    roundAtMs: clockMs,
+    sent: 10,
+    received,
+    lossPct: (10 - received) * 10,
+    rttMinMs: rtt,
+    rttAvgMs: rtt,
+    rttMaxMs: rtt,
+    rttP50Ms: rtt,
+    rttP95Ms: rtt,
+    rttP99Ms: rtt,
+    jitterMs: rtt === null ? null : 0,
   };
 }
 
@@ -37,13 +47,19 @@ const up = () => feed(newPathEvaluation('p1'), ['good', 'good', 'good']).state;
 test('a new path is decided after N rounds, as UP when they were good', () => {
   const { state, transitions } = feed(newPathEvaluation('p1'), ['good', 'good', 'good']);
   assert.equal(state.state, 'UP');
-  assert.deepEqual(transitions.map((t) => [t.from, t.to]), [[null, 'UP']]);
+  assert.deepEqual(
+    transitions.map((t) => [t.from, t.to]),
+    [[null, 'UP']],
+  );
   assert.equal(transitions[0]!.evidence.rounds.length, 3);
 });
 
 test('a lost first round on a new path raises nothing: the mildest of the deciding rounds wins', () => {
   const { transitions } = feed(newPathEvaluation('p1'), ['dead', 'good', 'good']);
-  assert.deepEqual(transitions.map((t) => t.to), ['UP']);
+  assert.deepEqual(
+    transitions.map((t) => t.to),
+    ['UP'],
+  );
 });
 
 test('N rounds of 100 % loss take an UP path DOWN; N-1 do not', () => {
@@ -53,7 +69,10 @@ test('N rounds of 100 % loss take an UP path DOWN; N-1 do not', () => {
   assert.equal(transitions.length, 1);
   assert.equal(transitions[0]!.from, 'UP');
   assert.equal(transitions[0]!.reason, '100 % loss for 3 rounds');
-  assert.deepEqual(transitions[0]!.evidence.rounds.map((r) => r.received), [0, 0, 0]);
+  assert.deepEqual(
+    transitions[0]!.evidence.rounds.map((r) => r.received),
+    [0, 0, 0],
+  );
   assert.equal(transitions[0]!.evidence.hysteresisRounds, 3);
 });
 
@@ -86,10 +105,16 @@ test('recovery needs N good rounds; from DOWN, DEGRADED rounds lead to DEGRADED 
   const down = feed(up(), ['dead', 'dead', 'dead']).state;
   assert.deepEqual(feed(down, ['good', 'good']).transitions, []);
   const recovered = feed(down, ['good', 'good', 'good']).transitions;
-  assert.deepEqual(recovered.map((t) => [t.from, t.to]), [['DOWN', 'UP']]);
+  assert.deepEqual(
+    recovered.map((t) => [t.from, t.to]),
+    [['DOWN', 'UP']],
+  );
   assert.match(recovered[0]!.reason, /within thresholds for 3 rounds/);
   const partial = feed(down, ['good', 'slow', 'good']).transitions;
-  assert.deepEqual(partial.map((t) => [t.from, t.to]), [['DOWN', 'DEGRADED']]);
+  assert.deepEqual(
+    partial.map((t) => [t.from, t.to]),
+    [['DOWN', 'DEGRADED']],
+  );
 });
 
 test('a flapping path (bad, good, bad, good) never changes state', () => {
@@ -108,11 +133,17 @@ test('a returned path stays GONE until its next N rounds decide it, then leaves 
   const back = pathReturned(pathGone(up(), 5, settings).next);
   assert.equal(back.state, 'GONE');
   const { transitions } = feed(back, ['slow', 'slow', 'slow']);
-  assert.deepEqual(transitions.map((t) => [t.from, t.to]), [['GONE', 'DEGRADED']]);
+  assert.deepEqual(
+    transitions.map((t) => [t.from, t.to]),
+    [['GONE', 'DEGRADED']],
+  );
 });
 
 test('a resumed path holds its stored state against the next rounds', () => {
   const resumed = resumedPathEvaluation('p1', 'DOWN', 42);
   assert.deepEqual(feed(resumed, ['dead', 'dead', 'dead']).transitions, []);
-  assert.deepEqual(feed(resumed, ['good', 'good', 'good']).transitions.map((t) => t.to), ['UP']);
+  assert.deepEqual(
+    feed(resumed, ['good', 'good', 'good']).transitions.map((t) => t.to),
+    ['UP'],
+  );
 });

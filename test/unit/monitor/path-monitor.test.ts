@@ -35,7 +35,10 @@ test('new paths are decided UP after N good rounds: stored, and nothing to notif
   const h = harness();
   await h.monitor.start();
   await rounds(h, 3);
-  assert.deepEqual((await h.store.transitions(null, 0)).map((t) => `${t.from}->${t.to}`), Array(8).fill('null->UP'));
+  assert.deepEqual(
+    (await h.store.transitions(null, 0)).map((t) => `${t.from}->${t.to}`),
+    Array(8).fill('null->UP'),
+  );
   assert.equal(h.mail.calls.length, 0, 'a healthy start is no incident');
   assert.ok(h.monitor.paths().every((path) => path.state === 'UP' && !path.deciding));
 });
@@ -67,7 +70,10 @@ test('a delayed link turns exactly the paths crossing it DEGRADED after N rounds
 
   h.network.fault('R2', 'R4', null);
   await rounds(h, 3);
-  assert.deepEqual(h.mail.calls[1]!.map((c) => c.change), Array(4).fill('resolved'));
+  assert.deepEqual(
+    h.mail.calls[1]!.map((c) => c.change),
+    Array(4).fill('resolved'),
+  );
   assert.equal(h.monitor.incidents().length, 0);
 });
 
@@ -96,9 +102,15 @@ test('transitions made while the database is down are stored, in order, once it 
   h.store.down = false;
   await rounds(h, 1);
   const stored = (await h.store.transitions(null, 0)).filter((t) => t.from !== null);
-  assert.deepEqual(stored.map((t) => t.to), [...Array(4).fill('DOWN'), ...Array(4).fill('UP')]);
-  assert.deepEqual(h.mail.calls.map((round) => round.map((c) => c.change)), [Array(4).fill('opened'), Array(4).fill('resolved')],
-    'once stored, both rounds\' changes are delivered, in order');
+  assert.deepEqual(
+    stored.map((t) => t.to),
+    [...Array(4).fill('DOWN'), ...Array(4).fill('UP')],
+  );
+  assert.deepEqual(
+    h.mail.calls.map((round) => round.map((c) => c.change)),
+    [Array(4).fill('opened'), Array(4).fill('resolved')],
+    "once stored, both rounds' changes are delivered, in order",
+  );
   assert.equal(h.writer.written.length, 10 * 8, 'every round reached the writer');
 });
 
@@ -120,10 +132,18 @@ test('a path the topology removed is GONE at once, not DOWN; when it returns its
 
   h.planner.change({ added: removed, kept });
   await rounds(h, 2);
-  assert.ok(h.monitor.paths().filter((p) => removed.some((r) => r.path.id === p.record.id)).every((p) => p.state === 'GONE' && p.deciding));
+  assert.ok(
+    h.monitor
+      .paths()
+      .filter((p) => removed.some((r) => r.path.id === p.record.id))
+      .every((p) => p.state === 'GONE' && p.deciding),
+  );
   await rounds(h, 1);
   const back = (await h.store.transitions(null, 0)).filter((t) => t.from === 'GONE');
-  assert.deepEqual(back.map((t) => t.to), Array(4).fill('UP'));
+  assert.deepEqual(
+    back.map((t) => t.to),
+    Array(4).fill('UP'),
+  );
 });
 
 test('a DOWN path incident resolves when its path is GONE', async () => {
@@ -135,7 +155,10 @@ test('a DOWN path incident resolves when its path is GONE', async () => {
   const removed = h.planned.filter((p) => crosses(p.path.names, 'R4', 'R6'));
   h.planner.change({ gone: removed, kept: h.planned.filter((p) => !removed.includes(p)) });
   await rounds(h, 1);
-  assert.deepEqual(h.mail.calls.at(-1)!.map((c) => c.change), Array(4).fill('resolved'));
+  assert.deepEqual(
+    h.mail.calls.at(-1)!.map((c) => c.change),
+    Array(4).fill('resolved'),
+  );
   assert.equal(h.monitor.incidents().length, 0);
 });
 
@@ -151,7 +174,13 @@ test('a notifier that throws does not stop the other notifier or the next round;
   const waiting = await h.store.outboxItems({ channel: 'freshdesk', state: 'pending' });
   assert.equal(waiting.length, 4);
   assert.ok(waiting.every((item) => item.attempts === 1 && item.lastError === 'freshdesk exploded'));
-  assert.deepEqual(h.monitor.notifierStatus().map((s) => [s.channel, s.queued]), [['freshdesk', 4], ['email', 0]]);
+  assert.deepEqual(
+    h.monitor.notifierStatus().map((s) => [s.channel, s.queued]),
+    [
+      ['freshdesk', 4],
+      ['email', 0],
+    ],
+  );
   h.clock.now += 10 * 60_000;
   await rounds(h, 1);
   assert.equal(h.tickets.attempts, 8, 'retried once their backoff has passed');
@@ -175,7 +204,11 @@ test("a restarted monitor resumes each path's stored state and open incidents in
   assert.equal(second.mail.calls.length, 0, 'still DOWN, still UP: nothing to tell');
   second.network.fault('R4', 'R6', null);
   await rounds(second, 3);
-  assert.deepEqual(second.mail.calls[0]!.map((c) => c.change), Array(4).fill('resolved'), 'the resumed incidents resolve, none re-opens');
+  assert.deepEqual(
+    second.mail.calls[0]!.map((c) => c.change),
+    Array(4).fill('resolved'),
+    'the resumed incidents resolve, none re-opens',
+  );
 });
 
 test('paths stored as live that the topology no longer has become GONE at start', async () => {
@@ -202,7 +235,10 @@ test('run() keeps the interval, and stop() ends it after the round in progress; 
   await h.monitor.run();
   assert.equal(h.monitor.counters().rounds, 5, 'the fifth round finished');
   const roundTimes = [...new Set(h.writer.written.map((row) => row.roundAtMs))];
-  assert.deepEqual(roundTimes.map((t) => t - startMs), [0, 1000, 2000, 3000, 4000]);
+  assert.deepEqual(
+    roundTimes.map((t) => t - startMs),
+    [0, 1000, 2000, 3000, 4000],
+  );
   await h.monitor.close();
   assert.ok(h.writer.closed && h.mail.closed && h.tickets.closed && h.planner.closed);
   assert.equal(h.store.closedCalls, 1);

@@ -19,8 +19,18 @@ function round(p50Ms: number, lossPct = 0): RoundResultRecord {
   const received = Math.round(100 - lossPct);
   const rtt = received === 0 ? null : p50Ms;
   return {
-    pathId: 'p', roundAtMs: clockMs, sent: 100, received, lossPct,
-    rttMinMs: rtt, rttAvgMs: rtt, rttMaxMs: rtt, rttP50Ms: rtt, rttP95Ms: rtt, rttP99Ms: rtt, jitterMs: rtt === null ? null : 0,
+    pathId: 'p',
+    roundAtMs: clockMs,
+    sent: 100,
+    received,
+    lossPct,
+    rttMinMs: rtt,
+    rttAvgMs: rtt,
+    rttMaxMs: rtt,
+    rttP50Ms: rtt,
+    rttP95Ms: rtt,
+    rttP99Ms: rtt,
+    jitterMs: rtt === null ? null : 0,
   };
 }
 
@@ -52,7 +62,10 @@ function assertComparisonsHold(reason: string, rounds: RoundResultRecord[]): num
     else assert.ok(high <= threshold, `"${match[0]}" is false as printed, in: ${reason}`);
     const values = rounds.map((r) => (measure === 'loss' ? r.lossPct : r.rttP50Ms)).filter((v): v is number => v !== null);
     for (const shown of [low, high]) {
-      assert.ok(values.some((v) => Math.abs(v - shown) < 0.006), `"${match[0]}" shows ${shown}, which no round had (${values.join(', ')})`);
+      assert.ok(
+        values.some((v) => Math.abs(v - shown) < 0.006),
+        `"${match[0]}" shows ${shown}, which no round had (${values.join(', ')})`,
+      );
     }
   }
   return count;
@@ -82,7 +95,7 @@ for (const form of forms) {
   });
 }
 
-test('the issue\'s case reads as what happened: one slow round above the threshold, two within', () => {
+test("the issue's case reads as what happened: one slow round above the threshold, two within", () => {
   const transition = transitionAfter(newPathEvaluation('p'), [round(21.01), round(5), round(6)]);
   assert.match(transition.reason, /p50 RTT 21\.01 ms > 15 ms in 1 of 3 rounds/);
   assert.match(transition.reason, /within thresholds in 2 of 3 rounds \(p50 RTT 5–6 ms ≤ 15 ms, loss 0 % ≤ 5 %\)/);

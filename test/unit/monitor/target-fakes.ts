@@ -40,7 +40,11 @@ export type TargetBehaviour = { rttMs: number; lossEvery?: number } | 'down' | {
 export class FakeTargetProber implements TargetProber {
   readonly seen: { addresses: string[]; options: TargetRoundOptions; addressing: TargetAddressing[] }[] = [];
   closed = false;
-  constructor(readonly kind: 'icmp' | 'tcp' | 'udp', private readonly network: Map<string, TargetBehaviour>, private readonly clock: FakeClock) {}
+  constructor(
+    readonly kind: 'icmp' | 'tcp' | 'udp',
+    private readonly network: Map<string, TargetBehaviour>,
+    private readonly clock: FakeClock,
+  ) {}
 
   async runRound(targets: readonly TargetAddressing[], options: TargetRoundOptions): Promise<TargetRoundResult> {
     this.seen.push({ addresses: targets.map((t) => t.address), options, addressing: [...targets] });

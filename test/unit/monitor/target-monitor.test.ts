@@ -121,7 +121,10 @@ test('DNS names are resolved every round and the new address is probed and recor
   h.resolver.names.set('db1', '10.2.0.6');
   await targetRounds(h, 1);
   assert.deepEqual(h.resolver.calls, ['db1', 'db1', 'db1'], 'one lookup per round; literal addresses are never looked up');
-  assert.deepEqual(h.probers.get('tcp')!.seen.map((round) => round.addresses[0]), ['10.2.0.5', '10.2.0.5', '10.2.0.6']);
+  assert.deepEqual(
+    h.probers.get('tcp')!.seen.map((round) => round.addresses[0]),
+    ['10.2.0.5', '10.2.0.5', '10.2.0.6'],
+  );
   const db1 = byLabel(h, 'tcp db1:5432');
   assert.equal(db1.target?.address, '10.2.0.6');
   assert.deepEqual((await h.store.paths()).find((p) => p.id === db1.record.id)!.hops, ['10.2.0.6']);
@@ -146,7 +149,7 @@ test('a name that stops resolving loses its rounds with the reason, goes DOWN af
   assert.equal(h.monitor.counters().rounds, 6);
 });
 
-test("a group with its own interval is probed only when due; the others every round", async () => {
+test('a group with its own interval is probed only when due; the others every round', async () => {
   const h = targetHarness({ config: targetConfig('[ { name: slow, kind: icmp, targets: [10.4.0.1], interval: 3s }, { name: fast, kind: icmp, targets: [10.4.0.2] } ]') });
   await h.monitor.start();
   const probedPerRound: number[] = [];
@@ -202,7 +205,10 @@ test('with link localization on, a DOWN target is its own incident and blames no
   await targetRounds(h, 3 + 4);
   assert.equal(h.logs.filter((line) => line.startsWith('WARN')).join('\n'), '', 'no evaluator failed');
   const incidents = h.monitor.incidents();
-  assert.deepEqual(incidents.map((i) => i.subject.kind), ['path']);
+  assert.deepEqual(
+    incidents.map((i) => i.subject.kind),
+    ['path'],
+  );
   assert.equal(incidents[0]!.subject.kind === 'path' && incidents[0]!.subject.label, 'icmp 10.3.0.1 (group mgmt)');
 });
 

@@ -27,7 +27,11 @@ test('report lists each target by kind and target with its state; history shows 
   const dataDir = mkdtempSync(join(tmpdir(), 'pathmon-target-report-'));
   try {
     const store = await openStore(`pglite:${join(dataDir, 'db')}`);
-    const h = targetHarness({ config: targetConfig('[ { name: db, kind: tcp, targets: [db1], port: 5432 }, { name: mgmt, kind: icmp, targets: [10.3.0.1] } ]'), monitorStore: store, clockStartMs: Date.now() - 60_000 });
+    const h = targetHarness({
+      config: targetConfig('[ { name: db, kind: tcp, targets: [db1], port: 5432 }, { name: mgmt, kind: icmp, targets: [10.3.0.1] } ]'),
+      monitorStore: store,
+      clockStartMs: Date.now() - 60_000,
+    });
     h.resolver.names.set('db1', '10.2.0.5');
     h.network.set('10.3.0.1', 'down');
     await h.monitor.start();

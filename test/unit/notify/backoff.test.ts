@@ -6,11 +6,20 @@ import { backoffDelayMs, retryAfterMs } from '../../../src/notify/backoff.js';
 describe('backoff', () => {
   const options = { baseMs: 500, capMs: 10_000 };
   it('doubles per attempt and stops at the cap', () => {
-    assert.deepEqual([0, 1, 2, 3, 4, 5, 10].map((a) => backoffDelayMs(a, options, () => 1)), [500, 1000, 2000, 4000, 8000, 10_000, 10_000]);
+    assert.deepEqual(
+      [0, 1, 2, 3, 4, 5, 10].map((a) => backoffDelayMs(a, options, () => 1)),
+      [500, 1000, 2000, 4000, 8000, 10_000, 10_000],
+    );
   });
   it('jitters between half and all of the step', () => {
-    assert.equal(backoffDelayMs(2, options, () => 0), 1000);
-    assert.equal(backoffDelayMs(2, options, () => 0.5), 1500);
+    assert.equal(
+      backoffDelayMs(2, options, () => 0),
+      1000,
+    );
+    assert.equal(
+      backoffDelayMs(2, options, () => 0.5),
+      1500,
+    );
   });
   it('reads Retry-After as seconds or as an HTTP date, and nothing else', () => {
     const now = Date.UTC(2025, 0, 1, 0, 0, 0);

@@ -4,8 +4,7 @@ import { describe, it } from 'node:test';
 import { emailConfigSchema, freshdeskConfigSchema } from '../../../src/notify/config-schema.js';
 import { freshdeskBaseUrl } from '../../../src/notify/build-notifiers.js';
 
-const issuePaths = (result: { success: boolean; error?: { issues: { path: PropertyKey[] }[] } }) =>
-  (result.error?.issues ?? []).map((i) => i.path.join('.'));
+const issuePaths = (result: { success: boolean; error?: { issues: { path: PropertyKey[] }[] } }) => (result.error?.issues ?? []).map((i) => i.path.join('.'));
 
 describe('notifier config', () => {
   it('a minimal freshdesk section gets the documented defaults', () => {

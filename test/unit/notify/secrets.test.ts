@@ -23,9 +23,18 @@ describe('secrets', () => {
   });
 
   it('names the missing variable, the unreadable file or the empty value, never a value', () => {
-    assert.throws(() => resolveSecret({ env: 'PATHMON_NOPE' }, 'the Freshdesk API key', { env: {} }), (e: unknown) => e instanceof SecretError && e.code === 'missing-env' && /PATHMON_NOPE/.test(e.message));
-    assert.throws(() => resolveSecret({ file: '/nonexistent/pathmon-secret' }, 'x'), (e: unknown) => e instanceof SecretError && e.code === 'unreadable-file');
-    assert.throws(() => resolveSecret({ env: 'E' }, 'x', { env: { E: '' } }), (e: unknown) => e instanceof SecretError && e.code === 'empty');
+    assert.throws(
+      () => resolveSecret({ env: 'PATHMON_NOPE' }, 'the Freshdesk API key', { env: {} }),
+      (e: unknown) => e instanceof SecretError && e.code === 'missing-env' && /PATHMON_NOPE/.test(e.message),
+    );
+    assert.throws(
+      () => resolveSecret({ file: '/nonexistent/pathmon-secret' }, 'x'),
+      (e: unknown) => e instanceof SecretError && e.code === 'unreadable-file',
+    );
+    assert.throws(
+      () => resolveSecret({ env: 'E' }, 'x', { env: { E: '' } }),
+      (e: unknown) => e instanceof SecretError && e.code === 'empty',
+    );
   });
 
   it('refuses a secret written into the config instead of a reference', () => {

@@ -18,7 +18,12 @@ const PLAIN = fromHex('0000 0800');
 
 test('decodes the plain 4-byte header', () => {
   assert.deepEqual(gre.decode(PLAIN), {
-    kind: 'gre', checksumPresent: false, version: 0, protocolType: 0x0800, headerLength: 4, checksumValid: undefined,
+    kind: 'gre',
+    checksumPresent: false,
+    version: 0,
+    protocolType: 0x0800,
+    headerLength: 4,
+    checksumValid: undefined,
   });
 });
 
@@ -92,7 +97,10 @@ test('malformed headers throw PacketDecodeError at the offending byte', () => {
 
 test('encode validates before writing', () => {
   for (const fields of [{ protocolType: 0x10000 }, { protocolType: 0x800, key: -1 }, { protocolType: 0x800, sequenceNumber: 2 ** 32 }]) {
-    assert.throws(() => gre.encode(fields), (e: unknown) => e instanceof PacketEncodeError && e.layer === 'gre');
+    assert.throws(
+      () => gre.encode(fields),
+      (e: unknown) => e instanceof PacketEncodeError && e.layer === 'gre',
+    );
   }
   assert.throws(() => gre.encode({ protocolType: 0x800, checksumPresent: true }, Buffer.alloc(7)), PacketEncodeError);
 });

@@ -50,9 +50,16 @@ for (const offset of [0, 10]) {
   test(`decodes scapy's header with options at offset ${offset}`, () => {
     const h = ipv4.decode(atOffset(WITH_OPTIONS, offset), offset);
     const { kind, headerLength, totalLength, checksum, checksumValid, ...fields } = h;
-    assert.deepEqual({ kind, headerLength, totalLength, checksum, checksumValid }, {
-      kind: 'ipv4', headerLength: 24, totalLength: 28, checksum: 0xd58b, checksumValid: true,
-    });
+    assert.deepEqual(
+      { kind, headerLength, totalLength, checksum, checksumValid },
+      {
+        kind: 'ipv4',
+        headerLength: 24,
+        totalLength: 28,
+        checksum: 0xd58b,
+        checksumValid: true,
+      },
+    );
     assert.deepEqual({ ...fields, options: Buffer.from(fields.options) }, WITH_OPTIONS_FIELDS);
   });
 
@@ -128,7 +135,11 @@ test('encode validates before writing', () => {
   ];
   for (const patch of bad) {
     const buf = Buffer.alloc(20, 0xee);
-    assert.throws(() => ipv4.encode({ ...good, ...patch }, buf), (e: unknown) => e instanceof PacketEncodeError && e.layer === 'ipv4', JSON.stringify(patch));
+    assert.throws(
+      () => ipv4.encode({ ...good, ...patch }, buf),
+      (e: unknown) => e instanceof PacketEncodeError && e.layer === 'ipv4',
+      JSON.stringify(patch),
+    );
     assert.deepEqual(buf, Buffer.alloc(20, 0xee), 'nothing written on a validation failure');
   }
   assert.throws(() => ipv4.encode(good, Buffer.alloc(19)), PacketEncodeError);

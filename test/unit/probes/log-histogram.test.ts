@@ -77,7 +77,7 @@ test('memory is bounded by the range of values, however many and however spread'
   assert.equal(narrow.footprintBytes, 1024, 'RTTs within one power of two cost one 1 KiB block');
 });
 
-test('a round\'s histograms built from its samples equal recording each reply, and paths with no reply cost nothing', () => {
+test("a round's histograms built from its samples equal recording each reply, and paths with no reply cost nothing", () => {
   const count = 3;
   const samples = Float64Array.from([1e6, NaN, 3e6, NaN, NaN, NaN, 2e6, 2e6, 2e6]);
   const built = PathHistograms.fromSamples(samples, 3, count);

@@ -5,14 +5,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { PacketEncodeError } from '../../../probes/errors.js';
-import {
-  decodeProbePacket,
-  encodeProbePacket,
-  peelGre,
-  probePacketLength,
-  ProbeTemplate,
-  type ProbeAddressing,
-} from '../../../probes/nested-gre.js';
+import { decodeProbePacket, encodeProbePacket, peelGre, probePacketLength, ProbeTemplate, type ProbeAddressing } from '../../../probes/nested-gre.js';
 import { assertDecodeError, fromHex, malformedPacket } from './packet-fixtures.js';
 
 // Generated once with scapy 2.5.0 (payload bytes hand-written from the probe payload layout):
@@ -23,7 +16,11 @@ const ONE_HOP = fromHex(`
   4500 0038 0000 4000 4011 b6b2 c000 0201 c000 0201  829a 829b 0024 aed8
   504d 4f4e 0100 0000 0000 abcd 0000 0003 0000 0102 0000 018c 2b3c 4d5e`);
 const ONE_HOP_ADDRESSING: ProbeAddressing = {
-  source: '192.0.2.1', hops: ['192.0.2.2'], returnAddress: '192.0.2.1', sourcePort: 33434, destinationPort: 33435,
+  source: '192.0.2.1',
+  hops: ['192.0.2.2'],
+  returnAddress: '192.0.2.1',
+  sourcePort: 33434,
+  destinationPort: 33435,
 };
 const ONE_HOP_PAYLOAD = { sessionId: 0xabcd, pathId: 3, sequence: 0x102, sendTimeNs: 0x18c2b3c4d5en };
 
@@ -46,9 +43,18 @@ test("the deck's 5-hop probe: one GRE layer per hop, UDP back to the prober, eve
   assert.equal(packet.length, probePacketLength(5));
   assert.equal(packet.length, 5 * 24 + 20 + 8 + 28);
   const decoded = decodeProbePacket(packet);
-  assert.deepEqual(decoded.layers.map((l) => l.destination), [...DECK.hops, DECK.returnAddress]);
-  assert.deepEqual(decoded.layers.map((l) => l.protocol), [47, 47, 47, 47, 47, 17]);
-  assert.deepEqual(decoded.layers.map((l) => l.totalLength), [176, 152, 128, 104, 80, 56]);
+  assert.deepEqual(
+    decoded.layers.map((l) => l.destination),
+    [...DECK.hops, DECK.returnAddress],
+  );
+  assert.deepEqual(
+    decoded.layers.map((l) => l.protocol),
+    [47, 47, 47, 47, 47, 17],
+  );
+  assert.deepEqual(
+    decoded.layers.map((l) => l.totalLength),
+    [176, 152, 128, 104, 80, 56],
+  );
   for (const layer of decoded.layers) {
     assert.equal(layer.source, '20.0.0.2');
     assert.equal(layer.ttl, 9);
@@ -176,6 +182,10 @@ test('every truncation of a probe throws PacketDecodeError', () => {
     if (length >= 4) cut.writeUInt16BE(length, 2);
     if (length >= 28) cut.writeUInt16BE(length - 24, 26);
     if (length >= 52) cut.writeUInt16BE(length - 44, 48);
-    assert.throws(() => decodeProbePacket(cut), (e: unknown) => e instanceof Error && e.name === 'PacketDecodeError', `length ${length}`);
+    assert.throws(
+      () => decodeProbePacket(cut),
+      (e: unknown) => e instanceof Error && e.name === 'PacketDecodeError',
+      `length ${length}`,
+    );
   }
 });

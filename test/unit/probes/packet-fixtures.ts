@@ -18,7 +18,9 @@ export function fromHex(text: string): Buffer {
 export const malformedDir = fixturePath('malformed', 'packets');
 
 export function malformedNames(): string[] {
-  return readdirSync(malformedDir).filter((name) => name.endsWith('.hex')).sort();
+  return readdirSync(malformedDir)
+    .filter((name) => name.endsWith('.hex'))
+    .sort();
 }
 
 export function malformedPacket(name: string): Buffer {

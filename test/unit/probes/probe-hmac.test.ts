@@ -26,7 +26,11 @@ function corePayload(packet: Buffer): Buffer {
 test('a signed template carries the flag and a tag that verifies after every stamp, with a valid UDP checksum', () => {
   const signer = new ProbeSigner(key);
   const template = new ProbeTemplate(addressing, { sessionId: 9, pathId: 3 }, { signer });
-  for (const [sequence, time] of [[0, 1n], [1, 123_456_789n], [0xffffffff, 2n ** 63n]] as const) {
+  for (const [sequence, time] of [
+    [0, 1n],
+    [1, 123_456_789n],
+    [0xffffffff, 2n ** 63n],
+  ] as const) {
     const packet = template.stamp(sequence, time);
     const decoded = decodeProbePacket(packet);
     assert.equal(decoded.payload.flags & FLAG_HMAC, FLAG_HMAC);
@@ -39,7 +43,10 @@ test('a signed template carries the flag and a tag that verifies after every sta
 });
 
 test('a short key is refused without printing it', () => {
-  assert.throws(() => new ProbeSigner(Buffer.from('secret-short')), (error: Error) => error instanceof ProbeKeyError && !error.message.includes('secret'));
+  assert.throws(
+    () => new ProbeSigner(Buffer.from('secret-short')),
+    (error: Error) => error instanceof ProbeKeyError && !error.message.includes('secret'),
+  );
 });
 
 test('with a key, replies without a valid tag are forged even when session, path, sequence and send time are right', async () => {

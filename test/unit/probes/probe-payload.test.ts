@@ -70,6 +70,10 @@ test('encode validates before writing', () => {
     { sendTimeNs: 5 as unknown as bigint },
   ];
   for (const patch of bad) {
-    assert.throws(() => probePayload.encode({ ...SAMPLE_VALUE, ...patch }), (e: unknown) => e instanceof PacketEncodeError && e.layer === 'probe-payload', String(Object.keys(patch)));
+    assert.throws(
+      () => probePayload.encode({ ...SAMPLE_VALUE, ...patch }),
+      (e: unknown) => e instanceof PacketEncodeError && e.layer === 'probe-payload',
+      String(Object.keys(patch)),
+    );
   }
 });

@@ -62,25 +62,20 @@ test('probes for different paths are spread across the interval, not sent in one
 
 test('foreign, other-session, forged and duplicate packets are dropped and counted, never measured', async () => {
   const network = new SimulatedNetwork((_pathId, sequence) => (sequence === 0 ? 4 : 4));
-  const stranger = (session: number, pathId: number, sequence: number, sendTimeNs: bigint) =>
-    probePayload.encode({ sessionId: session, pathId, sequence, sendTimeNs });
+  const stranger = (session: number, pathId: number, sequence: number, sendTimeNs: bigint) => probePayload.encode({ sessionId: session, pathId, sequence, sendTimeNs });
   network.inject(Buffer.from('GET / HTTP/1.1\r\n'), 1);
   network.inject(Buffer.alloc(3), 1);
   network.inject(stranger(99, 0, 0, 1n), 1);
   network.inject(stranger(7, 0, 5, network.nowNs()), 0.5); // right session, wrong send time: forged
   network.inject(stranger(7, 42, 0, 1n), 1); // a path we never had
-  const { perPath, drops } = await runProbeRound(
-    { sender: network.sender, receiver: network.receiver, clock: network, sessionId: 7 },
-    paths.slice(0, 1),
-    { count: 10, intervalMs: 10, timeoutMs: 50 },
-  );
+  const { perPath, drops } = await runProbeRound({ sender: network.sender, receiver: network.receiver, clock: network, sessionId: 7 }, paths.slice(0, 1), { count: 10, intervalMs: 10, timeoutMs: 50 });
   assert.deepEqual(drops, { malformed: 2, otherSession: 1, forged: 2 });
   assert.equal(perPath[0]!.received, 10);
   assert.equal(perPath[0]!.rttMs!.min, 4);
   assert.equal(perPath[0]!.rttMs!.max, 4);
 });
 
-test('per-path samples are the round\'s RTTs in sequence order, and empty when not kept', async () => {
+test("per-path samples are the round's RTTs in sequence order, and empty when not kept", async () => {
   const network = new SimulatedNetwork((pathId, sequence) => (sequence === 1 && pathId === 1 ? null : 1 + pathId + sequence));
   const deps = { sender: network.sender, receiver: network.receiver, clock: network };
   const kept = await runProbeRound(deps, paths.slice(0, 2), { count: 3, intervalMs: 10, timeoutMs: 50 });
@@ -89,6 +84,9 @@ test('per-path samples are the round\'s RTTs in sequence order, and empty when n
   assert.equal(kept.histograms.count(1), 2);
   assert.equal(kept.histograms.summaryMs(0)!.max, 3);
   const dropped = await runProbeRound(deps, paths.slice(0, 2), { count: 3, intervalMs: 10, timeoutMs: 50, keepSamples: false });
-  assert.deepEqual(dropped.samplesNs.map((samples) => samples.length), [0, 0]);
+  assert.deepEqual(
+    dropped.samplesNs.map((samples) => samples.length),
+    [0, 0],
+  );
   assert.equal(dropped.perPath[1]!.received, 2);
 });

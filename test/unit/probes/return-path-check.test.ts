@@ -5,7 +5,10 @@ import { returnPathProblems } from '../../../probes/index.js';
 const sysctls = (values: Record<string, string>) => (key: string) => values[key];
 
 test('says which sysctls to set when the prober would drop its own returning probes', () => {
-  const problems = returnPathProblems('127.0.0.1', sysctls({ 'net/ipv4/conf/lo/accept_local': '0', 'net/ipv4/conf/all/accept_local': '0', 'net/ipv4/conf/all/rp_filter': '2', 'net/ipv4/conf/lo/rp_filter': '0' }));
+  const problems = returnPathProblems(
+    '127.0.0.1',
+    sysctls({ 'net/ipv4/conf/lo/accept_local': '0', 'net/ipv4/conf/all/accept_local': '0', 'net/ipv4/conf/all/rp_filter': '2', 'net/ipv4/conf/lo/rp_filter': '0' }),
+  );
   assert.equal(problems.length, 2);
   assert.match(problems[0]!, /net\.ipv4\.conf\.lo\.accept_local=1/);
   assert.match(problems[1]!, /rp_filter 2/);

@@ -27,7 +27,7 @@ test('nothing received gives null figures, not zeros', () => {
   assert.equal(stats.jitterMs, null);
 });
 
-test('a path\'s probes can be summarised in place inside a round\'s array, as if sliced out', () => {
+test("a path's probes can be summarised in place inside a round's array, as if sliced out", () => {
   const round = Float64Array.from([5e6, 1e6, NaN, 4e6, 2e6, 9e6, NaN, NaN, 3e6, 8e6, 7e6, 6e6]);
   for (let start = 0; start < round.length; start += 4) {
     assert.deepEqual(roundStats(round, 1, 2, start, 4), roundStats(round.slice(start, start + 4), 1, 2));

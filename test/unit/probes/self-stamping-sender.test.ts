@@ -44,7 +44,13 @@ function lateReportingNetwork(tamper: (slot: number, sentNs: bigint) => { report
 
 test('replies that arrive before their send report are measured against the reported send time', async () => {
   const { perPath, drops } = await runProbeRound({ ...lateReportingNetwork(), sessionId: 9 }, paths, { count: 5, intervalMs: 10, timeoutMs: 100 });
-  assert.deepEqual(perPath.map((p) => [p.sent, p.received]), [[5, 5], [5, 5]]);
+  assert.deepEqual(
+    perPath.map((p) => [p.sent, p.received]),
+    [
+      [5, 5],
+      [5, 5],
+    ],
+  );
   assert.equal(perPath[0]!.rttMs!.min, 3);
   assert.equal(perPath[1]!.rttMs!.max, 3);
   assert.deepEqual(drops, { malformed: 0, otherSession: 0, forged: 0 });

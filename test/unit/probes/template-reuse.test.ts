@@ -55,8 +55,21 @@ test('a reidentified template stamps the bytes scapy built for that session and 
 
 test('reidentify then stamp equals a fresh encodeProbePacket across identities, sequences and times', () => {
   const template = new ProbeTemplate(FIVE_HOPS, { sessionId: 1, pathId: 0 });
-  const identities = [[0, 0], [1, 1], [0xffff, 0x10000], [0x80000000, 0xffffffff], [0xffffffff, 0], [0x12345678, 41], [1, 0]] as const;
-  const stamps = [[0, 0n], [1, 1n], [0xffffffff, 2n ** 64n - 1n], [0x10000, 1_700_000_000_123_456_789n]] as const;
+  const identities = [
+    [0, 0],
+    [1, 1],
+    [0xffff, 0x10000],
+    [0x80000000, 0xffffffff],
+    [0xffffffff, 0],
+    [0x12345678, 41],
+    [1, 0],
+  ] as const;
+  const stamps = [
+    [0, 0n],
+    [1, 1n],
+    [0xffffffff, 2n ** 64n - 1n],
+    [0x10000, 1_700_000_000_123_456_789n],
+  ] as const;
   for (const [sessionId, pathId] of identities) {
     template.reidentify(sessionId, pathId);
     assertChecksumsValid(template.packet);
@@ -84,7 +97,11 @@ test('a reidentified signed template is byte-identical to a fresh signed one and
   kept.stamp(5, 500n);
   kept.reidentify(0xdeadbeef, 17);
   const fresh = new ProbeTemplate(FIVE_HOPS, { sessionId: 0xdeadbeef, pathId: 17 }, { signer });
-  for (const [sequence, time] of [[0, 1n], [1, 2n ** 40n], [0xffffffff, 2n ** 63n]] as const) {
+  for (const [sequence, time] of [
+    [0, 1n],
+    [1, 2n ** 40n],
+    [0xffffffff, 2n ** 63n],
+  ] as const) {
     const packet = kept.stamp(sequence, time);
     assert.deepEqual(packet, fresh.stamp(sequence, time));
     assertChecksumsValid(packet);
@@ -140,7 +157,7 @@ function checkingNetwork(rttMs = 2) {
 
 const options = { count: 3, intervalMs: 10, timeoutMs: 50 };
 
-test('the round runner reuses each route\'s template across rounds, under a new session each round', async () => {
+test("the round runner reuses each route's template across rounds, under a new session each round", async () => {
   const net = checkingNetwork();
   const run = createRoundRunner(net.deps);
   const first = await run(net.round(routes), options);
@@ -154,7 +171,14 @@ test('the round runner reuses each route\'s template across rounds, under a new 
   assert.equal(net.buffers.get(1), firstBuffers.get(0));
   assert.equal(net.buffers.get(2), firstBuffers.get(1));
   for (const result of [first, second]) {
-    assert.deepEqual(result.perPath.map((stats) => [stats.sent, stats.received, stats.rttMs?.p50]), [[3, 3, 2], [3, 3, 2], [3, 3, 2]]);
+    assert.deepEqual(
+      result.perPath.map((stats) => [stats.sent, stats.received, stats.rttMs?.p50]),
+      [
+        [3, 3, 2],
+        [3, 3, 2],
+        [3, 3, 2],
+      ],
+    );
     assert.deepEqual(result.drops, { malformed: 0, otherSession: 0, forged: 0 });
   }
 });
@@ -177,7 +201,10 @@ test('the same route twice in one round gets two templates; routes unused for ke
   const twice = [routes[0]!, routes[1]!, routes[0]!];
   const result = await run(net.round(twice), options);
   assert.notEqual(net.buffers.get(0), net.buffers.get(2));
-  assert.deepEqual(result.perPath.map((stats) => stats.received), [3, 3, 3]);
+  assert.deepEqual(
+    result.perPath.map((stats) => stats.received),
+    [3, 3, 3],
+  );
   assert.equal(run.cache.size, 3);
   await run(net.round([routes[2]!]), options);
   assert.deepEqual(run.cache.lastRun, { reused: 0, built: 1, evicted: 0 });
@@ -199,7 +226,7 @@ test('a new signer or receiver port rebuilds every template', () => {
   assert.equal(decodeProbePacket(otherPort[0]!.stamp(0, 1n)).udp.destinationPort, 4001);
 });
 
-test('a route that cannot be encoded fails the round with the encoder\'s error, every round', async () => {
+test("a route that cannot be encoded fails the round with the encoder's error, every round", async () => {
   const net = checkingNetwork();
   const run = createRoundRunner(net.deps);
   const bad = [...routes, { source: '10.2.0.0', hops: ['10.2.0.1', '10.1.1.300'], returnAddress: '10.2.0.0' }];

@@ -19,7 +19,13 @@ for (const offset of [0, 10]) {
   test(`decodes scapy's datagram and validates its checksum, at offset ${offset}`, () => {
     const buf = atOffset(DATAGRAM, offset);
     assert.deepEqual(udp.decode(buf, offset), {
-      kind: 'udp', sourcePort: 40000, destinationPort: 3000, length: 15, checksum: 0xab66, headerLength: 8, payloadLength: 7,
+      kind: 'udp',
+      sourcePort: 40000,
+      destinationPort: 3000,
+      length: 15,
+      checksum: 0xab66,
+      headerLength: 8,
+      payloadLength: 7,
     });
     assert.equal(udp.checksumValid(buf, offset, SRC, DST), true);
     assert.equal(udp.checksumValid(buf, offset, SRC, '198.51.100.3'), false, 'the pseudo-header is covered');
@@ -79,7 +85,11 @@ test('malformed headers throw PacketDecodeError at the offending byte', () => {
 test('encode validates before writing', () => {
   const good = { sourcePort: 1, destinationPort: 2, payloadLength: 0 };
   for (const patch of [{ sourcePort: 65536 }, { destinationPort: -1 }, { sourcePort: 1.5 }, { payloadLength: 0xffff - 7 }, { checksum: 0x10000 }]) {
-    assert.throws(() => udp.encode({ ...good, ...patch }), (e: unknown) => e instanceof PacketEncodeError && e.layer === 'udp', JSON.stringify(patch));
+    assert.throws(
+      () => udp.encode({ ...good, ...patch }),
+      (e: unknown) => e instanceof PacketEncodeError && e.layer === 'udp',
+      JSON.stringify(patch),
+    );
   }
   assert.throws(() => udp.computeChecksum(Buffer.alloc(4), 0, SRC, DST), PacketEncodeError);
   assert.throws(() => udp.pseudoHeaderSum('1.2.3', DST, 8), PacketEncodeError);

@@ -55,7 +55,7 @@ describe('event correlation', () => {
     assert.equal(c.correlate(syslogEvent({ host: 'R6', message: 'AdjChg: Nbr 10.255.0.4 on x:10.0.46.1: Full -> Deleted' })).incident?.id, incident.id);
     assert.equal(c.correlate(syslogEvent({ host: 'R6', message: 'zebra: something about the box' })).incident?.id, incident.id, 'node-level attach');
     assert.equal(c.correlate(syslogEvent({ host: 'R5', message: 'AdjChg: Nbr 10.255.0.6 on x:10.0.56.0: Full -> Deleted' })).incident, null, 'R5 is on no link of the incident');
-    assert.equal(c.correlate(syslogEvent({ host: 'R4', message: 'AdjChg on x:10.0.45.0 Full -> Down' })).incident, null, 'a link of R4 other than the incident\'s');
+    assert.equal(c.correlate(syslogEvent({ host: 'R4', message: 'AdjChg on x:10.0.45.0 Full -> Down' })).incident, null, "a link of R4 other than the incident's");
   });
 
   it('leaves an unknown device uncorrelated', () => {

@@ -12,7 +12,8 @@ import { K46, K64, opened, r46Incident } from '../../integration/remediate/remed
 const stats = (sent: number, received: number) => ({ sent, received, lossPct: 0, late: 0, duplicates: 0, rttMs: null, jitterMs: null });
 const outcome = (received: number): RoundOutcome => ({ atMs: 0, routes: [{ kind: 'walk', id: 'w', group: null, linkKeys: [K46, K64], stats: stats(10, received) }] });
 const findings = (lossRatio: number, changes: RoundFindings['incidentChanges'] = []): RoundFindings => ({
-  transitions: [], incidentChanges: changes,
+  transitions: [],
+  incidentChanges: changes,
   estimates: { estimates: [{ subject: { kind: 'link', linkKey: K46 }, lossRatio, down: false, addedDelayMs: 0, confidence: 0.9, support: 1, evidence: [] }], skipped: [], computeMs: 0 },
 });
 

@@ -19,13 +19,42 @@ const plan = labPlan('rtest', {
 describe('lab ospf-cost', () => {
   it('raises the cost on both ends, each in its namespace through its own vty socket', () => {
     const changes = ospfCostChanges(plan, '/run/pathmon/labs/rtest', 'R4↔R6', 65535);
-    assert.deepEqual(changes.map((c) => [c.router, c.namespace, c.interfaceName, c.cost]), [['R4', 'rtest.R4', 'l46-R6', 65535], ['R6', 'rtest.R6', 'l46-R4', 65535]]);
-    assert.deepEqual(changes[0]!.argv, ['ip', 'netns', 'exec', 'rtest.R4', 'vtysh', '--vty_socket', '/run/pathmon/labs/rtest/bgp-ls/frr/R4', '-c', 'configure terminal', '-c', 'interface l46-R6', '-c', 'ip ospf cost 65535']);
+    assert.deepEqual(
+      changes.map((c) => [c.router, c.namespace, c.interfaceName, c.cost]),
+      [
+        ['R4', 'rtest.R4', 'l46-R6', 65535],
+        ['R6', 'rtest.R6', 'l46-R4', 65535],
+      ],
+    );
+    assert.deepEqual(changes[0]!.argv, [
+      'ip',
+      'netns',
+      'exec',
+      'rtest.R4',
+      'vtysh',
+      '--vty_socket',
+      '/run/pathmon/labs/rtest/bgp-ls/frr/R4',
+      '-c',
+      'configure terminal',
+      '-c',
+      'interface l46-R6',
+      '-c',
+      'ip ospf cost 65535',
+    ]);
   });
 
   it("puts back the lab's configured cost, and reads names holding '-'", () => {
-    assert.deepEqual(ospfCostChanges(plan, '/x', 'R6→R4', null).map((c) => c.cost), [20, 20]);
-    assert.deepEqual(ospfCostChanges(plan, '/x', 'R6-R-7', null).map((c) => [c.router, c.interfaceName]), [['R6', 'l67-R-7'], ['R-7', 'l67-R6']]);
+    assert.deepEqual(
+      ospfCostChanges(plan, '/x', 'R6→R4', null).map((c) => c.cost),
+      [20, 20],
+    );
+    assert.deepEqual(
+      ospfCostChanges(plan, '/x', 'R6-R-7', null).map((c) => [c.router, c.interfaceName]),
+      [
+        ['R6', 'l67-R-7'],
+        ['R-7', 'l67-R6'],
+      ],
+    );
   });
 
   it('refuses a link that names no two nodes of the lab', () => {

@@ -12,8 +12,14 @@ import { renderAction } from '../../../src/remediate/remediation-engine.js';
 import { r46Incident, syslogEvent } from '../../integration/remediate/remediate-fixtures.js';
 
 const parse = (raw: unknown): RemediationConfig => remediationConfigSchema.parse(raw);
-const eventTrigger = (overrides: Parameters<typeof syslogEvent>[0] = {}, incident = null as ReturnType<typeof r46Incident> | null): Trigger =>
-  ({ kind: 'event', event: syslogEvent(overrides), incident, change: null, reason: null, linkLabel: null });
+const eventTrigger = (overrides: Parameters<typeof syslogEvent>[0] = {}, incident = null as ReturnType<typeof r46Incident> | null): Trigger => ({
+  kind: 'event',
+  event: syslogEvent(overrides),
+  incident,
+  change: null,
+  reason: null,
+  linkLabel: null,
+});
 const names = (config: RemediationConfig, trigger: Trigger) => matchingRules(compileRules(config.rules), trigger).map((r) => r.name);
 const cmd = { type: 'command', argv: ['/bin/true'] };
 
@@ -58,8 +64,14 @@ describe('rule matching', () => {
   });
 
   it('incident rules fire on incident changes by kind, link (either order) and change', () => {
-    const trigger = (incident: ReturnType<typeof r46Incident>, change: 'opened' | 'updated' | 'resolved'): Trigger =>
-      ({ kind: 'incident', event: null, incident, change, reason: 'r', linkLabel: null });
+    const trigger = (incident: ReturnType<typeof r46Incident>, change: 'opened' | 'updated' | 'resolved'): Trigger => ({
+      kind: 'incident',
+      event: null,
+      incident,
+      change,
+      reason: 'r',
+      linkLabel: null,
+    });
     assert.deepEqual(names(config, trigger(r46Incident(), 'opened')), ['on-down-incident']);
     assert.deepEqual(names(config, trigger(r46Incident(), 'resolved')), [], 'change defaults to opened');
     assert.deepEqual(names(config, trigger(r46Incident('x', { kind: 'loss' }), 'opened')), []);
@@ -106,7 +118,15 @@ describe('config validation', () => {
     assert.match(problems({ rules: [{ name: 'a', match: { message: '([' }, actions: [cmd] }] }), /rules\.0\.match\.message: expected a valid regular expression/);
     assert.match(problems({ rules: [{ name: 'a', match: { host: 'x' } }] }), /expected at least one action/);
     assert.match(problems({ rules: [{ name: 'a', match: {}, actions: [cmd] }] }), /expected at least one match field/);
-    assert.match(problems({ rules: [{ name: 'a', match: { host: 'x' }, actions: [cmd] }, { name: 'a', match: { host: 'y' }, actions: [cmd] }] }), /used twice/);
+    assert.match(
+      problems({
+        rules: [
+          { name: 'a', match: { host: 'x' }, actions: [cmd] },
+          { name: 'a', match: { host: 'y' }, actions: [cmd] },
+        ],
+      }),
+      /used twice/,
+    );
   });
 
   it('refuses an unknown action type, a severity out of range, and a command without argv', () => {

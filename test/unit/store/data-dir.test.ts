@@ -11,8 +11,7 @@ import { join } from 'node:path';
 import { openStore, StoreError } from '../../../src/store/index.js';
 import { checkDataDirForRead, makeDirectory, prepareDataDirForWrite } from '../../../src/store/data-dir.js';
 
-const isBadDataDir = (pattern: RegExp) => (err: unknown) =>
-  err instanceof StoreError && err.code === 'bad-data-dir' && pattern.test(err.message);
+const isBadDataDir = (pattern: RegExp) => (err: unknown) => err instanceof StoreError && err.code === 'bad-data-dir' && pattern.test(err.message);
 
 describe('data directory checks', () => {
   const root = mkdtempSync(join(tmpdir(), 'pathmon-datadir-'));

@@ -9,7 +9,9 @@ export class FakeTimers implements WriterTimers {
   private nextId = 1;
   private readonly pending = new Map<number, { atMs: number; callback: () => void }>();
 
-  nowMs(): number { return this.currentMs; }
+  nowMs(): number {
+    return this.currentMs;
+  }
 
   setTimeout(callback: () => void, ms: number): unknown {
     const id = this.nextId++;
@@ -17,9 +19,13 @@ export class FakeTimers implements WriterTimers {
     return id;
   }
 
-  clearTimeout(handle: unknown): void { this.pending.delete(handle as number); }
+  clearTimeout(handle: unknown): void {
+    this.pending.delete(handle as number);
+  }
 
-  get pendingCount(): number { return this.pending.size; }
+  get pendingCount(): number {
+    return this.pending.size;
+  }
 
   /** Moves the clock forward, firing due timers in time order and settling promises after each. */
   async advance(ms: number): Promise<void> {

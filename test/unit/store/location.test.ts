@@ -28,11 +28,18 @@ describe('parseLocation', () => {
   });
 
   it('rejects other schemes and malformed URLs without echoing them', () => {
-    assert.throws(() => parseLocation(`mysql://root:${SECRET}@h/db`), (err: unknown) =>
-      err instanceof StoreError && err.code === 'bad-location' && !err.message.includes(SECRET) && /mysql/.test(err.message));
-    assert.throws(() => parseLocation(`postgres://root:${SECRET}@[bad/db`), (err: unknown) =>
-      err instanceof StoreError && err.code === 'bad-location' && !err.message.includes(SECRET));
-    assert.throws(() => parseLocation('  '), (err: unknown) => err instanceof StoreError && err.code === 'bad-location');
+    assert.throws(
+      () => parseLocation(`mysql://root:${SECRET}@h/db`),
+      (err: unknown) => err instanceof StoreError && err.code === 'bad-location' && !err.message.includes(SECRET) && /mysql/.test(err.message),
+    );
+    assert.throws(
+      () => parseLocation(`postgres://root:${SECRET}@[bad/db`),
+      (err: unknown) => err instanceof StoreError && err.code === 'bad-location' && !err.message.includes(SECRET),
+    );
+    assert.throws(
+      () => parseLocation('  '),
+      (err: unknown) => err instanceof StoreError && err.code === 'bad-location',
+    );
   });
 
   it('scrubs the password out of driver messages', () => {
@@ -57,7 +64,6 @@ describe('openStore errors', () => {
   });
 
   it('refuses a schema name that is not a plain identifier', async () => {
-    await assert.rejects(openStore('pglite:memory', { schema: 'x; DROP TABLE y' }),
-      (err: unknown) => err instanceof StoreError && err.code === 'bad-value');
+    await assert.rejects(openStore('pglite:memory', { schema: 'x; DROP TABLE y' }), (err: unknown) => err instanceof StoreError && err.code === 'bad-value');
   });
 });

@@ -14,8 +14,18 @@ import { ResultWriter, StoreError, type ResultWriterOptions, type RoundResultRec
 import { FakeTimers, settle } from './fake-timers.js';
 
 const row = (i: number): RoundResultRecord => ({
-  pathId: `p${i % 7}`, roundAtMs: i, sent: 10, received: 9, lossPct: 10, rttMinMs: 1.25, rttAvgMs: 1.5, rttMaxMs: 2.75,
-  rttP50Ms: 1.5, rttP95Ms: 2.5, rttP99Ms: 2.75, jitterMs: 0.125,
+  pathId: `p${i % 7}`,
+  roundAtMs: i,
+  sent: 10,
+  received: 9,
+  lossPct: 10,
+  rttMinMs: 1.25,
+  rttAvgMs: 1.5,
+  rttMaxMs: 2.75,
+  rttP50Ms: 1.5,
+  rttP95Ms: 2.5,
+  rttP99Ms: 2.75,
+  jitterMs: 0.125,
 });
 const rows = (from: number, count: number): RoundResultRecord[] => Array.from({ length: count }, (_, i) => row(from + i));
 const at = (list: readonly RoundResultRecord[]): number[] => list.map((r) => r.roundAtMs);
@@ -26,7 +36,9 @@ class FakeDb {
   hold = false;
   readonly written: RoundResultRecord[] = [];
   private readonly waiting: (() => void)[] = [];
-  get waitingWrites(): number { return this.waiting.length; }
+  get waitingWrites(): number {
+    return this.waiting.length;
+  }
   releaseAll(): void {
     this.hold = false;
     for (const resume of this.waiting.splice(0)) resume();
@@ -45,9 +57,14 @@ const newDir = (): string => {
   dirs.push(dir);
   return dir;
 };
-afterEach(() => { for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true }); });
+afterEach(() => {
+  for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
+});
 
-const journalFiles = (dir: string): string[] => readdirSync(dir).filter((f) => f.startsWith('journal-')).sort();
+const journalFiles = (dir: string): string[] =>
+  readdirSync(dir)
+    .filter((f) => f.startsWith('journal-'))
+    .sort();
 
 function writerOn(dir: string, db: FakeDb, options: ResultWriterOptions = {}): { writer: ResultWriter; clock: FakeTimers } {
   const clock = new FakeTimers();
@@ -86,7 +103,10 @@ describe('ResultWriter journal', () => {
     writer.add(rows(0, 3));
     const files = journalFiles(dir);
     assert.equal(files.length, 1);
-    const lines = readFileSync(join(dir, files[0]!), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as RoundResultRecord);
+    const lines = readFileSync(join(dir, files[0]!), 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as RoundResultRecord);
     assert.deepEqual(lines, rows(0, 3));
   });
 

@@ -14,8 +14,18 @@ import { SpillError } from '../../../src/store/result-writer.js';
 import { FakeTimers, settle } from './fake-timers.js';
 
 const row = (i: number): RoundResultRecord => ({
-  pathId: 'p', roundAtMs: i, sent: 1, received: 1, lossPct: 0, rttMinMs: 1, rttAvgMs: 1, rttMaxMs: 1,
-  rttP50Ms: 1, rttP95Ms: 1, rttP99Ms: 1, jitterMs: 0,
+  pathId: 'p',
+  roundAtMs: i,
+  sent: 1,
+  received: 1,
+  lossPct: 0,
+  rttMinMs: 1,
+  rttAvgMs: 1,
+  rttMaxMs: 1,
+  rttP50Ms: 1,
+  rttP95Ms: 1,
+  rttP99Ms: 1,
+  jitterMs: 0,
 });
 const rows = (from: number, count: number): RoundResultRecord[] => Array.from({ length: count }, (_, i) => row(from + i));
 
@@ -25,12 +35,16 @@ class FakeDb {
   /** While holding, each write waits until releaseOne() lets it through. */
   holding = false;
   private readonly waiting: (() => void)[] = [];
-  releaseOne(): void { this.waiting.shift()?.(); }
+  releaseOne(): void {
+    this.waiting.shift()?.();
+  }
   releaseAll(): void {
     this.holding = false;
     for (const resume of this.waiting.splice(0)) resume();
   }
-  get waitingWrites(): number { return this.waiting.length; }
+  get waitingWrites(): number {
+    return this.waiting.length;
+  }
   readonly sink = async (batch: RoundResultRecord[]): Promise<void> => {
     if (this.holding) await new Promise<void>((resolve) => this.waiting.push(resolve));
     await Promise.resolve();
@@ -40,7 +54,9 @@ class FakeDb {
 }
 
 const dirs: string[] = [];
-afterEach(() => { for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true }); });
+afterEach(() => {
+  for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
+});
 
 function setup(options: ResultWriterOptions = {}) {
   const base = mkdtempSync(join(tmpdir(), 'pathmon-spill-fail-'));
@@ -50,7 +66,12 @@ function setup(options: ResultWriterOptions = {}) {
   const clock = new FakeTimers();
   const errors: { error: SpillError; stats: ResultWriterStats }[] = [];
   const writer = new ResultWriter(db.sink, {
-    batchRows: 10, flushIntervalMs: 1000, retryInitialMs: 100, retryMaxMs: 800, timers: clock, spillDir,
+    batchRows: 10,
+    flushIntervalMs: 1000,
+    retryInitialMs: 100,
+    retryMaxMs: 800,
+    timers: clock,
+    spillDir,
     onSpillError: (error, stats) => errors.push({ error, stats }),
     ...options,
   });
@@ -103,7 +124,11 @@ describe('ResultWriter when the spill directory refuses rows', () => {
     db.down = false;
     await clock.advance(800);
     await writer.flush();
-    assert.deepEqual(db.written, rows(0, 40).map((r) => r.roundAtMs), 'every row, once, in the order added');
+    assert.deepEqual(
+      db.written,
+      rows(0, 40).map((r) => r.roundAtMs),
+      'every row, once, in the order added',
+    );
   });
 
   it('writes held rows after the spill files when the database returns before the disk does', async () => {
@@ -120,7 +145,10 @@ describe('ResultWriter when the spill directory refuses rows', () => {
     writer.add(rows(24, 4)); // arrives while held rows wait: goes behind them
     await clock.advance(2000);
     await writer.flush();
-    assert.deepEqual(db.written, [...rows(0, 8), ...rows(16, 12)].map((r) => r.roundAtMs));
+    assert.deepEqual(
+      db.written,
+      [...rows(0, 8), ...rows(16, 12)].map((r) => r.roundAtMs),
+    );
     const stats = writer.stats();
     assert.equal(stats.unsaved, 0);
     assert.equal(stats.dropped, 8, 'the spilled rows that vanished are counted, not silently gone');
@@ -164,7 +192,10 @@ describe('ResultWriter when the spill directory refuses rows', () => {
     assert.equal(stats.unsaved, 0);
     assert.equal(stats.spilled, 5);
     assert.equal(errors.length, 0);
-    assert.deepEqual(readdirSync(spillDir).filter((f) => f.endsWith('.tmp')), []);
+    assert.deepEqual(
+      readdirSync(spillDir).filter((f) => f.endsWith('.tmp')),
+      [],
+    );
   });
 
   it('without a spill directory every drop is reported, not only counted', async () => {
@@ -193,6 +224,9 @@ describe('ResultWriter when the spill directory refuses rows', () => {
     db.releaseAll();
     await clock.advance(2000);
     await writer.flush();
-    assert.deepEqual([...new Set(db.written)].sort((a, b) => a - b), rows(0, 10).map((r) => r.roundAtMs));
+    assert.deepEqual(
+      [...new Set(db.written)].sort((a, b) => a - b),
+      rows(0, 10).map((r) => r.roundAtMs),
+    );
   });
 });

@@ -11,8 +11,18 @@ import { ResultWriter, StoreError, type ResultWriterOptions, type RoundResultRec
 import { FakeTimers, settle } from './fake-timers.js';
 
 const row = (i: number): RoundResultRecord => ({
-  pathId: 'p', roundAtMs: i, sent: 1, received: 1, lossPct: 0, rttMinMs: 1, rttAvgMs: 1, rttMaxMs: 1,
-  rttP50Ms: 1, rttP95Ms: 1, rttP99Ms: 1, jitterMs: 0,
+  pathId: 'p',
+  roundAtMs: i,
+  sent: 1,
+  received: 1,
+  lossPct: 0,
+  rttMinMs: 1,
+  rttAvgMs: 1,
+  rttMaxMs: 1,
+  rttP50Ms: 1,
+  rttP95Ms: 1,
+  rttP99Ms: 1,
+  jitterMs: 0,
 });
 const rows = (from: number, count: number): RoundResultRecord[] => Array.from({ length: count }, (_, i) => row(from + i));
 
@@ -31,7 +41,9 @@ class FakeDb {
     }
     this.batches.push(batch.map((r) => r.roundAtMs));
   };
-  get written(): number[] { return this.batches.flat(); }
+  get written(): number[] {
+    return this.batches.flat();
+  }
 }
 
 const dirs: string[] = [];
@@ -40,7 +52,9 @@ const spillDir = (): string => {
   dirs.push(dir);
   return dir;
 };
-afterEach(() => { for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true }); });
+afterEach(() => {
+  for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
+});
 
 function setup(options: ResultWriterOptions = {}): { db: FakeDb; clock: FakeTimers; writer: ResultWriter } {
   const db = new FakeDb();
@@ -54,11 +68,18 @@ describe('ResultWriter', () => {
     const { db, clock, writer } = setup();
     writer.add(rows(0, 25));
     await settle();
-    assert.deepEqual(db.batches.map((b) => b.length), [10, 10], 'two full batches go out without waiting');
+    assert.deepEqual(
+      db.batches.map((b) => b.length),
+      [10, 10],
+      'two full batches go out without waiting',
+    );
     await clock.advance(999);
     assert.equal(db.written.length, 20);
     await clock.advance(1);
-    assert.deepEqual(db.written, rows(0, 25).map((r) => r.roundAtMs));
+    assert.deepEqual(
+      db.written,
+      rows(0, 25).map((r) => r.roundAtMs),
+    );
     assert.equal(writer.stats().written, 25);
   });
 
@@ -88,7 +109,10 @@ describe('ResultWriter', () => {
     assert.ok(db.calls <= 3 + Math.ceil(10_000 / 800), 'backoff is capped at retryMaxMs, not hammering');
     db.down = false;
     await clock.advance(800);
-    assert.deepEqual(db.written, rows(0, 25).map((r) => r.roundAtMs));
+    assert.deepEqual(
+      db.written,
+      rows(0, 25).map((r) => r.roundAtMs),
+    );
     assert.equal(writer.stats().state, 'ok');
     assert.equal(writer.stats().buffered, 0);
   });
@@ -109,8 +133,15 @@ describe('ResultWriter', () => {
     await clock.advance(100);
     writer.add(rows(35, 3));
     await clock.advance(1000);
-    assert.deepEqual(db.written, rows(0, 38).map((r) => r.roundAtMs), 'exactly the order of add()');
-    assert.deepEqual(readdirSync(dir).filter((f) => f.startsWith('spill-')), []);
+    assert.deepEqual(
+      db.written,
+      rows(0, 38).map((r) => r.roundAtMs),
+      'exactly the order of add()',
+    );
+    assert.deepEqual(
+      readdirSync(dir).filter((f) => f.startsWith('spill-')),
+      [],
+    );
   });
 
   it('without a spill directory keeps the newest rows and counts what it dropped', async () => {
@@ -122,7 +153,10 @@ describe('ResultWriter', () => {
     db.down = false;
     await clock.advance(100);
     await clock.advance(1000);
-    assert.deepEqual(db.written, rows(10, 20).map((r) => r.roundAtMs));
+    assert.deepEqual(
+      db.written,
+      rows(10, 20).map((r) => r.roundAtMs),
+    );
   });
 
   it('sets aside a batch the database keeps refusing, and goes on with the rest', async () => {
@@ -132,7 +166,10 @@ describe('ResultWriter', () => {
     writer.add(rows(0, 20));
     await clock.advance(1000);
     assert.equal(writer.stats().rejected, 10);
-    assert.deepEqual(db.written, rows(10, 10).map((r) => r.roundAtMs));
+    assert.deepEqual(
+      db.written,
+      rows(10, 10).map((r) => r.roundAtMs),
+    );
     const rejected = readdirSync(dir).filter((f) => f.startsWith('rejected-'));
     assert.equal(rejected.length, 1);
     assert.match(readFileSync(join(dir, rejected[0]!), 'utf8'), /value out of range/);
@@ -158,13 +195,19 @@ describe('ResultWriter', () => {
     assert.equal(stats.buffered, 0);
     assert.equal(stats.spilled, 30);
     assert.equal(first.clock.pendingCount, 0, 'no timer left behind');
-    assert.throws(() => first.writer.add(rows(30, 1)), (err: unknown) => err instanceof StoreError && err.code === 'closed');
+    assert.throws(
+      () => first.writer.add(rows(30, 1)),
+      (err: unknown) => err instanceof StoreError && err.code === 'closed',
+    );
 
     const second = setup({ spillDir: dir });
     second.writer.add(rows(30, 5));
     await second.clock.advance(0);
     await second.writer.flush();
-    assert.deepEqual(second.db.written, rows(0, 35).map((r) => r.roundAtMs));
+    assert.deepEqual(
+      second.db.written,
+      rows(0, 35).map((r) => r.roundAtMs),
+    );
   });
 
   it('skips a torn line in a spill file instead of failing', async () => {
@@ -173,7 +216,10 @@ describe('ResultWriter', () => {
     first.db.down = true;
     first.writer.add(rows(0, 5));
     await first.writer.close();
-    const file = readdirSync(dir).filter((f) => f.startsWith('spill-')).sort().at(-1)!;
+    const file = readdirSync(dir)
+      .filter((f) => f.startsWith('spill-'))
+      .sort()
+      .at(-1)!;
     const { appendFileSync } = await import('node:fs');
     appendFileSync(join(dir, file), '{"pathId":"p","roundAt');
     const second = setup({ spillDir: dir });
@@ -183,7 +229,9 @@ describe('ResultWriter', () => {
   });
 
   it('refuses nonsensical options with a StoreError naming the option', () => {
-    assert.throws(() => new ResultWriter(async () => undefined, { batchRows: 0 }),
-      (err: unknown) => err instanceof StoreError && err.code === 'bad-value' && /batchRows/.test(err.message));
+    assert.throws(
+      () => new ResultWriter(async () => undefined, { batchRows: 0 }),
+      (err: unknown) => err instanceof StoreError && err.code === 'bad-value' && /batchRows/.test(err.message),
+    );
   });
 });

@@ -17,7 +17,9 @@ const newDir = (): string => {
   dirs.push(dir);
   return dir;
 };
-afterEach(() => { for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true }); });
+afterEach(() => {
+  for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
+});
 const seq = (from: number, count: number): { n: number }[] => Array.from({ length: count }, (_, i) => ({ n: from + i }));
 
 describe('RoundJournal', () => {

@@ -17,8 +17,18 @@ import { FakeTimers } from './fake-timers.js';
 const skip = process.platform !== 'linux' || process.getuid?.() !== 0 ? 'mounting a tmpfs needs root on Linux' : false;
 
 const row = (i: number): RoundResultRecord => ({
-  pathId: `path-${'x'.repeat(40)}`, roundAtMs: i, sent: 5, received: 5, lossPct: 0, rttMinMs: 1.25, rttAvgMs: 1.5, rttMaxMs: 2,
-  rttP50Ms: 1.5, rttP95Ms: 2, rttP99Ms: 2, jitterMs: 0.1,
+  pathId: `path-${'x'.repeat(40)}`,
+  roundAtMs: i,
+  sent: 5,
+  received: 5,
+  lossPct: 0,
+  rttMinMs: 1.25,
+  rttAvgMs: 1.5,
+  rttMaxMs: 2,
+  rttP50Ms: 1.5,
+  rttP95Ms: 2,
+  rttP99Ms: 2,
+  jitterMs: 0.1,
 });
 const rows = (from: number, count: number): RoundResultRecord[] => Array.from({ length: count }, (_, i) => row(from + i));
 
@@ -70,11 +80,14 @@ describe('spilling onto a full disk', { skip }, () => {
     const written: number[] = [];
     const errors: SpillError[] = [];
     const clock = new FakeTimers();
-    const writer = new ResultWriter(async (batch) => {
-      await Promise.resolve();
-      if (down) throw new StoreError('unreachable', 'postgres://u@h/db', 'store.insertResults: unreachable (ECONNREFUSED)');
-      written.push(...batch.map((r) => r.roundAtMs));
-    }, { batchRows: 100, maxMemoryRows: 16, spillDir, timers: clock, retryInitialMs: 100, retryMaxMs: 100, onSpillError: (error) => errors.push(error) });
+    const writer = new ResultWriter(
+      async (batch) => {
+        await Promise.resolve();
+        if (down) throw new StoreError('unreachable', 'postgres://u@h/db', 'store.insertResults: unreachable (ECONNREFUSED)');
+        written.push(...batch.map((r) => r.roundAtMs));
+      },
+      { batchRows: 100, maxMemoryRows: 16, spillDir, timers: clock, retryInitialMs: 100, retryMaxMs: 100, onSpillError: (error) => errors.push(error) },
+    );
 
     const rounds = 12;
     for (let round = 0; round < rounds; round++) {
@@ -99,7 +112,10 @@ describe('spilling onto a full disk', { skip }, () => {
     down = false;
     await writer.flush();
     await writer.close();
-    assert.deepEqual(written, rows(0, (rounds + 1) * 8).map((r) => r.roundAtMs));
+    assert.deepEqual(
+      written,
+      rows(0, (rounds + 1) * 8).map((r) => r.roundAtMs),
+    );
     assert.deepEqual(readdirSync(spillDir), []);
   });
 
@@ -108,9 +124,12 @@ describe('spilling onto a full disk', { skip }, () => {
     mkdirSync(spillDir, { recursive: true });
     fill(join(mountPoint, 'b', 'filler'), 0);
     const errors: SpillError[] = [];
-    const writer = new ResultWriter(async () => {
-      throw new StoreError('unreachable', 'postgres://u@h/db', 'store.insertResults: unreachable (ECONNREFUSED)');
-    }, { spillDir, timers: new FakeTimers(), onSpillError: (error) => errors.push(error) });
+    const writer = new ResultWriter(
+      async () => {
+        throw new StoreError('unreachable', 'postgres://u@h/db', 'store.insertResults: unreachable (ECONNREFUSED)');
+      },
+      { spillDir, timers: new FakeTimers(), onSpillError: (error) => errors.push(error) },
+    );
     for (let round = 0; round < 12; round++) writer.add(rows(round * 8, 8));
     const stats = await writer.close();
     assert.equal(stats.unsaved, 96, 'all 12 rounds held, none silently lost');

@@ -27,10 +27,9 @@ describe('store lock', () => {
   after(() => rmSync(root, { recursive: true, force: true }));
   const opts = { mode: 'write' as const, description: 'pglite:test' };
 
-  it('refuses a second holder, naming the first one\'s pid, until released', async () => {
+  it("refuses a second holder, naming the first one's pid, until released", async () => {
     const lock = await acquireStoreLock(root, opts);
-    await assert.rejects(acquireStoreLock(root, opts), (err: unknown) =>
-      err instanceof StoreError && err.code === 'in-use' && err.message.includes(`in use by pid ${process.pid} (this process`));
+    await assert.rejects(acquireStoreLock(root, opts), (err: unknown) => err instanceof StoreError && err.code === 'in-use' && err.message.includes(`in use by pid ${process.pid} (this process`));
     lock.release();
     assert.equal(existsSync(join(root, STORE_LOCK_FILE)), false);
     (await acquireStoreLock(root, opts)).release();
@@ -50,8 +49,7 @@ describe('store lock', () => {
 
   it('counts a lock written on another host as held', async () => {
     writeFileSync(join(root, STORE_LOCK_FILE), lockContent({ pid: deadPid(), host: 'elsewhere.example' }));
-    await assert.rejects(acquireStoreLock(root, opts), (err: unknown) =>
-      err instanceof StoreError && err.code === 'in-use' && /on host elsewhere\.example/.test(err.message));
+    await assert.rejects(acquireStoreLock(root, opts), (err: unknown) => err instanceof StoreError && err.code === 'in-use' && /on host elsewhere\.example/.test(err.message));
     rmSync(join(root, STORE_LOCK_FILE));
   });
 

@@ -52,7 +52,9 @@ describe('syslog line parsing', () => {
   });
 
   it('Juniper structured (RFC 5424): the MSGID is the code, SD parsed', () => {
-    const e = parse('<28>1 2024-06-01T11:00:00.123Z mx1 mib2d 1234 SNMP_TRAP_LINK_DOWN [junos@2636.1.1.1.2.18 snmp-interface-index="523" admin-status="up(1)" operational-status="down(2)" interface-name="ge-0/0/1"] ifIndex 523, ifAdminStatus up(1), ifOperStatus down(2), ifName ge-0/0/1');
+    const e = parse(
+      '<28>1 2024-06-01T11:00:00.123Z mx1 mib2d 1234 SNMP_TRAP_LINK_DOWN [junos@2636.1.1.1.2.18 snmp-interface-index="523" admin-status="up(1)" operational-status="down(2)" interface-name="ge-0/0/1"] ifIndex 523, ifAdminStatus up(1), ifOperStatus down(2), ifName ge-0/0/1',
+    );
     assert.equal(e.errorCode, 'SNMP_TRAP_LINK_DOWN');
     assert.equal(e.deviceTimeMs, Date.parse('2024-06-01T11:00:00.123Z'));
     assert.equal(e.structuredData['junos@2636.1.1.1.2.18']?.['interface-name'], 'ge-0/0/1');
@@ -77,7 +79,9 @@ describe('syslog line parsing', () => {
   });
 
   it('RFC 5424 structured data with escaped quote and bracket (nsyslog alone drops the element)', () => {
-    const e = parse('<165>1 2003-10-11T22:14:15.003Z mymachine.example.com evntslog - ID47 [exampleSDID@32473 iut="3" eventSource="App \\"x\\" \\]"][examplePriority@32473 class="high"] \uFEFFmsg here');
+    const e = parse(
+      '<165>1 2003-10-11T22:14:15.003Z mymachine.example.com evntslog - ID47 [exampleSDID@32473 iut="3" eventSource="App \\"x\\" \\]"][examplePriority@32473 class="high"] \uFEFFmsg here',
+    );
     assert.deepEqual(e.structuredData, { 'exampleSDID@32473': { iut: '3', eventSource: 'App "x" ]' }, 'examplePriority@32473': { class: 'high' } });
     assert.equal(e.message, 'msg here');
     assert.equal(e.errorCode, null);

@@ -42,13 +42,17 @@ describe('syslog ingest bounds', () => {
     assert.equal(ingest.accept(line(1), { sourceAddress: '10.0.0.1', transport: 'tcp' }), true);
     assert.equal(ingest.counters.queued, 101);
     let resumed = false;
-    void ingest.whenNotFull().then(() => { resumed = true; });
+    void ingest.whenNotFull().then(() => {
+      resumed = true;
+    });
     ingest.commit(50);
-    return new Promise<void>((resolve) => setImmediate(() => {
-      assert.equal(resumed, true);
-      assert.equal(ingest.counters.queued, 51);
-      resolve();
-    }));
+    return new Promise<void>((resolve) =>
+      setImmediate(() => {
+        assert.equal(resumed, true);
+        assert.equal(ingest.counters.queued, 51);
+        resolve();
+      }),
+    );
   });
 
   it('oversized, invalid UTF-8 and unparsable lines are each kept, flagged and counted', () => {

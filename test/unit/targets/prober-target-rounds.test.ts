@@ -13,7 +13,10 @@ import { ProberTargetRounds, targetRoutes, type HostResolver } from '../../../sr
 class Prober implements TargetProber {
   readonly rounds: { addresses: string[]; options: TargetRoundOptions }[] = [];
   failNext = false;
-  constructor(readonly kind: 'icmp' | 'tcp' | 'udp', readonly opened: TargetProberOptions) {}
+  constructor(
+    readonly kind: 'icmp' | 'tcp' | 'udp',
+    readonly opened: TargetProberOptions,
+  ) {}
   async runRound(targets: readonly TargetAddressing[], options: TargetRoundOptions): Promise<TargetRoundResult> {
     if (this.failNext) {
       this.failNext = false;
@@ -21,7 +24,13 @@ class Prober implements TargetProber {
     }
     this.rounds.push({ addresses: targets.map((t) => t.address), options });
     const samplesNs = targets.map(() => Float64Array.from({ length: options.count }, () => 2e6));
-    return { perTarget: samplesNs.map((s) => roundStats(s, 0, 0)), samplesNs, refused: targets.map(() => 0), failedSourcePorts: targets.map(() => [7]), drops: { malformed: 1, foreign: 2, forged: 3 } };
+    return {
+      perTarget: samplesNs.map((s) => roundStats(s, 0, 0)),
+      samplesNs,
+      refused: targets.map(() => 0),
+      failedSourcePorts: targets.map(() => [7]),
+      drops: { malformed: 1, foreign: 2, forged: 3 },
+    };
   }
   async close(): Promise<void> {}
 }
@@ -59,10 +68,27 @@ test('each name is resolved once a round; each group is one runRound with its ow
   );
   const out = await rounds.run(routes);
   assert.deepEqual(lookups, ['db1']);
-  assert.deepEqual(probers.map((p) => [p.kind, p.opened.sourceAddress ?? null]).sort(), [['icmp', null], ['tcp', '10.9.0.1']]);
+  assert.deepEqual(probers.map((p) => [p.kind, p.opened.sourceAddress ?? null]).sort(), [
+    ['icmp', null],
+    ['tcp', '10.9.0.1'],
+  ]);
   const icmp = probers.find((p) => p.kind === 'icmp')!;
-  assert.deepEqual(icmp.rounds.map((r) => [r.addresses, r.options.count, r.options.timeoutMs]), [[['10.0.0.7', '10.0.0.1'], 2, 100], [['10.0.0.7'], 3, 40]]);
-  assert.deepEqual(out.results.map((r) => [r.address, r.stats.received, r.problem]), [['10.0.0.7', 2, null], ['10.0.0.1', 2, null], ['10.0.0.7', 3, null], ['10.0.0.7', 3, null]]);
+  assert.deepEqual(
+    icmp.rounds.map((r) => [r.addresses, r.options.count, r.options.timeoutMs]),
+    [
+      [['10.0.0.7', '10.0.0.1'], 2, 100],
+      [['10.0.0.7'], 3, 40],
+    ],
+  );
+  assert.deepEqual(
+    out.results.map((r) => [r.address, r.stats.received, r.problem]),
+    [
+      ['10.0.0.7', 2, null],
+      ['10.0.0.1', 2, null],
+      ['10.0.0.7', 3, null],
+      ['10.0.0.7', 3, null],
+    ],
+  );
   assert.deepEqual(out.results[3]!.failedSourcePorts, [7]);
   assert.deepEqual(out.drops, { malformed: 3, foreign: 6, forged: 9 });
 });
@@ -73,7 +99,14 @@ test('a name that does not resolve, or hangs, loses only its own targets, with t
     throw Object.assign(new Error('getaddrinfo ENOTFOUND'), { code: 'ENOTFOUND' });
   });
   const out = await rounds.run(routes);
-  assert.deepEqual(out.results.map((r) => [r.stats.sent, r.stats.received, r.stats.lossPct]), [[3, 0, 100], [3, 0, 100], [3, 3, 0]]);
+  assert.deepEqual(
+    out.results.map((r) => [r.stats.sent, r.stats.received, r.stats.lossPct]),
+    [
+      [3, 0, 100],
+      [3, 0, 100],
+      [3, 3, 0],
+    ],
+  );
   assert.match(out.results[0]!.problem!, /gone\.example did not resolve: ENOTFOUND \(no such name\)/);
   assert.match(out.results[1]!.problem!, /slow\.example did not resolve: no answer within 50 ms/);
   assert.equal(out.results[0]!.samplesNs.length, 3);

@@ -30,10 +30,21 @@ test('a target group is normalized: durations in ms, host:port split, icmp paylo
   );
   const [db, mgmt, spray] = config.targetGroups;
   assert.deepEqual(db, {
-    name: 'db', kind: 'tcp',
-    targets: [{ text: 'db1.example.net', host: 'db1.example.net', port: null }, { text: '10.2.0.9:22', host: '10.2.0.9', port: 22 }],
-    port: 5432, sourceAddress: '10.0.0.1', sourcePort: [40000, 40003], intervalMs: 30_000, probesPerRound: null, probeSpacingMs: null,
-    timeoutMs: 1500, payloadBytes: null, thresholds: {},
+    name: 'db',
+    kind: 'tcp',
+    targets: [
+      { text: 'db1.example.net', host: 'db1.example.net', port: null },
+      { text: '10.2.0.9:22', host: '10.2.0.9', port: 22 },
+    ],
+    port: 5432,
+    sourceAddress: '10.0.0.1',
+    sourcePort: [40000, 40003],
+    intervalMs: 30_000,
+    probesPerRound: null,
+    probeSpacingMs: null,
+    timeoutMs: 1500,
+    payloadBytes: null,
+    thresholds: {},
   });
   assert.equal(mgmt!.intervalMs, 2500);
   assert.equal(mgmt!.timeoutMs, 800);
@@ -43,7 +54,7 @@ test('a target group is normalized: durations in ms, host:port split, icmp paylo
   assert.equal(spray!.port, null);
 });
 
-test('tcp and udp need a port (the group\'s or HOST:PORT); icmp refuses ports and source ports; payloadBytes is icmp only', () => {
+test("tcp and udp need a port (the group's or HOST:PORT); icmp refuses ports and source ports; payloadBytes is icmp only", () => {
   const noPort = refusal('  - name: db\n    kind: tcp\n    targets: [db1]\n');
   assert.equal(noPort.path, 'targets[0].targets[0]');
   assert.match(noPort.where, /c\.yaml:6 /);
@@ -65,14 +76,20 @@ test('bad values are named with what was expected', () => {
     ['  - { name: m, kind: icmp, targets: [a], interval: soon }', /targets\[0\]\.interval: got "soon"; expected a duration between rounds of the group from 10 ms/],
     ['  - { name: m, kind: icmp, targets: [a], interval: 5ms }', /targets\[0\]\.interval: got "5ms"; expected a duration/],
     ['  - { name: m, kind: icmp, targets: [a], interval: 2s, intervalMs: 2000 }', /targets\[0\]\.intervalMs: got 2000; expected interval or intervalMs, not both/],
-    ['  - { name: m, kind: icmp, targets: [a], interval: 2s, timeout: 3s }', /targets\[0\]\.timeout: got 3000; timeoutMs \(3000\) cannot exceed intervalMs \(2000\)|timeoutMs \(3000\) cannot exceed intervalMs \(2000\)/],
+    [
+      '  - { name: m, kind: icmp, targets: [a], interval: 2s, timeout: 3s }',
+      /targets\[0\]\.timeout: got 3000; timeoutMs \(3000\) cannot exceed intervalMs \(2000\)|timeoutMs \(3000\) cannot exceed intervalMs \(2000\)/,
+    ],
     ['  - { name: m, kind: tcp, targets: [a], port: 1, sourcePort: "9-3" }', /targets\[0\]\.sourcePort: got "9-3"; expected a port from 1 to 65535, or a range "FIRST-LAST"/],
     ['  - { name: m, kind: tcp, targets: [a], port: 1, sourcePort: 0 }', /targets\[0\]\.sourcePort: got 0; expected a port from 1 to 65535/],
     ['  - { name: m, kind: tcp, targets: [a], port: 1, sourceAddress: here }', /targets\[0\]\.sourceAddress: got "here"; expected an IPv4 address of this host/],
     ['  - { name: m, kind: icmp, targets: [a], payloadBytes: 70000 }', /targets\[0\]\.payloadBytes: got 70000; expected a whole number of ICMP echo data bytes from 0 to 65507/],
     ['  - { name: m, kind: icmp, targets: [a, A] }', /targets\[0\]\.targets\[1\]: got "A"; got the same target as targets\[0\]|same target as targets\[0\]/],
     ['  - { name: "-m", kind: icmp, targets: [a] }', /targets\[0\]\.name: got "-m"; expected a name of 1 to 64 letters/],
-    ['  - { name: m, kind: icmp, targets: [a] }\n  - { name: m, kind: tcp, targets: ["b:1"] }', /targets\[1\]\.name: got "m"; expected target group names to be unique; targets\[0\] is already named m/],
+    [
+      '  - { name: m, kind: icmp, targets: [a] }\n  - { name: m, kind: tcp, targets: ["b:1"] }',
+      /targets\[1\]\.name: got "m"; expected target group names to be unique; targets\[0\] is already named m/,
+    ],
     ['  - { name: m, kind: icmp, targets: [a], thresholds: { lossPct: 101 } }', /targets\[0\]\.thresholds\.lossPct: got 101; expected a number of percent from 0 to 100/],
     ['  - { name: m, kind: icmp, targets: [a], probesPerRound: 0 }', /targets\[0\]\.probesPerRound: got 0; expected a whole number of probes per target from 1/],
     ['  - just-a-string', /targets\[0\]: got "just-a-string"; expected a mapping \{ name, kind: icmp\|tcp\|udp, targets/],
@@ -87,7 +104,10 @@ test('cross-field: a target group named like a path group, or whose round outlas
     { name: 'own', kind: 'icmp', targets: ['10.0.0.3'], interval: '1s', timeoutMs: 900, probesPerRound: 3, probeSpacingMs: 100 },
   ]);
   const problems = targetGroupProblems({ groups: [{ name: 'lab' }], targets: parsed, probing: { intervalMs: 2000 } });
-  assert.deepEqual(problems.map((p) => p.path.join('.')), ['targets.0.name', 'targets.1.probesPerRound', 'targets.2.probesPerRound']);
+  assert.deepEqual(
+    problems.map((p) => p.path.join('.')),
+    ['targets.0.name', 'targets.1.probesPerRound', 'targets.2.probesPerRound'],
+  );
   assert.match(problems[0]!.text, /targets\[0\]\.name \(lab\) is also groups\[0\]\.name/);
   assert.match(problems[1]!.text, /= 2900 ms, which cannot exceed probing\.intervalMs \(2000\)/);
   assert.match(problems[2]!.text, /= 1100 ms, which cannot exceed targets\[2\]\.intervalMs \(1000\)/);

@@ -24,21 +24,30 @@ function refusal(action: () => unknown): ConfigError {
 
 test("the seed's ping shape (env: [host, ...]) loads as one icmp group per environment", () => {
   const groups = loadTargetsFile(fixture('seed-ping.yaml'));
-  assert.deepEqual(groups.map((g) => [g.name, g.kind, g.targets.map((t) => t.text)]), [
-    ['prem_lon', 'icmp', ['10.2.0.9', '10.2.0.10', 'gw1.example.net']],
-    ['aws_eu', 'icmp', ['172.31.0.10']],
-  ]);
+  assert.deepEqual(
+    groups.map((g) => [g.name, g.kind, g.targets.map((t) => t.text)]),
+    [
+      ['prem_lon', 'icmp', ['10.2.0.9', '10.2.0.10', 'gw1.example.net']],
+      ['aws_eu', 'icmp', ['172.31.0.10']],
+    ],
+  );
   assert.equal(groups[0]!.payloadBytes, 56);
 });
 
 test("the seed's TCP shape (env: {host: port}, or a list of them) loads as tcp groups with each host's port", () => {
   const groups = loadTargetsFile(fixture('seed-tcp.yaml'));
-  assert.deepEqual(groups.map((g) => [g.name, g.kind, g.targets.map((t) => `${t.host}|${t.port}`)]), [
-    ['prem_lon', 'tcp', ['db1.example.net|3306', '10.2.0.9|22']],
-    ['aws_eu', 'tcp', ['app1.example.net|443', '172.31.0.10|8080']],
-  ]);
+  assert.deepEqual(
+    groups.map((g) => [g.name, g.kind, g.targets.map((t) => `${t.host}|${t.port}`)]),
+    [
+      ['prem_lon', 'tcp', ['db1.example.net|3306', '10.2.0.9|22']],
+      ['aws_eu', 'tcp', ['app1.example.net|443', '172.31.0.10|8080']],
+    ],
+  );
   const routes = targetRoutes(groups, { probing: { probesPerRound: 4, probeSpacingMs: 10, timeoutMs: 900 }, thresholds: { delayMs: 50, lossPct: 1 }, from: 'dev1' });
-  assert.deepEqual(routes.map((r) => r.label), ['tcp db1.example.net:3306', 'tcp 10.2.0.9:22', 'tcp app1.example.net:443', 'tcp 172.31.0.10:8080']);
+  assert.deepEqual(
+    routes.map((r) => r.label),
+    ['tcp db1.example.net:3306', 'tcp 10.2.0.9:22', 'tcp app1.example.net:443', 'tcp 172.31.0.10:8080'],
+  );
   assert.deepEqual(routes[0]!.options, { count: 4, intervalMs: 10, timeoutMs: 900 });
   assert.deepEqual(routes[0]!.addressing, { port: 3306 });
   assert.deepEqual(routes[0]!.thresholds, { delayMs: 50, lossPct: 1 });
@@ -49,10 +58,19 @@ test("pathmon's own group list loads with every field normalized", () => {
   assert.equal(db!.intervalMs, 30_000);
   assert.deepEqual(db!.sourcePort, [40000, 40015]);
   assert.deepEqual(db!.thresholds, { delayMs: 20 });
-  assert.deepEqual(db!.targets.map((t) => [t.host, t.port]), [['db1.example.net', null], ['10.2.0.9', 22]]);
+  assert.deepEqual(
+    db!.targets.map((t) => [t.host, t.port]),
+    [
+      ['db1.example.net', null],
+      ['10.2.0.9', 22],
+    ],
+  );
   assert.equal(mgmt!.payloadBytes, 1472);
   const routes = targetRoutes([db!, mgmt!], { probing: { probesPerRound: 10, probeSpacingMs: 100, timeoutMs: 1000 }, thresholds: { delayMs: 100, lossPct: 5 }, from: 'dev1' });
-  assert.deepEqual(routes.map((r) => r.label), ['tcp db1.example.net:5432', 'tcp 10.2.0.9:22', 'icmp 10.3.0.1']);
+  assert.deepEqual(
+    routes.map((r) => r.label),
+    ['tcp db1.example.net:5432', 'tcp 10.2.0.9:22', 'icmp 10.3.0.1'],
+  );
   assert.deepEqual(routes[0]!.addressing, { port: 5432, sourcePort: [40000, 40015] });
   assert.deepEqual(routes[0]!.thresholds, { delayMs: 20, lossPct: 5 });
   assert.equal(routes[0]!.everyMs, 30_000);
@@ -102,8 +120,19 @@ test('target ids are stable across files, order and restarts, and differ by grou
 test('groups from several files merge; the same name may repeat only with another kind, and never a path group name', () => {
   const ping = loadTargetsFile(fixture('seed-ping.yaml'));
   const tcp = loadTargetsFile(fixture('seed-tcp.yaml'));
-  const merged = mergeTargetGroups([{ from: 'ping.yaml', groups: ping }, { from: 'tcp.yaml', groups: tcp }]);
+  const merged = mergeTargetGroups([
+    { from: 'ping.yaml', groups: ping },
+    { from: 'tcp.yaml', groups: tcp },
+  ]);
   assert.equal(merged.length, 4);
-  assert.match(refusal(() => mergeTargetGroups([{ from: 'a.yaml', groups: ping }, { from: 'b.yaml', groups: ping }])).message, /icmp target group prem_lon is in a\.yaml and in b\.yaml/);
+  assert.match(
+    refusal(() =>
+      mergeTargetGroups([
+        { from: 'a.yaml', groups: ping },
+        { from: 'b.yaml', groups: ping },
+      ]),
+    ).message,
+    /icmp target group prem_lon is in a\.yaml and in b\.yaml/,
+  );
   assert.match(refusal(() => mergeTargetGroups([{ from: 'a.yaml', groups: ping }], ['aws_eu'])).message, /target group aws_eu \(icmp, a\.yaml\) has the name of a path group/);
 });

@@ -16,13 +16,7 @@ const unknownFormat = (err: unknown): boolean => err instanceof TopologyError &&
 
 describe('detectTopologyFormat', () => {
   it('recognises every ExaBGP JSON fixture, including the invalid-JSON line', () => {
-    for (const f of [
-      'announce-link-isis.json',
-      'eor-bgp-ls.json',
-      'netns-frr-ospf-e2e-events.jsonl',
-      'notification.jsonl',
-      'decode-link-name-INVALID-JSON.txt',
-    ]) {
+    for (const f of ['announce-link-isis.json', 'eor-bgp-ls.json', 'netns-frr-ospf-e2e-events.jsonl', 'notification.jsonl', 'decode-link-name-INVALID-JSON.txt']) {
       assert.equal(detectTopologyFormat(read('exabgp', f)), 'exabgp-json', f);
     }
   });
@@ -52,9 +46,7 @@ describe('detectTopologyFormat', () => {
     assert.throws(
       () => detectTopologyFormat('hello world', 'notes.txt'),
       (err: unknown) =>
-        unknownFormat(err) &&
-        (err as TopologyError).where === 'notes.txt' &&
-        /^topology\.detectTopologyFormat: .*"hello world".*expected ExaBGP JSON lines/.test((err as Error).message),
+        unknownFormat(err) && (err as TopologyError).where === 'notes.txt' && /^topology\.detectTopologyFormat: .*"hello world".*expected ExaBGP JSON lines/.test((err as Error).message),
     );
   });
 });
@@ -76,13 +68,12 @@ describe('topologyEventsFromText', () => {
   });
 
   it('reports failing ExaBGP lines as skipped with their line number, keeping the good ones', () => {
-    const text = [
-      read('exabgp', 'state-connected-up.jsonl'),
-      read('exabgp', 'decode-link-name-INVALID-JSON.txt'),
-      read('exabgp', 'decode-link-unnumbered-linkids-dropped.json'),
-    ].join('\n');
+    const text = [read('exabgp', 'state-connected-up.jsonl'), read('exabgp', 'decode-link-name-INVALID-JSON.txt'), read('exabgp', 'decode-link-unnumbered-linkids-dropped.json')].join('\n');
     const result = topologyEventsFromText(text, 'feed.jsonl');
-    assert.deepEqual(result.events.map((e) => e.kind), ['session', 'session', 'link-up']);
+    assert.deepEqual(
+      result.events.map((e) => e.kind),
+      ['session', 'session', 'link-up'],
+    );
     assert.equal(result.skipped.length, 1);
     assert.equal(result.skipped[0]?.line, 4);
     assert.equal(result.skipped[0]?.reason, 'invalid JSON');

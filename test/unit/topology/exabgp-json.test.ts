@@ -132,9 +132,7 @@ describe('parseExabgpLine: ExaBGP 4.2 fixtures', () => {
 
   it('unnumbered link (ExaBGP dropped TLV 258): emitted without addresses, flagged as unprobeable', () => {
     const r = only('decode-link-unnumbered-linkids-dropped.json');
-    assert.deepEqual(r.events, [
-      { kind: 'link-up', link: { key: '000000000001|000000000002||', from: '000000000001', to: '000000000002', igpMetric: 10 } },
-    ]);
+    assert.deepEqual(r.events, [{ kind: 'link-up', link: { key: '000000000001|000000000002||', from: '000000000001', to: '000000000002', igpMetric: 10 } }]);
     assert.deepEqual(r.ignored, ['link-identifiers']);
     assert.equal(r.warnings.length, 1);
     assert.match(r.warnings[0]!, /^topology\.parseExabgpLine: .*unnumbered.*cannot be probed/);
@@ -213,9 +211,7 @@ describe('parseExabgpLine: ExaBGP 4.2 fixtures', () => {
   });
 
   it('session states connected, up, down with reason', () => {
-    const events: TopologyEvent[] = [...lines('state-connected-up.jsonl'), ...lines('state-down.jsonl')].flatMap(
-      (l) => parsedOk(l).events,
-    );
+    const events: TopologyEvent[] = [...lines('state-connected-up.jsonl'), ...lines('state-down.jsonl')].flatMap((l) => parsedOk(l).events);
     assert.deepEqual(events, [
       { kind: 'session', peer: '127.0.0.2', state: 'connected' },
       { kind: 'session', peer: '127.0.0.2', state: 'up' },
@@ -224,9 +220,10 @@ describe('parseExabgpLine: ExaBGP 4.2 fixtures', () => {
   });
 
   it("ExaBGP's shutdown notification: session down for every peer ('*')", () => {
-    assert.deepEqual(lines('notification.jsonl').flatMap((l) => parsedOk(l).events), [
-      { kind: 'session', peer: '*', state: 'down', reason: 'exabgp shutdown' },
-    ]);
+    assert.deepEqual(
+      lines('notification.jsonl').flatMap((l) => parsedOk(l).events),
+      [{ kind: 'session', peer: '*', state: 'down', reason: 'exabgp shutdown' }],
+    );
   });
 });
 
@@ -256,8 +253,7 @@ describe('parseExabgpLine: shapes beyond the fixtures', () => {
   });
 
   it('IS-IS system ids in dotted or upper-case form give the same node id', () => {
-    const make = (id: string): string =>
-      lines('announce-node-isis.json')[0]!.replace('"router-id": "000000000003"', `"router-id": "${id}"`);
+    const make = (id: string): string => lines('announce-node-isis.json')[0]!.replace('"router-id": "000000000003"', `"router-id": "${id}"`);
     for (const spelling of ['0000.0000.000A', '00000000000A', '00000000000a']) {
       const [event] = parsedOk(make(spelling)).events;
       assert.equal(event?.kind === 'node-up' && event.node.id, '00000000000a', spelling);

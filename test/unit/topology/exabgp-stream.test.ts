@@ -45,11 +45,21 @@ describe('ExabgpStreamParser: the lab OSPF session', () => {
     assert.deepEqual(
       events.map((e) => e.kind),
       [
-        'session', 'session',
-        'node-up', 'node-up', 'node-up',
+        'session',
+        'session',
+        'node-up',
+        'node-up',
+        'node-up',
         ...Array<string>(6).fill('link-up'),
         ...Array<string>(9).fill('prefix-up'),
-        'link-down', 'link-down', 'prefix-down', 'prefix-down', 'prefix-up', 'prefix-up', 'link-up', 'link-up',
+        'link-down',
+        'link-down',
+        'prefix-down',
+        'prefix-down',
+        'prefix-up',
+        'prefix-up',
+        'link-up',
+        'link-up',
       ],
     );
     assert.deepEqual(events.slice(0, 2), [
@@ -72,12 +82,23 @@ describe('ExabgpStreamParser: the lab OSPF session', () => {
     assert.equal(mid.prefixes.size, 7);
     const end = apply(events);
     // No node-name in this feed: names fall back to router ids.
-    assert.deepEqual([...end.nodes], [['1.1.1.1', '1.1.1.1'], ['2.2.2.2', '2.2.2.2'], ['3.3.3.3', '3.3.3.3']]);
+    assert.deepEqual(
+      [...end.nodes],
+      [
+        ['1.1.1.1', '1.1.1.1'],
+        ['2.2.2.2', '2.2.2.2'],
+        ['3.3.3.3', '3.3.3.3'],
+      ],
+    );
     // The lab set te-metric "XY" on the link from rX to rY, so these pin each direction's orientation.
     const te = Object.fromEntries([...end.links.values()].map((l) => [`${l.from}>${l.to}`, l.teMetric]));
     assert.deepEqual(te, {
-      '1.1.1.1>2.2.2.2': 12, '2.2.2.2>1.1.1.1': 21, '1.1.1.1>3.3.3.3': 13,
-      '3.3.3.3>1.1.1.1': 31, '2.2.2.2>3.3.3.3': 23, '3.3.3.3>2.2.2.2': 32,
+      '1.1.1.1>2.2.2.2': 12,
+      '2.2.2.2>1.1.1.1': 21,
+      '1.1.1.1>3.3.3.3': 13,
+      '3.3.3.3>1.1.1.1': 31,
+      '2.2.2.2>3.3.3.3': 23,
+      '3.3.3.3>2.2.2.2': 32,
     });
     for (const l of end.links.values()) assert.ok(end.nodes.has(l.from) && end.nodes.has(l.to), 'link endpoints are node ids');
     assert.equal(end.prefixes.size, 9);
@@ -139,8 +160,14 @@ describe('ExabgpStreamParser: counters', () => {
     const parser = new ExabgpStreamParser({ keepSkipped: 3, onSkipped: (s) => seen.push(s.line) });
     parser.push(Array.from({ length: 10 }, (_, i) => `not json ${i}\n`).join(''));
     const c = parser.counters();
-    assert.deepEqual(c.lastSkipped.map((s) => s.line), [8, 9, 10]);
-    assert.deepEqual(c.lastSkipped.map((s) => s.excerpt), ['not json 7', 'not json 8', 'not json 9']);
+    assert.deepEqual(
+      c.lastSkipped.map((s) => s.line),
+      [8, 9, 10],
+    );
+    assert.deepEqual(
+      c.lastSkipped.map((s) => s.excerpt),
+      ['not json 7', 'not json 8', 'not json 9'],
+    );
     assert.equal(c.skippedByReason['invalid JSON'], 10);
     assert.equal(seen.length, 10);
   });

@@ -14,7 +14,7 @@ function pathVia(names: string) {
   return { topology, path };
 }
 
-test("direct mode addresses each router on the link from the previous one, then routes home", () => {
+test('direct mode addresses each router on the link from the previous one, then routes home', () => {
   const { topology, path } = pathVia('dev1 R1 R2 R4 R6 dev2');
   const hops = pathHops(topology, path, 'direct');
   // R1's end of dev1–R1, R2's end of R1–R2, R4's end of R2–R4, R6's end of R4–R6 (routes.txt's addresses).
@@ -40,7 +40,10 @@ test('the YAML lab and the hackathon table describe the same router links', () =
   const describe = (links: { from: string; to: string; localAddress?: string; neighborAddress?: string }[], name: (id: string) => string) =>
     links.map((link) => `${name(link.from)} ${link.localAddress} > ${name(link.to)} ${link.neighborAddress}`).sort();
   const yamlRouterLinks = yaml.links().filter((link) => yaml.node(link.from).kind === 'router' && yaml.node(link.to).kind === 'router');
-  assert.deepEqual(describe(yamlRouterLinks, (id) => id), describe(table.links(), (id) => idToName.get(id)!));
+  assert.deepEqual(
+    describe(yamlRouterLinks, (id) => id),
+    describe(table.links(), (id) => idToName.get(id)!),
+  );
 });
 
 test('a link without addresses makes the path unaddressable, naming the link', () => {
@@ -57,9 +60,7 @@ test('a link without addresses makes the path unaddressable, naming the link', (
 });
 
 test('loop mode needs the reverse direction of every link', () => {
-  const topology = buildTopology([
-    { kind: 'link-up', link: { key: 'A>B', from: 'A', to: 'B', localAddress: '10.0.0.0', neighborAddress: '10.0.0.1' } },
-  ]);
+  const topology = buildTopology([{ kind: 'link-up', link: { key: 'A>B', from: 'A', to: 'B', localAddress: '10.0.0.0', neighborAddress: '10.0.0.1' } }]);
   const [path] = allProbePaths(topology, 'A', 'B').paths;
   assert.deepEqual(pathHops(topology, path!, 'direct').hops, ['10.0.0.1']);
   assert.throws(

@@ -66,8 +66,7 @@ export function allWalks(topology: TopologyGraph, prober: string, maxHops: numbe
   const walks: Set<string>[] = [];
   const path: TopologyLink[] = [];
   const forwards = (node: string) => graph.getNodeAttribute(node, 'kind') === 'router' && !graph.getNodeAttribute(node, 'pseudonode');
-  const usable = (link: TopologyLink) =>
-    link.from !== link.to && !!link.neighborAddress && (link.from !== prober || !!link.localAddress) && (link.to === prober || forwards(link.to));
+  const usable = (link: TopologyLink) => link.from !== link.to && !!link.neighborAddress && (link.from !== prober || !!link.localAddress) && (link.to === prober || forwards(link.to));
   const extend = (at: string): void => {
     if (path.length === maxHops) return;
     graph.forEachOutEdge(at, (_key, link: TopologyLink) => {

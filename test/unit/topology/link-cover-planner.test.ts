@@ -29,10 +29,11 @@ function shape(routers: string[], hosts: string[], links: string[]): TopologyGra
   return buildTopology(events);
 }
 
-const labelsOf = (topology: TopologyGraph, keys: string[]) => keys.map((key) => {
-  const link = topology.graph.getEdgeAttributes(key);
-  return `${topology.node(link.from).name}→${topology.node(link.to).name}`;
-});
+const labelsOf = (topology: TopologyGraph, keys: string[]) =>
+  keys.map((key) => {
+    const link = topology.graph.getEdgeAttributes(key);
+    return `${topology.node(link.from).name}→${topology.node(link.to).name}`;
+  });
 
 test('nanog76 from dev1: every router-router direction covered twice and identifiable; dev1 access a group; dev2 unreachable', () => {
   const topology = nanog76();
@@ -60,7 +61,10 @@ test('nanog76 from dev1: every router-router direction covered twice and identif
 test('the same input gives the same plan, walk for walk', () => {
   const a = planLinkCover(nanog76(), { prober: 'dev1' });
   const b = planLinkCover(nanog76(), { prober: 'dev1' });
-  assert.deepEqual(a.walks.map((walk) => walk.id), b.walks.map((walk) => walk.id));
+  assert.deepEqual(
+    a.walks.map((walk) => walk.id),
+    b.walks.map((walk) => walk.id),
+  );
   assert.deepEqual(a.groups, b.groups);
 });
 
@@ -90,10 +94,7 @@ test('a chain without branches gives one group per link, each crossed twice', ()
   const topology = shape(['R1', 'R2', 'R3', 'R4'], ['P'], ['P-R1', 'R1-R2', 'R2-R3', 'R3-R4']);
   const plan = planLinkCover(topology, { prober: 'P' });
   assertPlanConsistent(topology, plan, 'P', 16);
-  assert.deepEqual(
-    plan.groups.map((group) => [...group.labels].sort().join(' ')).sort(),
-    ['P→R1 R1→P', 'R1→R2 R2→R1', 'R2→R3 R3→R2', 'R3→R4 R4→R3'],
-  );
+  assert.deepEqual(plan.groups.map((group) => [...group.labels].sort().join(' ')).sort(), ['P→R1 R1→P', 'R1→R2 R2→R1', 'R2→R3 R3→R2', 'R3→R4 R4→R3']);
   assert.equal(plan.identifiable, 0);
   for (const key of plan.linkKeys) assert.ok(plan.coverage.get(key)! >= 2);
   assertGroupsInseparable(plan, allWalks(topology, 'P', 10));
@@ -156,7 +157,10 @@ test('a re-plan after a withdraw keeps every walk that survives, by id, and stil
   assertPlanConsistent(topology, second, 'dev1', 16);
   const ids = new Set(second.walks.map((walk) => walk.id));
   for (const walk of surviving) assert.ok(ids.has(walk.id), `surviving walk ${walk.names.join(' ')} kept`);
-  assert.deepEqual(second.walks.slice(0, surviving.length).map((walk) => walk.id), surviving.map((walk) => walk.id));
+  assert.deepEqual(
+    second.walks.slice(0, surviving.length).map((walk) => walk.id),
+    surviving.map((walk) => walk.id),
+  );
   assert.deepEqual(second.underCovered, []);
   assert.ok(!second.linkKeys.includes(r4r6!.key));
   for (const key of second.linkKeys) assert.ok(second.coverage.get(key)! >= 2);
@@ -164,7 +168,10 @@ test('a re-plan after a withdraw keeps every walk that survives, by id, and stil
 
 test('bad input: an unknown prober and bad options are errors that name the value', () => {
   const topology = nanog76();
-  assert.throws(() => planLinkCover(topology, { prober: 'R9' }), (error: unknown) => error instanceof TopologyError && error.code === 'unknown-node' && error.message.includes('R9'));
+  assert.throws(
+    () => planLinkCover(topology, { prober: 'R9' }),
+    (error: unknown) => error instanceof TopologyError && error.code === 'unknown-node' && error.message.includes('R9'),
+  );
   for (const [options, name] of [
     [{ coverage: 0 }, 'coverage'],
     [{ coverage: 1.5 }, 'coverage'],
@@ -192,5 +199,8 @@ test('a link only one walk within maxHops can cross is reported under-covered wi
   assertPlanConsistent(topology, plan, 'P', 4);
   const r1r2 = topology.linksBetween('R1', 'R2')[0]!.key;
   // P R1 R2 R1 P is the only walk of at most 4 legs across R1→R2.
-  assert.deepEqual(plan.underCovered.find((entry) => entry.linkKey === r1r2), { linkKey: r1r2, walks: 1, reason: 'only 1 distinct walk within maxHops 4 crosses it' });
+  assert.deepEqual(
+    plan.underCovered.find((entry) => entry.linkKey === r1r2),
+    { linkKey: r1r2, walks: 1, reason: 'only 1 distinct walk within maxHops 4 crosses it' },
+  );
 });

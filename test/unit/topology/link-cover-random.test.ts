@@ -11,7 +11,6 @@ import { buildTopology, planLinkCover, type TopologyEvent, type TopologyGraph } 
 import { allWalks, assertGroupsInseparable, assertPlanConsistent } from './link-cover-checks.js';
 import { seededRandom as seeded } from '../../helpers/seeded-random.js';
 
-
 interface RandomCase {
   topology: TopologyGraph;
   prober: string;

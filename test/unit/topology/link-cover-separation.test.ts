@@ -38,7 +38,10 @@ for (const separation of [2, 3]) {
     const plan = planLinkCover(topology, { prober: 'dev1', coverage: 2, separation, maxHops: 16 });
     const counts = separations(topology, plan);
     assert.deepEqual(plan.separated, counts);
-    const short = [...counts].filter(([, n]) => n < separation).map(([key]) => key).sort();
+    const short = [...counts]
+      .filter(([, n]) => n < separation)
+      .map(([key]) => key)
+      .sort();
     assert.deepEqual(plan.underSeparated!.map((entry) => entry.linkKey).sort(), short);
     const access = plan.groups.find((group) => /only link/.test(group.reason))!;
     assert.deepEqual(short, [...access.linkKeys].sort());
@@ -91,11 +94,20 @@ test('deterministic, and a re-plan with the previous walks keeps them all', () =
   const topology = nanog76();
   const first = planLinkCover(topology, { prober: 'dev1', coverage: 2, separation: 3 });
   const again = planLinkCover(topology, { prober: 'dev1', coverage: 2, separation: 3 });
-  assert.deepEqual(again.walks.map((w) => w.id), first.walks.map((w) => w.id));
+  assert.deepEqual(
+    again.walks.map((w) => w.id),
+    first.walks.map((w) => w.id),
+  );
   const replan = planLinkCover(topology, { prober: 'dev1', coverage: 2, separation: 3, previous: first.walks });
-  assert.deepEqual(replan.walks.map((w) => w.id), first.walks.map((w) => w.id));
+  assert.deepEqual(
+    replan.walks.map((w) => w.id),
+    first.walks.map((w) => w.id),
+  );
 });
 
 test('a bad separation is refused, naming the value', () => {
-  assert.throws(() => planLinkCover(nanog76(), { prober: 'dev1', separation: -1 }), (error: unknown) => error instanceof TopologyError && /separation must be a whole number of at least 0, got -1/.test(error.message));
+  assert.throws(
+    () => planLinkCover(nanog76(), { prober: 'dev1', separation: -1 }),
+    (error: unknown) => error instanceof TopologyError && /separation must be a whole number of at least 0, got -1/.test(error.message),
+  );
 });

@@ -7,13 +7,7 @@ import assert from 'node:assert/strict';
 import { readdirSync, readFileSync } from 'node:fs';
 import { describe, it } from 'node:test';
 import { TopologyError } from '../../../topology/errors.js';
-import {
-  ExabgpStreamParser,
-  parseExabgpLine,
-  parseNeighborTable,
-  parseYamlTopology,
-  topologyEventsFromText,
-} from '../../../topology/sources/index.js';
+import { ExabgpStreamParser, parseExabgpLine, parseNeighborTable, parseYamlTopology, topologyEventsFromText } from '../../../topology/sources/index.js';
 import { fixturePath } from '../../helpers/repo-root.js';
 
 const folder = fixturePath('malformed', 'topology');
@@ -51,7 +45,9 @@ describe('malformed collection replay', () => {
 
   for (const file of files.filter((f) => f.startsWith('exabgp-'))) {
     it(`${file}: every line is ok:false or ok:true, never an exception`, () => {
-      const lines = text(file).split('\n').filter((l) => l !== '');
+      const lines = text(file)
+        .split('\n')
+        .filter((l) => l !== '');
       let failed = 0;
       for (const [i, line] of lines.entries()) {
         const result = parseExabgpLine(line);
@@ -73,9 +69,8 @@ describe('malformed collection replay', () => {
     });
   }
 
-  it("the documented wrong-shape line (NLRIs null, 5, and a bare link) is handled without events", () => {
-    const line =
-      '{"exabgp":"4.0.1","type":"update","neighbor":{"message":{"update":{"announce":{"bgp-ls bgp-ls":{"x":[null, 5, {"ls-nlri-type":"bgpls-link"}]}}}}}}';
+  it('the documented wrong-shape line (NLRIs null, 5, and a bare link) is handled without events', () => {
+    const line = '{"exabgp":"4.0.1","type":"update","neighbor":{"message":{"update":{"announce":{"bgp-ls bgp-ls":{"x":[null, 5, {"ls-nlri-type":"bgpls-link"}]}}}}}}';
     const result = parseExabgpLine(line);
     // No peer address: the line cannot be attributed to a session, so it is refused as a whole.
     assert.deepEqual(result, { ok: false, reason: 'bad shape at neighbor.address.peer: expected the peer address', excerpt: line.slice(0, 200) });

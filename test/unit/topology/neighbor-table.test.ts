@@ -27,11 +27,11 @@ describe('parseNeighborTable: routes.txt', () => {
   it('gives 6 routers first, then 16 directed links with unique keys', () => {
     const nodes = events.filter((e) => e.kind === 'node-up');
     assert.equal(nodes.length, 6);
-    assert.deepEqual(events.slice(0, 6).map((e) => e.kind), Array(6).fill('node-up'));
     assert.deepEqual(
-      nodes.map((e) => (e.kind === 'node-up' ? e.node.id : '')).sort(),
-      [1, 2, 3, 4, 5, 6].map(R),
+      events.slice(0, 6).map((e) => e.kind),
+      Array(6).fill('node-up'),
     );
+    assert.deepEqual(nodes.map((e) => (e.kind === 'node-up' ? e.node.id : '')).sort(), [1, 2, 3, 4, 5, 6].map(R));
     for (const e of nodes) {
       if (e.kind === 'node-up') assert.deepEqual(e.node, { id: e.node.id, name: e.node.id, kind: 'router', routerId: e.node.id });
     }
@@ -54,7 +54,7 @@ describe('parseNeighborTable: routes.txt', () => {
     assert.equal(back.neighborAddress, '10.1.1.1');
   });
 
-  it('addresses each leg of the deck path R1-R2-R4-R6 at the next router\'s end of that link', () => {
+  it("addresses each leg of the deck path R1-R2-R4-R6 at the next router's end of that link", () => {
     // README: the deck used 10.1.1.5 (R2's end of R2-R4); pinning legs needs R2's 10.1.1.0 on R1-R2.
     const hops = [
       [1, 2],
@@ -67,9 +67,7 @@ describe('parseNeighborTable: routes.txt', () => {
   it('a single row is the link from the column-3 router to the column-1 router', () => {
     // routes.txt lists both directions of every link, which would hide a reversed row reading.
     const events = parseNeighborTable('000010000002\t10.1.1.0\t000010000001\t10.1.1.1\n');
-    assert.deepEqual(linksOf(events), [
-      { key: `${R(1)}|${R(2)}|10.1.1.1|10.1.1.0`, from: R(1), to: R(2), localAddress: '10.1.1.1', neighborAddress: '10.1.1.0', prefixLength: 31 },
-    ]);
+    assert.deepEqual(linksOf(events), [{ key: `${R(1)}|${R(2)}|10.1.1.1|10.1.1.0`, from: R(1), to: R(2), localAddress: '10.1.1.1', neighborAddress: '10.1.1.0', prefixLength: 31 }]);
   });
 
   it('every link has its reverse with the addresses swapped, in one /31', () => {

@@ -11,16 +11,7 @@ const deckName = (id: string) => `R${Number(id.slice(-1))}`;
 
 test("routes.txt from 000010000001 to 000010000006 gives exactly the hackathon deck's 8 paths", () => {
   const { paths, totalWithinHops } = allProbePaths(routesTxt(), '000010000001', '000010000006');
-  const deck = [
-    'R1 R3 R5 R2 R4 R6',
-    'R1 R3 R5 R6',
-    'R1 R3 R4 R2 R5 R6',
-    'R1 R3 R4 R6',
-    'R1 R2 R5 R3 R4 R6',
-    'R1 R2 R5 R6',
-    'R1 R2 R4 R3 R5 R6',
-    'R1 R2 R4 R6',
-  ];
+  const deck = ['R1 R3 R5 R2 R4 R6', 'R1 R3 R5 R6', 'R1 R3 R4 R2 R5 R6', 'R1 R3 R4 R6', 'R1 R2 R5 R3 R4 R6', 'R1 R2 R5 R6', 'R1 R2 R4 R3 R5 R6', 'R1 R2 R4 R6'];
   assert.deepEqual(paths.map((path) => path.names.map(deckName).join(' ')).sort(), [...deck].sort());
   assert.equal(totalWithinHops, 8);
   assert.equal(new Set(paths.map((path) => path.id)).size, 8);
@@ -73,11 +64,7 @@ test('parallel links give distinct paths', () => {
     kind: 'link-up',
     link: { key: `${from}>${to}|${local}|${neighbor}`, from, to, localAddress: local, neighborAddress: neighbor },
   });
-  const topology = buildTopology([
-    link('A', 'B', '10.0.0.0', '10.0.0.1'),
-    link('A', 'B', '10.0.0.2', '10.0.0.3'),
-    link('B', 'C', '10.0.1.0', '10.0.1.1'),
-  ]);
+  const topology = buildTopology([link('A', 'B', '10.0.0.0', '10.0.0.1'), link('A', 'B', '10.0.0.2', '10.0.0.3'), link('B', 'C', '10.0.1.0', '10.0.1.1')]);
   const { paths } = allProbePaths(topology, 'A', 'C');
   assert.equal(paths.length, 2);
   assert.notEqual(paths[0]!.id, paths[1]!.id);

@@ -19,7 +19,10 @@ describe('parseYamlTopology: nanog76.yaml', () => {
 
   it('normalises the spec: ids, addresses without length, subnets, default metrics', () => {
     assert.equal(spec.name, 'nanog76');
-    assert.deepEqual(spec.routers.map((r) => r.name), ['R1', 'R2', 'R3', 'R4', 'R5', 'R6']);
+    assert.deepEqual(
+      spec.routers.map((r) => r.name),
+      ['R1', 'R2', 'R3', 'R4', 'R5', 'R6'],
+    );
     assert.deepEqual(spec.routers[0], { name: 'R1', routerId: '000010000001', linkIds: ['l0', 'l1', 'l8'] });
     assert.deepEqual(spec.hosts, [
       { name: 'dev1', linkIds: ['l8'] },
@@ -60,7 +63,10 @@ describe('parseYamlTopology: nanog76.yaml', () => {
   it('emits 8 nodes (routers, then hosts) and each link in both directions', () => {
     const nodes = events.flatMap((e) => (e.kind === 'node-up' ? [e.node] : []));
     assert.deepEqual(nodes[0], { id: 'R1', name: 'R1', kind: 'router', routerId: '000010000001' });
-    assert.deepEqual(nodes.map((n) => n.kind), [...Array(6).fill('router'), 'host', 'host']);
+    assert.deepEqual(
+      nodes.map((n) => n.kind),
+      [...Array(6).fill('router'), 'host', 'host'],
+    );
     const links = events.flatMap((e) => (e.kind === 'link-up' ? [e.link] : []));
     assert.equal(links.length, 20);
     assert.deepEqual(links[0], {

@@ -28,7 +28,10 @@ describe('API input validation', () => {
 
   it('rejects a reversed range and one longer than 30 days', () => {
     assert.throws(() => rangeParams(q('since=-1h&until=-2h'), NOW), badParameter('since'));
-    assert.throws(() => rangeParams(q('since=-31d'), NOW), (error: Error) => badParameter('since')(error) && /at most 30 days/.test(error.message));
+    assert.throws(
+      () => rangeParams(q('since=-31d'), NOW),
+      (error: Error) => badParameter('since')(error) && /at most 30 days/.test(error.message),
+    );
   });
 
   it('bounds maxPoints', () => {

@@ -50,20 +50,23 @@ after(async () => {
 });
 
 const someRows = (): RoundResultRecord[] =>
-  monitor.paths().slice(0, 2).map((path) => ({
-    pathId: path.record.id,
-    roundAtMs: Date.now(),
-    sent: 10,
-    received: 10,
-    lossPct: 0,
-    rttMinMs: 1,
-    rttAvgMs: 1,
-    rttMaxMs: 1,
-    rttP50Ms: 1,
-    rttP95Ms: 1,
-    rttP99Ms: 1,
-    jitterMs: 0,
-  }));
+  monitor
+    .paths()
+    .slice(0, 2)
+    .map((path) => ({
+      pathId: path.record.id,
+      roundAtMs: Date.now(),
+      sent: 10,
+      received: 10,
+      lossPct: 0,
+      rttMinMs: 1,
+      rttAvgMs: 1,
+      rttMaxMs: 1,
+      rttP50Ms: 1,
+      rttP95Ms: 1,
+      rttP99Ms: 1,
+      jitterMs: 0,
+    }));
 
 describe('/healthz and /readyz', () => {
   it('/healthz is 200 from the start, without the token the API needs', async () => {

@@ -15,7 +15,11 @@ describe('--listen parsing', () => {
 
   it('rejects what is not an address with a WebError', () => {
     for (const bad of ['', 'host', '1.2.3.4:99999', '::1:80', 'a b:80', '1.2.3.4:-1', '[::1]']) {
-      assert.throws(() => parseListen(bad), (error: unknown) => error instanceof WebError && error.code === 'bad-listen', bad);
+      assert.throws(
+        () => parseListen(bad),
+        (error: unknown) => error instanceof WebError && error.code === 'bad-listen',
+        bad,
+      );
     }
   });
 
@@ -41,7 +45,10 @@ describe('bearer token', () => {
   });
 
   it('refuses short tokens without echoing them', () => {
-    assert.throws(() => checkedToken('short-secret'), (error: unknown) => error instanceof WebError && error.code === 'weak-token' && !error.message.includes('short-secret'));
+    assert.throws(
+      () => checkedToken('short-secret'),
+      (error: unknown) => error instanceof WebError && error.code === 'weak-token' && !error.message.includes('short-secret'),
+    );
     assert.equal(checkedToken(token), token);
   });
 });

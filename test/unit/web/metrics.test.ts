@@ -11,7 +11,25 @@ import { repoRoot } from '../../helpers/repo-root.js';
 
 const NANOG76 = join(repoRoot, 'lab', 'topologies', 'nanog76.yaml');
 const NOW = 1_700_000_000_000;
-const ALLOWED_LABELS = new Set(['path_id', 'group', 'state', 'le', 'reason', 'freshness', 'link', 'from', 'to', 'kind', 'subject_kind', 'id', 'subject', 'direction', 'hops', 'version', 'node_version']);
+const ALLOWED_LABELS = new Set([
+  'path_id',
+  'group',
+  'state',
+  'le',
+  'reason',
+  'freshness',
+  'link',
+  'from',
+  'to',
+  'kind',
+  'subject_kind',
+  'id',
+  'subject',
+  'direction',
+  'hops',
+  'version',
+  'node_version',
+]);
 
 async function setup() {
   const monitor = await RecordedMonitor.fromTopology(NANOG76, 'dev1', 'dev2', { nowMs: NOW, historyHours: 1, incident: false });
@@ -28,7 +46,7 @@ function family(text: string, name: string) {
 function pathHistogram(text: string, pathId: string) {
   const lines = text
     .split('\n')
-    .filter((line) => line.startsWith('# ') ? line.includes('pathmon_path_rtt_seconds ') : line.startsWith('pathmon_path_rtt_seconds') && line.includes(`path_id="${pathId}"`))
+    .filter((line) => (line.startsWith('# ') ? line.includes('pathmon_path_rtt_seconds ') : line.startsWith('pathmon_path_rtt_seconds') && line.includes(`path_id="${pathId}"`)))
     .map((line) => line.replace(/path_id="[^"]*",group="[^"]*",?/, '').replace('{}', ''));
   return parsePrometheusTextFormat(`${lines.join('\n')}\n`)[0]!;
 }
@@ -49,7 +67,7 @@ describe('/metrics exposition', () => {
     metrics.close();
   });
 
-  it('exports each path\'s RTT histogram in seconds, cumulative and ending at the reply count', async () => {
+  it("exports each path's RTT histogram in seconds, cumulative and ending at the reply count", async () => {
     const { monitor, metrics } = await setup();
     await monitor.round(NOW + 60_000);
     monitor.impair('R2', 'R4', { delayMs: 30, lossPct: 20 });
@@ -84,7 +102,10 @@ describe('/metrics exposition', () => {
     for (const path of monitor.paths()) {
       const mine = states.filter((m) => m.labels!.path_id === path.record.id);
       assert.deepEqual(mine.map((m) => m.labels!.state).sort(), ['DEGRADED', 'DOWN', 'UP']);
-      assert.deepEqual(mine.filter((m) => m.value === '1').map((m) => m.labels!.state), [down.includes(path.record.id) ? 'DOWN' : 'UP']);
+      assert.deepEqual(
+        mine.filter((m) => m.value === '1').map((m) => m.labels!.state),
+        [down.includes(path.record.id) ? 'DOWN' : 'UP'],
+      );
     }
     const loss = family(text, 'pathmon_path_loss_ratio')!.metrics;
     assert.equal(loss.find((m) => m.labels!.path_id === down[0])!.value, '1');
@@ -122,11 +143,14 @@ describe('/metrics exposition', () => {
     assert.equal(family(text, 'pathmon_exabgp_session_up')!.metrics[0]!.value, '0');
     assert.equal(family(text, 'pathmon_topology_age_seconds')!.metrics[0]!.value, '120');
     const freshness = family(text, 'pathmon_topology_freshness')!.metrics;
-    assert.deepEqual(freshness.filter((m) => m.value === '1').map((m) => m.labels!.freshness), ['stale']);
+    assert.deepEqual(
+      freshness.filter((m) => m.value === '1').map((m) => m.labels!.freshness),
+      ['stale'],
+    );
     metrics.close();
   });
 
-  it('exports each directed link\'s estimate, labelled by node names, one series per link', async () => {
+  it("exports each directed link's estimate, labelled by node names, one series per link", async () => {
     const { monitor, metrics } = await setup();
     const text = await metrics.render();
     const loss = family(text, 'pathmon_link_loss_ratio')!.metrics;
@@ -157,9 +181,15 @@ describe('/metrics exposition', () => {
     let text = await metrics.render();
     const open = family(text, 'pathmon_incidents_open')!.metrics;
     assert.equal(open.length, 9, 'every kind x subject kind, zeros included');
-    assert.deepEqual(open.filter((m) => m.value !== '0').map((m) => [m.labels!.kind, m.labels!.subject_kind, m.value]), [['down', 'link', '1']]);
+    assert.deepEqual(
+      open.filter((m) => m.value !== '0').map((m) => [m.labels!.kind, m.labels!.subject_kind, m.value]),
+      [['down', 'link', '1']],
+    );
     const info = family(text, 'pathmon_incident_info')!.metrics;
-    assert.deepEqual(info.map((m) => ({ ...m.labels })), [{ id: monitor.incidents()[0]!.id, subject: 'R4→R6', kind: 'down', direction: 'one-way' }]);
+    assert.deepEqual(
+      info.map((m) => ({ ...m.labels })),
+      [{ id: monitor.incidents()[0]!.id, subject: 'R4→R6', kind: 'down', direction: 'one-way' }],
+    );
 
     monitor.impair('R3', 'R5', { lossPct: 20 });
     await monitor.round(NOW + 60_000);
@@ -199,11 +229,19 @@ describe('/metrics exposition', () => {
       { kind: 'node-up', node: { id: 'b1', name: 'B', kind: 'router' } },
       { kind: 'node-up', node: { id: 'c1', name: 'C', kind: 'router' } },
     ]);
-    const live = (key: string): LiveLink => ({ subjectKey: `link:${key}`, linkKeys: [key], label: key, lossRatio: 0, addedDelayMs: 0, down: false, confidence: 0, support: 1, incidentId: null, atMs: NOW });
-    const labels = linkLabels(
-      [live('a1|b1|10.0.0.0|10.0.0.1'), live('a1|b1|10.0.1.0|10.0.1.1'), live('b1|c1|10.0.2.0|10.0.2.1')],
-      graph,
-    ).map((entry) => entry.labels);
+    const live = (key: string): LiveLink => ({
+      subjectKey: `link:${key}`,
+      linkKeys: [key],
+      label: key,
+      lossRatio: 0,
+      addedDelayMs: 0,
+      down: false,
+      confidence: 0,
+      support: 1,
+      incidentId: null,
+      atMs: NOW,
+    });
+    const labels = linkLabels([live('a1|b1|10.0.0.0|10.0.0.1'), live('a1|b1|10.0.1.0|10.0.1.1'), live('b1|c1|10.0.2.0|10.0.2.1')], graph).map((entry) => entry.labels);
     assert.deepEqual(labels, [
       { link: 'A->B 10.0.0.0->10.0.0.1', from: 'A', to: 'B' },
       { link: 'A->B 10.0.1.0->10.0.1.1', from: 'A', to: 'B' },

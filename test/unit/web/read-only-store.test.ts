@@ -23,7 +23,11 @@ function sources(dir: string): { file: string; text: string }[] {
 const importsOf = (text: string) => [...text.matchAll(/^\s*(?:import|export)\b[^;]*?from\s+'([^']+)'/gms)].map((m) => ({ statement: m[0], from: m[1]! }));
 
 test('no file in src/store imports from src/monitor', () => {
-  const upward = sources('src/store').flatMap(({ file, text }) => importsOf(text).filter((i) => /(^|\/)monitor\//.test(i.from)).map((i) => `${file}: ${i.from}`));
+  const upward = sources('src/store').flatMap(({ file, text }) =>
+    importsOf(text)
+      .filter((i) => /(^|\/)monitor\//.test(i.from))
+      .map((i) => `${file}: ${i.from}`),
+  );
   assert.deepEqual(upward, []);
 });
 
@@ -48,9 +52,29 @@ test('readOnlyStore() offers the read methods, delegating to the store, and noth
   const path = { id: 'p1', group: 'g', from: 'a', to: 'b', hops: ['10.0.0.1'], hopNames: ['a', 'b'], firstSeenMs: 1, goneAtMs: null } as unknown as Parameters<Store['upsertPaths']>[0][number];
   await store.upsertPaths([path]);
   const view = readOnlyStore(store);
-  assert.deepEqual((await view.paths()).map((p) => p.id), ['p1']);
+  assert.deepEqual(
+    (await view.paths()).map((p) => p.id),
+    ['p1'],
+  );
   assert.equal(view.description, store.description);
-  const writes = ['upsertPaths', 'markPathsGone', 'insertResults', 'addTransition', 'addTransitions', 'saveTicket', 'addNotification', 'upsertWalks', 'markWalksGone', 'recordIncidentChange', 'enqueueOutbox', 'markOutbox', 'insertLinkEstimates', 'addTopologySnapshot', 'applyRetention', 'close'];
+  const writes = [
+    'upsertPaths',
+    'markPathsGone',
+    'insertResults',
+    'addTransition',
+    'addTransitions',
+    'saveTicket',
+    'addNotification',
+    'upsertWalks',
+    'markWalksGone',
+    'recordIncidentChange',
+    'enqueueOutbox',
+    'markOutbox',
+    'insertLinkEstimates',
+    'addTopologySnapshot',
+    'applyRetention',
+    'close',
+  ];
   for (const name of writes) assert.equal((view as unknown as Record<string, unknown>)[name], undefined, `${name} reachable through a cast`);
   assert.deepEqual(Object.keys(view).sort(), ['description', ...readMethodNames].sort());
   assert.ok(Object.isFrozen(view));

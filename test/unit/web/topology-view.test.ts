@@ -19,7 +19,16 @@ describe('topology map', () => {
   it('lays the lab out left to right from the prober, the same way every time', () => {
     const nodes = ['dev1', 'R1', 'R2', 'R3', 'R4', 'R5', 'R6', 'dev2'].map((id) => ({ id, name: id }));
     const edges = [
-      ['dev1', 'R1'], ['R1', 'R2'], ['R1', 'R3'], ['R2', 'R4'], ['R3', 'R5'], ['R2', 'R5'], ['R3', 'R4'], ['R4', 'R6'], ['R5', 'R6'], ['R6', 'dev2'],
+      ['dev1', 'R1'],
+      ['R1', 'R2'],
+      ['R1', 'R3'],
+      ['R2', 'R4'],
+      ['R3', 'R5'],
+      ['R2', 'R5'],
+      ['R3', 'R4'],
+      ['R4', 'R6'],
+      ['R5', 'R6'],
+      ['R6', 'dev2'],
     ].map(([from, to]) => ({ from: from!, to: to! }));
     const first = layeredLayout(nodes, edges, ['dev1']);
     assert.deepEqual(
@@ -31,11 +40,19 @@ describe('topology map', () => {
   });
 
   it('places nodes of a second component after the first', () => {
-    const placed = layeredLayout([{ id: 'a', name: 'a' }, { id: 'b', name: 'b' }, { id: 'z', name: 'z' }], [{ from: 'a', to: 'b' }], ['a']);
+    const placed = layeredLayout(
+      [
+        { id: 'a', name: 'a' },
+        { id: 'b', name: 'b' },
+        { id: 'z', name: 'z' },
+      ],
+      [{ from: 'a', to: 'b' }],
+      ['a'],
+    );
     assert.equal(placed.get('z')!.x, 2);
   });
 
-  it('keeps each link\'s worst crossing path state, and lists the paths', async () => {
+  it("keeps each link's worst crossing path state, and lists the paths", async () => {
     const monitor = await RecordedMonitor.fromTopology(NANOG76, 'dev1', 'dev2', { nowMs: NOW, historyHours: 1, incident: false });
     const across = monitor.pathsAcross('R2', 'R4');
     assert.ok(across.length > 0 && across.length < monitor.paths().length);
@@ -58,7 +75,7 @@ describe('topology map', () => {
     if (clean) assert.equal(clean.state, 'UP');
   });
 
-  it('paints only the blamed direction of a one-way incident red; its reverse and the failing paths\' other links stay green', async () => {
+  it("paints only the blamed direction of a one-way incident red; its reverse and the failing paths' other links stay green", async () => {
     const monitor = await RecordedMonitor.fromTopology(NANOG76, 'dev1', 'dev2', { nowMs: NOW, historyHours: 1, incident: false });
     const open = monitor.incidents();
     assert.equal(open.length, 1);
@@ -74,7 +91,10 @@ describe('topology map', () => {
     assert.equal(reverse.paint, 'green');
     assert.equal(reverse.incident, null);
     assert.equal(reverse.estimate?.lossRatio, 0);
-    assert.deepEqual(map.links.filter((link) => link.paint === 'red').map((link) => `${link.from}→${link.to}`), ['R4→R6']);
+    assert.deepEqual(
+      map.links.filter((link) => link.paint === 'red').map((link) => `${link.from}→${link.to}`),
+      ['R4→R6'],
+    );
     // Links of the explained (DOWN) paths carry no path cue: the incident explains them.
     assert.equal(map.links.filter((link) => link.pathCue !== null).length, 0);
     // The host link behind R6 is probed by nothing: grey.
@@ -107,9 +127,15 @@ describe('topology map', () => {
     const victim = monitor.pathsAcross('R3', 'R5')[0]!;
     await monitor.setState(victim.record.id, 'DEGRADED');
     const map = topologyMap(monitor);
-    const cued = map.links.filter((link) => link.pathCue === 'DEGRADED').map((link) => link.key).sort();
+    const cued = map.links
+      .filter((link) => link.pathCue === 'DEGRADED')
+      .map((link) => link.key)
+      .sort();
     assert.deepEqual(cued, [...new Set(victim.record.linkKeys)].sort());
-    assert.ok(map.links.every((link) => link.paint !== 'red' && link.paint !== 'amber'), 'a path alone never paints a link');
+    assert.ok(
+      map.links.every((link) => link.paint !== 'red' && link.paint !== 'amber'),
+      'a path alone never paints a link',
+    );
   });
 
   it('maps incident kinds to paint', () => {

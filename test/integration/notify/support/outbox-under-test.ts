@@ -20,12 +20,7 @@ export interface OutboxUnderTest {
   pending(): Promise<OutboxItem[]>;
 }
 
-export function outboxUnderTest(
-  store: OutboxTestStore,
-  notifiers: Notifier[],
-  nowMs: () => number,
-  log: (level: string, message: string) => void = () => undefined,
-): OutboxUnderTest {
+export function outboxUnderTest(store: OutboxTestStore, notifiers: Notifier[], nowMs: () => number, log: (level: string, message: string) => void = () => undefined): OutboxUnderTest {
   const dispatcher = new OutboxDispatcher({ store, notifiers, nowMs, log, random: () => 0.5 });
   return {
     dispatcher,

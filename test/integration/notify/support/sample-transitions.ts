@@ -25,9 +25,18 @@ export function sampleRound(pathId: string, atMs: number, lossPct: number, p95Ms
   const sent = 10;
   const received = Math.round(sent * (1 - lossPct / 100));
   return {
-    pathId, roundAtMs: atMs, sent, received, lossPct,
-    rttMinMs: p95Ms === null ? null : p95Ms / 2, rttAvgMs: p95Ms === null ? null : p95Ms * 0.8, rttMaxMs: p95Ms === null ? null : p95Ms * 1.2,
-    rttP50Ms: p95Ms === null ? null : p95Ms * 0.75, rttP95Ms: p95Ms, rttP99Ms: p95Ms, jitterMs: p95Ms === null ? null : 0.37,
+    pathId,
+    roundAtMs: atMs,
+    sent,
+    received,
+    lossPct,
+    rttMinMs: p95Ms === null ? null : p95Ms / 2,
+    rttAvgMs: p95Ms === null ? null : p95Ms * 0.8,
+    rttMaxMs: p95Ms === null ? null : p95Ms * 1.2,
+    rttP50Ms: p95Ms === null ? null : p95Ms * 0.75,
+    rttP95Ms: p95Ms,
+    rttP99Ms: p95Ms,
+    jitterMs: p95Ms === null ? null : 0.37,
   };
 }
 
@@ -51,5 +60,10 @@ export function transitionOf(path: PathRecord, from: PathStateName | null, to: P
 /** A clock the test moves by hand. */
 export function fakeClock(startMs = Date.UTC(2025, 0, 1, 10, 0, 0)) {
   let now = startMs;
-  return { nowMs: () => now, advance: (ms: number) => { now += ms; } };
+  return {
+    nowMs: () => now,
+    advance: (ms: number) => {
+      now += ms;
+    },
+  };
 }

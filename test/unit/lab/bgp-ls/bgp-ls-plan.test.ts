@@ -37,7 +37,7 @@ test('IS-IS style ids get distinct OSPF ids; dotted ids from the file are kept a
   assert.equal(new Set(Object.values(ids)).size, 6);
 });
 
-test('ospfd: point-to-point OSPF with the file\'s metric on router links, the host link passive', () => {
+test("ospfd: point-to-point OSPF with the file's metric on router links, the host link passive", () => {
   const r1 = plan.nodes.find((node) => node.name === 'R1')!;
   const conf = ospfdConf(r1, '10.255.0.1');
   const hostIface = r1.interfaces.find((iface) => iface.peer === 'dev1')!.name;
@@ -47,7 +47,7 @@ test('ospfd: point-to-point OSPF with the file\'s metric on router links, the ho
   assert.equal(conf.match(/ip ospf cost 10/g)?.length, r1.interfaces.length);
 });
 
-test('zebra keeps OSPF routes out of the kernel, so the lab\'s static routes stay the only ones', () => {
+test("zebra keeps OSPF routes out of the kernel, so the lab's static routes stay the only ones", () => {
   const conf = zebraConf(plan.nodes.find((node) => node.name === 'R2')!);
   const map = /route-map (\S+) deny 10/.exec(conf)?.[1];
   assert.ok(map);

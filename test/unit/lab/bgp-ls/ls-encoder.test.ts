@@ -15,7 +15,10 @@ import { asPath, mpReachLs, mpUnreachLs, originIgp, updateMessage } from '../../
 import { LsEncodeError } from '../../../../lab/bgp-ls/ls-tlv.js';
 import { fixturePath } from '../../../helpers/repo-root.js';
 
-const gobgpSent = readFileSync(fixturePath('exabgp', 'gobgp-sent-updates.hex'), 'utf8').trim().split('\n').map((line) => Buffer.from(line.trim(), 'hex'));
+const gobgpSent = readFileSync(fixturePath('exabgp', 'gobgp-sent-updates.hex'), 'utf8')
+  .trim()
+  .split('\n')
+  .map((line) => Buffer.from(line.trim(), 'hex'));
 const node = (igpRouterId: string): NodeDescriptor => ({ asn: 65001, bgpLsId: 0, ospfAreaId: '0.0.0.0', igpRouterId });
 const ospf = { protocolId: LS_PROTOCOL.ospfv2, identifier: 0n };
 
@@ -75,13 +78,10 @@ describe('NLRIs and attributes equal what gobgpd sent in a real session', () => 
   });
 });
 
-describe('ExaBGP decodes the lab encoder\'s UPDATEs as pathmon expects', { skip: !hasExabgp() && process.env.CI !== 'true' && 'exabgp is not installed' }, () => {
+describe("ExaBGP decodes the lab encoder's UPDATEs as pathmon expects", { skip: !hasExabgp() && process.env.CI !== 'true' && 'exabgp is not installed' }, () => {
   const dir = mkdtempSync(join(tmpdir(), 'pathmon-lsenc-'));
   const conf = join(dir, 'decode.conf');
-  writeFileSync(
-    conf,
-    'neighbor 127.0.0.1 {\n  router-id 127.0.0.2;\n  local-address 127.0.0.2;\n  local-as 65002;\n  peer-as 65001;\n  family { bgp-ls bgp-ls; }\n}\n',
-  );
+  writeFileSync(conf, 'neighbor 127.0.0.1 {\n  router-id 127.0.0.2;\n  local-address 127.0.0.2;\n  local-as 65002;\n  peer-as 65001;\n  family { bgp-ls bgp-ls; }\n}\n');
   after(() => rmSync(dir, { recursive: true, force: true }));
 
   /** The `update json` line ExaBGP prints for the message; the hang on bad input is why SIGKILL. */

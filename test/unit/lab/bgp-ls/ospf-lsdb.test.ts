@@ -25,10 +25,9 @@ function fileLinkDirections(): string[] {
     .sort();
 }
 
-const directions = (links: ReturnType<typeof igpTopologyFromOspf>['links']) =>
-  links.map((link) => `${name(link.from)}>${name(link.to)} ${link.localAddress}>${link.neighborAddress}`).sort();
+const directions = (links: ReturnType<typeof igpTopologyFromOspf>['links']) => links.map((link) => `${name(link.from)}>${name(link.to)} ${link.localAddress}>${link.neighborAddress}`).sort();
 
-test('the converged nanog76 LSDB gives the lab file\'s routers and numbered links, both directions', () => {
+test("the converged nanog76 LSDB gives the lab file's routers and numbered links, both directions", () => {
   const topology = igpTopologyFromOspf(fixture('nanog76-router-lsdb.json'));
   assert.deepEqual(topology.nodes.map((node) => name(node.routerId)).sort(), spec.routers.map((router) => router.name).sort());
   assert.deepEqual(directions(topology.links), fileLinkDirections());
@@ -82,11 +81,13 @@ test('parallel links between the same two routers stay apart, paired by their su
   });
   // Listed in opposite orders on the two ends, so pairing by position would cross them.
   const doc = { routerId: '1.1.1.1', routerLinkStates: { areas: { '0.0.0.0': [lsa('1.1.1.1', '2.2.2.2', ['10.0.0.0', '10.0.0.2']), lsa('2.2.2.2', '1.1.1.1', ['10.0.0.3', '10.0.0.1'])] } } };
-  const links = igpTopologyFromOspf(JSON.stringify(doc)).links.map((link) => `${link.from} ${link.localAddress}>${link.neighborAddress} ${link.metric}`).sort();
+  const links = igpTopologyFromOspf(JSON.stringify(doc))
+    .links.map((link) => `${link.from} ${link.localAddress}>${link.neighborAddress} ${link.metric}`)
+    .sort();
   assert.deepEqual(links, ['1.1.1.1 10.0.0.0>10.0.0.1 10', '1.1.1.1 10.0.0.2>10.0.0.3 11', '2.2.2.2 10.0.0.1>10.0.0.0 11', '2.2.2.2 10.0.0.3>10.0.0.2 10']);
 });
 
-test('anything but ospfd\'s JSON is a clear error, never a crash', () => {
+test("anything but ospfd's JSON is a clear error, never a crash", () => {
   for (const bad of ['', '% Unknown command', '[]', '{"routerLinkStates": 3}', '{"routerLinkStates":{"areas":{"0.0.0.0":[{"advertisingRouter":"x"}]}}}']) {
     assert.throws(() => igpTopologyFromOspf(bad), LsdbParseError, bad);
   }

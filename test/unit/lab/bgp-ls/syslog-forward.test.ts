@@ -60,7 +60,7 @@ test('the forwarder sends each new line once as an octet-counted RFC 5424 frame 
     const deadline = Date.now() + 10_000;
     while (!received.includes('second line') && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 100));
     const frames: string[] = [];
-    for (let rest = received; rest.length > 0;) {
+    for (let rest = received; rest.length > 0; ) {
       const match = /^(\d+) /.exec(rest);
       assert.ok(match, `an octet count first: ${JSON.stringify(rest.slice(0, 80))}`);
       const length = Number(match[1]);

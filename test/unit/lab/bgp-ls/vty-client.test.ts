@@ -47,7 +47,7 @@ test('answers come back whole, even when the daemon writes them in pieces; the s
   server.close();
 });
 
-test('a failure status is an error carrying the daemon\'s words', async () => {
+test("a failure status is an error carrying the daemon's words", async () => {
   const { path, server } = await daemon('status', (_command, socket) => socket.write(Buffer.concat([Buffer.from('% Unknown command'), Buffer.from([0, 0, 0, 1])])));
   const client = new VtyClient(path);
   await assert.rejects(client.run('show nonsense'), (error: Error) => error instanceof VtyError && /status 1: % Unknown command/.test(error.message));

@@ -104,7 +104,14 @@ test('a round under a flood of hostile replies reports the same figures as witho
   const clean = await run(false);
   const attacked = await run(true);
   assert.deepEqual(attacked.perTarget, clean.perTarget);
-  assert.deepEqual(clean.perTarget.map((s) => [s.sent, s.received, s.lossPct, s.rttMs?.p50]), [[10, 10, 0, 2], [10, 10, 0, 5], [10, 0, 100, undefined]]);
+  assert.deepEqual(
+    clean.perTarget.map((s) => [s.sent, s.received, s.lossPct, s.rttMs?.p50]),
+    [
+      [10, 10, 0, 2],
+      [10, 10, 0, 5],
+      [10, 0, 100, undefined],
+    ],
+  );
   assert.deepEqual(clean.drops, { malformed: 0, foreign: 0, forged: 0 });
   // One of each per probe sent, whether or not the target answers.
   assert.deepEqual(attacked.drops, { malformed: 30, foreign: 30, forged: 30 });

@@ -23,7 +23,10 @@ test('sends are spread evenly over each interval, every target in turn', async (
     const atMs = Number(time - start) / 1e6;
     assert.ok(atMs >= dueMs - 1 && atMs <= dueMs + 1, `probe ${index} at ${atMs} ms, due ${dueMs} ms`);
   });
-  assert.deepEqual(network.sent.slice(0, 4).map((p) => p.destination), targets.map((t) => t.address));
+  assert.deepEqual(
+    network.sent.slice(0, 4).map((p) => p.destination),
+    targets.map((t) => t.address),
+  );
 });
 
 test('late replies are lost and counted apart, duplicates counted, figures the same as roundStats over the RTTs', async () => {
@@ -52,7 +55,7 @@ test('a probe that cannot leave (a payload over the MTU with DF) is lost and its
   assert.deepEqual(result.sendErrors, { EMSGSIZE: 2 });
 });
 
-test('the ping socket\'s identifier is the one probes carry and replies must have', async () => {
+test("the ping socket's identifier is the one probes carry and replies must have", async () => {
   const network = new FakeTargetNetwork('icmp-dgram', () => ({ afterMs: 1 }), 0x4242);
   const result = await runTargetRound({ io: network, clock: network, sessionId: 1 }, icmpKind, [{ address: '10.9.0.2' }], options);
   assert.ok(network.sent.every((probe) => icmpEcho.decode(probe.data).identifier === 0x4242));

@@ -36,7 +36,14 @@ const context = { sessionId: 1, targets, count: 4, localAddressFor: () => PROBER
 function segment(syn: ReturnType<typeof tcpHeader.decode>, flags: number, change: Partial<{ ack: number; from: string; sourcePort: number; destinationPort: number }> = {}): ReceivedDatagram {
   const from = change.from ?? '10.9.0.2';
   const data = tcpHeader.encode(
-    { sourcePort: change.sourcePort ?? syn.destinationPort, destinationPort: change.destinationPort ?? syn.sourcePort, sequence: 5, acknowledgment: change.ack ?? (syn.sequence + 1) >>> 0, flags, window: 100 },
+    {
+      sourcePort: change.sourcePort ?? syn.destinationPort,
+      destinationPort: change.destinationPort ?? syn.sourcePort,
+      sequence: 5,
+      acknowledgment: change.ack ?? (syn.sequence + 1) >>> 0,
+      flags,
+      window: 100,
+    },
     from,
     PROBER_ADDRESS,
   );
@@ -102,7 +109,14 @@ test('a round: open, closed and filtered ports, hostile segments counted, the fi
   const attacked = await run(true);
   assert.deepEqual(attacked.result.perTarget, clean.result.perTarget);
   const stats = clean.result.perTarget;
-  assert.deepEqual(stats.map((s) => [s.sent, s.received, s.rttMs?.p50]), [[8, 8, 3], [8, 8, 1], [8, 6, 2]]);
+  assert.deepEqual(
+    stats.map((s) => [s.sent, s.received, s.rttMs?.p50]),
+    [
+      [8, 8, 3],
+      [8, 8, 1],
+      [8, 6, 2],
+    ],
+  );
   assert.deepEqual(clean.result.refused, [0, 8, 0]);
   assert.deepEqual(clean.result.failedSourcePorts[2], [50002]);
   assert.deepEqual(clean.result.failedSourcePorts.slice(0, 2), [[], []]);

@@ -48,15 +48,21 @@ test('a round: replies matched, a failing source port recorded, hostile datagram
   const clean = await run(false);
   const attacked = await run(true);
   assert.deepEqual(attacked.perTarget, clean.perTarget);
-  assert.deepEqual(clean.perTarget.map((s) => [s.sent, s.received, s.lossPct]), [[8, 8, 0], [8, 6, 25], [8, 0, 100]]);
+  assert.deepEqual(
+    clean.perTarget.map((s) => [s.sent, s.received, s.lossPct]),
+    [
+      [8, 8, 0],
+      [8, 6, 25],
+      [8, 0, 100],
+    ],
+  );
   assert.deepEqual(clean.failedSourcePorts, [[], [33001], [40404]]);
   assert.deepEqual(attacked.drops, { malformed: 48, foreign: 24, forged: 72 });
 });
 
 test('a reply to a port this round never sent from is not ours and not counted', async () => {
   const network = new FakeTargetNetwork('udp', () => ({ afterMs: 1 }));
-  network.onProbe = (probe) =>
-    network.inject({ data: probe.data, withIpHeader: false, length: probe.data.length, fromAddress: probe.destination, fromPort: 7000, localPort: 1234 }, 0.5);
+  network.onProbe = (probe) => network.inject({ data: probe.data, withIpHeader: false, length: probe.data.length, fromAddress: probe.destination, fromPort: 7000, localPort: 1234 }, 0.5);
   const result = await runTargetRound({ io: network, clock: network, sessionId: 5 }, udpKind, [targets[0]!], { count: 3, intervalMs: 5, timeoutMs: 40 });
   assert.equal(result.perTarget[0]!.received, 3);
   assert.deepEqual(result.drops, { malformed: 0, foreign: 0, forged: 0 });
