@@ -59,7 +59,7 @@ test('a prober node the topology does not have is refused before the store is op
 
 test('a plan with no path and no cover walk is refused: nothing to monitor', () => {
   const run = runCli(['run', '--config', config({ extra: 'pathBounds: { maxHops: 1 }\nlocalize: { enabled: false }' }), '--data-dir', freshDataDir(), '--rounds', '1']);
-  assertRefused(run, /nothing to monitor: 0 paths and 0 cover walks/);
+  assertRefused(run, /nothing to monitor: 0 paths, 0 cover walks and 0 ICMP\/TCP\/UDP targets/);
   assert.doesNotMatch(run.stderr, /receive timestamps/, 'refused before any probe socket was opened');
 });
 
