@@ -194,7 +194,16 @@ notifiers:
       );
       // A moment more, so a wrong extra incident would show too.
       await new Promise((resolve) => setTimeout(resolve, 2 * intervalMs));
-      const all = (await opened.incidents(faultAtMs, Date.now())).filter((i) => i.openedAtMs >= faultAtMs);
+      // A fault that lands mid-round can first show as partial loss on one direction; the incident then
+      // widens by update (both directions, loss → down) within a few rounds: wait for each to be named.
+      const all = await waitFor(
+        `incidents naming ${faults.map((f) => `${f.label} (${f.kind})`).join(', ')}`,
+        async () => {
+          const found = (await opened.incidents(faultAtMs, Date.now())).filter((i) => i.openedAtMs >= faultAtMs);
+          return faults.every((fault) => found.some((i) => sameLabel(labelOf(i), fault.label) && i.kind === fault.kind)) ? found : null;
+        },
+        6 * intervalMs + 10_000,
+      ).catch(async () => (await opened.incidents(faultAtMs, Date.now())).filter((i) => i.openedAtMs >= faultAtMs));
       assert.equal(all.length, faults.length, `incidents: ${all.map((i) => i.summary).join(' | ')}`);
       for (const fault of faults) {
         const incident = all.find((i) => sameLabel(labelOf(i), fault.label));
