@@ -6,6 +6,7 @@
  * that does not do what its owner thinks.
  */
 import { z } from 'zod';
+import { decimal, wholeNumber } from './schema-numbers.js';
 import { emailConfigSchema, freshdeskConfigSchema } from '../notify/config-schema.js';
 import { secretRefSchema } from '../secrets/index.js';
 import { targetGroupKeys, targetGroupsSchema } from './target-groups-schema.js';
@@ -19,16 +20,6 @@ const NAME = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/;
 
 const name = z.string({ error: EXPECT_NAME }).regex(NAME, EXPECT_NAME);
 const node = z.string({ error: 'expected a node name, id or router-id from the topology' }).min(1, 'expected a node name, id or router-id from the topology');
-
-function wholeNumber(min: number, max: number, unit = '') {
-  const text = `expected a whole number${unit} from ${min} to ${max}`;
-  return z.number({ error: text }).int(text).min(min, text).max(max, text);
-}
-
-function decimal(min: number, max: number, unit: string) {
-  const text = `expected a number of ${unit} from ${min} to ${max}`;
-  return z.number({ error: text }).min(min, text).max(max, text);
-}
 
 /**
  * A duration written with its unit (`interval: 2s`), the other spelling of a `…Ms` number. Kept as text

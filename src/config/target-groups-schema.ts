@@ -13,6 +13,7 @@
  */
 import { isIPv4 } from 'node:net';
 import { z } from 'zod';
+import { decimal, wholeNumber } from './schema-numbers.js';
 import { DURATION_FORMS, durationMsOrNull } from './duration.js';
 
 const EXPECT_NAME = 'expected a name of 1 to 64 letters, digits, "_", "." or "-", starting with a letter or digit';
@@ -44,16 +45,6 @@ export const targetGroupKeys = [
 export const defaultPayloadBytes = 56;
 /** IPv4's 65,535 bytes less the 20-byte IP and 8-byte ICMP headers. */
 export const MAX_PAYLOAD_BYTES = 65_507;
-
-function wholeNumber(min: number, max: number, unit = '') {
-  const text = `expected a whole number${unit} from ${min} to ${max}`;
-  return z.number({ error: text }).int(text).min(min, text).max(max, text);
-}
-
-function decimal(min: number, max: number, unit: string) {
-  const text = `expected a number of ${unit} from ${min} to ${max}`;
-  return z.number({ error: text }).min(min, text).max(max, text);
-}
 
 /** `30s`, `500ms` or `1.5m`, within [min, max] milliseconds, to milliseconds. */
 function duration(min: number, max: number, what: string) {
