@@ -6,7 +6,7 @@
  * command being run. `up --name` is the old spelling, still accepted with a note.
  */
 import { Command, InvalidArgumentError } from 'commander';
-import { chooseLab, describeForwarder, knownLabs, labDown, labExec, labImpair, labStatus, labUp, type LabStatus } from './index.js';
+import { chooseLab, describeForwarder, knownLabs, labDown, labExec, labImpair, labStatus, labUp, startFreshdeskDesk, type LabStatus } from './index.js';
 import { forwardIntoNamespace, namespaceOfNode } from './lab-forward.js';
 
 const number = (min: number, max: number) => (text: string) => {
@@ -173,6 +173,24 @@ program
       for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.once(signal, () => resolve());
     });
     await forward.close();
+  });
+
+program
+  .command('desk')
+  .description(
+    "run a Freshdesk-compatible ticket desk (the API v2 calls pathmon makes) on 127.0.0.1:PORT of the namespace it starts in, for a monitor's tickets in a lab; prints each ticket, note and status change; runs until Ctrl-C. Resolve a ticket as the data-center team would: curl -u \"$KEY:X\" -X PUT -H 'Content-Type: application/json' -d '{\"status\":4}' http://127.0.0.1:PORT/api/v2/tickets/ID",
+  )
+  .option('--port <port>', 'the TCP port (0 picks a free one)', number(0, 65_535), 8089)
+  .option('--api-key-env <name>', 'the environment variable holding the API key clients must present', 'PATHMON_LAB_DESK_KEY')
+  .action(async (options) => {
+    const apiKey = process.env[options.apiKeyEnv];
+    if (!apiKey) throw new Error(`lab desk: $${options.apiKeyEnv} is not set; expected the API key the monitor's freshdesk notifier uses`);
+    const desk = await startFreshdeskDesk({ apiKey, port: options.port, onChange: (line) => process.stdout.write(`desk: ${line}\n`) });
+    process.stdout.write(`desk: Freshdesk API v2 at ${desk.baseUrl}; Ctrl-C to stop\n`);
+    await new Promise<void>((resolve) => {
+      for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.once(signal, () => resolve());
+    });
+    await desk.close();
   });
 
 function statusText(status: LabStatus): string {

@@ -9,3 +9,4 @@ export { chooseLab, knownLabs } from './lab-state.js';
 export { labPlan, namespaceName, type LabPlan, type LabNode } from './lab-plan.js';
 export type { ImpairmentTable } from './router/impairments.js';
 export { describeForwarder, type ForwarderChoice } from './router/forwarder-choice.js';
+export { startFreshdeskDesk, type FreshdeskDesk, type FreshdeskDeskOptions, type DeskTicket, type DeskNote, type DeskRequest, type DeskFault } from './desk/freshdesk-desk.js';

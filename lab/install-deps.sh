@@ -20,12 +20,13 @@
 #   iputils-ping      kernel ping in the plain-IP lab test
 #   rsyslog bsdutils  a real syslog client and receiver for the syslog tests and the ingest benchmark's peer
 #   openssl           makes the certificate of the syslog TLS test
+#   curl              the demo resolves a lab ticket through the lab desk's API, as a data-center team would
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 packages=(iproute2 procps python3-scapy python3-networkx tshark g++ make python3 libpcap-dev
   exabgp frr gobgpd golang-github-osrg-gobgp-dev chromium prometheus systemd libcap2-bin
-  fping nmap nftables iptables iputils-ping rsyslog bsdutils openssl)
+  fping nmap nftables iptables iputils-ping rsyslog bsdutils openssl curl)
 missing=()
 for package in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed" || missing+=("$package")
