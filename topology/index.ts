@@ -6,6 +6,7 @@ export type { NodeKind, TopologyEvent, TopologyLink, TopologyNode } from './mode
 export { TopologyError, type TopologyErrorCode } from './errors.js';
 export { TopologyGraph, buildTopology, type SessionState } from './graph.js';
 export { allProbePaths, probePath, pathId, defaultPathBounds, type PathBounds, type PathSet, type ProbePath } from './paths.js';
+export { igpCost, cheapestIndexes } from './igp-cost.js';
 export { pathHops, probedLinks, type PathHops, type ReturnMode } from './hop-addresses.js';
 export * from './sources/index.js';
 export {

@@ -6,7 +6,7 @@
  * then follows the feed: every re-plan (debounced) prints which paths are gone and which were added,
  * and how long the re-plan took from the change's arrival, until stopped.
  */
-import type { HostDeclaration, ReturnMode } from '../../topology/index.js';
+import { cheapestIndexes, igpCost, type HostDeclaration, type ReturnMode } from '../../topology/index.js';
 import { freshnessJson, pathJson, Replanner, untilAborted, type GroupedPath, type PlanDiff } from '../live/index.js';
 import { openTopology } from '../load-topology.js';
 import { planPaths } from '../plan-paths.js';
@@ -50,11 +50,20 @@ export async function pathsCommand(options: PathsOptions, out: NodeJS.WritableSt
   }
 }
 
+/**
+ * One row per path; with IGP metrics (BGP-LS), each path's cost and a `*` on the cheapest: where the
+ * IGP sends the pair's user traffic, so raising a link's metric shows the traffic moving off it.
+ */
 function pathsTable(planned: GroupedPath[] | ReturnType<typeof planPaths>['planned']): string {
-  return textTable(
-    ['#', 'links', 'path', 'hop addresses'],
-    planned.map(({ path, hops, unaddressable }, index) => [index + 1, path.links.length, path.names.join(' '), hops ? hops.hops.join(' ') : `(${unaddressable})`]),
+  const costs = planned.map(({ path }) => igpCost(path.links));
+  const cheapest = cheapestIndexes(costs);
+  const rows = planned.map(({ path, hops, unaddressable }, index) => [index + 1, path.links.length, path.names.join(' '), hops ? hops.hops.join(' ') : `(${unaddressable})`]);
+  if (cheapest.size === 0) return textTable(['#', 'links', 'path', 'hop addresses'], rows);
+  const table = textTable(
+    ['#', 'links', 'IGP cost', 'path', 'hop addresses'],
+    rows.map(([n, links, ...rest], index) => [n, links, `${costs[index] ?? '-'}${cheapest.has(index) ? ' *' : ''}`, ...rest]),
   );
+  return `${table}\n* the IGP's choice (lowest cost): where user traffic between the pair goes`;
 }
 
 async function watchPaths(options: PathsOptions, source: Awaited<ReturnType<typeof openTopology>>['source'], out: NodeJS.WritableStream, stop: AbortSignal): Promise<number> {

@@ -39,6 +39,19 @@ test('paths on recorded ExaBGP output uses the graph its lines describe, withdra
   assert.deepEqual(paths.map((path) => `${path.path.join(' ')}: ${path.hops.join(' ')}`).sort(), ['1.1.1.1 2.2.2.2 3.3.3.3: 10.0.12.2 10.0.23.3', '1.1.1.1 3.3.3.3: 10.0.13.3']);
 });
 
+test('the table shows every path IGP cost and marks the IGP choice, ECMP ties included', () => {
+  const run = runCli(['paths', '--topology', exabgp, '--from', '1.1.1.1', '--to', '3.3.3.3', '--mode', 'direct']);
+  assert.equal(run.status, 0, run.stderr);
+  assert.match(run.stdout, /IGP cost/);
+  assert.match(run.stdout, /\n1 +1 +10 \* +1\.1\.1\.1 3\.3\.3\.3 /);
+  assert.match(run.stdout, /\n2 +2 +20 +1\.1\.1\.1 2\.2\.2\.2 3\.3\.3\.3 /);
+  assert.match(run.stdout, /\* the IGP's choice/);
+  // The lab's YAML gives every link OSPF's default cost: the four 5-link paths tie.
+  const yaml = runCli(['paths', '--topology', 'lab/topologies/nanog76.yaml', '--from', 'dev1', '--to', 'dev2']);
+  assert.equal((yaml.stdout.match(/ 50 \* /g) ?? []).length, 4, yaml.stdout);
+  assert.equal((yaml.stdout.match(/ 70 /g) ?? []).length, 4, yaml.stdout);
+});
+
 test('an unknown node names itself and the nodes that exist', () => {
   const run = runCli(['paths', '--topology', 'lab/topologies/nanog76.yaml', '--from', 'dev1', '--to', 'R9']);
   assert.equal(run.status, 1);
