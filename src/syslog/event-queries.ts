@@ -44,24 +44,25 @@ const INSERT = `INSERT INTO syslog_events (${COLUMNS.join(', ')})
 /** PostgreSQL text cannot hold NUL; a device that sends one gets it as U+FFFD, like other bad bytes. */
 const noNul = (text: string): string => (text.includes('\0') ? text.replaceAll('\0', '\uFFFD') : text);
 
-/** The text fields of an event in column order (see eventsCopyBinary), NUL-free, JSON as text. */
-function textFields(e: SyslogEvent): (string | null)[] {
-  return [
-    e.sourceAddress,
-    e.transport,
-    noNul(e.host),
-    e.program === null ? null : noNul(e.program),
-    e.errorCode,
-    noNul(e.message),
-    // JSON escapes NUL as \u0000, which jsonb refuses too.
-    noNul(JSON.stringify(e.structuredData)).replaceAll('\\u0000', '\\ufffd'),
-    noNul(JSON.stringify(e.facts ?? {})).replaceAll('\\u0000', '\\ufffd'),
-    noNul(e.raw),
-    e.status,
-    e.node,
-    e.linkKey,
-    e.incidentId,
-  ];
+/** NUL-free JSON: JSON escapes NUL as \u0000, which jsonb refuses too. */
+const jsonText = (value: object): string => noNul(JSON.stringify(value)).replaceAll('\\u0000', '\\ufffd');
+
+/** The text fields of an event in column order (see eventsCopyBinary), NUL-free, JSON as text, into `out`. */
+function textFields(e: SyslogEvent, out: (string | null)[] = new Array(13)): (string | null)[] {
+  out[0] = e.sourceAddress;
+  out[1] = e.transport;
+  out[2] = noNul(e.host);
+  out[3] = e.program === null ? null : noNul(e.program);
+  out[4] = e.errorCode;
+  out[5] = noNul(e.message);
+  out[6] = jsonText(e.structuredData);
+  out[7] = jsonText(e.facts ?? {});
+  out[8] = noNul(e.raw);
+  out[9] = e.status;
+  out[10] = e.node;
+  out[11] = e.linkKey;
+  out[12] = e.incidentId;
+  return out;
 }
 
 /**
@@ -69,12 +70,24 @@ function textFields(e: SyslogEvent): (string | null)[] {
  * server's client and the transaction `db` is), the rows go in by binary COPY; else by unnest INSERT.
  */
 export async function insertEvents(db: SqlQueryable, events: readonly SyslogEvent[], copy?: SqlClient): Promise<number[]> {
-  if (events.length === 0) return [];
-  const { rows: idRows } = await db.query<Row>(`SELECT nextval(pg_get_serial_sequence('syslog_events', 'id')) AS id FROM generate_series(1, $1::integer)`, [events.length]);
-  const ids = idRows.map((row) => Number(row.id));
+  const ids = await nextEventIds(db, events.length);
+  await insertEventsWithIds(db, events, ids, copy);
+  return ids;
+}
+
+/** `count` ids drawn from the events' sequence, ascending. */
+export async function nextEventIds(db: SqlQueryable, count: number): Promise<number[]> {
+  if (count === 0) return [];
+  const { rows } = await db.query<Row>(`SELECT nextval(pg_get_serial_sequence('syslog_events', 'id')) AS id FROM generate_series(1, $1::integer)`, [count]);
+  return rows.map((row) => Number(row.id));
+}
+
+/** Stores `events` under `ids` (from nextEventIds), by binary COPY with `copy`, else by unnest INSERT. */
+export async function insertEventsWithIds(db: SqlQueryable, events: readonly SyslogEvent[], ids: readonly number[], copy?: SqlClient): Promise<void> {
+  if (events.length === 0) return;
   if (copy?.copyFrom) {
     await copy.copyFrom('syslog_events', [...COLUMNS], eventsCopyBinary(events, ids, textFields), db);
-    return ids;
+    return;
   }
   const columns: unknown[][] = COLUMNS.map(() => new Array(events.length));
   for (let i = 0; i < events.length; i++) {
@@ -104,7 +117,6 @@ export async function insertEvents(db: SqlQueryable, events: readonly SyslogEven
     c[20]![i] = t[12];
   }
   await db.query(INSERT, columns);
-  return ids;
 }
 
 export interface EventFilter {

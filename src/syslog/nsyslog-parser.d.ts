@@ -1,4 +1,4 @@
-/** Types for the parts of nsyslog-parser (plain JavaScript, no types of its own) that parse-line.ts reads. */
+/** Types for the parts of nsyslog-parser (plain JavaScript, no types of its own) that nsyslog-header.ts reads. */
 declare module 'nsyslog-parser' {
   interface NsyslogEntry {
     err?: unknown;

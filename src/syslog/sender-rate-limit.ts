@@ -28,6 +28,8 @@ interface Bucket {
 export class SenderRateLimit {
   private readonly buckets = new Map<string, Bucket>();
   private readonly evicted: SuppressionReport[] = [];
+  /** The sender last in the map's order, if still in it. */
+  private newest: string | null = null;
 
   constructor(
     private readonly linesPerSec: number,
@@ -40,9 +42,13 @@ export class SenderRateLimit {
   take(sourceAddress: string, nowMs: number): boolean {
     let bucket = this.buckets.get(sourceAddress);
     if (bucket) {
-      // Re-inserted so the map's order is least recently seen first (the eviction order).
-      this.buckets.delete(sourceAddress);
-      this.buckets.set(sourceAddress, bucket);
+      // Re-inserted so the map's order is least recently seen first (the eviction order); a sender
+      // that is already the most recent (the usual case: lines come in runs) is in place.
+      if (this.newest !== sourceAddress) {
+        this.buckets.delete(sourceAddress);
+        this.buckets.set(sourceAddress, bucket);
+        this.newest = sourceAddress;
+      }
       const elapsed = Math.max(0, nowMs - bucket.refilledAtMs);
       bucket.tokens = Math.min(this.burstLines, bucket.tokens + (elapsed * this.linesPerSec) / 1000);
       bucket.refilledAtMs = nowMs;
@@ -50,6 +56,7 @@ export class SenderRateLimit {
       if (this.buckets.size >= this.maxSenders) this.evictOldest();
       bucket = { tokens: this.burstLines, refilledAtMs: nowMs, suppressed: 0, firstSuppressedAtMs: 0, lastSuppressedAtMs: 0, reportedAtMs: nowMs };
       this.buckets.set(sourceAddress, bucket);
+      this.newest = sourceAddress;
     }
     if (bucket.tokens >= 1) {
       bucket.tokens -= 1;
@@ -85,5 +92,6 @@ export class SenderRateLimit {
       this.evicted.push({ sourceAddress: oldest.value, suppressed: bucket.suppressed, firstAtMs: bucket.firstSuppressedAtMs, lastAtMs: bucket.lastSuppressedAtMs });
     }
     this.buckets.delete(oldest.value);
+    if (this.newest === oldest.value) this.newest = null;
   }
 }

@@ -55,6 +55,8 @@ export interface SyslogEvent {
 export interface SyslogFacts {
   /** The device's interface name, as written (`GigabitEthernet0/1`, `ge-0/0/1`, `eth1`). */
   interface?: string;
+  /** The device's own address on the link (FRR's `on IF:ADDRESS`). */
+  localAddress?: string;
   /** The neighbour's address on the link (BGP peer, OSPF NbrIP). */
   neighborAddress?: string;
   /** The neighbour's router id (OSPF `Nbr`). */
