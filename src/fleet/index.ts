@@ -17,3 +17,7 @@ export { preferredAgent, canRun, type EligibleAgent } from './rendezvous.js';
 export { fleetView, type FleetView } from './fleet-view.js';
 export { createAgentRole } from './create-role.js';
 export { registerAgentMetrics } from './agent-metrics.js';
+export { FleetOutcomeExchange, type FleetOutcomeExchangeOptions, type PublishedState } from './fleet-outcome-exchange.js';
+export { FleetEvaluator, followLeadership, type FleetEvaluatorOptions, type FollowLeadershipOptions } from './leader-evaluator.js';
+export { mergedOutcome, mergedPaths, PeerTransitions } from './merged-round.js';
+export { peerRoundOutcomes, publishRoundOutcome, type PeerRound, type PublishedRoute, type PublishedTransition } from './round-outcome-queries.js';

@@ -5,7 +5,6 @@
  * says which groups exist: an observations file from another tool, or stored history.
  */
 import { hash } from 'node:crypto';
-import type { RouteObservation } from './localize-types.js';
 
 export interface SignatureGroup {
   /** `g` + a digest of the sorted member keys, as the cover planner names its groups. */
@@ -13,7 +12,7 @@ export interface SignatureGroup {
   linkKeys: string[];
 }
 
-export function signatureGroups(observations: Iterable<Pick<RouteObservation, 'id' | 'links'>>): SignatureGroup[] {
+export function signatureGroups(observations: Iterable<{ id: string; links: readonly string[] }>): SignatureGroup[] {
   const routesOf = new Map<string, Set<string>>();
   for (const { id, links } of observations) {
     for (const key of links) {

@@ -670,6 +670,17 @@ export class PathMonitor implements MonitorView {
     });
   }
 
+  /**
+   * Fleet mode: continues the incidents the store has open now (another process's, when this one has
+   * just become the leader), as start() does with those of a previous run: the evaluators resume them
+   * and they are the monitor's open incidents from here on.
+   */
+  resumeIncidents(open: IncidentRecord[]): void {
+    this.openIncidents.clear();
+    for (const incident of open) this.openIncidents.set(incident.id, incident);
+    for (const evaluator of this.evaluators) if (isResuming(evaluator)) evaluator.resume(open);
+  }
+
   private async maybeApplyRetention(atMs: number): Promise<void> {
     if (!this.leads()) return;
     const everyMs = this.deps.retentionEveryMs ?? 15 * 60_000;

@@ -17,6 +17,10 @@
  * killed for the "unmonitored" check is dev2's (no other agent stands on dev2). Every agent sets its id:
  * the namespaces share the host's /etc/machine-id, the default id.
  *
+ * A second lab runs two agents with cover walks, one per host: a link under both agents' walks is one
+ * incident and one ticket, decided by the leader from both agents' rounds, and the leader's successor
+ * resolves that same ticket.
+ *
  * The results tables do not record which agent made a round, so "probed by one agent" is checked as the
  * work table's holder plus the round rate: two agents probing one target would store about two rounds
  * per interval.
@@ -379,5 +383,170 @@ notifiers:
     assert.equal(mails.filter((s) => /opened/i.test(s)).length, 1, diagnosis);
     assert.equal(mails.filter((s) => /resolved/i.test(s)).length, 1, diagnosis);
     assert.equal(smtp.messages.length, mails.length, `no other mail: ${smtp.messages.map((m) => m.subject).join(' | ')}`);
+  });
+});
+
+/**
+ * The fleet's one localizer: two agents, one on each lab host, each probing the cover walks from its
+ * own host. R4–R6 goes down; the walks of both agents cross it. The leader evaluates both agents'
+ * published rounds: one link incident, one ticket (each agent alone would open its own). The leader is
+ * then SIGKILLed with the incident open: the other agent leads within the hold time, continues the same
+ * incident from the store and, once the link is back, resolves the same ticket.
+ */
+describe('a fleet of two agents with cover walks: one localizer, on the leader', { skip }, () => {
+  const walkLab = uniqueLabName();
+  const walkSchema = uniqueSchemaName('pmflwalk');
+  const walkFleet = 'walks';
+  let dir = '';
+  let freshdesk: FakeFreshdesk;
+  let smtp: SmtpSink;
+  const bridges: PortBridge[] = [];
+  const agents = new Map<string, FleetLabAgent>();
+  let admin: SqlStore;
+
+  const allLogs = () => [...agents.values()].map((agent) => `--- ${agent.spec.agentId} ---\n${agent.log}`).join('\n');
+  const alive = () => {
+    for (const agent of agents.values()) if (agent.running) agent.assertAlive();
+  };
+  const leader = async () => (await leases(admin.sqlClient, walkFleet)).find((lease) => lease.name === 'leader' && lease.live) ?? null;
+  const linkIncidents = async () =>
+    (await admin.sqlClient.query<{ id: string; state: string; subject_key: string }>("SELECT id, state, subject_key FROM incidents WHERE subject_key NOT LIKE 'path:%' ORDER BY opened_at_ms")).rows;
+  const impair = (...args: string[]) => {
+    const run = runCli(['lab', 'impair', '--lab', walkLab, ...args]);
+    assert.equal(run.status, 0, run.stderr);
+  };
+
+  const configFor = (agentId: string, node: string, peer: string, freshdeskPort: number) => `topology: ${join(repoRoot, topologyFile)}
+prober: { node: ${node} }
+probing: { intervalMs: ${intervalMs}, probesPerRound: 10, probeSpacingMs: 10, timeoutMs: 250 }
+localize: { coverage: 2, probesPerWalk: 100, probeSpacingMs: 1 }
+linkThresholds: { lossPct: 2, addedDelayMs: 1 }
+thresholds: { delayMs: 500, lossPct: 50 }
+hysteresisRounds: 2
+groups: [ { name: from-${node}, endpoints: [${peer}] } ]
+storage: { url: "${testPgUrl}", schema: ${walkSchema} }
+fleet: { name: ${walkFleet}, agentId: ${agentId}, holdTimeMs: ${HOLD_MS}, reportIntervalMs: ${REPORT_MS} }
+notifiers:
+  freshdesk: { baseUrl: "http://127.0.0.1:${freshdeskPort}", apiKey: { env: PATHMON_E2E_FD_KEY }, requesterEmail: noc@example.net, maxRetries: 1 }
+  email: { host: 127.0.0.1, port: ${smtp.port}, tls: none, from: pathmon@example.net, to: [noc@example.net] }
+`;
+
+  before(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'pathmon-fleet-walks-e2e-'));
+    const up = runCli(['lab', 'up', topologyFile, '--lab', walkLab], { timeoutMs: 120_000 });
+    assert.equal(up.status, 0, `lab up failed: ${up.stderr}`);
+    freshdesk = await startFakeFreshdesk({ apiKey });
+    smtp = await startSmtpSink();
+    const freshdeskPort = Number(new URL(freshdesk.baseUrl).port);
+    const pgPort = Number(new URL(testPgUrl).port || 5432);
+    for (const host of ['dev1', 'dev2']) bridges.push(await startPortBridge(namespaceName(walkLab, host), [pgPort, freshdeskPort, smtp.port]));
+    admin = await openStore(testPgUrl, { schema: walkSchema });
+    const env = { ...process.env, PATHMON_E2E_FD_KEY: apiKey };
+    for (const [agentId, node, peer] of [
+      ['walks-dev1', 'dev1', 'dev2'],
+      ['walks-dev2', 'dev2', 'dev1'],
+    ] as const) {
+      const agent = new FleetLabAgent({ agentId, node, namespace: namespaceName(walkLab, node), config: configFor(agentId, node, peer, freshdeskPort) }, dir, env);
+      agents.set(agentId, agent);
+      agent.start();
+    }
+  });
+
+  after(async () => {
+    for (const agent of agents.values()) await agent.kill().catch(() => undefined);
+    for (const bridge of bridges) await bridge.close().catch(() => undefined);
+    await admin?.close().catch(() => undefined);
+    await smtp?.close().catch(() => undefined);
+    await freshdesk?.close().catch(() => undefined);
+    runCli(['lab', 'down', '--lab', walkLab], { timeoutMs: 120_000 });
+    await dropSchema(walkSchema).catch(() => undefined);
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  test("R4–R6 down under both agents' walks: one incident and one ticket; the leader killed, the new leader resolves that ticket", async (t) => {
+    // Both agents probing their walks and publishing their rounds, and a leader evaluating them.
+    await waitFor(
+      'both agents publishing rounds with walks',
+      async () => {
+        alive();
+        const { rows } = await admin.sqlClient.query<{ agent_id: string; walks: unknown }>(
+          "SELECT agent_id, (SELECT count(*) FROM jsonb_array_elements(routes) r WHERE r->>'kind' = 'walk') AS walks FROM fleet_round_outcomes WHERE fleet = $1",
+          [walkFleet],
+        );
+        return rows.length === 2 && rows.every((row) => Number(row.walks) > 0);
+      },
+      120_000,
+    ).catch((error: Error) => {
+      throw new Error(`${error.message}\n${allLogs()}`);
+    });
+    const lease = await waitFor('a leader', leader);
+    // Warm baselines; a healthy fleet opens nothing.
+    await new Promise((resolve) => setTimeout(resolve, 6 * intervalMs));
+    assert.deepEqual(
+      freshdesk.tickets.map((ticket) => ticket.subject),
+      [],
+      'no ticket while everything is up',
+    );
+
+    impair('R4', 'R6', '--down');
+    const ticket = await waitFor('a ticket for R4–R6', () => freshdesk.tickets.find((ticket) => ticket.subject.includes('R4') && ticket.subject.includes('R6')), 60_000).catch((error: Error) => {
+      throw new Error(`${error.message}\n${allLogs()}`);
+    });
+    // A few more rounds: had each agent localized alone, the second agent's incident would come now.
+    await new Promise((resolve) => setTimeout(resolve, 4 * intervalMs));
+    const linkTickets = () => freshdesk.tickets.filter((ticket) => !ticket.subject.includes(' > '));
+    assert.deepEqual(
+      linkTickets().map((ticket) => ticket.id),
+      [ticket.id],
+      `one link ticket: ${freshdesk.tickets.map((ticket) => ticket.subject).join(' | ')}`,
+    );
+    const open = await linkIncidents();
+    assert.equal(open.length, 1, JSON.stringify(open));
+    assert.equal(open[0]!.state, 'open');
+    // Decided from both agents' walks (one evaluation over the fleet), and no agent tried a second one.
+    const { rows: evidence } = await admin.sqlClient.query<{ source_node: string }>(
+      `SELECT DISTINCT w.source_node FROM incidents i, jsonb_array_elements_text(i.record->'evidenceRoutes') AS e(route_id)
+         JOIN fleet_work w ON w.fleet = $1 AND w.route_id = e.route_id AND w.kind = 'walk'
+        WHERE i.id = $2 ORDER BY 1`,
+      [walkFleet, open[0]!.id],
+    );
+    assert.deepEqual(
+      evidence.map((row) => row.source_node),
+      ['dev1', 'dev2'],
+      'the incident rests on the walks of both agents',
+    );
+    assert.ok(!/already has an open incident/.test(allLogs()), `no agent opened the incident a second time:\n${allLogs()}`);
+
+    await agents.get(lease.holder)!.kill();
+    const killedAtMs = Date.now();
+    const next = await waitFor(
+      'another leader',
+      async () => {
+        const now = await leader();
+        return now && now.holder !== lease.holder ? now : null;
+      },
+      4 * HOLD_MS,
+    );
+    t.diagnostic(`leader ${lease.holder} SIGKILLed; ${next.holder} leads ${Date.now() - killedAtMs} ms later`);
+    // The survivor's own walks still cross R4–R6: still broken, still the one incident.
+    await new Promise((resolve) => setTimeout(resolve, 3 * intervalMs));
+    assert.equal((await linkIncidents()).length, 1, 'no second incident from the new leader');
+
+    impair('R4', 'R6', '--clear', '--up');
+    await waitFor('the ticket resolved', () => ticket.status === 4 || ticket.status === 5, 60_000).catch((error: Error) => {
+      throw new Error(`${error.message}\n${allLogs()}`);
+    });
+    await new Promise((resolve) => setTimeout(resolve, 2 * REPORT_MS));
+    assert.deepEqual(
+      linkTickets().map((t) => t.id),
+      [ticket.id],
+      `still one link ticket: ${freshdesk.tickets.map((t) => t.subject).join(' | ')}`,
+    );
+    const after = await linkIncidents();
+    assert.deepEqual(
+      after.map((row) => `${row.id} ${row.state}`),
+      [`${open[0]!.id} resolved`],
+      'the same incident, resolved by the new leader',
+    );
   });
 });
