@@ -5,8 +5,9 @@
  * query, so agent clocks never matter and every reader agrees.
  */
 import type { SqlQueryable } from '../store/sql-client.js';
-import type { AgentCapabilities, AgentInterface } from './agent-identity.js';
+import type { AgentCapabilities, AgentInterface, ProbeKind } from './agent-identity.js';
 import { FleetError } from './fleet-error.js';
+import type { EligibleAgent } from './rendezvous.js';
 
 /** An agent row is live: not stopped, and heard from within its own hold time of the server's now(). */
 export const LIVE_AGENT = (alias: string): string => `(${alias}.stopped_at IS NULL AND ${alias}.last_seen + ${alias}.hold_time_ms * interval '1 millisecond' > now())`;
@@ -171,6 +172,63 @@ export async function heartbeat(
   return rows[0] ? clockReading(ms(rows[0].server_ms), sentMs, receivedMs) : null;
 }
 
+/** A live agent as this agent's report sees it: who may hold what, and how long until it expires. */
+export interface ReportedAgent extends EligibleAgent {
+  /** Until the server would call it expired (its hold time for the reporting agent itself). */
+  expiresInMs: number;
+}
+
+/** What one report learns in its single round trip. */
+export interface ReportReading {
+  clock: ClockReading;
+  /** The live agents of the fleet, this one first. */
+  agents: ReportedAgent[];
+  /** The lease `leaseName` is free, expired or this session's: worth a try; false while another live holder has it. */
+  leaseOpen: boolean;
+}
+
+/**
+ * One report in one statement: the heartbeat (as heartbeat()), the fleet's live agents with the time
+ * each has left, and whether the leader lease is worth trying. Agents that hear from the others at
+ * every report notice an expiry from these times, without a query of their own. Null when the row no
+ * longer carries this session (as heartbeat()).
+ */
+export async function reportIn(
+  q: SqlQueryable,
+  who: { fleet: string; agentId: string; sessionId: string },
+  previousSkewMs: number,
+  capabilities: AgentCapabilities | null,
+  leaseName: string,
+  agentNowMs: () => number,
+): Promise<ReportReading | null> {
+  const sentMs = agentNowMs();
+  const { rows } = await q.query<Row>(
+    `WITH me AS (
+       UPDATE fleet_agents SET last_seen = now(), clock_skew_ms = $4, capabilities = COALESCE($5::jsonb, capabilities)
+        WHERE fleet = $1 AND agent_id = $2 AND session_id = $3 AND stopped_at IS NULL
+       RETURNING agent_id, node, target_groups, capabilities->'probeKinds' AS probe_kinds, hold_time_ms::double precision AS expires_in_ms)
+     SELECT agent_id, node, target_groups, probe_kinds, expires_in_ms, true AS self, extract(epoch FROM now()) * 1000 AS server_ms,
+            (SELECT l.holder_session = $3 OR l.expires_at <= now() FROM fleet_leases l WHERE l.fleet = $1 AND l.name = $6) AS lease_open
+       FROM me
+     UNION ALL
+     SELECT a.agent_id, a.node, a.target_groups, a.capabilities->'probeKinds', extract(epoch FROM a.last_seen + a.hold_time_ms * interval '1 millisecond' - now()) * 1000,
+            false, NULL, NULL
+       FROM fleet_agents a WHERE a.fleet = $1 AND a.agent_id <> $2 AND ${LIVE_AGENT('a')} AND EXISTS (SELECT 1 FROM me)`,
+    [who.fleet, who.agentId, who.sessionId, previousSkewMs, capabilities === null ? null : JSON.stringify(capabilities), leaseName],
+  );
+  const receivedMs = agentNowMs();
+  const self = rows.find((r) => r.self === true);
+  if (!self) return null;
+  const agents = [self, ...rows.filter((r) => r !== self)].map((r) => ({
+    agentId: String(r.agent_id),
+    node: r.node == null ? null : String(r.node),
+    targetGroups: (r.target_groups as string[] | null) ?? [],
+    probeKinds: Array.isArray(r.probe_kinds) ? (r.probe_kinds as ProbeKind[]) : [],
+    expiresInMs: Number(r.expires_in_ms),
+  }));
+  return { clock: clockReading(ms(self.server_ms), sentMs, receivedMs), agents, leaseOpen: self.lease_open !== false };
+}
+
 /** A clean stop: the agent is listed as stopped and its work moves at the others' next report. */
 export async function stopAgent(q: SqlQueryable, who: { fleet: string; agentId: string; sessionId: string }): Promise<void> {
   await q.query('UPDATE fleet_work SET holder = NULL, holder_session = NULL, held_since = NULL WHERE fleet = $1 AND holder = $2 AND holder_session = $3', [who.fleet, who.agentId, who.sessionId]);
@@ -185,8 +243,8 @@ export async function listAgents(q: SqlQueryable, fleet: string | null = null, c
        extract(epoch FROM now() - a.last_seen) * 1000 AS silent_ms,
        extract(epoch FROM a.first_seen) * 1000 AS first_seen_ms, extract(epoch FROM a.last_seen) * 1000 AS last_seen_ms,
        extract(epoch FROM a.registered_at) * 1000 AS registered_at_ms, extract(epoch FROM a.stopped_at) * 1000 AS stopped_at_ms,
-       CASE WHEN $2::boolean THEN (SELECT count(*) FROM fleet_work w WHERE w.fleet = a.fleet AND w.holder = a.agent_id AND w.holder_session = a.session_id
-          AND w.gone_at IS NULL AND ${LIVE_AGENT('a')}) ELSE 0 END AS held, a.session_id::text AS session
+       CASE WHEN $2::boolean AND ${LIVE_AGENT('a')} THEN (SELECT coalesce(sum(t.routes), 0) FROM fleet_work_tally t
+          WHERE t.fleet = a.fleet AND t.holder = a.agent_id AND t.holder_session = a.session_id) ELSE 0 END AS held
      FROM fleet_agents a WHERE ($1::text IS NULL OR a.fleet = $1) ORDER BY a.fleet, a.hostname, a.agent_id`,
     [fleet, countHeldWork],
   );

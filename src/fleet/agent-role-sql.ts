@@ -2,8 +2,9 @@
  * The SQL that makes a database role for one agent, with only what an agent does: read everything,
  * write the history it measures (and, as leader, the incidents, outbox, tickets and retention's
  * deletes), register and report as itself. It gets no DDL (it owns no table, so it can neither drop
- * nor alter one, nor run migrations: an administrator migrates), no DELETE on the fleet's tables, and
- * row-level security (migration 7) keeps it to its own agent row and to itself as a holder.
+ * nor alter one, nor run migrations: an administrator migrates), no DELETE on the fleet's tables, no
+ * write on the counts the database keeps from them (migration 9's triggers write those as the owner),
+ * and row-level security (migration 7) keeps it to its own agent row and to itself as a holder.
  *
  * Idempotent: run it again after an upgrade adds tables (ALL TABLES covers only the tables there now).
  */
@@ -26,7 +27,10 @@ export const RETENTION_TABLES = [
   'outbox',
 ] as const;
 
-export const FLEET_TABLES = ['fleet_agents', 'fleet_work', 'fleet_leases'] as const;
+export const FLEET_TABLES = ['fleet_agents', 'fleet_work', 'fleet_leases', 'fleet_round_outcomes'] as const;
+
+/** Kept by the database itself (triggers on fleet_work, migration 9): agents only read them. */
+export const DERIVED_TABLES = ['fleet_work_tally'] as const;
 
 const SCHEMA_NAME = /^[a-z_][a-z0-9_]{0,62}$/;
 
@@ -59,6 +63,7 @@ export function agentRoleStatements(role: string, schema: string, password?: str
     `GRANT DELETE ON ${RETENTION_TABLES.map((t) => `${schema}.${t}`).join(', ')} TO ${role}`,
     `REVOKE INSERT, UPDATE, DELETE, TRUNCATE ON ${schema}.schema_migrations FROM ${role}`,
     `REVOKE DELETE, TRUNCATE ON ${FLEET_TABLES.map((t) => `${schema}.${t}`).join(', ')} FROM ${role}`,
+    `REVOKE INSERT, UPDATE, DELETE, TRUNCATE ON ${DERIVED_TABLES.map((t) => `${schema}.${t}`).join(', ')} FROM ${role}`,
   ];
 }
 

@@ -1,6 +1,9 @@
 /**
  * One agent of a fleet: registers, then at every report interval heartbeats, publishes its plan's
  * routes when they changed, rebalances its share of the work and takes or renews the leader lease.
+ * Reports come a little early at random (so a fleet started together spreads out), and right after
+ * another agent whose work this one would take has expired (report-schedule.ts), so that work moves
+ * as soon as the hold time allows rather than up to an interval later.
  * Everything it knows comes back from the database at each report, so a report that fails changes
  * nothing until the next one succeeds; the only state it keeps on its own is how long it may still
  * trust what it was last told (measured on its monotonic clock, never its wall clock):
@@ -15,10 +18,12 @@ import { randomUUID } from 'node:crypto';
 import type { SqlClient } from '../store/sql-client.js';
 import { redactError } from '../secrets/index.js';
 import type { AgentCapabilities, AgentIdentity } from './agent-identity.js';
-import { heartbeat, registerAgent, stopAgent, type ClockReading } from './agent-registry.js';
+import { registerAgent, reportIn, stopAgent, type ClockReading } from './agent-registry.js';
 import { FleetError } from './fleet-error.js';
-import { takeLease } from './fleet-lease.js';
-import { liveAgents, publishWork, rebalance, unmonitoredRoutes, type AgentSession, type WorkItem } from './work-assignment.js';
+import { LEADER_LEASE, takeLease } from './fleet-lease.js';
+import { expiryWakeInMs, nextReportDelayMs } from './report-schedule.js';
+import { departuresOnly, membership, publishWork, rebalance, takeOver, unmonitoredRoutes, type AgentSession, type WorkItem } from './work-assignment.js';
+import { compactWorkTally } from './work-tally.js';
 
 export interface FleetLog {
   info(line: string): void;
@@ -49,6 +54,8 @@ export interface FleetAgentOptions {
   work: () => readonly WorkItem[];
   log: FleetLog;
   clock?: FleetClock;
+  /** Tests: the jitter's random source, [0, 1). */
+  random?: () => number;
 }
 
 export interface FleetStatus {
@@ -75,9 +82,14 @@ export class FleetAgent {
   private publishedSignature: string | null = null;
   private skewMs: number | null = null;
   private skewWarned = false;
-  private lastMembership: string | null = null;
+  private lastMembers: Map<string, string> | null = null;
+  /** A takeover ran instead of a whole pass: the next report runs the whole pass (new heirs, stragglers). */
+  private fullPassDue = false;
   private rebalancedSignature: string | null = null;
   private waiting = 0;
+  private heirOf = new Set<string>();
+  /** Monotonic time of the next expiry (of an agent whose work this one would take), or null. */
+  private wakeAtMono: number | null = null;
   private skippedRebalances = 0;
   private lastError: string | null = null;
   private capabilitiesChanged: AgentCapabilities | null = null;
@@ -203,9 +215,11 @@ export class FleetAgent {
 
   private schedule(): void {
     if (this.closed) return;
+    const wakeInMs = this.wakeAtMono === null ? null : this.wakeAtMono - this.clock.monotonicMs();
+    const delayMs = nextReportDelayMs(this.options.reportIntervalMs, this.options.random ?? Math.random, wakeInMs);
     this.timer = setTimeout(() => {
       void this.tick().then(() => this.schedule());
-    }, this.options.reportIntervalMs);
+    }, delayMs);
     this.timer.unref();
   }
 
@@ -229,7 +243,7 @@ export class FleetAgent {
     );
     this.registered = true;
     this.publishedSignature = null;
-    this.lastMembership = null;
+    this.lastMembers = null;
     this.noteSkew(reading);
     this.options.log.info(
       `fleet: agent ${this.agentId} (${identity.hostname}, node ${this.options.node ?? '-'}) registered in fleet ${this.options.fleet}, ` +
@@ -241,21 +255,22 @@ export class FleetAgent {
     const sentMono = this.clock.monotonicMs();
     try {
       if (!this.registered) await this.register();
-      else {
-        const reading = await heartbeat(this.options.client, this.session, this.skewMs ?? 0, this.capabilitiesChanged, () => this.clock.nowMs());
-        if (reading === null) {
-          this.registered = false;
-          this.setHeld([], new Map());
-          this.setLeader(false);
-          throw new FleetError(
-            'registration-lost',
-            `fleet: agent id ${this.agentId} was taken over by another process after this one went silent past its hold time (${this.options.holdTimeMs} ms); ` +
-              'probing no fleet work until it can register again',
-          );
-        }
-        this.capabilitiesChanged = null;
-        this.noteSkew(reading);
+      // Heartbeat, the live agents and whether the leader lease is free: one round trip.
+      const seen = await reportIn(this.options.client, this.session, this.skewMs ?? 0, this.capabilitiesChanged, LEADER_LEASE, () => this.clock.nowMs());
+      const answeredMono = this.clock.monotonicMs();
+      if (seen === null) {
+        this.registered = false;
+        this.wakeAtMono = null;
+        this.setHeld([], new Map());
+        this.setLeader(false);
+        throw new FleetError(
+          'registration-lost',
+          `fleet: agent id ${this.agentId} was taken over by another process after this one went silent past its hold time (${this.options.holdTimeMs} ms); ` +
+            'probing no fleet work until it can register again',
+        );
       }
+      this.capabilitiesChanged = null;
+      this.noteSkew(seen.clock);
       const previousReportMono = this.lastReportMono;
       this.lastReportMono = sentMono;
       const items = this.options.work();
@@ -265,33 +280,48 @@ export class FleetAgent {
         await this.options.client.transaction((tx) => publishWork(tx, this.session, scope, items));
         this.publishedSignature = signature;
       }
-      const agents = await liveAgents(this.options.client, this.options.fleet);
+      const agents = seen.agents;
       // Who should hold what changes only with the live agents or the published work: a report that
       // sees the same fleet and had nothing waiting skips the pass (it is most of a report's cost), but
-      // never more than REBALANCE_EVERY reports in a row, nor after a gap in reporting.
-      const membership = agents
-        .map((a) => `${a.agentId}|${a.node ?? ''}|${a.targetGroups.join(',')}|${a.probeKinds.join(',')}`)
-        .sort()
-        .join('\n');
+      // never more than REBALANCE_EVERY reports in a row, nor after a gap in reporting. When agents only
+      // left, it takes over what comes to it at once (a few rows) and runs the whole pass next report.
+      const members = membership(agents);
       const gap = previousReportMono !== null && sentMono - previousReportMono > 1.5 * this.options.reportIntervalMs;
-      if (membership !== this.lastMembership || signature !== this.rebalancedSignature || this.waiting > 0 || gap || ++this.skippedRebalances >= REBALANCE_EVERY) {
-        const result = await this.options.client.transaction((tx) => rebalance(tx, this.session, scope, agents));
-        this.setHeld(result.held, result.heldKinds);
-        this.lastMembership = membership;
-        this.rebalancedSignature = signature;
-        this.waiting = result.waiting;
-        this.skippedRebalances = 0;
+      const departed = this.lastMembers === null ? null : departuresOnly(this.lastMembers, members);
+      const sameMembers = this.lastMembers !== null && departed === null && sameMembership(this.lastMembers, members);
+      if (!sameMembers || signature !== this.rebalancedSignature || this.waiting > 0 || gap || this.fullPassDue || ++this.skippedRebalances >= REBALANCE_EVERY) {
+        if (departed !== null && signature === this.rebalancedSignature && this.waiting === 0 && !gap && !this.fullPassDue) {
+          const taken = await this.options.client.transaction((tx) => takeOver(tx, this.session, scope, agents, departed));
+          const kinds = new Map([...this.heldKinds, ...taken]);
+          this.setHeld([...this.held, ...taken.keys()], kinds);
+          for (const id of departed) this.heirOf.delete(id);
+          this.fullPassDue = true;
+        } else {
+          const result = await this.options.client.transaction((tx) => rebalance(tx, this.session, scope, agents));
+          this.setHeld(result.held, result.heldKinds);
+          this.rebalancedSignature = signature;
+          this.waiting = result.waiting;
+          this.heirOf = result.heirOf;
+          this.skippedRebalances = 0;
+          this.fullPassDue = false;
+        }
+        this.lastMembers = members;
       }
+      const wakeInMs = expiryWakeInMs(agents, this.heirOf, this.agentId);
+      this.wakeAtMono = wakeInMs === null ? null : answeredMono + wakeInMs;
       // The lease runs one report interval shorter than the hold time, so a successor takes over
       // within one hold time of the leader's last report.
       const leaseMs = this.options.holdTimeMs - this.options.reportIntervalMs;
-      const lease = await takeLease(this.options.client, this.session, leaseMs);
+      // Only the holder renews, and the others try only once it is free: a hundred agents do not queue on its row.
+      const lease = seen.leaseOpen ? await takeLease(this.options.client, this.session, leaseMs) : null;
       if (lease) {
         this.leaderUntilMono = sentMono + leaseMs;
         this.leaderEpoch = lease.epoch;
         this.armStepDown();
       }
       this.setLeader(lease !== null);
+      // The leader merges the work counts appended since its last report (nothing to do when none were).
+      if (lease !== null) await compactWorkTally(this.options.client, this.options.fleet);
       if (this.lastError !== null) this.options.log.info(`fleet: reporting to fleet ${this.options.fleet} again`);
       this.lastError = null;
     } catch (error) {
@@ -365,6 +395,12 @@ export class FleetAgent {
       }
     }
   }
+}
+
+function sameMembership(a: ReadonlyMap<string, string>, b: ReadonlyMap<string, string>): boolean {
+  if (a.size !== b.size) return false;
+  for (const [id, share] of a) if (b.get(id) !== share) return false;
+  return true;
 }
 
 /** Reports in a row that may skip the rebalancing pass when nothing seems to have changed. */

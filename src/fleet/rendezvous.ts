@@ -57,16 +57,34 @@ function agentHash(agentId: string): number {
 
 /** The agent that should hold `item` among `agents`, or null when none can run it (unmonitored). */
 export function preferredAgent(item: WorkKey, agents: readonly EligibleAgent[]): string | null {
+  return rankedAgents(item, agents)[0];
+}
+
+/**
+ * The two agents that should hold `item`, best first: the second is who takes it if the first leaves
+ * (rendezvous: removing an agent never reorders the others). Null where there are not that many.
+ * One pass, as cheap as finding the first alone, so every rebalance also learns whose expiry would
+ * hand this agent work.
+ */
+export function rankedAgents(item: WorkKey, agents: readonly EligibleAgent[]): [string | null, string | null] {
   let best: string | null = null;
   let bestWeight = -1;
+  let second: string | null = null;
+  let secondWeight = -1;
   const routeHash = hash32(item.routeId);
   for (const agent of agents) {
     if (!canRun(agent, item)) continue;
     const w = mix32(agentHash(agent.agentId) ^ Math.imul(routeHash, 0x9e3779b1));
-    if (w > bestWeight || (w === bestWeight && best !== null && agent.agentId < best)) {
+    // Ties (equal weights) go to the smaller id, so every agent ranks alike.
+    if (best === null || w > bestWeight || (w === bestWeight && agent.agentId < best)) {
+      second = best;
+      secondWeight = bestWeight;
       best = agent.agentId;
       bestWeight = w;
+    } else if (second === null || w > secondWeight || (w === secondWeight && agent.agentId < second)) {
+      second = agent.agentId;
+      secondWeight = w;
     }
   }
-  return best;
+  return [best, second];
 }

@@ -15,7 +15,8 @@ import type { SqlQueryable } from '../store/sql-client.js';
 import type { ProbeKind } from './agent-identity.js';
 import { LIVE_AGENT } from './agent-registry.js';
 import { FleetError } from './fleet-error.js';
-import { preferredAgent, type EligibleAgent, type WorkKey } from './rendezvous.js';
+import { rankedAgents, type EligibleAgent, type WorkKey } from './rendezvous.js';
+import { routesOfGroups, workGroups } from './work-tally.js';
 
 export type WorkItem = WorkKey;
 
@@ -105,6 +106,39 @@ export interface Rebalance {
   released: number;
   /** Items that should be this agent's but another live agent still holds (it lets go at its next report). */
   waiting: number;
+  /** Agents whose expiry would hand this agent work: it should report as soon as one of them expires. */
+  heirOf: Set<string>;
+}
+
+/** A live work item of this agent's scope, with who holds it. */
+export interface ScopeItem extends WorkKey {
+  holder: string | null;
+  holderSession: string | null;
+}
+
+export interface RebalancePlan {
+  /** Route ids this agent should hold (it claims those that are free or held by an expired agent). */
+  want: string[];
+  /** Route ids it holds that should be another's. */
+  release: string[];
+  /** Agents preferred for items whose next-best agent is this one. */
+  heirOf: Set<string>;
+}
+
+/** Decides one rebalancing pass from the scope's items and the live agents (this one among them). */
+export function planRebalance(items: readonly ScopeItem[], who: AgentSession, agents: readonly EligibleAgent[]): RebalancePlan {
+  const want: string[] = [];
+  const release: string[] = [];
+  const heirOf = new Set<string>();
+  for (const item of items) {
+    const [preferred, next] = rankedAgents(item, agents);
+    if (preferred === who.agentId) want.push(item.routeId);
+    else if (item.holder === who.agentId && item.holderSession === who.sessionId) release.push(item.routeId);
+    // The preferred agent holds it, or will at its next report, whoever holds it now: if that agent
+    // expires, the item is this one's.
+    if (preferred !== null && preferred !== who.agentId && next === who.agentId) heirOf.add(preferred);
+  }
+  return { want, release, heirOf };
 }
 
 /**
@@ -119,21 +153,18 @@ export async function rebalance(q: SqlQueryable, who: AgentSession, scope: Agent
         AND ((w.kind <> 'target' AND w.source_node = $2) OR (w.kind = 'target' AND w.target_group = ANY($3::text[])))`,
     [who.fleet, scope.node, [...scope.targetGroups]],
   );
-  const want: string[] = [];
-  const release: string[] = [];
-  for (const r of rows) {
-    const item: WorkKey = {
+  const items = rows.map(
+    (r): ScopeItem => ({
       routeId: String(r.route_id),
       kind: r.kind as WorkKey['kind'],
       sourceNode: r.source_node == null ? null : String(r.source_node),
       targetGroup: r.target_group == null ? null : String(r.target_group),
       probeKind: r.probe_kind as ProbeKind,
-    };
-    const mine = r.holder === who.agentId && r.holder_session === who.sessionId;
-    const preferred = preferredAgent(item, agents);
-    if (preferred === who.agentId) want.push(item.routeId);
-    else if (mine) release.push(item.routeId);
-  }
+      holder: r.holder == null ? null : String(r.holder),
+      holderSession: r.holder_session == null ? null : String(r.holder_session),
+    }),
+  );
+  const { want, release, heirOf } = planRebalance(items, who, agents);
   let released = 0;
   if (release.length > 0) {
     released = (
@@ -144,20 +175,7 @@ export async function rebalance(q: SqlQueryable, who: AgentSession, scope: Agent
       )
     ).rowCount;
   }
-  let claimed = 0;
-  if (want.length > 0) {
-    claimed = (
-      await q.query(
-        `UPDATE fleet_work w SET holder = $3, holder_session = $4, held_since = now()
-         FROM (SELECT x.route_id FROM fleet_work x
-                WHERE x.fleet = $1 AND x.route_id = ANY($2::text[]) AND x.gone_at IS NULL
-                  AND x.holder_session IS DISTINCT FROM $4 AND (x.holder IS NULL OR NOT ${HELD_VALIDLY('x')})
-                FOR UPDATE SKIP LOCKED) c
-       WHERE w.fleet = $1 AND w.route_id = c.route_id`,
-        [who.fleet, want, who.agentId, who.sessionId],
-      )
-    ).rowCount;
-  }
+  const claimed = want.length === 0 ? 0 : (await claim(q, who, want)).size;
   const { rows: heldRows } = await q.query<Row>('SELECT route_id, kind FROM fleet_work WHERE fleet = $1 AND holder = $2 AND holder_session = $3 AND gone_at IS NULL', [
     who.fleet,
     who.agentId,
@@ -165,7 +183,63 @@ export async function rebalance(q: SqlQueryable, who: AgentSession, scope: Agent
   ]);
   const heldKinds = new Map(heldRows.map((r) => [String(r.route_id), r.kind as WorkItem['kind']]));
   const held = [...heldKinds.keys()];
-  return { held, heldKinds, claimed, released, waiting: want.filter((id) => !heldKinds.has(id)).length };
+  return { held, heldKinds, claimed, released, waiting: want.filter((id) => !heldKinds.has(id)).length, heirOf };
+}
+
+/** Each live agent's id with what decides its share (node, groups, probe kinds): what a rebalance depends on. */
+export function membership(agents: readonly EligibleAgent[]): Map<string, string> {
+  return new Map(agents.map((a) => [a.agentId, `${a.node ?? ''}|${a.targetGroups.join(',')}|${a.probeKinds.join(',')}`]));
+}
+
+/** The agents that left between two memberships when nothing else changed (none joined or changed); else null. */
+export function departuresOnly(before: ReadonlyMap<string, string>, now: ReadonlyMap<string, string>): string[] | null {
+  if (now.size >= before.size) return null;
+  for (const [id, share] of now) if (before.get(id) !== share) return null;
+  return [...before.keys()].filter((id) => !now.has(id));
+}
+
+/**
+ * The pass for when agents only left: rendezvous moves nothing but their items, so this agent claims,
+ * of the free items of its scope and those the departed held, the ones now preferred for it. Read
+ * through the holder index, it costs a few rows where a whole pass reads every item of the scope:
+ * what an heir runs at the report right after an expiry. Returns the items claimed.
+ */
+export async function takeOver(q: SqlQueryable, who: AgentSession, scope: AgentScope, agents: readonly EligibleAgent[], departed: readonly string[]): Promise<Map<string, WorkItem['kind']>> {
+  const { rows } = await q.query<Row>(
+    `SELECT w.route_id, w.kind, w.source_node, w.target_group, w.probe_kind
+       FROM fleet_work w
+      WHERE w.fleet = $1 AND w.gone_at IS NULL AND (w.holder = ANY($4::text[]) OR w.holder IS NULL)
+        AND ((w.kind <> 'target' AND w.source_node = $2) OR (w.kind = 'target' AND w.target_group = ANY($3::text[])))`,
+    [who.fleet, scope.node, [...scope.targetGroups], [...departed]],
+  );
+  const want = rows
+    .map(
+      (r): WorkKey => ({
+        routeId: String(r.route_id),
+        kind: r.kind as WorkKey['kind'],
+        sourceNode: r.source_node == null ? null : String(r.source_node),
+        targetGroup: r.target_group == null ? null : String(r.target_group),
+        probeKind: r.probe_kind as ProbeKind,
+      }),
+    )
+    .filter((item) => rankedAgents(item, agents)[0] === who.agentId)
+    .map((item) => item.routeId);
+  return want.length === 0 ? new Map() : claim(q, who, want);
+}
+
+/** Takes the items of `want` that are free or held by an agent no longer live (never a live holder's); returns those taken. */
+async function claim(q: SqlQueryable, who: AgentSession, want: readonly string[]): Promise<Map<string, WorkItem['kind']>> {
+  const { rows } = await q.query<Row>(
+    `UPDATE fleet_work w SET holder = $3, holder_session = $4, held_since = now()
+       FROM (SELECT x.route_id FROM fleet_work x
+              WHERE x.fleet = $1 AND x.route_id = ANY($2::text[]) AND x.gone_at IS NULL
+                AND x.holder_session IS DISTINCT FROM $4 AND (x.holder IS NULL OR NOT ${HELD_VALIDLY('x')})
+              FOR UPDATE SKIP LOCKED) c
+     WHERE w.fleet = $1 AND w.route_id = c.route_id
+     RETURNING w.route_id, w.kind`,
+    [who.fleet, [...want], who.agentId, who.sessionId],
+  );
+  return new Map(rows.map((r) => [String(r.route_id), r.kind as WorkItem['kind']]));
 }
 
 export type WorkStatus = 'assigned' | 'moving' | 'unmonitored';
@@ -205,8 +279,10 @@ export async function workStatus(q: SqlQueryable, fleet: string): Promise<WorkRo
 
 /** Route ids no live agent can run now: what the leader leaves out of fleet-wide evaluation and tickets. */
 export async function unmonitoredRoutes(q: SqlQueryable, fleet: string): Promise<string[]> {
-  const { rows } = await q.query<Row>(`SELECT w.route_id FROM fleet_work w WHERE w.fleet = $1 AND w.gone_at IS NULL AND NOT ${HELD_VALIDLY('w')} AND NOT ${RUNNABLE('w')} ORDER BY w.route_id`, [
+  const groups = await workGroups(q, fleet);
+  return routesOfGroups(
+    q,
     fleet,
-  ]);
-  return rows.map((r) => String(r.route_id));
+    groups.filter((g) => g.status === 'unmonitored'),
+  );
 }

@@ -11,6 +11,8 @@ import type { SqlClient } from './sql-client.js';
 import { migration5 } from './migrations/5-syslog-events.js';
 import { migration6 } from './migrations/6-action-runs.js';
 import { migration7 } from './migrations/7-fleet-agents.js';
+import { migration8 } from './migrations/8-fleet-round-outcomes.js';
+import { migration9 } from './migrations/9-fleet-work-tally.js';
 
 export interface Migration {
   version: number;
@@ -238,6 +240,8 @@ export const migrations: readonly Migration[] = [
   migration5,
   migration6,
   migration7,
+  migration8,
+  migration9,
 ];
 
 export const latestSchemaVersion = migrations[migrations.length - 1]!.version;
