@@ -7,9 +7,13 @@
  * "interrupted by restart" (they may have done their work, so they are never run twice).
  *
  * One failing, hanging or slow action holds one worker until its own timeout; the others go on.
+ *
+ * In a fleet (`leads` given) only the leader's pool claims. Another agent may still be finishing runs
+ * it claimed while it led, so nothing is failed at start; runs left RUNNING well past their own
+ * timeout are finished as abandoned instead (failAbandonedRuns), by whichever pool leads.
  */
 import type { SqlClient } from '../store/sql-client.js';
-import { claimRuns, deferRun, failInterruptedRuns, finishRun, nextDueMs, type ActionRun, type RunResult, type RunState } from './action-run-queries.js';
+import { claimRuns, deferRun, failAbandonedRuns, failInterruptedRuns, finishRun, nextDueMs, type ActionRun, type RunResult, type RunState } from './action-run-queries.js';
 import type { ActionExecutor, Execution } from './execution.js';
 
 export interface ActionPoolOptions {
@@ -22,7 +26,12 @@ export interface ActionPoolOptions {
   log?: (level: 'info' | 'warn', line: string) => void;
   /** Longest sleep between looks at the queue when nothing wakes the pool (deferred runs, other writers). */
   idlePollMs?: number;
+  /** Fleet mode: claim only while this returns true. Absent: a lone pathmon, always. */
+  leads?: () => boolean;
 }
+
+/** How often a leading fleet pool looks for runs abandoned by another agent. */
+const ABANDONED_CHECK_MS = 30_000;
 
 export interface PoolStats {
   workers: number;
@@ -37,7 +46,8 @@ export interface PoolStats {
 }
 
 export class ActionPool {
-  readonly #o: Required<Omit<ActionPoolOptions, 'onFinished'>> & Pick<ActionPoolOptions, 'onFinished'>;
+  readonly #o: Required<Omit<ActionPoolOptions, 'onFinished' | 'leads'>> & Pick<ActionPoolOptions, 'onFinished' | 'leads'>;
+  #abandonedCheckedAtMs = -Infinity;
   readonly #inFlight = new Set<Promise<void>>();
   #running = 0;
   #pumping = false;
@@ -57,6 +67,10 @@ export class ActionPool {
 
   /** Finishes runs a previous process left RUNNING, then starts claiming. Returns the interrupted ids. */
   async start(): Promise<number[]> {
+    if (this.#o.leads !== undefined) {
+      this.kick();
+      return [];
+    }
     const interrupted = await failInterruptedRuns(this.#o.client, this.#o.nowMs());
     this.#stats.interrupted += interrupted.length;
     if (interrupted.length > 0)
@@ -86,12 +100,15 @@ export class ActionPool {
   async idle(): Promise<void> {
     for (;;) {
       if (this.#running === 0 && !this.#pumping) {
+        if (!this.#leading()) return;
         const due = await nextDueMs(this.#o.client);
         if (due === null || due > this.#o.nowMs()) return;
       }
+      // While runs are in progress the pump runs when one ends, and wakes this then; kicking it now
+      // would spin claim after claim (PGlite answers without yielding) and starve those very runs.
       await new Promise<void>((resolve) => {
         this.#idleWaiters.push(resolve);
-        this.kick();
+        if (this.#running === 0) this.kick();
       });
     }
   }
@@ -119,7 +136,8 @@ export class ActionPool {
       do {
         this.#again = false;
         const free = this.#o.workers - this.#running;
-        if (free <= 0 || this.#stopped) break;
+        if (free <= 0 || this.#stopped || !this.#leading()) break;
+        await this.#failAbandoned();
         const runs = await claimRuns(this.#o.client, this.#o.nowMs(), free);
         for (const run of runs) this.#launch(run);
         if (runs.length === free) this.#again = true;
@@ -135,8 +153,28 @@ export class ActionPool {
     }
   }
 
+  /** Whether this pool may claim now: always alone, only as the leader in a fleet. */
+  #leading(): boolean {
+    return this.#o.leads === undefined || this.#o.leads();
+  }
+
+  async #failAbandoned(): Promise<void> {
+    const now = this.#o.nowMs();
+    if (this.#o.leads === undefined || now - this.#abandonedCheckedAtMs < ABANDONED_CHECK_MS) return;
+    this.#abandonedCheckedAtMs = now;
+    const ids = await failAbandonedRuns(this.#o.client, now);
+    this.#stats.interrupted += ids.length;
+    if (ids.length > 0) this.#o.log('warn', `remediation: ${ids.length} action run(s) abandoned by an agent that stopped or lost the lead: marked FAILURE (ids ${ids.slice(0, 20).join(', ')})`);
+  }
+
   async #scheduleNext(): Promise<void> {
     if (this.#stopped) return;
+    // A run in progress kicks the pool when it ends; reading the queue's next due time now would be a
+    // round trip per finished run for nothing. The idle poll stays armed for deferred runs and other writers.
+    if (this.#running > 0 || !this.#leading()) {
+      this.#arm(this.#o.idlePollMs);
+      return;
+    }
     const due = await nextDueMs(this.#o.client);
     const now = this.#o.nowMs();
     if (due === null) this.#arm(this.#o.idlePollMs);

@@ -157,10 +157,14 @@ export async function countInWindow(q: SqlQueryable, rule: string, key: string, 
 export async function claimRuns(q: SqlQueryable, nowMs: number, limit: number): Promise<ActionRun[]> {
   if (limit <= 0) return [];
   const { rows } = await q.query<Row>(
-    `UPDATE action_runs SET state = 'RUNNING', started_at_ms = $1
-      WHERE id IN (SELECT id FROM action_runs WHERE state = 'QUEUED' AND not_before_ms <= $1::bigint ORDER BY id LIMIT $2)
-        AND state = 'QUEUED'
-      RETURNING *`,
+    // SKIP LOCKED: two pools claiming at once (a fleet hand-over) each take other runs, never the same.
+    // The pick is a materialized CTE: as an IN (subquery) the planner may rescan it and take more than `limit`.
+    `WITH picked AS MATERIALIZED (
+       SELECT id FROM action_runs WHERE state = 'QUEUED' AND not_before_ms <= $1::bigint ORDER BY id LIMIT $2 FOR UPDATE SKIP LOCKED
+     )
+     UPDATE action_runs a SET state = 'RUNNING', started_at_ms = $1
+       FROM picked WHERE a.id = picked.id AND a.state = 'QUEUED'
+     RETURNING a.*`,
     [nowMs, limit],
   );
   return rows.map(runFromRow).sort((a, b) => a.id - b.id);
@@ -199,6 +203,31 @@ export async function failInterruptedRuns(q: SqlQueryable, nowMs: number): Promi
         duration_ms = $1::bigint - COALESCE(started_at_ms, $1::bigint)
       WHERE state = 'RUNNING' RETURNING id`,
     [nowMs],
+  );
+  return rows.map((r) => Number(r.id)).sort((a, b) => a - b);
+}
+
+/**
+ * How long past its own timeout a RUNNING run is taken as abandoned by the agent that claimed it. Runs
+ * without a timeout of their own (notes, tickets, mail) get ABANDON_NO_TIMEOUT_MS.
+ */
+export const ABANDON_GRACE_MS = 60_000;
+export const ABANDON_NO_TIMEOUT_MS = 300_000;
+
+/**
+ * In a fleet, RUNNING runs may belong to another agent that is still carrying them out (it led until a
+ * moment ago), so they cannot all be finished at start like a lone pathmon does. A run still RUNNING
+ * well past its own timeout was abandoned (that agent stopped or crashed: it would have stored a
+ * TIMEOUT by then); it is finished as FAILURE, never run again.
+ */
+export async function failAbandonedRuns(q: SqlQueryable, nowMs: number): Promise<number[]> {
+  const { rows } = await q.query<{ id: unknown }>(
+    `UPDATE action_runs SET state = 'FAILURE', finished_at_ms = $1, error = 'interrupted: the agent running it stopped or lost the fleet lead',
+        duration_ms = $1::bigint - COALESCE(started_at_ms, $1::bigint)
+      WHERE state = 'RUNNING'
+        AND COALESCE(started_at_ms, 0) + COALESCE((action->>'timeoutMs')::bigint, $2::bigint) + $3::bigint < $1::bigint
+      RETURNING id`,
+    [nowMs, ABANDON_NO_TIMEOUT_MS, ABANDON_GRACE_MS],
   );
   return rows.map((r) => Number(r.id)).sort((a, b) => a - b);
 }

@@ -13,6 +13,7 @@
  */
 import type { TopologyGraph, TopologyLink, TopologyNode } from '../../topology/index.js';
 import type { IncidentRecord } from '../incidents/incident.js';
+import { linkSubjectKey, reverseKey } from '../incidents/index.js';
 import type { SyslogEvent } from '../syslog/syslog-event.js';
 
 export interface Correlation {
@@ -21,6 +22,14 @@ export interface Correlation {
   /** `R4→R6`. */
   linkLabel: string | null;
   incident: IncidentRecord | null;
+}
+
+/** A physical link as incidents and isolations name it: both directions when the topology has both. */
+export interface PhysicalLinkSubject {
+  subjectKey: string;
+  linkKeys: string[];
+  /** `R4↔R6`, or `R4→R6` when only that direction is known. */
+  label: string;
 }
 
 export interface CorrelatorSources {
@@ -41,6 +50,17 @@ export class EventCorrelator {
     const link = node === null ? null : this.linkOf(graph, node, event);
     const linkLabel = link === null ? null : `${graph.node(link.from).name}→${graph.node(link.to).name}`;
     return { node, link, linkLabel, incident: this.incidentOf(node, link) };
+  }
+
+  /** The physical link a directed link belongs to, keyed like a link incident's subject. */
+  physicalLink(link: TopologyLink): PhysicalLinkSubject {
+    const graph = this.sources.graph();
+    const back = reverseKey(link.key);
+    const both = graph.links().some((l) => l.key === back);
+    const from = graph.node(link.from).name;
+    const to = graph.node(link.to).name;
+    const linkKeys = both ? [link.key, back].sort() : [link.key];
+    return { subjectKey: linkSubjectKey(linkKeys), linkKeys, label: both ? `${from}↔${to}` : `${from}→${to}` };
   }
 
   private nodeOf(graph: TopologyGraph, host: string, sourceAddress: string): TopologyNode | null {

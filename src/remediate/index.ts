@@ -12,3 +12,5 @@ export { actionRuns, incidentEvents, runCounts, type ActionRun, type IncidentEve
 export { isolations, type IsolationRecord, type IsolationState } from './isolation-queries.js';
 export type { EventOutcome, EngineStats } from './remediation-engine.js';
 export type { PoolStats } from './action-pool.js';
+export { listRuns, runWithOutput, runStatesOfEvents, LISTED_OUTPUT_CHARS, type ListedRun, type RunListFilter } from './run-listing.js';
+export { linkCounts } from './link-event-counts.js';

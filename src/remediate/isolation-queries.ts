@@ -12,6 +12,7 @@ export type IsolationState = 'isolating' | 'ticketing' | 'waiting' | 'restoring'
 export interface IsolationRecord {
   id: number;
   rule: string;
+  /** The incident that started it, or `events@<event id>` when a threshold of device events did. */
   incidentId: string;
   subjectKey: string;
   label: string;
@@ -87,7 +88,9 @@ export async function insertIsolation(q: SqlQueryable, n: NewIsolation): Promise
       JSON.stringify(n.fields),
       JSON.stringify(n.spec),
       n.atMs,
-      JSON.stringify([{ atMs: n.atMs, state: 'isolating', note: `incident ${n.incidentId} on ${n.label}: running the isolate command` }]),
+      JSON.stringify([
+        { atMs: n.atMs, state: 'isolating', note: `${n.incidentId.startsWith('events@') ? `device events (${n.incidentId})` : `incident ${n.incidentId}`} on ${n.label}: running the isolate command` },
+      ]),
     ],
   );
   return rows[0] ? Number(rows[0].id) : null;

@@ -11,13 +11,18 @@
  * not the ticket: healthy within `verifyTimeoutMs` closes the ticket with a note, otherwise the ticket
  * is reopened saying the link still looks bad. Every move is appended to the row's history.
  *
+ * It starts on a link incident (begin) or on a rule's `threshold` of device events on one link
+ * (beginOnLink, inside the transaction that counted the last of them); the row then records the
+ * triggering event as `events@ID` where an incident id would be.
+ *
  * All state is in the row, so a restarted pathmon carries on from where it was: the timer steps every
- * isolation whose next look is due, and a finished command steps its isolation at once.
+ * isolation whose next look is due, and a finished command steps its isolation at once. In a fleet
+ * (`leads` given) only the leader steps, so a new leader carries on with the isolations the last left.
  */
 import type { IncidentRecord } from '../incidents/incident.js';
 import { IntegrationError } from '../notify/integration-error.js';
 import { redactError } from '../secrets/redact.js';
-import type { SqlClient } from '../store/sql-client.js';
+import type { SqlClient, SqlQueryable } from '../store/sql-client.js';
 import { insertRuns, runById, type ActionRun, type RenderedAction } from './action-run-queries.js';
 import { dueIsolations, insertIsolation, isolationById, moveIsolation, postponeIsolation, type IsolationRecord } from './isolation-queries.js';
 import type { LinkHealthy } from './link-health.js';
@@ -39,6 +44,18 @@ export interface IsolationWorkflowOptions {
   tickMs?: number;
   /** Wait after a Freshdesk or store failure before the step is tried again (default 60 s, never more than the poll interval). */
   retryMs?: number;
+  /** Fleet mode: step isolations only while this returns true. Absent: always. */
+  leads?: () => boolean;
+}
+
+/** The link a threshold of device events isolates, and what set it off. */
+export interface LinkTrigger {
+  subjectKey: string;
+  linkKeys: string[];
+  label: string;
+  /** Stands for the incident id in the isolation's row: `events@<id of the event that reached the threshold>`. */
+  triggerId: string;
+  eventId: number;
 }
 
 const resolvedStatuses = new Set([4, 5]);
@@ -52,7 +69,7 @@ export class IsolationWorkflow {
   #closed = false;
 
   constructor(options: IsolationWorkflowOptions) {
-    this.#o = { nowMs: Date.now, log: () => undefined, verifyCheckMs: 5_000, tickMs: 1_000, retryMs: 60_000, ...options };
+    this.#o = { nowMs: Date.now, log: () => undefined, verifyCheckMs: 5_000, tickMs: 1_000, retryMs: 60_000, leads: () => true, ...options };
   }
 
   start(): void {
@@ -94,13 +111,34 @@ export class IsolationWorkflow {
     return id;
   }
 
+  /**
+   * Starts isolating a link whose device events reached a rule's threshold: the isolation row and its
+   * isolate command run, in the caller's transaction (the one that counted the event), so the count
+   * and the isolation commit together. Null when the link is being isolated already.
+   */
+  async beginOnLink(tx: SqlQueryable, rule: string, spec: IsolateConfig, link: LinkTrigger, fields: TriggerFields): Promise<number | null> {
+    const atMs = this.#o.nowMs();
+    const created = await insertIsolation(tx, { rule, incidentId: link.triggerId, subjectKey: link.subjectKey, label: link.label, linkKeys: link.linkKeys, fields, spec, atMs });
+    if (created === null) return null;
+    const [runId] = await insertRuns(tx, [{ rule, action: commandAction(spec.isolate, fields), fields, eventId: link.eventId, incidentId: null, isolationId: created, atMs }]);
+    await moveIsolation(tx, created, 'isolating', {
+      state: 'isolating',
+      atMs,
+      isolateRunId: runId!,
+      nextAtMs: atMs + spec.isolate.timeoutMs + 60_000,
+      note: `${fields.reason}: isolate command queued as run ${runId}`,
+    });
+    this.#o.log('info', `remediation: isolating ${link.label}: ${fields.reason} (rule ${rule}, isolation ${created})`);
+    return created;
+  }
+
   /** The pool finished a run: an isolation waiting on it moves on now. */
   onRunFinished(run: ActionRun): void {
     if (run.isolationId !== null) void this.step(run.isolationId);
   }
 
   async tick(): Promise<void> {
-    if (this.#ticking || this.#closed) return;
+    if (this.#ticking || this.#closed || !this.#o.leads()) return;
     this.#ticking = true;
     try {
       for (const isolation of await dueIsolations(this.#o.client, this.#o.nowMs())) await this.step(isolation.id);
@@ -113,6 +151,7 @@ export class IsolationWorkflow {
 
   /** Takes every step the isolation can take now; one stepper per isolation at a time. */
   async step(id: number): Promise<void> {
+    if (!this.#o.leads()) return;
     if (this.#busy.has(id)) {
       this.#again.add(id);
       return;
@@ -217,7 +256,9 @@ export class IsolationWorkflow {
     const isolateRun = i.isolateRunId === null ? null : await runById(this.#o.client, i.isolateRunId);
     const description = [
       renderTemplate(i.spec.ticket.description, i.fields),
-      `pathmon isolated ${i.label} for incident ${i.incidentId}: ${i.fields.incidentSummary}`,
+      i.fields.trigger === 'event'
+        ? `pathmon isolated ${i.label}: ${i.fields.reason} (the last: ${i.fields.summary})`
+        : `pathmon isolated ${i.label} for incident ${i.incidentId}: ${i.fields.incidentSummary}`,
       `Isolate command: ${isolateRun === null ? '?' : JSON.stringify(isolateRun.action.type === 'command' ? isolateRun.action.argv : [])} (run ${i.isolateRunId})\n${(isolateRun?.output ?? '').slice(0, 4000)}`,
       'When this ticket is resolved, pathmon runs the restore command, checks the link with its probes and notes the outcome here.',
     ].join('\n\n');
@@ -305,7 +346,7 @@ export class IsolationWorkflow {
     const outcome = healthy ? 'healthy' : 'unhealthy';
     const text = healthy
       ? `pathmon: the restore command ran and the probes show ${i.label} healthy again. Closing this ticket.`
-      : `pathmon: the restore command ran, but within ${Math.round(i.spec.verifyTimeoutMs / 1000)} s the probes did not show ${i.label} healthy (incident ${i.incidentId}). Reopening this ticket for a second look.`;
+      : `pathmon: the restore command ran, but within ${Math.round(i.spec.verifyTimeoutMs / 1000)} s the probes did not show ${i.label} healthy (${i.fields.trigger === 'event' ? 'isolated on device events' : `incident ${i.incidentId}`}). Reopening this ticket for a second look.`;
     if (i.ticketId !== null && this.#o.freshdesk !== null) {
       const noted = await this.#noteTicket(i.ticketId, text, healthy ? 5 : 2);
       if (!noted) {

@@ -148,7 +148,23 @@ const throttleSchema = z.strictObject(
 );
 
 /**
- * The link isolation workflow: on a link incident, isolate once, ticket the data-center team, poll the
+ * N device events matching the rule on one physical link within `withinMs`, counted per link (both
+ * ends' reports count for the same link): the rule fires when the count reaches N, then counts anew.
+ * Events that cannot be placed on a link do not count.
+ */
+const thresholdSchema = z.strictObject(
+  {
+    count: z.int({ error: 'expected a whole number of events' }).min(1, 'expected at least 1 event').max(100_000, 'expected at most 100000 events'),
+    withinMs: z
+      .int({ error: 'expected whole milliseconds' })
+      .min(1, 'expected at least 1 ms')
+      .max(7 * 86_400_000, 'expected at most 7 days (604800000 ms)'),
+  },
+  { error: 'expected a mapping { count, withinMs }, e.g. { count: 5, withinMs: 60000 }' },
+);
+
+/**
+ * The link isolation workflow: on a link incident (or on `threshold` device events on one link), isolate once, ticket the data-center team, poll the
  * ticket, restore when it is resolved, re-verify the link with the probes, note the outcome and close.
  */
 export const isolateSchema = z.strictObject(
@@ -175,6 +191,8 @@ const ruleSchema = z
     /** A trigger whose key was already seen within the window runs nothing (counted as a duplicate). */
     dedup: keySpec('a mapping { key, windowMs }').optional(),
     throttle: throttleSchema.optional(),
+    /** Fire only when this many matching events arrived on one link within the window (per link). */
+    threshold: thresholdSchema.optional(),
     actions: z.array(actionSchema).default([]),
     isolate: isolateSchema.optional(),
   })
@@ -185,14 +203,24 @@ const ruleSchema = z
     if (Object.values(rule.match).every((value) => value === undefined)) {
       ctx.addIssue({ code: 'custom', path: ['match'], message: `rule "${rule.name}": expected at least one match field (use remediation.default for every unmatched event)` });
     }
-    if (rule.isolate !== undefined) {
+    const eventFields = Object.entries(rule.match)
+      .filter(([k, v]) => k !== 'incident' && v !== undefined)
+      .map(([k]) => k);
+    if (rule.threshold !== undefined) {
+      if (eventFields.length === 0 || rule.match.incident !== undefined) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['threshold'],
+          message: `rule "${rule.name}": threshold counts device events per link; expected match to hold event fields (errorCode, severity, host, program, message, node) and no incident (got ${JSON.stringify(Object.keys(rule.match))})`,
+        });
+      }
+    } else if (rule.isolate !== undefined) {
       const incident = rule.match.incident;
-      const eventFields = Object.keys(rule.match).filter((k) => k !== 'incident');
       if (incident === undefined || eventFields.length > 0 || incident.group !== undefined) {
         ctx.addIssue({
           code: 'custom',
           path: ['isolate'],
-          message: `rule "${rule.name}": isolate works on link incidents; expected match to hold only incident: { link, kind?, change? } (got ${JSON.stringify(Object.keys(rule.match))})`,
+          message: `rule "${rule.name}": isolate works on link incidents or on device events counted per link; expected match to hold only incident: { link, kind?, change? }, or event fields with threshold: { count, withinMs } (got ${JSON.stringify(Object.keys(rule.match))})`,
         });
       } else if (incident.link === undefined) {
         ctx.addIssue({ code: 'custom', path: ['match', 'incident', 'link'], message: `rule "${rule.name}": isolate needs match.incident.link (e.g. "R4-R6" or "*")` });
@@ -243,6 +271,7 @@ export type RuleConfig = RemediationConfig['rules'][number];
 export type DefaultRuleConfig = NonNullable<RemediationConfig['default']>;
 export type ActionConfig = z.output<typeof actionSchema>;
 export type IsolateConfig = z.output<typeof isolateSchema>;
+export type ThresholdConfig = z.output<typeof thresholdSchema>;
 export type RuleMatchConfig = z.output<typeof ruleMatchSchema>;
 export type CommandSpec = z.output<typeof commandSpec>;
 export type TicketSpec = z.output<typeof ticketSpec>;

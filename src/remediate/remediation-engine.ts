@@ -7,18 +7,27 @@
  *
  * Triggers are handled one at a time, in arrival order, so de-duplication and throttling are
  * deterministic (events that pile up meanwhile are stored together, in one transaction); a backlog beyond `maxBacklog` is refused and counted (the event itself stays stored
- * by the receiver) rather than growing without bound.
+ * by the receiver) rather than growing without bound. A transaction's runs and event statuses are
+ * written once at its end (one INSERT, one UPDATE), not per event: a burst costs a few statements.
+ *
+ * A rule with `threshold` fires on the event that brings its link's count to N (link-event-counts.ts);
+ * with `isolate`, that starts the isolation workflow for the link in the same transaction.
+ *
+ * In a fleet the leader takes the events any agent stored (claimStoredEvents): NEW rows are locked
+ * with FOR UPDATE SKIP LOCKED in the transaction that handles them and leave NEW in it, so two agents
+ * that both think they lead (a hand-over) never handle one event twice, and a crash hands them back.
  */
-import { updateEvents } from '../syslog/event-queries.js';
+import { eventFromRow, updateEvents, type EventUpdate } from '../syslog/index.js';
 import type { IncidentChange, IncidentRecord } from '../incidents/incident.js';
 import type { SyslogEvent } from '../syslog/syslog-event.js';
 import type { SqlClient, SqlQueryable } from '../store/sql-client.js';
-import { attachEvent, countInWindow, firstInWindow, insertRuns, queueAttachNote, type RenderedAction } from './action-run-queries.js';
+import { attachEvent, countInWindow, firstInWindow, insertRuns, queueAttachNote, type NewRun, type RenderedAction } from './action-run-queries.js';
 import type { EventCorrelator } from './event-correlator.js';
 import type { IsolationWorkflow } from './isolation-workflow.js';
 import type { ActionConfig, DefaultRuleConfig, RemediationConfig, RuleConfig } from './remediation-config-schema.js';
 import { compileRules, matchingRules, type CompiledRule } from './rule-matcher.js';
 import { renderTemplate, triggerFields, type Trigger, type TriggerFields } from './trigger-template.js';
+import { countLinkEvent } from './link-event-counts.js';
 
 export const DEFAULT_RULE = '(default)';
 /** Events stored per transaction at most when a burst arrives. */
@@ -47,6 +56,8 @@ export interface EventOutcome {
   queuedRuns: number;
   duplicates: number;
   throttled: number;
+  /** Isolations of a link started by this event (threshold rules with isolate). */
+  isolations: number;
 }
 
 export interface EngineStats {
@@ -64,7 +75,25 @@ export interface EngineStats {
   lastError: string | null;
 }
 
-type AnyRule = { name: string; dedup?: RuleConfig['dedup']; throttle?: RuleConfig['throttle']; actions: ActionConfig[]; isolate?: RuleConfig['isolate'] };
+type AnyRule = {
+  name: string;
+  dedup?: RuleConfig['dedup'];
+  throttle?: RuleConfig['throttle'];
+  threshold?: RuleConfig['threshold'];
+  actions: ActionConfig[];
+  isolate?: RuleConfig['isolate'];
+};
+
+/** What one transaction writes at its end: the runs its triggers queued and the events' new statuses. */
+interface Batch {
+  runs: NewRun[];
+  updates: EventUpdate[];
+}
+
+async function flush(tx: SqlQueryable, batch: Batch): Promise<void> {
+  await insertRuns(tx, batch.runs);
+  await updateEvents(tx, batch.updates);
+}
 
 export class RemediationEngine {
   readonly #o: Required<EngineOptions>;
@@ -104,8 +133,10 @@ export class RemediationEngine {
       const batch = this.#pendingEvents.splice(0, EVENTS_PER_TRANSACTION);
       try {
         const outcomes = await this.#o.client.transaction(async (tx) => {
+          const writes: Batch = { runs: [], updates: [] };
           const done: EventOutcome[] = [];
-          for (const { event } of batch) done.push(await this.#event(tx, event));
+          for (const { event } of batch) done.push(await this.#event(tx, event, writes));
+          await flush(tx, writes);
           return done;
         });
         for (const outcome of outcomes) this.#count(outcome);
@@ -128,6 +159,52 @@ export class RemediationEngine {
     if (this.#stats.refused === 1 || this.#stats.refused % 1000 === 0)
       this.#o.log('warn', `remediation: backlog of ${this.#stats.backlog} triggers is full; ${what} not remediated (${this.#stats.refused} refused so far)`);
     return true;
+  }
+
+  /**
+   * Fleet leader: takes up to `limit` NEW events stored since `sinceMs` by any agent and handles them,
+   * oldest first, in one transaction. Resolves to how many were taken (0: none left); on a failure the
+   * events go back (rollback) and it rejects.
+   */
+  claimStoredEvents(limit: number, sinceMs: number): Promise<number> {
+    const work = async () => {
+      const outcomes = await this.#o.client.transaction(async (tx) => {
+        // Locked until this transaction commits them with their new status; SKIP LOCKED leaves rows
+        // another leader is handling to it, and the status test (re-checked under the lock) skips
+        // rows it committed meanwhile.
+        const { rows } = await tx.query<Record<string, unknown>>(`SELECT * FROM syslog_events WHERE status = 'NEW' AND received_at_ms >= $1::bigint ORDER BY id LIMIT $2 FOR UPDATE SKIP LOCKED`, [
+          sinceMs,
+          limit,
+        ]);
+        const writes: Batch = { runs: [], updates: [] };
+        const done: EventOutcome[] = [];
+        for (const row of rows) done.push(await this.#event(tx, eventFromRow(row), writes));
+        await flush(tx, writes);
+        return done;
+      });
+      for (const outcome of outcomes) this.#count(outcome);
+      if (outcomes.length > 0) this.#o.kickPool();
+      return outcomes.length;
+    };
+    const result = this.#chain.then(work);
+    this.#chain = result.catch(() => undefined);
+    return result;
+  }
+
+  /** An event that fails on its own, every time: marked FAILURE so the leader's feed moves past it. */
+  async failStoredEvent(sinceMs: number, why: string): Promise<number | null> {
+    const { rows } = await this.#o.client.query<{ id: unknown }>(
+      `UPDATE syslog_events SET status = 'FAILURE'
+        WHERE id = (SELECT id FROM syslog_events WHERE status = 'NEW' AND received_at_ms >= $1::bigint ORDER BY id LIMIT 1 FOR UPDATE SKIP LOCKED)
+        RETURNING id`,
+      [sinceMs],
+    );
+    const id = rows[0] ? Number(rows[0].id) : null;
+    if (id !== null) {
+      this.#stats.failed += 1;
+      this.#o.log('warn', `remediation: event ${id} could not be handled (${why}); marked FAILURE`);
+    }
+    return id;
   }
 
   handleIncidentChange(change: IncidentChange): Promise<number | null> {
@@ -155,7 +232,7 @@ export class RemediationEngine {
     return result;
   }
 
-  async #event(tx: SqlQueryable, raw: SyslogEvent): Promise<EventOutcome> {
+  async #event(tx: SqlQueryable, raw: SyslogEvent, writes: Batch): Promise<EventOutcome> {
     this.#stats.events += 1;
     const correlation = this.#o.correlator.correlate(raw);
     const event: SyslogEvent = {
@@ -171,7 +248,16 @@ export class RemediationEngine {
       if (this.#default !== null) matched.push(this.#default);
     }
     const now = this.#o.nowMs();
-    const outcome: EventOutcome = { node: event.node, linkKey: event.linkKey, incidentId: event.incidentId, rules: matched.map((r) => r.name), queuedRuns: 0, duplicates: 0, throttled: 0 };
+    const outcome: EventOutcome = {
+      node: event.node,
+      linkKey: event.linkKey,
+      incidentId: event.incidentId,
+      rules: matched.map((r) => r.name),
+      queuedRuns: 0,
+      duplicates: 0,
+      throttled: 0,
+      isolations: 0,
+    };
     const incident = correlation.incident;
     if (incident !== null) {
       const attached = await attachEvent(tx, {
@@ -192,10 +278,28 @@ export class RemediationEngine {
         if (this.#o.noteAttachedEvents) await queueAttachNote(tx, incident.id, triggerFields(trigger, '(attach)'), now, now + this.#o.config.attachNoteDelayMs);
       }
     }
-    for (const rule of matched) await this.#queueRule(tx, rule, trigger, event.id, outcome, now);
+    for (const rule of matched) {
+      if (rule.threshold === undefined) {
+        await this.#queueRule(tx, rule, trigger, event.id, outcome, now, writes);
+        continue;
+      }
+      // Counted per physical link; an event placed on no link cannot count towards one.
+      if (correlation.link === null) continue;
+      const link = this.#o.correlator.physicalLink(correlation.link);
+      const { count, reached } = await countLinkEvent(tx, rule.name, link.subjectKey, event.receivedAtMs, rule.threshold);
+      if (!reached) continue;
+      const fired: Trigger = { ...trigger, reason: `${count} event(s) matching rule ${rule.name} on ${link.label} within ${rule.threshold.withinMs} ms` };
+      if (!(await this.#queueRule(tx, rule, fired, event.id, outcome, now, writes)) || rule.isolate === undefined) continue;
+      const fields = triggerFields(fired, rule.name);
+      const isolation = await this.#o.isolations.beginOnLink(tx, rule.name, rule.isolate, { ...link, triggerId: `events@${event.id}`, eventId: event.id }, fields);
+      if (isolation !== null) {
+        outcome.isolations += 1;
+        outcome.queuedRuns += 1;
+      }
+    }
     // The event's row says what became of it: where it was placed, and whether a rule queued work for it.
     const status = outcome.queuedRuns > 0 ? 'QUEUED' : matched.some((rule) => rule !== this.#default) ? 'MATCHED' : 'UNMATCHED';
-    await updateEvents(tx, [{ id: event.id, node: event.node ?? null, linkKey: event.linkKey ?? null, incidentId: event.incidentId ?? null, status }]);
+    writes.updates.push({ id: event.id, node: event.node ?? null, linkKey: event.linkKey ?? null, incidentId: event.incidentId ?? null, status });
     return outcome;
   }
 
@@ -208,13 +312,15 @@ export class RemediationEngine {
       if (change.change === 'opened') await this.#o.client.transaction((tx) => this.#attachEarlierEvents(tx, change.incident, now));
       return 0;
     }
-    const outcome: EventOutcome = { node: null, linkKey: null, incidentId: change.incident.id, rules: matched.map((r) => r.name), queuedRuns: 0, duplicates: 0, throttled: 0 };
+    const outcome: EventOutcome = { node: null, linkKey: null, incidentId: change.incident.id, rules: matched.map((r) => r.name), queuedRuns: 0, duplicates: 0, throttled: 0, isolations: 0 };
     const isolate: RuleConfig[] = [];
     await this.#o.client.transaction(async (tx) => {
       if (change.change === 'opened') await this.#attachEarlierEvents(tx, change.incident, now);
+      const writes: Batch = { runs: [], updates: [] };
       for (const rule of matched) {
-        if ((await this.#queueRule(tx, rule, trigger, null, outcome, now)) && rule.isolate !== undefined) isolate.push(rule);
+        if ((await this.#queueRule(tx, rule, trigger, null, outcome, now, writes)) && rule.isolate !== undefined) isolate.push(rule);
       }
+      await flush(tx, writes);
     });
     this.#count(outcome);
     for (const rule of isolate) await this.#o.isolations.begin(rule.name, rule.isolate!, change.incident, triggerFields(trigger, rule.name));
@@ -277,7 +383,7 @@ export class RemediationEngine {
   }
 
   /** De-duplication, throttle, then the rule's runs; false when the trigger was dropped by either. */
-  async #queueRule(tx: SqlQueryable, rule: AnyRule, trigger: Trigger, eventId: number | null, outcome: EventOutcome, now: number): Promise<boolean> {
+  async #queueRule(tx: SqlQueryable, rule: AnyRule, trigger: Trigger, eventId: number | null, outcome: EventOutcome, now: number, writes: Batch): Promise<boolean> {
     const fields = triggerFields(trigger, rule.name);
     if (rule.dedup !== undefined && !(await firstInWindow(tx, rule.name, renderTemplate(rule.dedup.key, fields), now, rule.dedup.windowMs))) {
       outcome.duplicates += 1;
@@ -288,19 +394,10 @@ export class RemediationEngine {
       return false;
     }
     const incident: IncidentRecord | null = trigger.incident;
-    const ids = await insertRuns(
-      tx,
-      rule.actions.map((action) => ({
-        rule: rule.name,
-        action: renderAction(action, fields),
-        fields,
-        eventId,
-        incidentId: incident?.id ?? null,
-        isolationId: null,
-        atMs: now,
-      })),
-    );
-    outcome.queuedRuns += ids.length;
+    for (const action of rule.actions) {
+      writes.runs.push({ rule: rule.name, action: renderAction(action, fields), fields, eventId, incidentId: incident?.id ?? null, isolationId: null, atMs: now });
+    }
+    outcome.queuedRuns += rule.actions.length;
     return true;
   }
 

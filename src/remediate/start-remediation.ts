@@ -4,6 +4,11 @@
  * notifiers), starts the pool (finishing runs a previous process left RUNNING) and the isolation
  * workflow, and subscribes to device events and to the monitor's rounds (incident changes, and the
  * link health the isolation workflow re-verifies with).
+ *
+ * In a fleet (`leads` given) every agent starts it, but only the leader acts: it takes the device
+ * events any agent stored (StoredEventFeed), handles incident changes, claims runs and steps
+ * isolations; a follower's receiver only stores. Without `leads` (a lone pathmon) events come straight
+ * from this process's receiver, as they always did.
  */
 import type { TopologyGraph } from '../../topology/index.js';
 import { ConfigError } from '../config/config-error.js';
@@ -24,6 +29,7 @@ import { LinkHealth, type LinkHealthy } from './link-health.js';
 import type { RemediationConfig } from './remediation-config-schema.js';
 import { RemediationEngine, type EngineStats, type EventOutcome } from './remediation-engine.js';
 import { runExecutor } from './run-executor.js';
+import { StoredEventFeed } from './stored-event-feed.js';
 import type { FreshdeskCalls, TicketSettings } from './ticket-actions.js';
 
 type Unsubscribe = () => void;
@@ -52,6 +58,13 @@ export interface StartRemediationOptions {
   isolationTiming?: { tickMs?: number; verifyCheckMs?: number; retryMs?: number };
   /** The pool's longest idle sleep (tests). */
   idlePollMs?: number;
+  /**
+   * Fleet mode: whether this agent leads the fleet now (FleetHandle.isLeader). Only then does it take
+   * stored events, handle incident changes, run actions and step isolations. Absent: always (alone).
+   */
+  leads?: () => boolean;
+  /** Fleet mode: how often the store is looked at for events other agents stored (default 1 s). */
+  eventPollMs?: number;
 }
 
 export interface Remediation {
@@ -62,6 +75,11 @@ export interface Remediation {
   /** Null when `linkHealthy` was given. */
   readonly linkHealth: LinkHealth | null;
   stats(): { engine: EngineStats; pool: PoolStats };
+  /**
+   * Fleet mode: handles the stored NEW events now if this agent leads; resolves to how many it took.
+   * Alone it resolves to 0 (events come from the receiver).
+   */
+  drainStoredEvents(): Promise<number>;
   /** Unsubscribes, stops claiming, waits up to `graceMs` for runs in progress. */
   close(graceMs?: number): Promise<void>;
 }
@@ -145,6 +163,7 @@ export async function startRemediation(options: StartRemediationOptions): Promis
     log,
     onFinished: (run) => isolations?.onRunFinished(run),
     ...(options.idlePollMs !== undefined && { idlePollMs: options.idlePollMs }),
+    ...(options.leads !== undefined && { leads: options.leads }),
   });
   isolations = new IsolationWorkflow({
     client: options.client,
@@ -154,6 +173,7 @@ export async function startRemediation(options: StartRemediationOptions): Promis
     nowMs,
     log,
     ...options.isolationTiming,
+    ...(options.leads !== undefined && { leads: options.leads }),
   });
   const engine = new RemediationEngine({
     client: options.client,
@@ -168,17 +188,34 @@ export async function startRemediation(options: StartRemediationOptions): Promis
 
   await pool.start();
   isolations.start();
+  const leads = options.leads;
+  const started = isolations;
+  const feed =
+    leads === undefined
+      ? null
+      : new StoredEventFeed({
+          engine,
+          leads,
+          onLeading: () => {
+            pool.kick();
+            void started.tick();
+          },
+          nowMs,
+          log,
+          ...(options.eventPollMs !== undefined && { pollMs: options.eventPollMs }),
+        });
+  feed?.start();
   const unsubscribe: Unsubscribe[] = [];
-  if (options.onEvent) unsubscribe.push(options.onEvent((event) => void engine.handleEvent(event)));
+  if (options.onEvent) unsubscribe.push(options.onEvent(feed === null ? (event) => void engine.handleEvent(event) : () => feed.kick()));
   if (options.onRoundOutcome) {
     unsubscribe.push(
       options.onRoundOutcome((outcome, findings) => {
         linkHealth?.observe(outcome, findings);
+        if (leads !== undefined && !leads()) return;
         for (const change of findings.incidentChanges) void engine.handleIncidentChange(change);
       }),
     );
   }
-  const started = isolations;
   return {
     handleEvent: (event) => engine.handleEvent(event),
     handleIncidentChange: (change) => engine.handleIncidentChange(change),
@@ -186,8 +223,10 @@ export async function startRemediation(options: StartRemediationOptions): Promis
     isolations: started,
     linkHealth,
     stats: () => ({ engine: engine.stats(), pool: pool.stats() }),
+    drainStoredEvents: () => feed?.drain() ?? Promise.resolve(0),
     async close(graceMs = 10_000) {
       for (const off of unsubscribe) off();
+      feed?.close();
       started.close();
       await pool.close(graceMs);
       mail?.transport.close();

@@ -13,6 +13,7 @@ import { migration6 } from './migrations/6-action-runs.js';
 import { migration7 } from './migrations/7-fleet-agents.js';
 import { migration8 } from './migrations/8-fleet-round-outcomes.js';
 import { migration9 } from './migrations/9-fleet-work-tally.js';
+import { migration10 } from './migrations/10-remediation-link-counts.js';
 
 export interface Migration {
   version: number;
@@ -242,6 +243,7 @@ export const migrations: readonly Migration[] = [
   migration7,
   migration8,
   migration9,
+  migration10,
 ];
 
 export const latestSchemaVersion = migrations[migrations.length - 1]!.version;

@@ -9,6 +9,7 @@ import { pathStateNames, type PathStateName } from '../store/index.js';
 import { DEFAULT_MAX_POINTS, incidentIdParam, intParam, MAX_POINTS_LIMIT, pathIdParam, rangeParams, statesParam, stringParam, subjectKeyParam } from './api-query.js';
 import { incidentDetail, incidentList, linkHistory, linkList } from './incident-api.js';
 import { eventList } from './events-api.js';
+import { actionRunDetail, actionRunList } from './action-runs-api.js';
 import { agentList } from './agents-api.js';
 import { type LastHourSummaries, pathRow } from './path-rows.js';
 import type { SparklineBuffer } from './sparkline-buffer.js';
@@ -47,6 +48,8 @@ const routes: Route[] = [
   { pattern: /^\/api\/links$/, handler: async (context) => linkList(context) },
   { pattern: /^\/api\/links\/([^/]+)\/history$/, handler: (context, query, subject) => linkHistory(context, query, subject!), param: (raw) => subjectKeyParam(raw) },
   { pattern: /^\/api\/syslog-events$/, handler: (context, query) => eventList(context, query) },
+  { pattern: /^\/api\/action-runs$/, handler: (context, query) => actionRunList(context, query) },
+  { pattern: /^\/api\/action-runs\/([^/]+)$/, handler: (context, _query, id) => actionRunDetail(context, id!), param: (raw) => raw },
   { pattern: /^\/api\/agents$/, handler: (context, query) => agentList(context, query) },
 ];
 

@@ -3,11 +3,15 @@
  * severity, code, status and text, paged by id, with each sender's totals. `GET /api/syslog-events`,
  * not `/api/events`, which is the dashboard's live update stream.
  *
+ * Each event carries `runs`: the action runs its rules queued (id, rule, state), so the page shows what
+ * was done about it next to it.
+ *
  * The events live in tables of their own (src/syslog/), read through the store's SQL connection; a
  * store without one (a test double) answers an empty list with `available: false` instead of failing.
  */
 import { sqlClientOf } from './store-sql-client.js';
 import { listEvents, senderTotals, type EventFilter, type EventStatus } from '../syslog/index.js';
+import { runStatesOfEvents } from '../remediate/index.js';
 import { intParam, rangeParams, stringParam } from './api-query.js';
 import { ApiInputError } from './web-error.js';
 
@@ -59,12 +63,16 @@ export async function eventList(context: EventsApiContext, query: URLSearchParam
   const client = sqlClientOf(context.view.store);
   if (!client) return { nowMs, sinceMs, untilMs, available: false, events: [], senders: [], nextBefore: null };
   const [events, senders] = await Promise.all([listEvents(client, filter), senderTotals(client, 200)]);
+  const runs = await runStatesOfEvents(
+    client,
+    events.map((e) => e.id),
+  );
   return {
     nowMs,
     sinceMs,
     untilMs,
     available: true,
-    events,
+    events: events.map((e) => ({ ...e, runs: runs.get(e.id) ?? [] })),
     senders,
     // More may be there: the page asks again with before=this.
     nextBefore: events.length === filter.limit ? events[events.length - 1]!.id : null,

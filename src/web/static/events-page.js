@@ -2,6 +2,12 @@
 // (host, severity, code, status, text, unparsed only) kept in the URL's query so a filtered view can be
 // shared. Rows expand to the raw line and what was read from it. Re-read every 10 s: the live stream
 // carries monitor updates, not syslog.
+//
+// Below, the action runs the remediation rules queued (GET /api/action-runs), with their own filters
+// (status, rule, event) kept in the URL too. A run's output is untrusted text (a device's message, a
+// command's print): it is only ever put in the page escaped, collapsed until opened, and a run whose
+// output was longer than the list carries is read whole (GET /api/action-runs/ID) when opened. Each
+// event row shows its runs' states; clicking one lists that event's runs.
 import { api } from './api.js';
 import { ago, escapeHtml, time } from './format.js';
 
@@ -9,6 +15,13 @@ const $ = (id) => document.getElementById(id);
 const form = $('filters');
 const SEVERITY = ['emerg', 'alert', 'crit', 'err', 'warning', 'notice', 'info', 'debug'];
 const FIELDS = ['host', 'severity', 'code', 'status', 'q'];
+const runForm = $('run-filters');
+const RUN_FIELDS = ['runStatus', 'runRule', 'runEvent'];
+const RUN_PARAM = { runStatus: 'status', runRule: 'rule', runEvent: 'event' };
+let runs = [];
+let nextRunBefore = null;
+const openOutputs = new Set();
+const fullOutputs = new Map();
 let rangeMs = 86400e3;
 let shown = [];
 const expanded = new Set();
@@ -28,8 +41,87 @@ function formFromUrl() {
   const params = new URLSearchParams(location.search);
   for (const name of FIELDS) if (params.has(name)) form.elements[name].value = params.get(name);
   form.elements.unparsed.checked = params.get('parsed') === 'false';
+  for (const name of RUN_FIELDS) if (params.has(name)) runForm.elements[name].value = params.get(name);
   const range = Number(params.get('range'));
   if (range > 0) rangeMs = range;
+}
+
+function runQuery(before) {
+  const params = new URLSearchParams({ since: `-${Math.round(rangeMs / 3600e3)}h`, limit: '100' });
+  for (const name of RUN_FIELDS) {
+    const value = runForm.elements[name].value.trim();
+    if (value) params.set(RUN_PARAM[name], value);
+  }
+  if (before) params.set('before', String(before));
+  return params;
+}
+
+function runBadges(eventRuns) {
+  if (!eventRuns?.length) return '<span class="muted">–</span>';
+  return eventRuns.map((r) => `<a href="#action-runs" class="run ${escapeHtml(r.state)}" data-run-event title="run ${r.id} (rule ${escapeHtml(r.rule)})">${escapeHtml(r.state)}</a>`).join('');
+}
+
+function duration(run) {
+  if (run.durationMs == null) return '<span class="muted">–</span>';
+  return run.durationMs < 1000 ? `${run.durationMs.toFixed(0)} ms` : `${(run.durationMs / 1000).toFixed(1)} s`;
+}
+
+function trigger(run) {
+  const parts = [];
+  if (run.eventId != null) parts.push(`<a href="#event-${run.eventId}" data-event-link="${run.eventId}">event ${run.eventId}</a>`);
+  if (run.incidentId) parts.push(`<a href="/incidents#${encodeURIComponent(run.incidentId)}">incident ${escapeHtml(run.incidentId)}</a>`);
+  if (run.isolationId != null) parts.push(`<span class="muted">isolation ${run.isolationId}</span>`);
+  return parts.join('<br>') || '<span class="muted">–</span>';
+}
+
+function outputCell(run) {
+  const text = fullOutputs.get(run.id) ?? run.output ?? '';
+  const error = run.error ? `<div class="flag">${escapeHtml(run.error)}</div>` : '';
+  if (!text) return `${error}<span class="muted">${run.state === 'QUEUED' || run.state === 'RUNNING' ? 'not yet' : 'no output'}</span>`;
+  const more = !fullOutputs.has(run.id) && run.outputChars > text.length ? ` (${run.outputChars} characters; opening reads them all)` : '';
+  const lines = text.split('\n').length;
+  return `${error}<details data-run-id="${run.id}"${openOutputs.has(run.id) ? ' open' : ''}><summary>${lines} line(s)${more}</summary><pre class="output">${escapeHtml(text)}</pre></details>`;
+}
+
+function runRow(run, nowMs) {
+  const started = run.startedAtMs == null ? '<span class="muted">–</span>' : `<span title="${time(run.startedAtMs)}">${ago(run.startedAtMs, nowMs)} ago</span>`;
+  return (
+    `<tr class="action-run" data-run-id="${run.id}"><td>${run.id}</td><td>${escapeHtml(run.rule)}</td><td>${escapeHtml(run.actionKind)}<div class="muted">${escapeHtml(run.target)}</div></td>` +
+    `<td>${trigger(run)}</td><td><span class="run ${escapeHtml(run.state)}">${escapeHtml(run.state)}</span></td><td>${started}</td>` +
+    `<td class="num">${duration(run)}</td><td class="num">${run.exitCode ?? '<span class="muted">–</span>'}</td><td class="output">${outputCell(run)}</td></tr>`
+  );
+}
+
+function renderRuns(nowMs) {
+  $('runs').querySelector('tbody').innerHTML = runs.map((r) => runRow(r, nowMs)).join('') || '<tr><td colspan="9" class="muted">No action run matches in this range.</td></tr>';
+  $('more-runs').hidden = nextRunBefore === null;
+}
+
+async function loadRuns() {
+  const body = await api(`/api/action-runs?${runQuery()}`);
+  runs = body.runs;
+  nextRunBefore = body.nextBefore;
+  renderRuns(body.nowMs);
+  $('run-summary').textContent = body.available ? `${runs.length}${nextRunBefore ? '+' : ''} run(s) in range` : 'this store keeps no action runs';
+  document.body.dataset.runsVersion = String(Number(document.body.dataset.runsVersion ?? 0) + 1);
+}
+
+async function moreRuns() {
+  const body = await api(`/api/action-runs?${runQuery(nextRunBefore)}`);
+  runs = [...runs, ...body.runs];
+  nextRunBefore = body.nextBefore;
+  renderRuns(body.nowMs);
+}
+
+/** An opened output longer than the list carried is read whole, once. */
+async function readWholeOutput(details) {
+  const id = Number(details.dataset.runId);
+  const run = runs.find((r) => r.id === id);
+  if (!run || fullOutputs.has(id) || run.outputChars <= (run.output ?? '').length) return;
+  const body = await api(`/api/action-runs/${id}`);
+  fullOutputs.set(id, body.run.output ?? '');
+  details.querySelector('pre').textContent = body.run.output ?? '';
+  details.querySelector('summary').textContent = `${(body.run.output ?? '').split('\n').length} line(s)`;
 }
 
 function row(event, nowMs) {
@@ -41,7 +133,7 @@ function row(event, nowMs) {
   const severity = event.severity == null ? '<span class="muted">–</span>' : `<span class="sev s${event.severity}">${SEVERITY[event.severity]}</span>`;
   const code = event.parsed ? (event.errorCode ? `<code>${escapeHtml(event.errorCode)}</code>` : '<span class="muted">–</span>') : '<span class="muted">unparsed</span>';
   const incident = event.incidentId ? `<a href="/incidents#${encodeURIComponent(event.incidentId)}">${escapeHtml(event.incidentId)}</a>` : '<span class="muted">–</span>';
-  return `<tr class="event${event.parsed ? '' : ' unparsed'}" data-event-id="${event.id}"><td><span title="${time(event.receivedAtMs)}">${ago(event.receivedAtMs, nowMs)} ago</span></td><td>${host}</td><td>${severity}</td><td>${code}</td><td>${escapeHtml(event.status)}</td><td>${incident}</td><td class="message">${escapeHtml(event.message)}${flags}</td></tr>`;
+  return `<tr class="event${event.parsed ? '' : ' unparsed'}" id="event-${event.id}" data-event-id="${event.id}"><td><span title="${time(event.receivedAtMs)}">${ago(event.receivedAtMs, nowMs)} ago</span></td><td>${host}</td><td>${severity}</td><td>${code}</td><td>${escapeHtml(event.status)}</td><td class="runs">${runBadges(event.runs)}</td><td>${incident}</td><td class="message">${escapeHtml(event.message)}${flags}</td></tr>`;
 }
 
 function detail(event) {
@@ -61,7 +153,7 @@ function detail(event) {
 
 function render(nowMs) {
   const tbody = $('events').querySelector('tbody');
-  tbody.innerHTML = shown.map((e) => row(e, nowMs)).join('') || '<tr><td colspan="7" class="muted">No event matches in this range.</td></tr>';
+  tbody.innerHTML = shown.map((e) => row(e, nowMs)).join('') || '<tr><td colspan="8" class="muted">No event matches in this range.</td></tr>';
   for (const tr of tbody.querySelectorAll('tr.event')) if (expanded.has(Number(tr.dataset.eventId))) toggle(tr, true);
 }
 
@@ -88,15 +180,17 @@ function toggle(tr, open = !tr.nextElementSibling?.classList.contains('detail'))
   const event = shown.find((e) => e.id === id);
   const cell = document.createElement('tr');
   cell.className = 'detail';
-  cell.innerHTML = `<td colspan="7">${detail(event)}</td>`;
+  cell.innerHTML = `<td colspan="8">${detail(event)}</td>`;
   tr.after(cell);
 }
 
 let nextBefore = null;
 async function load() {
   const params = queryFromForm();
-  history.replaceState(null, '', `?${new URLSearchParams([...params].filter(([k]) => FIELDS.includes(k) || k === 'parsed')).toString()}${rangeMs !== 86400e3 ? `&range=${rangeMs}` : ''}`);
-  const body = await api(`/api/syslog-events?${params}`);
+  const kept = [...params].filter(([k]) => FIELDS.includes(k) || k === 'parsed');
+  for (const name of RUN_FIELDS) if (runForm.elements[name].value.trim()) kept.push([name, runForm.elements[name].value.trim()]);
+  history.replaceState(null, '', `?${new URLSearchParams(kept).toString()}${rangeMs !== 86400e3 ? `&range=${rangeMs}` : ''}`);
+  const [body] = await Promise.all([api(`/api/syslog-events?${params}`), loadRuns()]);
   shown = body.events;
   nextBefore = body.nextBefore;
   $('more').hidden = nextBefore === null;
@@ -123,6 +217,12 @@ function markRange() {
 }
 
 $('events').addEventListener('click', (event) => {
+  const badge = event.target.closest('a[data-run-event]');
+  if (badge) {
+    runForm.elements.runEvent.value = badge.closest('tr.event').dataset.eventId;
+    load().catch(showError);
+    return;
+  }
   if (event.target.closest('a')) return;
   const tr = event.target.closest('tr.event');
   if (tr) toggle(tr);
@@ -141,6 +241,26 @@ for (const button of document.querySelectorAll('#ranges button[data-range]')) {
   });
 }
 $('more').addEventListener('click', () => more().catch(showError));
+$('more-runs').addEventListener('click', () => moreRuns().catch(showError));
+runForm.addEventListener('input', () => {
+  clearTimeout(typing);
+  typing = setTimeout(() => load().catch(showError), 300);
+});
+runForm.addEventListener('submit', (event) => event.preventDefault());
+// toggle does not bubble: caught on the way down.
+$('runs').addEventListener(
+  'toggle',
+  (event) => {
+    const details = event.target;
+    if (!(details instanceof HTMLDetailsElement) || !details.dataset.runId) return;
+    const id = Number(details.dataset.runId);
+    if (details.open) {
+      openOutputs.add(id);
+      readWholeOutput(details).catch(showError);
+    } else openOutputs.delete(id);
+  },
+  true,
+);
 
 formFromUrl();
 markRange();
