@@ -31,7 +31,7 @@ import { makeDirectory, openStore, ResultWriter, type ResultWriterView } from '.
 import { startSyslog } from '../syslog/index.js';
 import { startRemediation } from '../remediate/index.js';
 import type { SqlStore } from '../store/sql-store.js';
-import { routeWorkItems, startFleetAgent, type FleetHandle } from '../fleet/index.js';
+import { FleetEvaluator, FleetOutcomeExchange, followLeadership, routeWorkItems, startFleetAgent, type FleetHandle } from '../fleet/index.js';
 import type { Store } from '../store/store.js';
 import type { MonitorView } from '../monitor/monitor-view.js';
 import { isLoopbackHost, MIN_TOKEN_CHARS, parseListen, startWebServer, WebError, type WebServer } from '../web/index.js';
@@ -97,12 +97,31 @@ export async function runCommand(options: RunOptions, err: NodeJS.WritableStream
     const walkPlanner = config.localize.enabled
       ? new WalkReplanner(source, { prober: config.prober.node, coverage: config.localize.coverage, separation: config.localize.separation, maxHops: config.localize.maxHops })
       : undefined;
-    const estimator = walkPlanner ? new LinkEstimateEvaluator(() => walkPlanner.plan()?.groups ?? []) : null;
     let runner: ProbeRoundRunner | null = null;
     const targetRounds =
       targetGroups.length > 0 ? new ProberTargetRounds(targetRoutes(targetGroups, { probing: config.probing, thresholds: config.thresholds, from: config.prober.node }), openTargetProber) : null;
     // Fleet mode: probe only the routes this agent holds; notify only while it leads (set once it joined).
     let fleetHandle: FleetHandle | null = null;
+    let exchange: FleetOutcomeExchange | null = null;
+    const incidentOptions = {
+      graph: () => source!.graph,
+      groups: () => walkPlanner?.plan()?.groups ?? [],
+      paths: () => monitor.pathStatuses(),
+      thresholds: config.linkThresholds,
+      hysteresisRounds: config.hysteresisRounds,
+    };
+    // Alone: link estimation and incidents over this prober's rounds. In a fleet: one evaluator over the
+    // whole fleet's latest rounds, deciding incidents only on the leader.
+    const fleetEvaluator = config.fleet
+      ? new FleetEvaluator({
+          ...incidentOptions,
+          leads: () => fleetHandle?.isLeader() ?? false,
+          peers: () => exchange?.peers() ?? [],
+          holds: (routeId) => fleetHandle?.isAssigned(routeId) ?? false,
+          localize: walkPlanner !== undefined,
+        })
+      : null;
+    const estimator = walkPlanner && !fleetEvaluator ? new LinkEstimateEvaluator(() => walkPlanner.plan()?.groups ?? []) : null;
     const monitor: PathMonitor = new PathMonitor({
       config,
       source,
@@ -114,16 +133,7 @@ export async function runCommand(options: RunOptions, err: NodeJS.WritableStream
       // ICMP/TCP/UDP targets; their sockets open below, with the GRE ones.
       ...(targetRounds && { targetRounds }),
       ...(walkPlanner && { walkPlanner }),
-      evaluators: [
-        ...(estimator ? [estimator] : []),
-        new IncidentEvaluator({
-          graph: () => source!.graph,
-          groups: () => walkPlanner?.plan()?.groups ?? [],
-          paths: () => monitor.pathStatuses(),
-          thresholds: config.linkThresholds,
-          hysteresisRounds: config.hysteresisRounds,
-        }),
-      ],
+      evaluators: fleetEvaluator ? [fleetEvaluator] : [...(estimator ? [estimator] : []), new IncidentEvaluator(incidentOptions)],
       store,
       writer,
       // One runner for the monitor's life, so each route's probe template is built once, not every round
@@ -184,6 +194,8 @@ export async function runCommand(options: RunOptions, err: NodeJS.WritableStream
             openIncidents: () => monitor.incidents(),
             ...(syslog && { onEvent: (listener) => syslog.onEvent(listener) }),
             onRoundOutcome: (listener) => monitor.onRoundOutcome(listener),
+            // In a fleet only the leader acts on events and incidents (the fleet joins below; read late).
+            ...(config.fleet && { leads: () => fleetHandle?.isLeader() ?? false }),
             log: (level, line) => log.child({ component: 'remediation' })[level](line),
           }).catch(closingFirst)
         : null;
@@ -213,13 +225,40 @@ export async function runCommand(options: RunOptions, err: NodeJS.WritableStream
             log: log.child({ component: 'fleet' }),
           }).catch(closingFirst)
         : null;
-    if (fleet) {
+    let following: { stop(): void } | null = null;
+    if (fleet && config.fleet && fleetEvaluator && store) {
       fleetHandle = fleet;
-      fleet.onLeadershipChange((leader) => {
-        log.info(`run: fleet: this agent ${leader ? 'leads the fleet: it sends tickets and mail' : 'no longer leads the fleet'}`);
-        if (leader) void monitor.deliverAsLeader();
+      const shared = store as SqlStore;
+      const fleetLog = log.child({ component: 'fleet' });
+      const rounds = new FleetOutcomeExchange({ client: shared.sqlClient, fleet: config.fleet.name, agentId: fleet.agentId, intervalMs: config.probing.intervalMs, log: fleetLog });
+      exchange = rounds;
+      // Every round goes to the fleet (the leader evaluates them all); the others' come back for the next round.
+      monitor.onRoundOutcome((outcome, findings) => {
+        rounds.afterRound({ outcome, transitions: findings.transitions, paths: monitor.pathStatuses().filter((status) => fleet.isAssigned(status.record.id)) });
+        // A follower decides no incident: its dashboard shows the ones the leader keeps open. (A database
+        // outage is said by the exchange and the writer; the view keeps what it had.)
+        if (!fleet.isLeader()) {
+          void shared.openIncidents().then(
+            (open) => {
+              if (!fleet.isLeader()) monitor.resumeIncidents(open);
+            },
+            () => undefined,
+          );
+        }
       });
-      if (fleet.isLeader()) void monitor.deliverAsLeader();
+      fleet.onLeadershipChange((leader) => {
+        log.info(`run: fleet: this agent ${leader ? 'leads the fleet: it evaluates incidents, sends tickets and mail' : 'no longer leads the fleet'}`);
+      });
+      // The leader resumes the open incidents (the previous leader's) before it evaluates or delivers.
+      following = followLeadership({
+        fleet,
+        evaluator: fleetEvaluator,
+        refreshPeers: () => rounds.refresh(),
+        openIncidents: () => shared.openIncidents(),
+        resumeIncidents: (open) => monitor.resumeIncidents(open),
+        deliver: () => monitor.deliverAsLeader(),
+        log: fleetLog,
+      });
     }
 
     let web: WebServer | null = null;
@@ -262,6 +301,8 @@ export async function runCommand(options: RunOptions, err: NodeJS.WritableStream
       // Before the monitor closes the store: runs still going after the grace stay RUNNING and are marked interrupted next start.
       await remediation?.close().catch((error: unknown) => log.warn(`run: closing remediation: ${redactError(error)}`));
       // Before the monitor closes the store: the fleet hears this agent stopped and moves its work at once.
+      following?.stop();
+      await exchange?.close();
       await fleet?.close();
       const counters = monitor.counters();
       await monitor.close();
