@@ -201,14 +201,15 @@ remediation:
     const fromR6 = await waitFor("R6's adjacency-down event attached to the incident", () => attachedFrom('R6'));
     assert.match(fromR6.message, /on \S+:10\.1\.1\.12/, 'R6 names its end of R4–R6');
 
-    const stored = await rows<{ host: string; source_address: string; transport: string; program: string; incident_id: string | null; node: string | null; status: string }>(
-      `SELECT host, source_address, transport, program, incident_id, node, status FROM syslog_events WHERE message ~ 'AdjChg: .*Full -> (Down|Deleted)' ORDER BY id`,
+    const stored = await rows<{ host: string; source_address: string; transport: string; program: string; error_code: string | null; incident_id: string | null; node: string | null; status: string }>(
+      `SELECT host, source_address, transport, program, error_code, incident_id, node, status FROM syslog_events WHERE message ~ 'AdjChg: .*Full -> (Down|Deleted)' ORDER BY id`,
     );
     for (const host of ['R4', 'R6']) {
       const event = stored.find((e) => e.host === host && e.incident_id !== null);
       assert.ok(event, `${host}'s event stored with the incident it was attached to: ${JSON.stringify(stored)}`);
       assert.equal(event.transport, 'tcp');
       assert.equal(event.program, 'ospfd');
+      assert.equal(event.error_code, 'OSPF-5-ADJCHG', "FRR's log-file line (its date and daemon tag first) carries the code a rule matches");
       assert.equal(event.incident_id, waiting.incident_id, 'the event row names the incident');
       assert.equal(event.node, host, 'and the node it came from');
       assert.notEqual(event.status, 'NEW', 'and what became of it');
