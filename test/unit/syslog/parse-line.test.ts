@@ -78,7 +78,15 @@ describe('syslog line parsing', () => {
       '<189>1 2026-11-27T12:00:35.238Z R4 ospfd - - [timeQuality tzKnown="1"] 2026/11/27 12:00:35 OSPF: [Y05P2-YJVXY] AdjChg: Nbr 10.255.0.6, NbrIP 10.1.1.12 (default) on l6-R6:10.1.1.13: Full -> Deleted (KillNbr)',
     );
     assert.equal(fromFile.errorCode, 'OSPF-5-ADJCHG');
-    assert.deepEqual(fromFile.facts, { neighborId: '10.255.0.6', neighborAddress: '10.1.1.12', interface: 'l6-R6', localAddress: '10.1.1.13', fromState: 'Full', toState: 'Deleted', direction: 'down' });
+    assert.deepEqual(fromFile.facts, {
+      neighborId: '10.255.0.6',
+      neighborAddress: '10.1.1.12',
+      interface: 'l6-R6',
+      localAddress: '10.1.1.13',
+      fromState: 'Full',
+      toState: 'Deleted',
+      direction: 'down',
+    });
     const bgpFromFile = parse('<29>Jun  1 11:00:00 r4 bgpd: 2026/11/27 12:00:35.123 BGP: [M59KS-A3ZXZ] %ADJCHANGE: neighbor 10.1.1.13(r6) in vrf default Down Peer closed the session');
     assert.equal(bgpFromFile.errorCode, 'BGP-5-ADJCHANGE');
     const bgp = parse('<29>Jun  1 11:00:00 r4 bgpd[77]: %ADJCHANGE: neighbor 10.1.1.13(r6) in vrf default Down Peer closed the session');
