@@ -124,7 +124,9 @@ describe('a fleet of three pathmon run agents in the nanog76 lab', { skip }, () 
         alive();
         const expected = await expectedHolders();
         const now = await work();
-        return targets.every((t) => now.get(t.id)?.status === 'assigned' && now.get(t.id)?.holder === expected.get(t.id)) ? expected : null;
+        // Paths settle too: two agents stand on dev1, so a dev1 path may be moving between them while they join.
+        const pathsHeld = [...now.values()].filter((w) => w.kind === 'path' && w.status !== 'unmonitored').every((w) => w.status === 'assigned');
+        return pathsHeld && targets.every((t) => now.get(t.id)?.status === 'assigned' && now.get(t.id)?.holder === expected.get(t.id)) ? expected : null;
       },
       timeoutMs,
     ).catch((error: Error) => {
