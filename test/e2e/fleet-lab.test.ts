@@ -28,21 +28,16 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseYamlTopology } from '../../topology/index.js';
 import { runCli, uniqueLabName } from '../helpers/cli.js';
 import { repoRoot } from '../helpers/repo-root.js';
-import { startFakeFreshdesk, type FakeFreshdesk } from '../helpers/fake-freshdesk.js';
-import { startSmtpSink, type SmtpSink } from '../helpers/smtp-sink.js';
-import { dropSchema, pgUnreachableReason, testPgUrl, uniqueSchemaName } from '../helpers/test-postgres.js';
-import { startPortBridge, type PortBridge } from '../integration/monitor/netns-port-bridge.js';
+import { pgUnreachableReason, testPgUrl, uniqueSchemaName } from '../helpers/test-postgres.js';
 import { namespaceName } from '../../lab/lab-plan.js';
-import { openStore, type SqlStore } from '../../src/store/index.js';
 import { leases, listAgents, preferredAgent, workStatus, type AgentRow, type WorkRow } from '../../src/fleet/index.js';
 import { targetRouteId } from '../../src/targets/index.js';
-import { FleetLabAgent } from './support/fleet-lab-agent.js';
+import { FleetLabRig } from './support/fleet-lab-rig.js';
 
 const lab = uniqueLabName();
 const schema = uniqueSchemaName('pmflab');
@@ -80,31 +75,31 @@ async function waitFor<T>(what: string, check: () => Promise<T | null | undefine
 }
 
 describe('a fleet of three pathmon run agents in the nanog76 lab', { skip }, () => {
-  let dir = '';
-  let freshdesk: FakeFreshdesk;
-  let smtp: SmtpSink;
-  const bridges: PortBridge[] = [];
-  const agents = new Map<string, FleetLabAgent>();
-  let admin: SqlStore;
+  const rig: FleetLabRig = new FleetLabRig({ lab, schema, topologyFile, apiKey, configFor: (...args) => configFor(...args) });
+  const agents = rig.agents;
 
   const allLogs = () => [...agents.values()].map((agent) => `--- ${agent.spec.agentId} ---\n${agent.log}`).join('\n');
   const alive = () => {
     for (const agent of agents.values()) if (agent.running) agent.assertAlive();
   };
-  const agentRows = async (): Promise<Map<string, AgentRow>> => new Map((await listAgents(admin.sqlClient, fleet)).map((row) => [row.agentId, row]));
-  const work = async (): Promise<Map<string, WorkRow>> => new Map((await workStatus(admin.sqlClient, fleet)).map((row) => [row.routeId, row]));
-  const leader = async () => (await leases(admin.sqlClient, fleet)).find((lease) => lease.name === 'leader' && lease.live) ?? null;
+  const agentRows = async (): Promise<Map<string, AgentRow>> => new Map((await listAgents(rig.admin.sqlClient, fleet)).map((row) => [row.agentId, row]));
+  const work = async (): Promise<Map<string, WorkRow>> => new Map((await workStatus(rig.admin.sqlClient, fleet)).map((row) => [row.routeId, row]));
+  const leader = async () => (await leases(rig.admin.sqlClient, fleet)).find((lease) => lease.name === 'leader' && lease.live) ?? null;
 
   const outboxRows = async () =>
     (
-      await admin.sqlClient.query<{ id: unknown; channel: string; state: string; change: string; attempts: unknown; delivered_at_ms: unknown }>(
+      await rig.admin.sqlClient.query<{ id: unknown; channel: string; state: string; change: string; attempts: unknown; delivered_at_ms: unknown }>(
         "SELECT id, channel, state, change->>'change' AS change, attempts, delivered_at_ms FROM outbox ORDER BY id",
       )
     ).rows;
 
   /** Rounds of a route stored with a start in [sinceMs, untilMs). */
   async function roundsOf(routeId: string, sinceMs: number, untilMs = Number.MAX_SAFE_INTEGER): Promise<number> {
-    const { rows } = await admin.sqlClient.query<{ n: unknown }>('SELECT count(*) AS n FROM round_results WHERE path_id = $1 AND round_at_ms >= $2 AND round_at_ms < $3', [routeId, sinceMs, untilMs]);
+    const { rows } = await rig.admin.sqlClient.query<{ n: unknown }>('SELECT count(*) AS n FROM round_results WHERE path_id = $1 AND round_at_ms >= $2 AND round_at_ms < $3', [
+      routeId,
+      sinceMs,
+      untilMs,
+    ]);
     return Number(rows[0]!.n);
   }
 
@@ -152,42 +147,19 @@ storage: { url: "${testPgUrl}", schema: ${schema} }
 fleet: { name: ${fleet}, agentId: ${agentId}, holdTimeMs: ${HOLD_MS}, reportIntervalMs: ${REPORT_MS} }
 notifiers:
   freshdesk: { baseUrl: "http://127.0.0.1:${freshdeskPort}", apiKey: { env: PATHMON_E2E_FD_KEY }, requesterEmail: noc@example.net, maxRetries: 1 }
-  email: { host: 127.0.0.1, port: ${smtp.port}, tls: none, from: pathmon@example.net, to: [noc@example.net] }
+  email: { host: 127.0.0.1, port: ${rig.smtp.port}, tls: none, from: pathmon@example.net, to: [noc@example.net] }
 `;
 
   before(async () => {
-    dir = mkdtempSync(join(tmpdir(), 'pathmon-fleet-e2e-'));
-    const up = runCli(['lab', 'up', topologyFile, '--lab', lab], { timeoutMs: 120_000 });
-    assert.equal(up.status, 0, `lab up failed: ${up.stderr}`);
-    freshdesk = await startFakeFreshdesk({ apiKey });
-    smtp = await startSmtpSink();
-    const freshdeskPort = Number(new URL(freshdesk.baseUrl).port);
-    const pgPort = Number(new URL(testPgUrl).port || 5432);
-    // The server, Freshdesk and the SMTP sink on the same loopback ports inside each host namespace.
-    for (const host of ['dev1', 'dev2']) bridges.push(await startPortBridge(namespaceName(lab, host), [pgPort, freshdeskPort, smtp.port]));
-    // The schema exists (migrated) before three agents race to create it.
-    admin = await openStore(testPgUrl, { schema });
-    const env = { ...process.env, PATHMON_E2E_FD_KEY: apiKey };
-    for (const [agentId, node, peer] of [
+    await rig.up([
       ['dev1-a', 'dev1', 'dev2'],
       ['dev1-b', 'dev1', 'dev2'],
       ['dev2-a', 'dev2', 'dev1'],
-    ] as const) {
-      const agent = new FleetLabAgent({ agentId, node, namespace: namespaceName(lab, node), config: configFor(agentId, node, peer, freshdeskPort) }, dir, env);
-      agents.set(agentId, agent);
-      agent.start();
-    }
+    ]);
   });
 
   after(async () => {
-    for (const agent of agents.values()) await agent.kill().catch(() => undefined);
-    for (const bridge of bridges) await bridge.close().catch(() => undefined);
-    await admin?.close().catch(() => undefined);
-    await smtp?.close().catch(() => undefined);
-    await freshdesk?.close().catch(() => undefined);
-    runCli(['lab', 'down', '--lab', lab], { timeoutMs: 120_000 });
-    await dropSchema(schema).catch(() => undefined);
-    rmSync(dir, { recursive: true, force: true });
+    await rig.down();
   });
 
   test('three agents register from their namespaces, share the targets by rendezvous and probe each once', async () => {
@@ -238,7 +210,7 @@ notifiers:
       const rounds = await roundsOf(path.routeId, sinceMs, untilMs);
       assert.ok(rounds >= 5 && rounds <= 9, `path ${path.routeId} (held by ${path.holder}): ${rounds} rounds in 8 intervals`);
     }
-    assert.equal(freshdesk.tickets.length, 0, `no ticket while everything is up: ${freshdesk.tickets.map((t) => t.subject).join(' | ')}`);
+    assert.equal(rig.freshdesk.tickets.length, 0, `no ticket while everything is up: ${rig.freshdesk.tickets.map((t) => t.subject).join(' | ')}`);
   });
 
   test("SIGKILL of dev2's agent: its targets move and get rounds, its paths are unmonitored, it is expired; restarted it takes them back", async (t) => {
@@ -283,14 +255,14 @@ notifiers:
     assert.equal(listed.work[0]!.unmonitored, itsPaths.length);
     // A few more rounds: nothing about the unmonitored paths goes DOWN, no ticket, no mail.
     await new Promise((resolve) => setTimeout(resolve, 3 * intervalMs));
-    const downs = (await admin.transitions(null, killedAtMs)).filter((t) => itsPaths.includes(t.pathId) && t.to !== 'UP');
+    const downs = (await rig.admin.transitions(null, killedAtMs)).filter((t) => itsPaths.includes(t.pathId) && t.to !== 'UP');
     assert.deepEqual(
       downs.map((t) => `${t.pathId} ${t.from}->${t.to}`),
       [],
       'no transition for the unmonitored paths',
     );
-    assert.equal(freshdesk.tickets.length, 0, `no ticket: ${freshdesk.tickets.map((t) => t.subject).join(' | ')}`);
-    assert.equal(smtp.messages.length, 0, `no mail: ${smtp.messages.map((m) => m.subject).join(' | ')}`);
+    assert.equal(rig.freshdesk.tickets.length, 0, `no ticket: ${rig.freshdesk.tickets.map((t) => t.subject).join(' | ')}`);
+    assert.equal(rig.smtp.messages.length, 0, `no mail: ${rig.smtp.messages.map((m) => m.subject).join(' | ')}`);
 
     const restartedAtMs = Date.now();
     dev2.start();
@@ -344,15 +316,15 @@ notifiers:
 }
 `,
     );
-    const ticket = await waitFor(`a ticket for ${target.address}`, () => freshdesk.tickets.find((t) => t.subject.includes(target.address)), 60_000).catch((error: Error) => {
+    const ticket = await waitFor(`a ticket for ${target.address}`, () => rig.freshdesk.tickets.find((t) => t.subject.includes(target.address)), 60_000).catch((error: Error) => {
       throw new Error(`${error.message}\n${allLogs()}`);
     });
-    await waitFor('the opened mail', () => smtp.messages.find((m) => m.subject.includes(target.address)), 30_000);
+    await waitFor('the opened mail', () => rig.smtp.messages.find((m) => m.subject.includes(target.address)), 30_000);
 
     // Killed once the leader has stored what it delivered: the outbox is at-least-once by design, and a
     // kill between the SMTP server's accept and that write would send the mail again (see the report).
     await waitFor('no notification in flight', async () => (await outboxRows()).every((row) => row.state !== 'pending'), 30_000);
-    const mailsAtKill = smtp.messages.length;
+    const mailsAtKill = rig.smtp.messages.length;
     const killedAtMs = Date.now();
     await oldLeader.kill();
     const next = await waitFor(
@@ -372,19 +344,19 @@ notifiers:
     await waitFor('the ticket resolved', () => ticket.status === 4 || ticket.status === 5, 60_000).catch((error: Error) => {
       throw new Error(`${error.message}\n${allLogs()}`);
     });
-    await waitFor('the resolved mail', () => smtp.messages.find((m) => m.subject.includes(target.address) && /resolved/i.test(m.subject)), 30_000);
+    await waitFor('the resolved mail', () => rig.smtp.messages.find((m) => m.subject.includes(target.address) && /resolved/i.test(m.subject)), 30_000);
     // Anything still in flight settles within a report or two.
     await new Promise((resolve) => setTimeout(resolve, 2 * REPORT_MS));
     assert.deepEqual(
-      freshdesk.tickets.map((t) => t.id),
+      rig.freshdesk.tickets.map((t) => t.id),
       [ticket.id],
-      `one ticket for the incident: ${freshdesk.tickets.map((t) => t.subject).join(' | ')}`,
+      `one ticket for the incident: ${rig.freshdesk.tickets.map((t) => t.subject).join(' | ')}`,
     );
-    const mails = smtp.messages.filter((m) => m.subject.includes(target.address)).map((m) => m.subject);
-    const diagnosis = `mails (${mailsAtKill} before the kill of ${lease.holder}): ${smtp.messages.map((m) => m.subject).join(' | ')}\n` + `outbox: ${JSON.stringify(await outboxRows())}`;
+    const mails = rig.smtp.messages.filter((m) => m.subject.includes(target.address)).map((m) => m.subject);
+    const diagnosis = `mails (${mailsAtKill} before the kill of ${lease.holder}): ${rig.smtp.messages.map((m) => m.subject).join(' | ')}\n` + `outbox: ${JSON.stringify(await outboxRows())}`;
     assert.equal(mails.filter((s) => /opened/i.test(s)).length, 1, diagnosis);
     assert.equal(mails.filter((s) => /resolved/i.test(s)).length, 1, diagnosis);
-    assert.equal(smtp.messages.length, mails.length, `no other mail: ${smtp.messages.map((m) => m.subject).join(' | ')}`);
+    assert.equal(rig.smtp.messages.length, mails.length, `no other mail: ${rig.smtp.messages.map((m) => m.subject).join(' | ')}`);
   });
 });
 
@@ -399,20 +371,17 @@ describe('a fleet of two agents with cover walks: one localizer, on the leader',
   const walkLab = uniqueLabName();
   const walkSchema = uniqueSchemaName('pmflwalk');
   const walkFleet = 'walks';
-  let dir = '';
-  let freshdesk: FakeFreshdesk;
-  let smtp: SmtpSink;
-  const bridges: PortBridge[] = [];
-  const agents = new Map<string, FleetLabAgent>();
-  let admin: SqlStore;
+  const rig: FleetLabRig = new FleetLabRig({ lab: walkLab, schema: walkSchema, topologyFile, apiKey, configFor: (...args) => configFor(...args) });
+  const agents = rig.agents;
 
   const allLogs = () => [...agents.values()].map((agent) => `--- ${agent.spec.agentId} ---\n${agent.log}`).join('\n');
   const alive = () => {
     for (const agent of agents.values()) if (agent.running) agent.assertAlive();
   };
-  const leader = async () => (await leases(admin.sqlClient, walkFleet)).find((lease) => lease.name === 'leader' && lease.live) ?? null;
+  const leader = async () => (await leases(rig.admin.sqlClient, walkFleet)).find((lease) => lease.name === 'leader' && lease.live) ?? null;
   const linkIncidents = async () =>
-    (await admin.sqlClient.query<{ id: string; state: string; subject_key: string }>("SELECT id, state, subject_key FROM incidents WHERE subject_key NOT LIKE 'path:%' ORDER BY opened_at_ms")).rows;
+    (await rig.admin.sqlClient.query<{ id: string; state: string; subject_key: string }>("SELECT id, state, subject_key FROM incidents WHERE subject_key NOT LIKE 'path:%' ORDER BY opened_at_ms"))
+      .rows;
   const impair = (...args: string[]) => {
     const run = runCli(['lab', 'impair', '--lab', walkLab, ...args]);
     assert.equal(run.status, 0, run.stderr);
@@ -430,39 +399,18 @@ storage: { url: "${testPgUrl}", schema: ${walkSchema} }
 fleet: { name: ${walkFleet}, agentId: ${agentId}, holdTimeMs: ${HOLD_MS}, reportIntervalMs: ${REPORT_MS} }
 notifiers:
   freshdesk: { baseUrl: "http://127.0.0.1:${freshdeskPort}", apiKey: { env: PATHMON_E2E_FD_KEY }, requesterEmail: noc@example.net, maxRetries: 1 }
-  email: { host: 127.0.0.1, port: ${smtp.port}, tls: none, from: pathmon@example.net, to: [noc@example.net] }
+  email: { host: 127.0.0.1, port: ${rig.smtp.port}, tls: none, from: pathmon@example.net, to: [noc@example.net] }
 `;
 
   before(async () => {
-    dir = mkdtempSync(join(tmpdir(), 'pathmon-fleet-walks-e2e-'));
-    const up = runCli(['lab', 'up', topologyFile, '--lab', walkLab], { timeoutMs: 120_000 });
-    assert.equal(up.status, 0, `lab up failed: ${up.stderr}`);
-    freshdesk = await startFakeFreshdesk({ apiKey });
-    smtp = await startSmtpSink();
-    const freshdeskPort = Number(new URL(freshdesk.baseUrl).port);
-    const pgPort = Number(new URL(testPgUrl).port || 5432);
-    for (const host of ['dev1', 'dev2']) bridges.push(await startPortBridge(namespaceName(walkLab, host), [pgPort, freshdeskPort, smtp.port]));
-    admin = await openStore(testPgUrl, { schema: walkSchema });
-    const env = { ...process.env, PATHMON_E2E_FD_KEY: apiKey };
-    for (const [agentId, node, peer] of [
+    await rig.up([
       ['walks-dev1', 'dev1', 'dev2'],
       ['walks-dev2', 'dev2', 'dev1'],
-    ] as const) {
-      const agent = new FleetLabAgent({ agentId, node, namespace: namespaceName(walkLab, node), config: configFor(agentId, node, peer, freshdeskPort) }, dir, env);
-      agents.set(agentId, agent);
-      agent.start();
-    }
+    ]);
   });
 
   after(async () => {
-    for (const agent of agents.values()) await agent.kill().catch(() => undefined);
-    for (const bridge of bridges) await bridge.close().catch(() => undefined);
-    await admin?.close().catch(() => undefined);
-    await smtp?.close().catch(() => undefined);
-    await freshdesk?.close().catch(() => undefined);
-    runCli(['lab', 'down', '--lab', walkLab], { timeoutMs: 120_000 });
-    await dropSchema(walkSchema).catch(() => undefined);
-    rmSync(dir, { recursive: true, force: true });
+    await rig.down();
   });
 
   test("R4–R6 down under both agents' walks: one incident and one ticket; the leader killed, the new leader resolves that ticket", async (t) => {
@@ -471,7 +419,7 @@ notifiers:
       'both agents publishing rounds with walks',
       async () => {
         alive();
-        const { rows } = await admin.sqlClient.query<{ agent_id: string; walks: unknown }>(
+        const { rows } = await rig.admin.sqlClient.query<{ agent_id: string; walks: unknown }>(
           "SELECT agent_id, (SELECT count(*) FROM jsonb_array_elements(routes) r WHERE r->>'kind' = 'walk') AS walks FROM fleet_round_outcomes WHERE fleet = $1",
           [walkFleet],
         );
@@ -485,28 +433,28 @@ notifiers:
     // Warm baselines; a healthy fleet opens nothing.
     await new Promise((resolve) => setTimeout(resolve, 6 * intervalMs));
     assert.deepEqual(
-      freshdesk.tickets.map((ticket) => ticket.subject),
+      rig.freshdesk.tickets.map((ticket) => ticket.subject),
       [],
       'no ticket while everything is up',
     );
 
     impair('R4', 'R6', '--down');
-    const ticket = await waitFor('a ticket for R4–R6', () => freshdesk.tickets.find((ticket) => ticket.subject.includes('R4') && ticket.subject.includes('R6')), 60_000).catch((error: Error) => {
+    const ticket = await waitFor('a ticket for R4–R6', () => rig.freshdesk.tickets.find((ticket) => ticket.subject.includes('R4') && ticket.subject.includes('R6')), 60_000).catch((error: Error) => {
       throw new Error(`${error.message}\n${allLogs()}`);
     });
     // A few more rounds: had each agent localized alone, the second agent's incident would come now.
     await new Promise((resolve) => setTimeout(resolve, 4 * intervalMs));
-    const linkTickets = () => freshdesk.tickets.filter((ticket) => !ticket.subject.includes(' > '));
+    const linkTickets = () => rig.freshdesk.tickets.filter((ticket) => !ticket.subject.includes(' > '));
     assert.deepEqual(
       linkTickets().map((ticket) => ticket.id),
       [ticket.id],
-      `one link ticket: ${freshdesk.tickets.map((ticket) => ticket.subject).join(' | ')}`,
+      `one link ticket: ${rig.freshdesk.tickets.map((ticket) => ticket.subject).join(' | ')}`,
     );
     const open = await linkIncidents();
     assert.equal(open.length, 1, JSON.stringify(open));
     assert.equal(open[0]!.state, 'open');
     // Decided from both agents' walks (one evaluation over the fleet), and no agent tried a second one.
-    const { rows: evidence } = await admin.sqlClient.query<{ source_node: string }>(
+    const { rows: evidence } = await rig.admin.sqlClient.query<{ source_node: string }>(
       `SELECT DISTINCT w.source_node FROM incidents i, jsonb_array_elements_text(i.record->'evidenceRoutes') AS e(route_id)
          JOIN fleet_work w ON w.fleet = $1 AND w.route_id = e.route_id AND w.kind = 'walk'
         WHERE i.id = $2 ORDER BY 1`,
@@ -542,7 +490,7 @@ notifiers:
     assert.deepEqual(
       linkTickets().map((t) => t.id),
       [ticket.id],
-      `still one link ticket: ${freshdesk.tickets.map((t) => t.subject).join(' | ')}`,
+      `still one link ticket: ${rig.freshdesk.tickets.map((t) => t.subject).join(' | ')}`,
     );
     const after = await linkIncidents();
     assert.deepEqual(
