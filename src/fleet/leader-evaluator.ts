@@ -48,6 +48,8 @@ export class FleetEvaluator implements ResumingEvaluator {
    * group, or cross links it never reached, so the groups follow the whole fleet's evidence.
    */
   private groups: LinkGroup[] = [];
+  /** The route ids the groups were worked out from: a route id is a digest of its links, so the same ids give the same groups. */
+  private groupsOf = '';
 
   constructor(private readonly options: FleetEvaluatorOptions) {
     this.estimator = options.localize ? new LinkEstimateEvaluator(() => this.groups, options.localizer) : null;
@@ -82,7 +84,12 @@ export class FleetEvaluator implements ResumingEvaluator {
   evaluate(outcome: RoundOutcome, findings: RoundFindings): void {
     const peers = this.options.peers();
     const merged = mergedOutcome(outcome, peers);
-    this.groups = fleetLinkGroups(merged);
+    // Every round on every agent: worked out again only when the fleet's routes changed.
+    const routeIds = merged.routes.map((route) => route.id).join('\n');
+    if (routeIds !== this.groupsOf) {
+      this.groups = fleetLinkGroups(merged);
+      this.groupsOf = routeIds;
+    }
     const estimated = emptyFindings();
     this.estimator?.evaluate(merged, estimated);
     if (!this.options.leads()) {
