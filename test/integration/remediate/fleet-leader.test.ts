@@ -21,7 +21,7 @@ import { openStore, type SqlStore } from '../../../src/store/index.js';
 import { insertEvents } from '../../../src/syslog/event-queries.js';
 import { startFakeFreshdesk, type FakeFreshdesk } from '../../helpers/fake-freshdesk.js';
 import { openTestPgStore, pgSkipReason, testPgUrl, type TestPgStore } from '../../helpers/test-postgres.js';
-import { labGraph, opened, r46Incident, syslogEvent, until } from './remediate-fixtures.js';
+import { labGraph, opened, r46Incident, syslogEvent, until, freshdeskSettings } from './remediate-fixtures.js';
 
 const skip = await pgSkipReason();
 const work = mkdtempSync(join(tmpdir(), 'pathmon-fleet-remediate-'));
@@ -64,19 +64,7 @@ function start(store: SqlStore, leads: () => boolean): Promise<Remediation> {
   return startRemediation({
     config,
     notifiers: {
-      freshdesk: {
-        apiKey: { env: 'UNUSED' },
-        baseUrl: fd.baseUrl,
-        requesterEmail: 'noc@example.com',
-        tags: [],
-        priority: { DEGRADED: 2, DOWN: 4 },
-        source: 2,
-        privateNotes: true,
-        timeoutMs: 2000,
-        maxRetries: 0,
-        maxRetryAfterMs: 0,
-        concurrency: 1,
-      },
+      freshdesk: freshdeskSettings(fd.baseUrl),
     },
     freshdesk: new FreshdeskClient({ baseUrl: fd.baseUrl, apiKey: new Secret('k', 'test'), timeoutMs: 5000, maxRetries: 0, maxRetryAfterMs: 0 }),
     client: store.sqlClient,

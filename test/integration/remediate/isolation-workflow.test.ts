@@ -17,7 +17,7 @@ import type { SqlClient } from '../../../src/store/sql-client.js';
 import { FreshdeskClient } from '../../../src/notify/freshdesk-client.js';
 import { Secret } from '../../../src/secrets/secret.js';
 import { startFakeFreshdesk, type FakeFreshdesk } from '../../helpers/fake-freshdesk.js';
-import { K46, K64, freshDb, labGraph, opened, r46Incident, until } from './remediate-fixtures.js';
+import { K46, K64, freshDb, labGraph, opened, r46Incident, until, freshdeskSettings } from './remediate-fixtures.js';
 
 const cleanups: (() => Promise<unknown> | void)[] = [];
 after(async () => {
@@ -50,19 +50,7 @@ async function start(client: SqlClient, fd: FakeFreshdesk): Promise<Remediation>
   const remediation = await startRemediation({
     config,
     notifiers: {
-      freshdesk: {
-        apiKey: { env: 'UNUSED' },
-        baseUrl: fd.baseUrl,
-        requesterEmail: 'noc@example.com',
-        tags: [],
-        priority: { DEGRADED: 2, DOWN: 4 },
-        source: 2,
-        privateNotes: true,
-        timeoutMs: 2000,
-        maxRetries: 0,
-        maxRetryAfterMs: 0,
-        concurrency: 1,
-      },
+      freshdesk: freshdeskSettings(fd.baseUrl),
     },
     freshdesk: new FreshdeskClient({ baseUrl: fd.baseUrl, apiKey: new Secret('k', 'test'), timeoutMs: 5000, maxRetries: 0, maxRetryAfterMs: 0 }),
     client,

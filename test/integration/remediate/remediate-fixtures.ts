@@ -143,3 +143,20 @@ export async function until(what: string, check: () => boolean | Promise<boolean
     await new Promise((resolve) => setTimeout(resolve, 20));
   }
 }
+
+/** The freshdesk notifier settings the remediation tests give startRemediation: at baseUrl, one try, no retries. */
+export function freshdeskSettings(baseUrl: string) {
+  return {
+    apiKey: { env: 'UNUSED' },
+    baseUrl,
+    requesterEmail: 'noc@example.com',
+    tags: [],
+    priority: { DEGRADED: 2, DOWN: 4 },
+    source: 2 as const,
+    privateNotes: true,
+    timeoutMs: 2000,
+    maxRetries: 0,
+    maxRetryAfterMs: 0,
+    concurrency: 1,
+  };
+}

@@ -15,7 +15,7 @@ import { actionRuns, claimRuns, incidentEvents } from '../../../src/remediate/ac
 import { startFakeFreshdesk } from '../../helpers/fake-freshdesk.js';
 import { FreshdeskClient } from '../../../src/notify/freshdesk-client.js';
 import { Secret } from '../../../src/secrets/secret.js';
-import { freshDb, labGraph, opened, r46Incident, syslogEvent, until } from './remediate-fixtures.js';
+import { freshDb, labGraph, opened, r46Incident, syslogEvent, until, freshdeskSettings } from './remediate-fixtures.js';
 import { insertEvents } from '../../../src/syslog/event-queries.js';
 
 const cleanups: (() => Promise<unknown> | void)[] = [];
@@ -109,19 +109,7 @@ describe('remediation across a restart', () => {
     cleanups.push(() => fd.close());
     const client = new FreshdeskClient({ baseUrl: fd.baseUrl, apiKey: new Secret('k', 'test'), timeoutMs: 2000, maxRetries: 0, maxRetryAfterMs: 0 });
     const incident = r46Incident();
-    const freshdesk = {
-      apiKey: { env: 'UNUSED' },
-      baseUrl: fd.baseUrl,
-      requesterEmail: 'noc@example.com',
-      tags: [],
-      priority: { DEGRADED: 2, DOWN: 4 },
-      source: 2 as const,
-      privateNotes: true,
-      timeoutMs: 2000,
-      maxRetries: 0,
-      maxRetryAfterMs: 0,
-      concurrency: 1,
-    };
+    const freshdesk = freshdeskSettings(fd.baseUrl);
     const remediation = await start(db.store.sqlClient, { attachNoteDelayMs: 0, rules: [] }, { notifiers: { freshdesk }, freshdesk: client, openIncidents: () => [incident] });
     const outcome = await remediation.handleEvent(syslogEvent({ id: 501 }));
     assert.equal(outcome?.incidentId, incident.id);
