@@ -109,7 +109,8 @@ const FACT_READERS: { code: RegExp; read: (text: string) => SyslogFacts }[] = [
  */
 export function codeAndFacts(message: string, messageId: string | null = null): CodeAndFacts {
   const text = message.replace(FRR_PREFIX, '');
-  const frrText = FRR_FILE_PREFIX.test(message) ? message.replace(FRR_FILE_PREFIX, '').replace(FRR_PREFIX, '') : text;
+  const fileLine = FRR_FILE_PREFIX.exec(message);
+  const frrText = fileLine === null ? text : message.slice(fileLine[0].length).replace(FRR_PREFIX, '');
   const ospf = FRR_OSPF.exec(frrText);
   if (ospf) {
     const facts: SyslogFacts = { neighborId: ospf[1]!, interface: ospf[5]! };
